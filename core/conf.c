@@ -1,0 +1,257 @@
+/*
+ * The configuration file (libconfig): the `infraprobe` group, the `probes` list, and the
+ * binding of each probe to its plugin. Every mistake is reported with FILE:LINE, and all
+ * of them in one pass: an operator fixes a file once, not once per error.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <infraprobe/plugin.h>
+
+#include "conf.h"
+#include "loader.h"
+#include "probe.h"
+
+static int file_error(const char *file, const char *what)
+{
+    fprintf(stderr, "%s: %s\n", file, what);
+    return 1;
+}
+
+static int load_probe(struct conf *c, config_setting_t *s, int index)
+{
+    struct probe_conf *pc = &c->probes[c->nprobes];
+    const char *name = NULL;
+    int errors;
+
+    if (config_setting_type(s) != CONFIG_TYPE_GROUP) {
+        config_where(stderr, s);
+        fprintf(stderr, "probes[%d]: expected a group { name = ...; plugin = ...; }\n", index);
+        return 1;
+    }
+    config_setting_lookup_string(s, "name", &name);
+    if (!name || !*name) {
+        config_where(stderr, s);
+        fprintf(stderr, "probes[%d]: missing name = \"...\"\n", index);
+        return 1;
+    }
+    for (size_t i = 0; i < c->nprobes; i++) {
+        if (strcmp(c->probes[i].name, name) == 0) {
+            config_where(stderr, s);
+            fprintf(stderr, "probe \"%s\": name already used at line %u\n", name,
+                    config_setting_source_line(c->probes[i].setting));
+            return 1;
+        }
+    }
+    pc->probe = probe_new(s, name, NULL, c->timeout);
+    if (!pc->probe)
+        return file_error(c->file, "out of memory");
+    probe_take(pc->probe, "name");
+    pc->name = ip_probe_name(pc->probe);
+    pc->setting = s;
+    pc->plugin_name = ip_probe_string(pc->probe, "plugin", NULL);
+    pc->interval = ip_probe_double(pc->probe, "interval", c->interval, 0.001, 365.0 * 86400);
+    pc->timeout = ip_probe_double(pc->probe, "timeout", c->timeout, 0.001, 86400);
+    if (!pc->plugin_name && !ip_probe_has(pc->probe, "plugin"))
+        probe_error(pc->probe, s, "missing plugin = \"...\"");
+    errors = ip_probe_err(pc->probe);
+    c->nprobes++;
+    return errors;
+}
+
+int conf_load(struct conf *c, const char *file)
+{
+    config_setting_t *root, *core, *probes;
+    char *dir, *copy;
+    FILE *f;
+    int errors = 0;
+
+    memset(c, 0, sizeof(*c));
+    c->file = file;
+    config_init(&c->cfg);
+    /* Fail with the system's reason, which libconfig's "file I/O error" does not give. */
+    if (!(f = fopen(file, "r")))
+        return file_error(file, strerror(errno));
+    fclose(f);
+    copy = strdup(file);
+    dir = copy ? dirname(copy) : NULL;
+    config_set_include_dir(&c->cfg, dir);
+    free(copy);
+    if (!config_read_file(&c->cfg, file)) {
+        fprintf(stderr, "%s:%d: %s\n",
+                config_error_file(&c->cfg) ? config_error_file(&c->cfg) : file,
+                config_error_line(&c->cfg), config_error_text(&c->cfg));
+        return 1;
+    }
+    root = config_root_setting(&c->cfg);
+    core = config_setting_get_member(root, "infraprobe");
+    if (core && config_setting_type(core) != CONFIG_TYPE_GROUP) {
+        config_where(stderr, core);
+        fprintf(stderr, "infraprobe: expected a group { ... }\n");
+        errors++;
+        core = NULL;
+    }
+    c->core = probe_new(core, NULL, "infraprobe.", 0);
+    if (!c->core)
+        return file_error(file, "out of memory");
+    c->interval = ip_probe_duration(c->core, "interval", 10.0);
+    c->timeout = ip_probe_double(c->core, "timeout", 5.0, 0.001, 86400);
+    c->workers = (int)ip_probe_int(c->core, "workers", 4, 1, 1024);
+    c->plugin_dir = ip_probe_string(c->core, "plugin_dir", NULL);
+    if (c->interval <= 0) {
+        ip_probe_fail(c->core, "interval", "must be more than 0");
+        c->interval = 10.0;
+    }
+    probe_unread(c->core);
+    errors += ip_probe_err(c->core);
+
+    for (int i = 0; i < config_setting_length(root); i++) {
+        config_setting_t *s = config_setting_get_elem(root, (unsigned)i);
+        const char *name = config_setting_name(s);
+
+        if (strcmp(name, "infraprobe") != 0 && strcmp(name, "probes") != 0) {
+            config_where(stderr, s);
+            fprintf(stderr, "unknown key \"%s\" (expected infraprobe and probes)\n", name);
+            errors++;
+        }
+    }
+    probes = config_setting_get_member(root, "probes");
+    if (!probes) {
+        fprintf(stderr, "%s: no probes = ( ... ) list\n", file);
+        return errors + 1;
+    }
+    if (config_setting_type(probes) != CONFIG_TYPE_LIST) {
+        config_where(stderr, probes);
+        fprintf(stderr, "probes: expected a list ( { ... }, { ... } )\n");
+        return errors + 1;
+    }
+    c->probes = calloc((size_t)config_setting_length(probes) + 1, sizeof(*c->probes));
+    if (!c->probes)
+        return file_error(file, "out of memory");
+    for (int i = 0; i < config_setting_length(probes); i++)
+        errors += load_probe(c, config_setting_get_elem(probes, (unsigned)i), i);
+    return errors;
+}
+
+/* A check's thresholds = { name = { warn_ms = ...; crit_ms = ...; }; } for this plugin. */
+static int bind_thresholds(struct probe_conf *pc)
+{
+    static const char *const keys[][2] = {
+        [IP_LATENCY] = {"warn_ms", "crit_ms"},
+        [IP_VALUE_MAX] = {"warn_max", "crit_max"},
+        [IP_VALUE_MIN] = {"warn_min", "crit_min"},
+    };
+    config_setting_t *t = probe_take(pc->probe, "thresholds");
+    struct ip_probe *tg;
+    int n, before = ip_probe_err(pc->probe);
+
+    if (!t)
+        return 0;
+    tg = ip_probe_group(pc->probe, "thresholds");
+    if (config_setting_type(t) != CONFIG_TYPE_GROUP)
+        return 1;
+    n = config_setting_length(t);
+    pc->thresholds = calloc((size_t)n + 1, sizeof(*pc->thresholds));
+    if (!pc->thresholds) {
+        probe_error(pc->probe, t, "out of memory");
+        return 1;
+    }
+    for (int i = 0; i < n; i++) {
+        config_setting_t *s = config_setting_get_elem(t, (unsigned)i);
+        const char *check = config_setting_name(s);
+        const struct ip_check_decl *d = pc->plugin->checks;
+        struct threshold *th = &pc->thresholds[pc->nthresholds];
+        struct ip_probe *g;
+        const char *const *k;
+
+        while (d->name && strcmp(d->name, check) != 0)
+            d++;
+        if (!d->name) {
+            char list[512] = "";
+
+            for (d = pc->plugin->checks; d->name; d++)
+                snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
+                         *list ? ", " : "", d->name);
+            probe_error(pc->probe, s, "thresholds.%s: plugin %s has no check \"%s\" (it has %s)",
+                        check, pc->plugin->name, check, list);
+            probe_reported(s);
+            continue;
+        }
+        k = keys[d->kind <= IP_VALUE_MIN ? d->kind : IP_LATENCY];
+        g = ip_probe_group(tg, check);
+        th->check = d->name;
+        th->has_warn = ip_probe_has(g, k[0]);
+        th->has_crit = ip_probe_has(g, k[1]);
+        th->warn = ip_probe_double(g, k[0], d->warn, 0, 1e300);
+        th->crit = ip_probe_double(g, k[1], d->crit, 0, 1e300);
+        if (th->warn && th->crit &&
+            (d->kind == IP_VALUE_MIN ? th->warn < th->crit : th->warn > th->crit))
+            ip_probe_fail(g, k[0], "%g is past %s = %g: warning must come before critical",
+                          th->warn, k[1], th->crit);
+        pc->nthresholds++;
+    }
+    return ip_probe_err(pc->probe) - before;
+}
+
+int conf_bind(struct conf *c, const char *const *only)
+{
+    int errors = 0;
+
+    for (size_t i = 0; i < c->nprobes; i++) {
+        struct probe_conf *pc = &c->probes[i];
+        config_setting_t *ps = config_setting_get_member(pc->setting, "plugin");
+        char err[1024];
+        int before = ip_probe_err(pc->probe);
+
+        if (only) {
+            size_t j = 0;
+
+            while (only[j] && strcmp(only[j], pc->name) != 0)
+                j++;
+            if (!only[j])
+                continue;
+        }
+        if (!pc->plugin_name)
+            continue;
+        pc->plugin = loader_get(pc->plugin_name, err, sizeof(err));
+        if (!pc->plugin) {
+            probe_error(pc->probe, ps, "%s", err);
+            errors++;
+            continue;
+        }
+        bind_thresholds(pc);
+        if (pc->plugin->setup(pc->probe, &pc->state) != 0) {
+            if (ip_probe_err(pc->probe) == before) /* never fail without a word */
+                probe_error(pc->probe, NULL, "plugin %s: setup failed", pc->plugin->name);
+            pc->state = NULL;
+        } else if (ip_probe_err(pc->probe) != before) {
+            pc->plugin->teardown(pc->state);
+            pc->state = NULL;
+        } else {
+            pc->ready = 1;
+        }
+        probe_unread(pc->probe);
+        errors += ip_probe_err(pc->probe) - before;
+    }
+    return errors;
+}
+
+void conf_free(struct conf *c)
+{
+    for (size_t i = 0; i < c->nprobes; i++) {
+        struct probe_conf *pc = &c->probes[i];
+
+        if (pc->ready)
+            pc->plugin->teardown(pc->state);
+        free(pc->thresholds);
+        probe_free(pc->probe);
+    }
+    free(c->probes);
+    probe_free(c->core);
+    config_destroy(&c->cfg);
+}

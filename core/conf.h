@@ -1,0 +1,50 @@
+/*
+ * The configuration file: the core's own settings, and the probes bound to their plugins.
+ */
+#ifndef IP_CORE_CONF_H
+#define IP_CORE_CONF_H
+
+#include <stddef.h>
+
+#include <libconfig.h>
+
+#include <infraprobe/plugin.h>
+
+#include "report.h"
+
+struct probe_conf {
+    const char *name;   /* borrowed from the probe */
+    const char *plugin_name;
+    double interval;    /* seconds between runs (daemon) */
+    double timeout;     /* a run's deadline, seconds after it starts */
+    config_setting_t *setting;
+    struct ip_probe *probe;
+    const struct ip_plugin *plugin; /* after conf_bind() */
+    void *state;                    /* after a successful setup() */
+    int ready;                      /* setup() succeeded */
+    struct threshold *thresholds;
+    size_t nthresholds;
+};
+
+struct conf {
+    config_t cfg;
+    const char *file;
+    double interval;
+    double timeout;
+    int workers;
+    const char *plugin_dir; /* NULL: none set */
+    struct ip_probe *core;  /* the `infraprobe` group, read with the SDK getters */
+    struct probe_conf *probes;
+    size_t nprobes;
+};
+
+/* Parse `file` and check the core's keys. Prints FILE:LINE errors; returns their count
+ * (or 1 for a file that cannot be read or parsed). */
+int conf_load(struct conf *c, const char *file);
+/* Load each probe's plugin, check its thresholds, run its setup() and report keys nothing
+ * read. Probes not in `only` (NULL: all) are left unbound. Returns the number of errors. */
+int conf_bind(struct conf *c, const char *const *only);
+/* Tear down every probe that was set up, and free the configuration. */
+void conf_free(struct conf *c);
+
+#endif

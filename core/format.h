@@ -1,0 +1,44 @@
+/*
+ * Output formats of a run's results (`--format`): text, json, junit, tap, prometheus and
+ * nagios. Each format lives in its own core/format_<name>.c; this header is what the rest
+ * of the core calls: parse a --format name, write a --once run, write one probe's run in
+ * daemon mode.
+ */
+#ifndef IP_CORE_FORMAT_H
+#define IP_CORE_FORMAT_H
+
+#include <stdio.h>
+
+#include "report.h"
+
+enum format {
+    FORMAT_TEXT,
+    FORMAT_JSON,
+    FORMAT_JUNIT,
+    FORMAT_TAP,
+    FORMAT_PROMETHEUS,
+    FORMAT_NAGIOS,
+};
+
+/* The format called `name` ("text", "json", ...) into *out: 0, or -1 for an unknown name. */
+int format_parse(const char *name, enum format *out);
+/* The --format name of `f` ("text", ...); "unknown" for a value outside the enum. */
+const char *format_name(enum format f);
+
+/*
+ * Write the results of a whole run (--once) to `out` and flush it. `colour` asks the text
+ * format for ANSI colours (the caller decides it from isatty); the other formats ignore it.
+ * Returns 0, or -1 with errno set: a write error (including at the final fflush), ENOMEM,
+ * or EINVAL (NULL arguments; for FORMAT_NAGIOS, a run that has not exactly one probe: the
+ * caller prints the usage error).
+ */
+int format_write(enum format f, FILE *out, const struct run_result *run, int colour);
+
+/*
+ * Write one probe's run in daemon mode and flush: json writes the probe object on one line
+ * (JSON Lines), text the probe's lines without the run summary; the others write the probe
+ * as a run of one probe. Returns like format_write().
+ */
+int format_write_probe(enum format f, FILE *out, const struct ip_report *probe, int colour);
+
+#endif

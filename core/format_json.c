@@ -1,0 +1,205 @@
+/*
+ * --format json: DESIGN.md's document for a run, and in daemon mode one probe object per
+ * line (JSON Lines). Built with jansson. Two things jansson refuses are mapped here rather
+ * than lost: a non-finite number becomes null, and a string with invalid UTF-8 (a server's
+ * bytes in a message) gets U+FFFD in place of the bad bytes.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+
+#include <jansson.h>
+
+#include "format_impl.h"
+
+/* 15 significant digits: what a decimal figure keeps, without 0.41000000000000003. */
+#define JSON_FLAGS (JSON_REAL_PRECISION(15) | JSON_PRESERVE_ORDER)
+
+static json_t *json_str(const char *s)
+{
+    char *clean = format_utf8_dup(s);
+    json_t *j;
+
+    if (!clean)
+        return NULL;
+    j = json_string(clean);
+    free(clean);
+    return j;
+}
+
+/* A number, or null when it is not finite (JSON has no NaN or Infinity). A whole number
+ * is written as one ("value": 3, not 3.0), as long as a double holds it exactly. */
+static json_t *json_num(double v)
+{
+    if (!isfinite(v))
+        return json_null();
+    if (v == floor(v) && fabs(v) < 9007199254740992.0) /* 2^53 */
+        return json_integer((json_int_t)v);
+    return json_real(v);
+}
+
+/* Milliseconds from seconds, rounded to the microsecond. */
+static json_t *json_ms(double seconds)
+{
+    return json_num(round(seconds * 1e6) / 1e3);
+}
+
+/* Set o[key] = v, taking v; non-zero when v is NULL (ENOMEM) or the set failed. */
+static int json_put(json_t *o, const char *key, json_t *v)
+{
+    return json_object_set_new(o, key, v);
+}
+
+static json_t *json_check(const struct check_result *c)
+{
+    json_t *o = json_object();
+
+    if (!o)
+        return NULL;
+    if (json_put(o, "name", json_str(c->name)) ||
+        json_put(o, "status", json_string(ip_status_name(format_status(c->status)))) ||
+        json_put(o, "duration_ms", json_ms(c->duration)) ||
+        json_put(o, "message", json_str(c->message)))
+        goto fail;
+    if (c->target && json_put(o, "target", json_str(c->target)))
+        goto fail;
+    if (c->has_value && json_put(o, "value", json_num(c->value)))
+        goto fail;
+    if (c->warn != 0.0 || c->crit != 0.0) {
+        json_t *t = json_object();
+
+        if (json_put(o, "thresholds", t))
+            goto fail;
+        if (c->warn != 0.0 && json_put(t, "warn", json_num(c->warn)))
+            goto fail;
+        if (c->crit != 0.0 && json_put(t, "crit", json_num(c->crit)))
+            goto fail;
+    }
+    return o;
+fail:
+    json_decref(o);
+    return NULL;
+}
+
+static json_t *json_metric(const struct metric_result *m)
+{
+    json_t *o = json_object(), *labels = json_object();
+
+    if (!o || !labels)
+        goto fail;
+    if (json_put(o, "name", json_str(m->name)))
+        goto fail2;
+    /* The labels Prometheus gets, but "probe": the probe object says it. */
+    for (char **l = m->labels; l && l[0] && l[1]; l += 2) {
+        char *name = format_utf8_dup(l[0]);
+        int rc = !name || json_put(labels, name, json_str(l[1]));
+
+        free(name);
+        if (rc)
+            goto fail2;
+    }
+    if (m->target && json_put(labels, "target", json_str(m->target)))
+        goto fail2;
+    if (json_put(o, "labels", labels)) {
+        labels = NULL; /* taken, even on failure */
+        goto fail;
+    }
+    if (json_put(o, "value", json_num(m->value)))
+        goto fail;
+    return o;
+fail2:
+    json_decref(labels);
+fail:
+    json_decref(o);
+    return NULL;
+}
+
+static json_t *json_probe(const struct ip_report *p)
+{
+    json_t *o = json_object(), *checks = json_array(), *metrics = json_array();
+
+    if (!o || !checks || !metrics) {
+        json_decref(checks);
+        json_decref(metrics);
+        goto fail;
+    }
+    if (json_put(o, "name", json_str(p->probe)) ||
+        json_put(o, "plugin", json_str(p->plugin)) ||
+        json_put(o, "status", json_string(ip_status_name(format_status(p->status)))) ||
+        json_put(o, "duration_ms", json_ms(p->duration))) {
+        json_decref(checks);
+        json_decref(metrics);
+        goto fail;
+    }
+    if (json_put(o, "checks", checks)) {
+        json_decref(metrics);
+        goto fail;
+    }
+    if (json_put(o, "metrics", metrics))
+        goto fail;
+    /* Both arrays are now owned by o and still alive: fill them. */
+    for (size_t i = 0; i < p->nchecks; i++)
+        if (json_array_append_new(checks, json_check(&p->checks[i])))
+            goto fail;
+    for (size_t i = 0; i < p->nmetrics; i++)
+        if (json_array_append_new(metrics, json_metric(&p->metrics[i])))
+            goto fail;
+    return o;
+fail:
+    json_decref(o);
+    return NULL;
+}
+
+static int json_dump(json_t *root, FILE *out, size_t flags)
+{
+    int rc;
+
+    if (!root) {
+        errno = ENOMEM;
+        return -1;
+    }
+    rc = json_dumpf(root, out, flags);
+    json_decref(root);
+    if (rc != 0) {
+        if (errno == 0)
+            errno = EIO;
+        return -1;
+    }
+    fputc('\n', out);
+    return 0;
+}
+
+int format_json(FILE *out, const struct run_result *run, int colour)
+{
+    json_t *root = json_object(), *probes = json_array();
+
+    (void)colour;
+    if (!root || !probes) {
+        json_decref(probes);
+        goto fail;
+    }
+    if (json_put(root, "infraprobe", json_string(PACKAGE_VERSION)) ||
+        json_put(root, "status", json_string(ip_status_name(format_status(run->status)))) ||
+        json_put(root, "duration_ms", json_ms(run->duration))) {
+        json_decref(probes);
+        goto fail;
+    }
+    if (json_put(root, "probes", probes))
+        goto fail;
+    for (size_t i = 0; i < run->nprobes; i++)
+        if (json_array_append_new(probes, json_probe(run->probes[i])))
+            goto fail;
+    return json_dump(root, out, JSON_FLAGS | JSON_INDENT(2));
+fail:
+    json_decref(root);
+    errno = ENOMEM;
+    return -1;
+}
+
+int format_json_probe(FILE *out, const struct ip_report *probe)
+{
+    /* JSON Lines: compact, so that the object is one line. */
+    return json_dump(json_probe(probe), out, JSON_FLAGS | JSON_COMPACT);
+}

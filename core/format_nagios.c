@@ -1,0 +1,258 @@
+/*
+ * --format nagios: one probe's result as a monitoring-plugins plugin prints it, so that
+ * Nagios, Icinga and their kin run `infraprobe --once --probe NAME --format nagios` as-is:
+ *
+ *   REDIS WARNING - 4/6 checks ok, 1 warning, 1 skipped: pool: 3 idle, want 5 | perfdata
+ *   [OK] connect 127.0.0.1:6379: connected (0.41 ms)
+ *   ...
+ *
+ * The summary names the first check whose status is the probe's (the one that explains
+ * the alert). Perfdata follows the monitoring-plugins guidelines:
+ * 'label'=value[UOM];[warn];[crit], one entry per check with the thresholds that applied:
+ * a latency check gives its duration in ms; a value check its value, a minimum threshold
+ * written "N:" (alert below N). A '|' in any text would start perfdata: it becomes '/'.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <math.h>
+#include <string.h>
+
+#include "format_impl.h"
+
+static const char *const nagios_states[] = {
+    [IP_OK] = "OK",
+    [IP_WARNING] = "WARNING",
+    [IP_CRITICAL] = "CRITICAL",
+    [IP_UNKNOWN] = "UNKNOWN",
+    [IP_SKIPPED] = "OK",
+};
+
+/* Text on a plugin output line: one line, no '|', valid UTF-8. */
+static void nagios_text(FILE *out, const char *s)
+{
+    unsigned long cp;
+    char buf[4];
+
+    for (s = format_str(s); *s;) {
+        s += format_utf8_next(s, &cp);
+        if (cp == '|')
+            cp = '/';
+        else if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0) || cp == 0x2028 || cp == 0x2029)
+            cp = ' ';
+        fwrite(buf, 1, format_utf8_put(buf, cp), out);
+    }
+}
+
+/* Room for "%.6f" of any double. */
+#define NAGIOS_NUM_SIZE 400
+
+/* A perfdata number: digits, '-' and '.' only (no exponent), at most `decimals` decimals,
+ * no trailing zeros. */
+static void nagios_num(char *buf, size_t size, double v, int decimals)
+{
+    char *dot, *end;
+
+    snprintf(buf, size, "%.*f", decimals, v);
+    dot = strchr(buf, '.');
+    if (!dot)
+        return;
+    end = buf + strlen(buf);
+    while (end > dot && (end[-1] == '0' || end[-1] == '.'))
+        *--end = '\0';
+    if (strcmp(buf, "-0") == 0 || !*buf)
+        snprintf(buf, size, "0");
+}
+
+/* The monitoring-plugins unit of measurement for a value's unit, or "". */
+static const char *nagios_uom(const char *unit)
+{
+    static const struct {
+        const char *unit, *uom;
+    } map[] = {
+        {"bytes", "B"},   {"byte", "B"},     {"B", "B"},       {"seconds", "s"},
+        {"second", "s"},  {"s", "s"},        {"ms", "ms"},     {"milliseconds", "ms"},
+        {"percent", "%"}, {"%", "%"},
+    };
+
+    for (size_t i = 0; unit && i < sizeof(map) / sizeof(map[0]); i++)
+        if (strcmp(unit, map[i].unit) == 0)
+            return map[i].uom;
+    return "";
+}
+
+/* A perfdata label: NAME[_TARGET], single-quoted (with ' doubled) when it holds a space,
+ * '=' or a quote; control characters and '|' become '_'. */
+static void nagios_label(FILE *out, const char *name, const char *target, const char *suffix)
+{
+    const char *parts[3] = {format_str(name), target, suffix};
+    int quote = 0;
+
+    for (int i = 0; i < 3; i++)
+        if (parts[i] && strpbrk(parts[i], " ='\""))
+            quote = 1;
+    if (quote)
+        fputc('\'', out);
+    for (int i = 0; i < 3; i++) {
+        unsigned long cp;
+        char buf[4];
+
+        if (!parts[i])
+            continue;
+        if (i > 0)
+            fputc('_', out);
+        for (const char *s = parts[i]; *s;) {
+            s += format_utf8_next(s, &cp);
+            if (cp == '\'') {
+                fputs("''", out);
+                continue;
+            }
+            if (cp == '|' || cp < 0x20 || (cp >= 0x7f && cp < 0xa0))
+                cp = '_';
+            fwrite(buf, 1, format_utf8_put(buf, cp), out);
+        }
+    }
+    if (quote)
+        fputc('\'', out);
+}
+
+/* A threshold: "" for none, "N" for a maximum, "N:" for a minimum. */
+static void nagios_threshold(FILE *out, double t, int min)
+{
+    char num[NAGIOS_NUM_SIZE];
+
+    if (t == 0.0 || !isfinite(t))
+        return;
+    nagios_num(num, sizeof(num), t, 6);
+    fprintf(out, "%s%s", num, min ? ":" : "");
+}
+
+/* One perfdata entry: value (or U), UOM, warn, crit; trailing empty fields left out. */
+static void nagios_perf(FILE *out, const char *name, const char *target, const char *suffix,
+                        int known, double value, int decimals, const char *uom, double warn,
+                        double crit, int min)
+{
+    char num[NAGIOS_NUM_SIZE];
+    int has_warn = warn != 0.0 && isfinite(warn), has_crit = crit != 0.0 && isfinite(crit);
+
+    fputc(' ', out);
+    nagios_label(out, name, target, suffix);
+    if (known && isfinite(value)) {
+        nagios_num(num, sizeof(num), value, decimals);
+        fprintf(out, "=%s%s", num, uom);
+    } else {
+        fputs("=U", out);
+    }
+    if (has_warn || has_crit) {
+        fputc(';', out);
+        nagios_threshold(out, warn, min);
+    }
+    if (has_crit) {
+        fputc(';', out);
+        nagios_threshold(out, crit, min);
+    }
+}
+
+static void nagios_check_perf(FILE *out, const struct check_result *c)
+{
+    const char *uom = nagios_uom(c->unit);
+
+    if (format_status(c->status) == IP_SKIPPED)
+        return;
+    if (c->kind == IP_VALUE_MIN || c->kind == IP_VALUE_MAX) {
+        nagios_perf(out, c->name, c->target, NULL, c->has_value, c->value, 6, uom, c->warn,
+                    c->crit, c->kind == IP_VALUE_MIN);
+        return;
+    }
+    nagios_perf(out, c->name, c->target, NULL, 1, c->duration * 1000.0, 3, "ms", c->warn,
+                c->crit, 0);
+    if (c->has_value)
+        nagios_perf(out, c->name, c->target, "value", 1, c->value, 6, uom, 0, 0, 0);
+}
+
+/* NAME[ TARGET]: MESSAGE */
+static void nagios_what(FILE *out, const char *name, const char *target, const char *message)
+{
+    nagios_text(out, name);
+    if (target) {
+        fputc(' ', out);
+        nagios_text(out, target);
+    }
+    fputs(": ", out);
+    nagios_text(out, message);
+}
+
+int format_nagios(FILE *out, const struct run_result *run, int colour)
+{
+    const struct ip_report *p;
+    const struct check_result *why = NULL;
+    struct format_counts counts;
+    enum ip_status status, extra;
+    char ms[NAGIOS_NUM_SIZE];
+    int perf = 0;
+
+    (void)colour;
+    if (run->nprobes != 1) {
+        errno = EINVAL;
+        return -1;
+    }
+    p = run->probes[0];
+    status = format_status(p->status);
+    extra = format_probe_extra(p);
+    format_count(p, &counts);
+
+    /* The plugin's name upper-cased, as check_tcp prints "TCP". */
+    for (const char *s = format_str(p->plugin); *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+
+        if (ch >= 'a' && ch <= 'z')
+            ch = (unsigned char)(ch - 'a' + 'A');
+        else if (ch == '|' || ch == ' ' || ch < 0x20 || ch == 0x7f)
+            ch = '_';
+        fputc(ch, out);
+    }
+    fprintf(out, " %s - %zu/%zu checks ok", nagios_states[status], counts.n[IP_OK], counts.total);
+    for (int s = IP_WARNING; s <= IP_SKIPPED; s++)
+        if (s != IP_OK && counts.n[s])
+            fprintf(out, ", %zu %s", counts.n[s], ip_status_name((enum ip_status)s));
+
+    if (extra != IP_OK) {
+        fputs(": ", out);
+        nagios_what(out, FORMAT_EXTRA_NAME, NULL, format_extra_message(extra));
+    } else if (status != IP_OK && status != IP_SKIPPED) {
+        for (size_t i = 0; i < p->nchecks && !why; i++)
+            if (format_status(p->checks[i].status) == status)
+                why = &p->checks[i];
+        if (why) {
+            fputs(": ", out);
+            nagios_what(out, why->name, why->target, why->message);
+        }
+    }
+
+    for (size_t i = 0; i < p->nchecks; i++) {
+        if (format_status(p->checks[i].status) == IP_SKIPPED)
+            continue;
+        if (!perf++)
+            fputs(" |", out);
+        nagios_check_perf(out, &p->checks[i]);
+    }
+    fputc('\n', out);
+
+    /* Long text: a line per check. */
+    for (size_t i = 0; i < p->nchecks; i++) {
+        const struct check_result *c = &p->checks[i];
+
+        fprintf(out, "[%s] ", format_status(c->status) == IP_SKIPPED
+                                  ? "SKIPPED"
+                                  : nagios_states[format_status(c->status)]);
+        nagios_what(out, c->name, c->target, c->message);
+        nagios_num(ms, sizeof(ms), c->duration * 1000.0, 3);
+        fprintf(out, " (%s ms)\n", isfinite(c->duration) ? ms : "?");
+    }
+    if (extra != IP_OK) {
+        fprintf(out, "[%s] ", nagios_states[extra]);
+        nagios_what(out, FORMAT_EXTRA_NAME, NULL, format_extra_message(extra));
+        fputc('\n', out);
+    }
+    return 0;
+}

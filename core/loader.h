@@ -1,0 +1,22 @@
+/*
+ * Finding and loading plugins (libtool modules) on a colon-separated search path.
+ */
+#ifndef IP_CORE_LOADER_H
+#define IP_CORE_LOADER_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include <infraprobe/plugin.h>
+
+/* Set the search path (directories, colon-separated; later ones are searched last). */
+int loader_init(const char *path);
+/* The plugin `name`, loaded once and kept loaded; NULL with the reason in err. */
+const struct ip_plugin *loader_get(const char *name, char *err, size_t errlen);
+/* Write "name  description  path" for every plugin on the path; returns how many failed to
+ * load (each reported on stderr). */
+int loader_list(FILE *out);
+/* The search path in use. */
+const char *loader_path(void);
+
+#endif

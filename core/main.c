@@ -1,0 +1,459 @@
+/*
+ * infraprobe: run the configured probes once (--once, for CI) or forever on their schedule,
+ * and report in the format the reader wants. Exit codes are Nagios's: 0 ok, 1 warning,
+ * 2 critical, 3 unknown, and 3 for every usage or configuration error.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <infraprobe/plugin.h>
+
+#include "conf.h"
+#include "format.h"
+#include "loader.h"
+#include "log.h"
+#include "report.h"
+#include "runner.h"
+
+#define EXIT_USAGE 3
+
+struct options {
+    const char *config;
+    const char *output;
+    const char *plugin_dir;
+    enum format format;
+    int once;
+    int test;
+    int list;
+    const char **only; /* --probe NAMEs, NULL-terminated; NULL: all */
+    size_t nonly;
+};
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "Usage: infraprobe [OPTION]...\n"
+            "Check that the infrastructure under a service is healthy.\n"
+            "\n"
+            "  -c, --config FILE      configuration (default " SYSCONFDIR "/infraprobe/infra.conf)\n"
+            "      --once             run every probe once and exit with the worst status\n"
+            "  -t, --test             validate the configuration, without network I/O\n"
+            "  -f, --format FORMAT    text, json, junit, tap, prometheus or nagios (default text)\n"
+            "  -o, --output FILE      write the report to FILE (replaced atomically)\n"
+            "  -p, --probe NAME       run only this probe (repeatable)\n"
+            "      --plugin-dir PATH  search these directories (colon-separated) for plugins\n"
+            "                         first, then plugin_dir, then " PKGLIBDIR "\n"
+            "      --list-plugins     list the plugins found and exit\n"
+            "  -v, --verbose          log more (repeatable)\n"
+            "  -h, --help             show this help and exit\n"
+            "  -V, --version          show the version and exit\n"
+            "\n"
+            "Exit status (--once): 0 ok, 1 warning, 2 critical, 3 unknown or usage error.\n");
+}
+
+static void die_usage(const char *fmt, ...) IP_PRINTF(1, 2);
+static void die_usage(const char *fmt, ...)
+{
+    va_list ap;
+
+    fprintf(stderr, "infraprobe: ");
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\nTry 'infraprobe --help'.\n");
+    exit(EXIT_USAGE);
+}
+
+static void parse_args(int argc, char **argv, struct options *o)
+{
+    enum { OPT_ONCE = 256, OPT_PLUGIN_DIR, OPT_LIST };
+    static const struct option longopts[] = {
+        {"config", required_argument, NULL, 'c'},
+        {"once", no_argument, NULL, OPT_ONCE},
+        {"test", no_argument, NULL, 't'},
+        {"format", required_argument, NULL, 'f'},
+        {"output", required_argument, NULL, 'o'},
+        {"probe", required_argument, NULL, 'p'},
+        {"plugin-dir", required_argument, NULL, OPT_PLUGIN_DIR},
+        {"list-plugins", no_argument, NULL, OPT_LIST},
+        {"verbose", no_argument, NULL, 'v'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0},
+    };
+    int c, verbose = 0;
+
+    o->config = SYSCONFDIR "/infraprobe/infra.conf";
+    o->format = FORMAT_TEXT;
+    o->only = calloc((size_t)argc + 1, sizeof(*o->only));
+    if (!o->only)
+        exit(EXIT_USAGE);
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":c:tf:o:p:vhV", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'c':
+            o->config = optarg;
+            break;
+        case OPT_ONCE:
+            o->once = 1;
+            break;
+        case 't':
+            o->test = 1;
+            break;
+        case 'f':
+            if (format_parse(optarg, &o->format) < 0)
+                die_usage("--format \"%s\": expected text, json, junit, tap, prometheus or "
+                          "nagios",
+                          optarg);
+            break;
+        case 'o':
+            o->output = optarg;
+            break;
+        case 'p':
+            o->only[o->nonly++] = optarg;
+            break;
+        case OPT_PLUGIN_DIR:
+            o->plugin_dir = optarg;
+            break;
+        case OPT_LIST:
+            o->list = 1;
+            break;
+        case 'v':
+            verbose++;
+            break;
+        case 'h':
+            usage(stdout);
+            exit(0);
+        case 'V':
+            printf("infraprobe %s (plugin ABI %d)\n", PACKAGE_VERSION, IP_PLUGIN_ABI);
+            exit(0);
+        case ':':
+            die_usage("%s: needs a value", argv[optind - 1]);
+            break;
+        default:
+            die_usage("%s: unknown option", argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        die_usage("\"%s\": unexpected argument", argv[optind]);
+    log_set_level(verbose >= 2 ? IP_LOG_DEBUG : verbose ? IP_LOG_INFO : IP_LOG_WARNING);
+}
+
+/* --plugin-dir, then the configuration's plugin_dir, then where `make install` put them. */
+static int init_loader(const struct options *o, const char *conf_dir)
+{
+    char *path = NULL;
+    int rc;
+
+    if (asprintf(&path, "%s%s%s%s%s", o->plugin_dir ? o->plugin_dir : "",
+                 o->plugin_dir ? ":" : "", conf_dir ? conf_dir : "", conf_dir ? ":" : "",
+                 PKGLIBDIR) < 0)
+        return -1;
+    rc = loader_init(path);
+    free(path);
+    return rc;
+}
+
+/* Write to `path` through a temporary file and rename(), so that a reader (a Prometheus
+ * textfile collector, a CI step) never sees half a report. */
+struct sink {
+    FILE *f;
+    char *tmp;
+    const char *path;
+};
+
+static int sink_open(struct sink *s, const char *path)
+{
+    int fd;
+
+    memset(s, 0, sizeof(*s));
+    s->path = path;
+    if (!path) {
+        s->f = stdout;
+        return 0;
+    }
+    if (asprintf(&s->tmp, "%s.XXXXXX", path) < 0)
+        return -1;
+    fd = mkstemp(s->tmp);
+    if (fd < 0 || !(s->f = fdopen(fd, "w"))) {
+        fprintf(stderr, "infraprobe: --output \"%s\": %s\n", path, strerror(errno));
+        if (fd >= 0) {
+            close(fd);
+            unlink(s->tmp);
+        }
+        free(s->tmp);
+        return -1;
+    }
+    fchmod(fd, 0644);
+    return 0;
+}
+
+static int sink_close(struct sink *s, int ok)
+{
+    int err = 0;
+
+    if (!s->path)
+        return fflush(stdout) == 0 && !ferror(stdout) ? 0 : -1;
+    if (fclose(s->f) != 0 || !ok)
+        err = -1;
+    if (!err && rename(s->tmp, s->path) != 0)
+        err = -1;
+    if (err) {
+        fprintf(stderr, "infraprobe: --output \"%s\": %s\n", s->path,
+                ok ? strerror(errno) : "not written");
+        unlink(s->tmp);
+    }
+    free(s->tmp);
+    return err;
+}
+
+static int use_colour(const struct sink *s)
+{
+    const char *no = getenv("NO_COLOR");
+
+    return !s->path && isatty(STDOUT_FILENO) && !(no && *no);
+}
+
+struct once {
+    struct run_result run;
+    size_t pending;
+};
+
+static void once_done(void *ctx, size_t probe, struct ip_report *report)
+{
+    struct once *o = ctx;
+
+    o->run.probes[probe] = report;
+    o->run.status = ip_status_worst(o->run.status, report ? report->status : IP_UNKNOWN);
+    o->pending--;
+}
+
+static int exit_code(enum ip_status s)
+{
+    return s == IP_SKIPPED ? 0 : (int)s;
+}
+
+/* Each selected probe once; the report; the worst status as the exit code. */
+static int run_once(struct conf *c, const struct options *opt)
+{
+    struct once o = {.run.status = IP_SKIPPED};
+    struct runner *r;
+    struct sink sink;
+    size_t *index, n = 0;
+    double t0 = ip_clock();
+    int code, ok;
+
+    index = calloc(c->nprobes + 1, sizeof(*index));
+    o.run.probes = calloc(c->nprobes + 1, sizeof(*o.run.probes));
+    r = index && o.run.probes ? runner_new(c, c->workers) : NULL;
+    if (!r) {
+        fprintf(stderr, "infraprobe: cannot start the workers\n");
+        return EXIT_USAGE;
+    }
+    for (size_t i = 0; i < c->nprobes; i++) {
+        if (c->probes[i].ready) {
+            runner_submit(r, i);
+            o.pending++;
+        }
+    }
+    while (o.pending > 0)
+        runner_collect(r, INFINITY, once_done, &o);
+    /* The report lists probes in configuration order, however they finished. */
+    for (size_t i = 0; i < c->nprobes; i++)
+        if (o.run.probes[i])
+            o.run.probes[n++] = o.run.probes[i];
+    o.run.nprobes = n;
+    o.run.duration = ip_clock() - t0;
+    if (n == 0)
+        o.run.status = IP_UNKNOWN;
+
+    if (sink_open(&sink, opt->output) < 0)
+        return EXIT_USAGE;
+    ok = format_write(opt->format, sink.f, &o.run, use_colour(&sink)) == 0;
+    code = sink_close(&sink, ok) == 0 ? exit_code(o.run.status) : EXIT_USAGE;
+
+    if (runner_stuck(r) > 0) {
+        /* A plugin is still running on a thread we cannot stop: leave without running
+         * destructors or freeing what it may still touch. */
+        fflush(NULL);
+        _exit(code);
+    }
+    runner_free(r);
+    for (size_t i = 0; i < n; i++)
+        report_free(o.run.probes[i]);
+    free(o.run.probes);
+    free(index);
+    return code;
+}
+
+static volatile sig_atomic_t stopping;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    stopping = 1;
+}
+
+struct daemon {
+    const struct options *opt;
+    struct conf *conf;
+    struct ip_report **latest; /* per probe, for whole-document formats */
+    int failed;
+};
+
+static void daemon_done(void *ctx, size_t probe, struct ip_report *report)
+{
+    struct daemon *d = ctx;
+
+    if (!report)
+        return;
+    if (d->opt->format == FORMAT_PROMETHEUS) {
+        report_free(d->latest[probe]);
+        d->latest[probe] = report;
+        return;
+    }
+    if (format_write_probe(d->opt->format, stdout, report, use_colour(&(struct sink){0})) < 0 ||
+        fflush(stdout) != 0)
+        d->failed = 1;
+    report_free(report);
+}
+
+/* The Prometheus textfile: the latest run of every probe, replaced atomically. */
+static void write_textfile(struct daemon *d)
+{
+    struct run_result run = {.status = IP_SKIPPED};
+    struct ip_report *probes[d->conf->nprobes + 1];
+    struct sink sink;
+
+    for (size_t i = 0; i < d->conf->nprobes; i++) {
+        if (d->latest[i]) {
+            probes[run.nprobes++] = d->latest[i];
+            run.status = ip_status_worst(run.status, d->latest[i]->status);
+        }
+    }
+    run.probes = probes;
+    if (sink_open(&sink, d->opt->output) == 0)
+        sink_close(&sink, format_write(FORMAT_PROMETHEUS, sink.f, &run, 0) == 0);
+}
+
+/* Forever: each probe every `interval`, never two runs of one probe at once. */
+static int run_daemon(struct conf *c, const struct options *opt)
+{
+    struct daemon d = {.opt = opt, .conf = c};
+    struct sigaction sa = {.sa_handler = on_signal};
+    double *due = calloc(c->nprobes + 1, sizeof(*due));
+    struct runner *r = runner_new(c, c->workers);
+
+    d.latest = calloc(c->nprobes + 1, sizeof(*d.latest));
+    if (!r || !due || !d.latest) {
+        fprintf(stderr, "infraprobe: cannot start the workers\n");
+        return EXIT_USAGE;
+    }
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    for (size_t i = 0; i < c->nprobes; i++)
+        due[i] = ip_clock();
+    while (!stopping && !d.failed) {
+        double now = ip_clock(), next = now + 3600;
+
+        for (size_t i = 0; i < c->nprobes; i++) {
+            if (!c->probes[i].ready)
+                continue;
+            if (due[i] <= now && !runner_busy(r, i)) {
+                runner_submit(r, i);
+                /* On the grid, not drifting by each run's duration. */
+                while (due[i] <= now)
+                    due[i] += c->probes[i].interval;
+            }
+            if (due[i] < next)
+                next = due[i];
+        }
+        /* Wake at least every second to notice a signal. */
+        if (runner_collect(r, next < now + 1 ? next : now + 1, daemon_done, &d) > 0 &&
+            opt->format == FORMAT_PROMETHEUS)
+            write_textfile(&d);
+    }
+    if (runner_stuck(r) > 0)
+        _exit(d.failed ? EXIT_USAGE : 0);
+    runner_free(r);
+    for (size_t i = 0; i < c->nprobes; i++)
+        report_free(d.latest[i]);
+    free(d.latest);
+    free(due);
+    return d.failed ? EXIT_USAGE : 0;
+}
+
+int main(int argc, char **argv)
+{
+    struct options opt = {0};
+    struct conf conf;
+    int errors, code;
+
+    parse_args(argc, argv, &opt);
+    if (opt.list) {
+        if (init_loader(&opt, NULL) < 0)
+            return EXIT_USAGE;
+        return loader_list(stdout) ? EXIT_USAGE : 0;
+    }
+    if (!opt.once && !opt.test) {
+        if (opt.format == FORMAT_JUNIT || opt.format == FORMAT_TAP ||
+            opt.format == FORMAT_NAGIOS)
+            die_usage("--format %s: needs --once (it is one document per run)",
+                      format_name(opt.format));
+        if (opt.format == FORMAT_PROMETHEUS && !opt.output)
+            die_usage("--format %s: needs --output FILE (a textfile) when not --once",
+                      format_name(opt.format));
+    }
+    if (opt.format == FORMAT_NAGIOS && opt.nonly != 1)
+        die_usage("--format %s: needs exactly one --probe NAME", "nagios");
+
+    errors = conf_load(&conf, opt.config);
+    if (errors == 0 && init_loader(&opt, conf.plugin_dir) < 0) {
+        fprintf(stderr, "infraprobe: cannot initialise the plugin loader\n");
+        return EXIT_USAGE;
+    }
+    for (size_t i = 0; errors == 0 && i < opt.nonly; i++) {
+        size_t j = 0;
+
+        while (j < conf.nprobes && strcmp(conf.probes[j].name, opt.only[i]) != 0)
+            j++;
+        if (j == conf.nprobes) {
+            fprintf(stderr, "infraprobe: --probe \"%s\": no such probe in %s\n", opt.only[i],
+                    opt.config);
+            errors++;
+        }
+    }
+    if (errors == 0)
+        errors = conf_bind(&conf, opt.nonly ? opt.only : NULL);
+    if (errors > 0) {
+        fprintf(stderr, "%s: %d error%s\n", opt.config, errors, errors == 1 ? "" : "s");
+        conf_free(&conf);
+        free(opt.only);
+        return EXIT_USAGE;
+    }
+    if (opt.test) {
+        size_t n = 0;
+
+        for (size_t i = 0; i < conf.nprobes; i++)
+            n += conf.probes[i].ready;
+        printf("%s: ok, %zu probe%s\n", opt.config, n, n == 1 ? "" : "s");
+        code = 0;
+    } else if (opt.once) {
+        code = run_once(&conf, &opt);
+    } else {
+        code = run_daemon(&conf, &opt);
+    }
+    conf_free(&conf);
+    free(opt.only);
+    return code;
+}

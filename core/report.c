@@ -1,0 +1,373 @@
+/*
+ * A probe run's report: what plugins record through ip_check() and ip_metric(), and the
+ * thresholds the core applies to it when the run ends.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include <infraprobe/plugin.h>
+
+#include "report.h"
+
+/* A run id must be unique across hosts and restarts: 122 random bits, as in a UUID v4. */
+static char *new_run_id(void)
+{
+    unsigned char b[16];
+    char *id = malloc(37);
+
+    if (!id)
+        return NULL;
+    if (getrandom(b, sizeof(b), 0) != (ssize_t)sizeof(b)) {
+        /* getrandom() on Linux >= 3.17 does not fail for 16 bytes; be safe anyway. */
+        for (size_t i = 0; i < sizeof(b); i++)
+            b[i] = (unsigned char)rand();
+    }
+    b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
+    b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
+    snprintf(id, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0],
+             b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13],
+             b[14], b[15]);
+    return id;
+}
+
+struct ip_report *report_new(const char *probe, const char *plugin, double deadline)
+{
+    struct ip_report *r = calloc(1, sizeof(*r));
+
+    if (!r)
+        return NULL;
+    r->probe = strdup(probe);
+    r->plugin = strdup(plugin);
+    r->run_id = new_run_id();
+    if (!r->probe || !r->plugin || !r->run_id) {
+        free(r->probe);
+        free(r->plugin);
+        free(r->run_id);
+        free(r);
+        return NULL;
+    }
+    pthread_mutex_init(&r->lock, NULL);
+    r->started = ip_clock();
+    r->deadline = deadline;
+    r->status = IP_UNKNOWN;
+    return r;
+}
+
+void report_free(struct ip_report *r)
+{
+    if (!r)
+        return;
+    for (size_t i = 0; i < r->nchecks; i++) {
+        free(r->checks[i].name);
+        free(r->checks[i].target);
+        free(r->checks[i].message);
+        free(r->checks[i].unit);
+    }
+    for (size_t i = 0; i < r->nmetrics; i++) {
+        struct metric_result *m = &r->metrics[i];
+
+        free(m->name);
+        free(m->help);
+        free(m->target);
+        for (size_t j = 0; m->labels && m->labels[j]; j++)
+            free(m->labels[j]);
+        free(m->labels);
+    }
+    free(r->checks);
+    free(r->metrics);
+    free(r->probe);
+    free(r->plugin);
+    free(r->run_id);
+    pthread_mutex_destroy(&r->lock);
+    free(r);
+}
+
+double ip_report_deadline(const struct ip_report *report)
+{
+    return report->deadline;
+}
+
+double ip_report_remaining(const struct ip_report *report)
+{
+    double left = report->deadline - ip_clock();
+
+    return left > 0 ? left : 0;
+}
+
+const char *ip_report_run_id(const struct ip_report *report)
+{
+    return report->run_id;
+}
+
+const struct ip_check_decl *report_decl(const struct ip_report *r, const char *name)
+{
+    for (const struct ip_check_decl *d = r->decls; d && d->name; d++)
+        if (strcmp(d->name, name) == 0)
+            return d;
+    return NULL;
+}
+
+/* Messages are one line: reports are read line by line (text, Nagios, TAP). */
+static char *one_line(const char *fmt, va_list ap)
+{
+    char *s = NULL;
+
+    if (vasprintf(&s, fmt, ap) < 0)
+        return NULL;
+    for (char *p = s; *p; p++)
+        if (*p == '\n' || *p == '\r' || *p == '\t')
+            *p = ' ';
+    return s;
+}
+
+static int add_check(struct ip_report *r, const char *name, const char *target,
+                     enum ip_status status, double seconds, int has_value, double value,
+                     char *message)
+{
+    struct check_result *c;
+    int err = 0;
+
+    pthread_mutex_lock(&r->lock);
+    if (r->nchecks == r->checks_cap) {
+        size_t cap = r->checks_cap ? r->checks_cap * 2 : 8;
+        struct check_result *n = realloc(r->checks, cap * sizeof(*n));
+
+        if (!n) {
+            err = IP_ENOMEM;
+            goto out;
+        }
+        r->checks = n;
+        r->checks_cap = cap;
+    }
+    c = &r->checks[r->nchecks];
+    memset(c, 0, sizeof(*c));
+    c->name = strdup(name);
+    c->target = target ? strdup(target) : NULL;
+    if (!c->name || (target && !c->target)) {
+        free(c->name);
+        free(c->target);
+        err = IP_ENOMEM;
+        goto out;
+    }
+    c->status = status;
+    c->duration = seconds > 0 ? seconds : 0;
+    c->has_value = has_value;
+    c->value = value;
+    c->message = message;
+    message = NULL;
+    r->nchecks++;
+out:
+    pthread_mutex_unlock(&r->lock);
+    free(message);
+    return err;
+}
+
+static int vcheck(struct ip_report *r, const char *name, const char *target, enum ip_status st,
+                  double seconds, int has_value, double value, const char *fmt, va_list ap)
+{
+    char *msg;
+
+    if (!name || !report_decl(r, name) || (unsigned)st > IP_SKIPPED)
+        return IP_EINVAL;
+    msg = one_line(fmt ? fmt : "", ap);
+    if (!msg)
+        return IP_ENOMEM;
+    return add_check(r, name, target, st, seconds, has_value, value, msg);
+}
+
+int ip_check(struct ip_report *report, const char *name, const char *target,
+             enum ip_status status, double seconds, const char *fmt, ...)
+{
+    va_list ap;
+    int err;
+
+    va_start(ap, fmt);
+    err = vcheck(report, name, target, status, seconds, 0, 0, fmt, ap);
+    va_end(ap);
+    return err;
+}
+
+int ip_check_value(struct ip_report *report, const char *name, const char *target,
+                   enum ip_status status, double seconds, double value, const char *fmt, ...)
+{
+    va_list ap;
+    int err;
+
+    va_start(ap, fmt);
+    err = vcheck(report, name, target, status, seconds, 1, value, fmt, ap);
+    va_end(ap);
+    return err;
+}
+
+int report_run_check(struct ip_report *r, enum ip_status status, const char *fmt, ...)
+{
+    va_list ap;
+    char *msg;
+
+    va_start(ap, fmt);
+    msg = one_line(fmt, ap);
+    va_end(ap);
+    if (!msg)
+        return IP_ENOMEM;
+    return add_check(r, "run", NULL, status, ip_clock() - r->started, 0, 0, msg);
+}
+
+static int valid_name(const char *s)
+{
+    if (!s || !(isalpha((unsigned char)*s) || *s == '_'))
+        return 0;
+    for (; *s; s++)
+        if (!(isalnum((unsigned char)*s) || *s == '_'))
+            return 0;
+    return 1;
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+
+    return n > m && s[n - m - 1] == '_' && strcmp(s + n - m, suffix) == 0;
+}
+
+/* infraprobe_<plugin>_<name>[_<unit>][_total]: Prometheus naming, whatever the plugin wrote. */
+static char *metric_name(const char *plugin, const char *name, const char *unit,
+                         enum ip_metric_type type)
+{
+    char *s = NULL;
+    int add_unit = unit && *unit && !ends_with(name, unit);
+    int add_total = type == IP_COUNTER && !ends_with(name, "total");
+
+    if (asprintf(&s, "infraprobe_%s_%s%s%s%s", plugin, name, add_unit ? "_" : "",
+                 add_unit ? unit : "", add_total ? "_total" : "") < 0)
+        return NULL;
+    return s;
+}
+
+int ip_metric(struct ip_report *report, enum ip_metric_type type, const char *name,
+              const char *unit, const char *help, const char *target, const char *const *labels,
+              double value)
+{
+    struct metric_result m = {.type = type, .value = value};
+    size_t nlabels = 0;
+    int err = IP_ENOMEM;
+
+    if (!valid_name(name) || (unit && *unit && !valid_name(unit)) ||
+        (type != IP_GAUGE && type != IP_COUNTER))
+        return IP_EINVAL;
+    for (; labels && labels[nlabels]; nlabels += 2) {
+        if (!valid_name(labels[nlabels]) || !labels[nlabels + 1] ||
+            !strcmp(labels[nlabels], "probe") || !strcmp(labels[nlabels], "target"))
+            return IP_EINVAL;
+    }
+    m.name = metric_name(report->plugin, name, unit, type);
+    m.help = strdup(help && *help ? help : name);
+    m.target = target ? strdup(target) : NULL;
+    if (nlabels) {
+        m.labels = calloc(nlabels + 1, sizeof(*m.labels));
+        for (size_t i = 0; m.labels && i < nlabels; i++)
+            if (!(m.labels[i] = strdup(labels[i])))
+                goto out;
+    }
+    if (!m.name || !m.help || (target && !m.target) || (nlabels && !m.labels))
+        goto out;
+
+    pthread_mutex_lock(&report->lock);
+    if (report->nmetrics == report->metrics_cap) {
+        size_t cap = report->metrics_cap ? report->metrics_cap * 2 : 8;
+        struct metric_result *n = realloc(report->metrics, cap * sizeof(*n));
+
+        if (!n) {
+            pthread_mutex_unlock(&report->lock);
+            goto out;
+        }
+        report->metrics = n;
+        report->metrics_cap = cap;
+    }
+    report->metrics[report->nmetrics++] = m;
+    pthread_mutex_unlock(&report->lock);
+    return 0;
+out:
+    free(m.name);
+    free(m.help);
+    free(m.target);
+    for (size_t i = 0; m.labels && i < nlabels; i++)
+        free(m.labels[i]);
+    free(m.labels);
+    return err;
+}
+
+static const struct threshold *override(const struct ip_report *r, const char *check)
+{
+    for (size_t i = 0; i < r->nthresholds; i++)
+        if (strcmp(r->thresholds[i].check, check) == 0)
+            return &r->thresholds[i];
+    return NULL;
+}
+
+/* Is `x` past threshold `limit` (0: none) in the direction of `kind`? */
+static int past(enum ip_check_kind kind, double x, double limit)
+{
+    if (limit == 0)
+        return 0;
+    return kind == IP_VALUE_MIN ? x < limit : x > limit;
+}
+
+static void apply_thresholds(struct ip_report *r, struct check_result *c)
+{
+    const struct ip_check_decl *d = report_decl(r, c->name);
+    const struct threshold *o;
+    enum ip_status st = IP_OK;
+    double x;
+    char *msg;
+
+    if (!d)
+        return;
+    o = override(r, c->name);
+    c->kind = d->kind;
+    c->warn = o && o->has_warn ? o->warn : d->warn;
+    c->crit = o && o->has_crit ? o->crit : d->crit;
+    if (d->unit && !c->unit)
+        c->unit = strdup(d->unit);
+    /* A failed check's duration says nothing about the backend's speed. */
+    if (c->status != IP_OK && c->status != IP_WARNING)
+        return;
+    if (d->kind != IP_LATENCY && !c->has_value)
+        return;
+    x = d->kind == IP_LATENCY ? c->duration * 1e3 : c->value;
+    if (past(d->kind, x, c->crit))
+        st = IP_CRITICAL;
+    else if (past(d->kind, x, c->warn))
+        st = IP_WARNING;
+    if (st == IP_OK)
+        return;
+    if (asprintf(&msg, "%s (%s %g%s %s %s %g%s)", c->message,
+                 d->kind == IP_LATENCY ? "took" : "value", x,
+                 d->kind == IP_LATENCY ? " ms" : "", d->kind == IP_VALUE_MIN ? "<" : ">",
+                 st == IP_CRITICAL ? "critical" : "warning", st == IP_CRITICAL ? c->crit : c->warn,
+                 d->kind == IP_LATENCY ? " ms" : "") >= 0) {
+        free(c->message);
+        c->message = msg;
+    }
+    c->status = ip_status_worst(c->status, st);
+}
+
+void report_finish(struct ip_report *r)
+{
+    enum ip_status st = IP_SKIPPED;
+
+    pthread_mutex_lock(&r->lock);
+    for (size_t i = 0; i < r->nchecks; i++) {
+        apply_thresholds(r, &r->checks[i]);
+        st = ip_status_worst(st, r->checks[i].status);
+    }
+    r->status = r->nchecks ? st : IP_UNKNOWN;
+    r->duration = ip_clock() - r->started;
+    pthread_mutex_unlock(&r->lock);
+}

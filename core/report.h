@@ -1,0 +1,84 @@
+/*
+ * One probe run's results as plain data (checks, metrics, status), and a whole run's set of
+ * them. Plain so that a report can be serialized: a probe may run in a child process.
+ */
+#ifndef IP_CORE_REPORT_H
+#define IP_CORE_REPORT_H
+
+#include "private.h"
+
+#include <pthread.h>
+#include <stddef.h>
+
+#include <infraprobe/plugin.h>
+
+struct check_result {
+    char *name;
+    char *target; /* NULL: none */
+    enum ip_status status;
+    double duration; /* seconds */
+    int has_value;
+    double value;
+    char *message;
+    /* The thresholds that applied (0: none), for perfdata. */
+    enum ip_check_kind kind;
+    double warn;
+    double crit;
+    char *unit; /* of value; NULL: none */
+};
+
+struct metric_result {
+    char *name; /* full Prometheus name: infraprobe_tcp_connect_seconds */
+    char *help;
+    enum ip_metric_type type;
+    char *target;  /* NULL: none */
+    char **labels; /* NULL or NULL-terminated name, value pairs */
+    double value;
+};
+
+/* A threshold override from the configuration, for one declared check. */
+struct threshold {
+    const char *check;
+    int has_warn, has_crit;
+    double warn, crit;
+};
+
+struct ip_report {
+    char *probe;  /* probe name */
+    char *plugin; /* plugin name */
+    char *run_id;
+    double started;  /* ip_clock() */
+    double deadline; /* ip_clock() */
+    double duration; /* seconds, set by report_finish() */
+    enum ip_status status;
+    struct check_result *checks;
+    size_t nchecks, checks_cap;
+    struct metric_result *metrics;
+    size_t nmetrics, metrics_cap;
+    pthread_mutex_t lock; /* a plugin may record from several threads of its run */
+    /* Borrowed from the plugin and the configuration for the run. */
+    const struct ip_check_decl *decls;
+    const struct threshold *thresholds;
+    size_t nthresholds;
+};
+
+/* The results of one --once run, or of one probe run in daemon mode. */
+struct run_result {
+    enum ip_status status;
+    double duration;
+    struct ip_report **probes;
+    size_t nprobes;
+};
+
+/* A report for one run of probe `probe` of plugin `plugin`, due by `deadline`. */
+IP_PRIVATE struct ip_report *report_new(const char *probe, const char *plugin, double deadline);
+IP_PRIVATE void report_free(struct ip_report *r);
+/* Apply thresholds, compute the probe's status and duration. */
+IP_PRIVATE void report_finish(struct ip_report *r);
+/* The declared check named `name`, or NULL. */
+IP_PRIVATE const struct ip_check_decl *report_decl(const struct ip_report *r, const char *name);
+/* Record the core's own check "run" (a timeout, a failed plugin), which no plugin declares. */
+IP_PRIVATE int report_run_check(struct ip_report *r, enum ip_status status, const char *fmt, ...)
+    IP_PRINTF(3, 4);
+
+#endif

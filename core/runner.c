@@ -1,0 +1,301 @@
+/*
+ * The runner. One slot per probe (a probe never runs twice at once), a FIFO of queued
+ * slots, and detached worker threads. The thread that collects results enforces the
+ * deadlines: it never waits past the earliest one, so a hung plugin costs its probe an
+ * `unknown` and nothing else.
+ */
+#include "config.h"
+
+#include "runner.h"
+
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include <infraprobe/plugin.h>
+
+#include "conf.h"
+#include "report.h"
+
+enum slot_state { IDLE, QUEUED, RUNNING, DONE, ABANDONED };
+
+struct slot {
+    enum slot_state state;
+    double deadline;
+    struct ip_report *result; /* DONE: the report to hand out */
+};
+
+struct runner {
+    pthread_mutex_t lock;
+    pthread_cond_t work; /* a slot was queued, or stop */
+    pthread_cond_t done; /* a run ended */
+    struct conf *conf;
+    struct slot *slots;
+    size_t *queue; /* ring of slot indexes */
+    size_t head, count;
+    size_t nslots;
+    int workers;  /* live workers, stuck ones not counted */
+    size_t stuck; /* abandoned runs not yet returned */
+    int stop;
+};
+
+static void *worker(void *arg);
+
+static int spawn_worker(struct runner *r)
+{
+    pthread_attr_t attr;
+    pthread_t t;
+    int err;
+
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    err = pthread_create(&t, &attr, worker, r);
+    pthread_attr_destroy(&attr);
+    if (err == 0)
+        r->workers++;
+    return err;
+}
+
+struct runner *runner_new(struct conf *c, int workers)
+{
+    struct runner *r = calloc(1, sizeof(*r));
+    pthread_condattr_t attr;
+
+    if (!r)
+        return NULL;
+    r->conf = c;
+    r->nslots = c->nprobes;
+    r->slots = calloc(c->nprobes + 1, sizeof(*r->slots));
+    r->queue = calloc(c->nprobes + 1, sizeof(*r->queue));
+    if (!r->slots || !r->queue) {
+        free(r->slots);
+        free(r->queue);
+        free(r);
+        return NULL;
+    }
+    pthread_mutex_init(&r->lock, NULL);
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_cond_init(&r->work, &attr);
+    pthread_cond_init(&r->done, &attr);
+    pthread_condattr_destroy(&attr);
+    pthread_mutex_lock(&r->lock);
+    for (int i = 0; i < workers; i++)
+        if (spawn_worker(r) != 0)
+            break;
+    pthread_mutex_unlock(&r->lock);
+    if (r->workers == 0) {
+        runner_free(r);
+        return NULL;
+    }
+    return r;
+}
+
+/* The deadline a plugin sees comes a little before the one the core enforces, so that a
+ * plugin that gives up on time has time left to record why and return: its own message
+ * ("SET timed out") says more than the core's "timed out". */
+static double plugin_deadline(double deadline, double timeout)
+{
+    double margin = timeout * 0.1;
+
+    return deadline - (margin < 0.1 ? margin : 0.1);
+}
+
+/* One run of probe `pc`, due by `deadline`: plain data out, whatever the plugin did. */
+static struct ip_report *run_probe(struct probe_conf *pc, double deadline)
+{
+    struct ip_report *rep = report_new(pc->name, pc->plugin->name, deadline);
+    int rc;
+
+    if (!rep)
+        return NULL;
+    rep->decls = pc->plugin->checks;
+    rep->thresholds = pc->thresholds;
+    rep->nthresholds = pc->nthresholds;
+    rc = pc->plugin->run(pc->state, rep);
+    if (rc != 0)
+        report_run_check(rep, IP_UNKNOWN, "plugin %s failed: %s", pc->plugin->name,
+                         ip_strerror(rc));
+    if (pc->plugin->metrics)
+        pc->plugin->metrics(pc->state, rep);
+    if (rep->nchecks == 0)
+        report_run_check(rep, IP_UNKNOWN, "plugin %s recorded no check", pc->plugin->name);
+    report_finish(rep);
+    return rep;
+}
+
+static void *worker(void *arg)
+{
+    struct runner *r = arg;
+
+    pthread_mutex_lock(&r->lock);
+    for (;;) {
+        struct slot *s;
+        struct ip_report *rep;
+        size_t i;
+
+        while (!r->stop && r->count == 0)
+            pthread_cond_wait(&r->work, &r->lock);
+        if (r->stop)
+            break;
+        i = r->queue[r->head];
+        r->head = (r->head + 1) % (r->nslots + 1);
+        r->count--;
+        s = &r->slots[i];
+        s->state = RUNNING;
+        s->deadline = ip_clock() + r->conf->probes[i].timeout;
+        /* The collector may be waiting with no deadline in sight: it has one now. */
+        pthread_cond_broadcast(&r->done);
+        pthread_mutex_unlock(&r->lock);
+
+        rep = run_probe(&r->conf->probes[i],
+                        plugin_deadline(s->deadline, r->conf->probes[i].timeout));
+
+        pthread_mutex_lock(&r->lock);
+        if (s->state == ABANDONED) {
+            /* Reported long ago, and a new worker took this one's place: leave. */
+            report_free(rep);
+            s->state = IDLE;
+            r->stuck--;
+            pthread_cond_broadcast(&r->done);
+            pthread_mutex_unlock(&r->lock);
+            return NULL;
+        }
+        s->result = rep;
+        s->state = DONE;
+        pthread_cond_broadcast(&r->done);
+    }
+    r->workers--;
+    pthread_cond_broadcast(&r->done);
+    pthread_mutex_unlock(&r->lock);
+    return NULL;
+}
+
+void runner_submit(struct runner *r, size_t i)
+{
+    pthread_mutex_lock(&r->lock);
+    if (i < r->nslots && r->slots[i].state == IDLE) {
+        r->slots[i].state = QUEUED;
+        r->queue[(r->head + r->count) % (r->nslots + 1)] = i;
+        r->count++;
+        pthread_cond_signal(&r->work);
+    }
+    pthread_mutex_unlock(&r->lock);
+}
+
+int runner_busy(struct runner *r, size_t i)
+{
+    int busy;
+
+    pthread_mutex_lock(&r->lock);
+    busy = r->slots[i].state != IDLE;
+    pthread_mutex_unlock(&r->lock);
+    return busy;
+}
+
+size_t runner_stuck(struct runner *r)
+{
+    size_t n;
+
+    pthread_mutex_lock(&r->lock);
+    n = r->stuck;
+    pthread_mutex_unlock(&r->lock);
+    return n;
+}
+
+static struct timespec to_timespec(double t)
+{
+    struct timespec ts;
+
+    ts.tv_sec = (time_t)t;
+    ts.tv_nsec = (long)((t - (double)ts.tv_sec) * 1e9);
+    if (ts.tv_nsec >= 1000000000L) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000L;
+    }
+    return ts;
+}
+
+/* The report of a run that overran: the probe is unknown, not critical; we could not tell. */
+static struct ip_report *timed_out(struct probe_conf *pc, double deadline)
+{
+    struct ip_report *rep = report_new(pc->name, pc->plugin->name, deadline);
+
+    if (!rep)
+        return NULL;
+    rep->started = deadline - pc->timeout;
+    report_run_check(rep, IP_UNKNOWN, "timed out after %.3f s", pc->timeout);
+    report_finish(rep);
+    return rep;
+}
+
+size_t runner_collect(struct runner *r, double until,
+                      void (*done)(void *ctx, size_t probe, struct ip_report *report), void *ctx)
+{
+    size_t handed = 0;
+
+    pthread_mutex_lock(&r->lock);
+    for (;;) {
+        double now = ip_clock(), wake = until;
+
+        for (size_t i = 0; i < r->nslots; i++) {
+            struct slot *s = &r->slots[i];
+            struct ip_report *rep = NULL;
+
+            if (s->state == DONE) {
+                rep = s->result;
+                s->result = NULL;
+                s->state = IDLE;
+            } else if (s->state == RUNNING && s->deadline <= now) {
+                rep = timed_out(&r->conf->probes[i], s->deadline);
+                s->state = ABANDONED;
+                r->stuck++;
+                r->workers--;
+                /* Keep the pool at strength: queued probes must not wait on a hung one. */
+                spawn_worker(r);
+            } else {
+                if (s->state == RUNNING && s->deadline < wake)
+                    wake = s->deadline;
+                continue;
+            }
+            pthread_mutex_unlock(&r->lock);
+            if (rep)
+                done(ctx, i, rep);
+            handed++;
+            pthread_mutex_lock(&r->lock);
+        }
+        if (handed || now >= until)
+            break;
+        if (isinf(wake)) {
+            pthread_cond_wait(&r->done, &r->lock);
+        } else {
+            struct timespec ts = to_timespec(wake);
+
+            pthread_cond_timedwait(&r->done, &r->lock, &ts);
+        }
+    }
+    pthread_mutex_unlock(&r->lock);
+    return handed;
+}
+
+void runner_free(struct runner *r)
+{
+    if (!r)
+        return;
+    pthread_mutex_lock(&r->lock);
+    r->stop = 1;
+    pthread_cond_broadcast(&r->work);
+    while (r->workers > 0 || r->stuck > 0)
+        pthread_cond_wait(&r->done, &r->lock);
+    pthread_mutex_unlock(&r->lock);
+    for (size_t i = 0; i < r->nslots; i++)
+        report_free(r->slots[i].result);
+    pthread_cond_destroy(&r->work);
+    pthread_cond_destroy(&r->done);
+    pthread_mutex_destroy(&r->lock);
+    free(r->slots);
+    free(r->queue);
+    free(r);
+}

@@ -1,0 +1,31 @@
+/*
+ * The runner: probes run on a fixed number of worker threads, each run with a deadline
+ * that the core enforces. A run past its deadline is abandoned, not killed: its probe is
+ * reported unknown at once, is not started again until the run returns, and a new worker
+ * takes the stuck one's place.
+ */
+#ifndef IP_CORE_RUNNER_H
+#define IP_CORE_RUNNER_H
+
+#include "conf.h"
+#include "report.h"
+
+struct runner;
+
+/* A runner for the probes of `c` (their state must stay valid while it runs). */
+struct runner *runner_new(struct conf *c, int workers);
+/* Queue probe `i` for a run; ignored while that probe is queued or running. */
+void runner_submit(struct runner *r, size_t i);
+/* Wait until `until` (ip_clock()) or until at least one run ended or was abandoned, and
+ * hand each such report to `done` (which takes ownership). Returns how many it handed. */
+size_t runner_collect(struct runner *r, double until,
+                      void (*done)(void *ctx, size_t probe, struct ip_report *report),
+                      void *ctx);
+/* Is probe `i` queued or running (including an abandoned run that has not returned)? */
+int runner_busy(struct runner *r, size_t i);
+/* How many runs were abandoned and have not returned yet. */
+size_t runner_stuck(struct runner *r);
+/* Stop the workers and free the runner; only when runner_stuck() is 0. */
+void runner_free(struct runner *r);
+
+#endif

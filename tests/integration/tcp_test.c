@@ -1,0 +1,289 @@
+/*
+ * The tcp plugin against real listeners on 127.0.0.1 and [::1], through the infraprobe
+ * program: an open port, a closed one, a listener that accepts and never answers (critical
+ * at the deadline, no hang), a right and a wrong expect.
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <check.h>
+#include <jansson.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+enum mode { ACCEPT_CLOSE, SILENT, PONG, WRONG };
+
+struct listener {
+    int fd;
+    int port;
+    enum mode mode;
+    pthread_t thread;
+};
+
+static void *serve(void *arg)
+{
+    struct listener *l = arg;
+    int c;
+
+    while ((c = accept(l->fd, NULL, NULL)) >= 0) {
+        char buf[256];
+
+        switch (l->mode) {
+        case ACCEPT_CLOSE:
+            close(c);
+            break;
+        case SILENT:
+            /* Keep it open and say nothing; the probe must give up at its deadline. */
+            break;
+        case PONG:
+            if (recv(c, buf, sizeof(buf), 0) > 0)
+                send(c, "+PONG\r\n", 7, MSG_NOSIGNAL);
+            close(c);
+            break;
+        case WRONG:
+            /* Read the request first: closing on unread data would reset the connection. */
+            if (recv(c, buf, sizeof(buf), 0) > 0)
+                send(c, "-ERR go away\r\n", 14, MSG_NOSIGNAL);
+            close(c);
+            break;
+        }
+    }
+    return NULL;
+}
+
+static struct listener *listen_on(int family, enum mode mode)
+{
+    struct listener *l = calloc(1, sizeof(*l));
+    struct sockaddr_storage ss = {0};
+    socklen_t len;
+
+    ck_assert_ptr_nonnull(l);
+    l->mode = mode;
+    l->fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    ck_assert_int_ge(l->fd, 0);
+    if (family == AF_INET) {
+        struct sockaddr_in *a = (struct sockaddr_in *)&ss;
+
+        a->sin_family = AF_INET;
+        a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        len = sizeof(*a);
+    } else {
+        struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
+
+        a->sin6_family = AF_INET6;
+        a->sin6_addr = in6addr_loopback;
+        len = sizeof(*a);
+    }
+    ck_assert_int_eq(bind(l->fd, (struct sockaddr *)&ss, len), 0);
+    ck_assert_int_eq(listen(l->fd, 16), 0);
+    ck_assert_int_eq(getsockname(l->fd, (struct sockaddr *)&ss, &len), 0);
+    l->port = ntohs(family == AF_INET ? ((struct sockaddr_in *)&ss)->sin_port
+                                      : ((struct sockaddr_in6 *)&ss)->sin6_port);
+    ck_assert_int_eq(pthread_create(&l->thread, NULL, serve, l), 0);
+    return l;
+}
+
+/* A port nothing listens on: bound, then closed. */
+static int closed_port(void)
+{
+    struct listener *l = listen_on(AF_INET, ACCEPT_CLOSE);
+    int port = l->port;
+
+    shutdown(l->fd, SHUT_RDWR);
+    close(l->fd);
+    pthread_join(l->thread, NULL);
+    free(l);
+    return port;
+}
+
+static char workdir[] = "/tmp/infraprobe-tcp-XXXXXX";
+
+/* Run infraprobe --once on one tcp probe with `settings`; the parsed JSON report. */
+static json_t *run_probe(const char *settings, int *exit_code)
+{
+    char conf[512], cmd[2048];
+    json_error_t jerr;
+    json_t *doc;
+    FILE *f, *p;
+    int status;
+
+    snprintf(conf, sizeof(conf), "%s/tcp.conf", workdir);
+    f = fopen(conf, "w");
+    ck_assert_ptr_nonnull(f);
+    fprintf(f, "probes = ( { name = \"t\"; plugin = \"tcp\"; timeout = 0.5; %s } );\n",
+            settings);
+    fclose(f);
+    snprintf(cmd, sizeof(cmd), "timeout -s KILL 60 '%s' --plugin-dir '%s' --once -f json -c '%s'",
+             getenv("INFRAPROBE"), getenv("INFRAPROBE_PLUGIN_PATH"), conf);
+    p = popen(cmd, "r");
+    ck_assert_ptr_nonnull(p);
+    doc = json_loadf(p, 0, &jerr);
+    status = pclose(p);
+    ck_assert_msg(doc != NULL, "no JSON report: %s", jerr.text);
+    *exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return doc;
+}
+
+/* The check `name` with `target` in the report, or fail. */
+static json_t *find_check(json_t *doc, const char *name, const char *target)
+{
+    json_t *checks = json_object_get(json_array_get(json_object_get(doc, "probes"), 0), "checks");
+    size_t i;
+    json_t *c;
+
+    json_array_foreach(checks, i, c)
+    {
+        const char *t = json_string_value(json_object_get(c, "target"));
+
+        if (strcmp(json_string_value(json_object_get(c, "name")), name) == 0 && t &&
+            strcmp(t, target) == 0)
+            return c;
+    }
+    ck_abort_msg("no check %s for %s", name, target);
+    return NULL;
+}
+
+static const char *status_of(json_t *c)
+{
+    return json_string_value(json_object_get(c, "status"));
+}
+
+static const char *message_of(json_t *c)
+{
+    return json_string_value(json_object_get(c, "message"));
+}
+
+START_TEST(open_and_closed_ports)
+{
+    struct listener *open4 = listen_on(AF_INET, ACCEPT_CLOSE);
+    struct listener *open6 = listen_on(AF_INET6, ACCEPT_CLOSE);
+    int closed = closed_port(), code;
+    char settings[256], t4[64], t6[64], tc[64];
+    json_t *doc;
+
+    snprintf(t4, sizeof(t4), "127.0.0.1:%d", open4->port);
+    snprintf(t6, sizeof(t6), "[::1]:%d", open6->port);
+    snprintf(tc, sizeof(tc), "127.0.0.1:%d", closed);
+    snprintf(settings, sizeof(settings), "targets = (\"%s\", \"%s\", \"%s\");", t4, t6, tc);
+    doc = run_probe(settings, &code);
+    ck_assert_str_eq(status_of(find_check(doc, "connect", t4)), "ok");
+    ck_assert_str_eq(status_of(find_check(doc, "connect", t6)), "ok");
+    ck_assert_str_eq(status_of(find_check(doc, "connect", tc)), "critical");
+    ck_assert_str_eq(message_of(find_check(doc, "connect", tc)), "Connection refused");
+    ck_assert_int_eq(code, 2);
+    json_decref(doc);
+}
+END_TEST
+
+START_TEST(all_open_is_ok)
+{
+    struct listener *l = listen_on(AF_INET, ACCEPT_CLOSE);
+    char settings[128], t[64];
+    json_t *doc;
+    int code;
+
+    snprintf(t, sizeof(t), "127.0.0.1:%d", l->port);
+    snprintf(settings, sizeof(settings), "targets = \"%s, %s\";", t, t);
+    doc = run_probe(settings, &code);
+    ck_assert_str_eq(status_of(find_check(doc, "connect", t)), "ok");
+    ck_assert_int_eq(json_array_size(json_object_get(
+                         json_array_get(json_object_get(doc, "probes"), 0), "checks")),
+                     2);
+    ck_assert_int_eq(code, 0);
+    json_decref(doc);
+}
+END_TEST
+
+START_TEST(silent_listener_is_critical_at_the_deadline)
+{
+    struct listener *l = listen_on(AF_INET, SILENT);
+    char settings[256], t[64];
+    json_t *doc, *c;
+    int code;
+
+    snprintf(t, sizeof(t), "127.0.0.1:%d", l->port);
+    snprintf(settings, sizeof(settings), "targets = (\"%s\"); send = \"PING\\r\\n\"; "
+             "expect = \"+PONG\";", t);
+    doc = run_probe(settings, &code);
+    ck_assert_str_eq(status_of(find_check(doc, "connect", t)), "ok");
+    c = find_check(doc, "expect", t);
+    ck_assert_str_eq(status_of(c), "critical");
+    ck_assert_ptr_nonnull(strstr(message_of(c), "timed out after"));
+    ck_assert_ptr_nonnull(strstr(message_of(c), "expected \"+PONG\", got \"\""));
+    /* The plugin gave up by itself at the deadline: not the core's "run" timeout. */
+    ck_assert_int_eq(code, 2);
+    json_decref(doc);
+}
+END_TEST
+
+START_TEST(expect_right_and_wrong)
+{
+    struct listener *pong = listen_on(AF_INET, PONG);
+    struct listener *wrong = listen_on(AF_INET, WRONG);
+    char settings[256], tp[64], tw[64];
+    json_t *doc, *c;
+    int code;
+
+    snprintf(tp, sizeof(tp), "127.0.0.1:%d", pong->port);
+    snprintf(tw, sizeof(tw), "127.0.0.1:%d", wrong->port);
+    snprintf(settings, sizeof(settings), "targets = (\"%s\", \"%s\"); send = \"PING\\r\\n\"; "
+             "expect = \"+PONG\";", tp, tw);
+    doc = run_probe(settings, &code);
+    ck_assert_str_eq(status_of(find_check(doc, "expect", tp)), "ok");
+    c = find_check(doc, "expect", tw);
+    ck_assert_str_eq(status_of(c), "critical");
+    ck_assert_ptr_nonnull(strstr(message_of(c), "connection closed"));
+    ck_assert_ptr_nonnull(strstr(message_of(c), "got \"-ERR go away\\x0d\\x0a\""));
+    ck_assert_int_eq(code, 2);
+    json_decref(doc);
+}
+END_TEST
+
+START_TEST(expect_skipped_when_not_connected)
+{
+    int closed = closed_port(), code;
+    char settings[256], t[64];
+    json_t *doc;
+
+    snprintf(t, sizeof(t), "127.0.0.1:%d", closed);
+    snprintf(settings, sizeof(settings), "targets = (\"%s\"); expect = \"x\";", t);
+    doc = run_probe(settings, &code);
+    ck_assert_str_eq(status_of(find_check(doc, "connect", t)), "critical");
+    ck_assert_str_eq(status_of(find_check(doc, "expect", t)), "skipped");
+    json_decref(doc);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("tcp");
+    TCase *tc = tcase_create("tcp");
+    SRunner *sr;
+    int failed;
+
+    if (!getenv("INFRAPROBE") || !getenv("INFRAPROBE_PLUGIN_PATH") || !mkdtemp(workdir)) {
+        fprintf(stderr, "tcp_test: run me through make check\n");
+        return EXIT_FAILURE;
+    }
+    tcase_set_timeout(tc, 30);
+    tcase_add_test(tc, open_and_closed_ports);
+    tcase_add_test(tc, all_open_is_ok);
+    tcase_add_test(tc, silent_listener_is_critical_at_the_deadline);
+    tcase_add_test(tc, expect_right_and_wrong);
+    tcase_add_test(tc, expect_skipped_when_not_connected);
+    suite_add_tcase(s, tc);
+    sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    char cmd[128];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", workdir);
+    if (system(cmd) != 0)
+        failed++;
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

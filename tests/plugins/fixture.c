@@ -1,0 +1,119 @@
+/*
+ * A test plugin whose results come from its settings, so that the core's handling of
+ * statuses, thresholds, deadlines and failures is tested without any backend:
+ *
+ *   results = ("alpha:ok", "beta:critical:the message", "gamma:ok::42");  # name:status[:msg[:value]]
+ *   sleep = 2.0;      # seconds run() sleeps first, ignoring the deadline (an overrunning plugin)
+ *   duration = 0.05;  # seconds recorded as every check's duration
+ *   fail = true;      # run() returns IP_EINVAL after recording (a broken plugin)
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <infraprobe/plugin.h>
+
+static const struct ip_check_decl fixture_checks[] = {
+    {.name = "alpha", .help = "latency, warn 100 ms, crit 1000 ms", .kind = IP_LATENCY,
+     .warn = 100, .crit = 1000},
+    {.name = "beta", .help = "latency, no thresholds", .kind = IP_LATENCY},
+    {.name = "gamma", .help = "a rate, lower is worse", .kind = IP_VALUE_MIN, .warn = 20,
+     .crit = 10, .unit = "msg/s"},
+    {.name = "delta", .help = "a lag, higher is worse", .kind = IP_VALUE_MAX, .warn = 1000,
+     .crit = 10000, .unit = "bytes"},
+    {0},
+};
+
+struct fixture {
+    const char *const *results;
+    size_t nresults;
+    double sleep;
+    double duration;
+    int fail;
+    long long runs;
+};
+
+static int fixture_setup(struct ip_probe *probe, void **statep)
+{
+    struct fixture *f = calloc(1, sizeof(*f));
+
+    if (!f)
+        return IP_ENOMEM;
+    f->results = ip_probe_strings(probe, "results", &f->nresults);
+    f->sleep = ip_probe_duration(probe, "sleep", 0);
+    f->duration = ip_probe_duration(probe, "duration", 0.001);
+    f->fail = ip_probe_bool(probe, "fail", 0);
+    if (ip_probe_err(probe)) {
+        free(f);
+        return IP_ECONFIG;
+    }
+    *statep = f;
+    return 0;
+}
+
+static enum ip_status fixture_status(const char *s)
+{
+    static const char *const names[] = {"ok", "warning", "critical", "unknown", "skipped"};
+
+    for (int i = 0; i < 5; i++)
+        if (strcmp(s, names[i]) == 0)
+            return (enum ip_status)i;
+    return IP_UNKNOWN;
+}
+
+static int fixture_run(void *state, struct ip_report *report)
+{
+    struct fixture *f = state;
+
+    f->runs++;
+    if (f->sleep > 0) {
+        struct timespec ts = {(time_t)f->sleep, (long)((f->sleep - (time_t)f->sleep) * 1e9)};
+
+        while (nanosleep(&ts, &ts) != 0)
+            ;
+    }
+    for (size_t i = 0; i < f->nresults; i++) {
+        char buf[512], *save = NULL, *name, *status, *msg, *value;
+
+        snprintf(buf, sizeof(buf), "%s", f->results[i]);
+        name = strtok_r(buf, ":", &save);
+        status = strtok_r(NULL, ":", &save);
+        msg = strtok_r(NULL, ":", &save);
+        value = strtok_r(NULL, ":", &save);
+        if (!name || !status)
+            continue;
+        if (value)
+            ip_check_value(report, name, NULL, fixture_status(status), f->duration,
+                           strtod(value, NULL), "%s", msg ? msg : "");
+        else
+            ip_check(report, name, NULL, fixture_status(status), f->duration, "%s",
+                     msg ? msg : "");
+    }
+    return f->fail ? IP_EINVAL : 0;
+}
+
+static void fixture_teardown(void *state)
+{
+    free(state);
+}
+
+static int fixture_metrics(void *state, struct ip_report *report)
+{
+    struct fixture *f = state;
+
+    ip_metric(report, IP_COUNTER, "runs", NULL, "runs since start", NULL, NULL,
+              (double)f->runs);
+    return 0;
+}
+
+IP_EXPORT const struct ip_plugin infraprobe_plugin = {
+    .abi = IP_PLUGIN_ABI,
+    .name = "fixture",
+    .description = "test plugin: results from its settings",
+    .checks = fixture_checks,
+    .setup = fixture_setup,
+    .run = fixture_run,
+    .teardown = fixture_teardown,
+    .metrics = fixture_metrics,
+};

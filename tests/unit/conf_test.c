@@ -1,0 +1,400 @@
+/*
+ * The configuration: the core's keys, the probes list, the SDK getters, ${VAR} expansion,
+ * secrets, and every error path with its FILE:LINE.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <libconfig.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <infraprobe/plugin.h>
+
+#include "conf.h"
+#include "expand.h"
+#include "probe.h"
+#include "testutil.h"
+
+/* ---- ${VAR} expansion ---- */
+
+START_TEST(expand_plain_and_defaults)
+{
+    char err[256], *out;
+
+    setenv("IP_T_SET", "redis:1", 1);
+    setenv("IP_T_EMPTY", "", 1);
+    unsetenv("IP_T_UNSET");
+    ck_assert_int_eq(expand_vars("no vars", &out, err, sizeof(err)), 0);
+    ck_assert_str_eq(out, "no vars");
+    free(out);
+    ck_assert_int_eq(expand_vars("a=${IP_T_SET}/b", &out, err, sizeof(err)), 0);
+    ck_assert_str_eq(out, "a=redis:1/b");
+    free(out);
+    ck_assert_int_eq(expand_vars("${IP_T_UNSET:-127.0.0.1:6379}", &out, err, sizeof(err)), 0);
+    ck_assert_str_eq(out, "127.0.0.1:6379");
+    free(out);
+    ck_assert_int_eq(expand_vars("${IP_T_EMPTY:-dflt}", &out, err, sizeof(err)), 0);
+    ck_assert_str_eq(out, "dflt");
+    free(out);
+    ck_assert_int_eq(expand_vars("${IP_T_SET:-dflt}", &out, err, sizeof(err)), 0);
+    ck_assert_str_eq(out, "redis:1");
+    free(out);
+    ck_assert_int_eq(expand_vars("${IP_T_EMPTY}", &out, err, sizeof(err)), 0);
+    ck_assert_str_eq(out, "");
+    free(out);
+    ck_assert_int_eq(expand_vars("p$$w$rd", &out, err, sizeof(err)), 0);
+    ck_assert_str_eq(out, "p$w$rd");
+    free(out);
+}
+END_TEST
+
+START_TEST(expand_errors)
+{
+    char err[256], *out = (char *)"x";
+
+    unsetenv("IP_T_UNSET");
+    ck_assert_int_eq(expand_vars("${IP_T_UNSET}", &out, err, sizeof(err)), -1);
+    ck_assert_ptr_null(out);
+    ck_assert_ptr_nonnull(strstr(err, "${IP_T_UNSET} is not set"));
+    ck_assert_int_eq(expand_vars("${IP_T_UNSET", &out, err, sizeof(err)), -1);
+    ck_assert_ptr_nonnull(strstr(err, "unterminated"));
+    ck_assert_int_eq(expand_vars("${1BAD}", &out, err, sizeof(err)), -1);
+    ck_assert_int_eq(expand_vars("${A:=b}", &out, err, sizeof(err)), -1);
+    ck_assert_ptr_nonnull(strstr(err, "bad variable reference"));
+}
+END_TEST
+
+/* ---- the getters, over a parsed probe group ---- */
+
+static config_t cfg;
+static struct ip_probe *probe;
+static char *errors;
+static struct capture cap;
+
+/* Parse `text` (one probe group's body) and make a probe over it. */
+static void load_group(const char *text)
+{
+    config_init(&cfg);
+    ck_assert_msg(config_read_string(&cfg, text), "libconfig: %s", config_error_text(&cfg));
+    probe = probe_new(config_root_setting(&cfg), "p1", NULL, 2.5);
+    ck_assert_ptr_nonnull(probe);
+    capture_start(&cap);
+}
+
+static void finish(void)
+{
+    errors = capture_end(&cap);
+}
+
+static void teardown_group(void)
+{
+    probe_free(probe);
+    config_destroy(&cfg);
+    free(errors);
+    errors = NULL;
+}
+
+START_TEST(getters_typed_values)
+{
+    size_t n;
+    const char *const *l;
+
+    setenv("IP_T_PORT", "6380", 1);
+    setenv("IP_T_RATIO", "0.25", 1);
+    load_group("s = \"x\"; i = 7; big = 5000000000L; f = 1.5; fi = 3; d = 2; b = true;\n"
+               "si = \"${IP_T_PORT}\"; sf = \"${IP_T_RATIO}\"; sb = \"yes\";\n"
+               "l = [\"a\", \"b\"]; ll = (\"c\"); lc = \" a, b ,,c \";\n"
+               "g = { x = 1; };\n");
+    ck_assert_str_eq(ip_probe_string(probe, "s", "d"), "x");
+    ck_assert_int_eq(ip_probe_int(probe, "i", 0, 0, 10), 7);
+    ck_assert(ip_probe_int(probe, "big", 0, 0, 10000000000LL) == 5000000000LL);
+    ck_assert_double_eq(ip_probe_double(probe, "f", 0, 0, 10), 1.5);
+    ck_assert_double_eq(ip_probe_double(probe, "fi", 0, 0, 10), 3.0);
+    ck_assert_double_eq(ip_probe_duration(probe, "d", 0), 2.0);
+    ck_assert_int_eq(ip_probe_bool(probe, "b", 0), 1);
+    ck_assert_int_eq(ip_probe_int(probe, "si", 0, 1, 65535), 6380);
+    ck_assert_double_eq(ip_probe_double(probe, "sf", 0, 0, 1), 0.25);
+    ck_assert_int_eq(ip_probe_bool(probe, "sb", 0), 1);
+    l = ip_probe_strings(probe, "l", &n);
+    ck_assert_int_eq(n, 2);
+    ck_assert_str_eq(l[0], "a");
+    ck_assert_str_eq(l[1], "b");
+    ck_assert_ptr_null(l[2]);
+    l = ip_probe_strings(probe, "ll", &n);
+    ck_assert_int_eq(n, 1);
+    ck_assert_str_eq(l[0], "c");
+    l = ip_probe_strings(probe, "lc", &n);
+    ck_assert_int_eq(n, 3);
+    ck_assert_str_eq(l[0], "a");
+    ck_assert_str_eq(l[1], "b");
+    ck_assert_str_eq(l[2], "c");
+    ck_assert_int_eq(ip_probe_int(ip_probe_group(probe, "g"), "x", 0, 0, 9), 1);
+    ck_assert_int_eq(probe_unread(probe), 0);
+    ck_assert_int_eq(ip_probe_err(probe), 0);
+    finish();
+    ck_assert_str_eq(errors, "");
+}
+END_TEST
+
+START_TEST(getters_defaults_when_absent)
+{
+    size_t n = 99;
+
+    unsetenv("IP_T_ADDR");
+    load_group("x = 1;");
+    probe_take(probe, "x");
+    ck_assert_str_eq(ip_probe_string(probe, "addr", "${IP_T_ADDR:-127.0.0.1:6379}"),
+                     "127.0.0.1:6379");
+    ck_assert_ptr_null(ip_probe_string(probe, "nothing", NULL));
+    ck_assert_int_eq(ip_probe_int(probe, "i", 42, 0, 100), 42);
+    ck_assert_double_eq(ip_probe_duration(probe, "d", 1.5), 1.5);
+    ck_assert_int_eq(ip_probe_bool(probe, "b", 1), 1);
+    ck_assert_ptr_null(ip_probe_strings(probe, "l", &n)[0]);
+    ck_assert_int_eq(n, 0);
+    ck_assert_ptr_null(ip_probe_secret(probe, "password"));
+    ck_assert_int_eq(ip_probe_int(ip_probe_group(probe, "pool"), "max_open", 10, 1, 99), 10);
+    ck_assert_double_eq(ip_probe_timeout(probe), 2.5);
+    ck_assert_str_eq(ip_probe_name(probe), "p1");
+    ck_assert_int_eq(ip_probe_err(probe), 0);
+    finish();
+}
+END_TEST
+
+START_TEST(getters_report_every_mistake_with_its_line)
+{
+    unsetenv("IP_T_UNSET");
+    load_group("port = 70000;\n"          /* 1 */
+               "host = 5;\n"              /* 2 */
+               "n = \"12x\";\n"           /* 3 */
+               "addr = \"${IP_T_UNSET}\";\n" /* 4 */
+               "flag = \"maybe\";\n"      /* 5 */
+               "items = [1, 2];\n"        /* 6 */
+               "pool = 3;\n"              /* 7 */
+               "hots = \"typo\";\n"       /* 8 */
+               "g = { known = 1; unknwn = 2; };\n"); /* 9 */
+    ck_assert_int_eq(ip_probe_int(probe, "port", 6379, 1, 65535), 6379);
+    ck_assert_str_eq(ip_probe_string(probe, "host", "h"), "h");
+    ck_assert_int_eq(ip_probe_int(probe, "n", 5, 0, 100), 5);
+    ck_assert_ptr_null(ip_probe_string(probe, "addr", NULL));
+    ck_assert_int_eq(ip_probe_bool(probe, "flag", 0), 0);
+    ip_probe_strings(probe, "items", NULL);
+    ip_probe_group(probe, "pool");
+    ip_probe_int(ip_probe_group(probe, "g"), "known", 0, 0, 9);
+    ck_assert_int_eq(probe_unread(probe), 2);
+    ck_assert_int_eq(ip_probe_err(probe), 9);
+    finish();
+    ck_assert_int_eq(count_lines(errors), 9);
+    ck_assert_ptr_nonnull(strstr(errors, ":1: probe \"p1\": port = 70000: must be 1..65535\n"));
+    ck_assert_ptr_nonnull(strstr(errors, ":2: probe \"p1\": host: expected a string\n"));
+    ck_assert_ptr_nonnull(strstr(errors, ":3: probe \"p1\": n = \"12x\": expected an integer\n"));
+    ck_assert_ptr_nonnull(strstr(errors, ":4: probe \"p1\": addr: ${IP_T_UNSET} is not set"));
+    ck_assert_ptr_nonnull(strstr(errors, ":5: probe \"p1\": flag = \"maybe\": expected true"));
+    ck_assert_ptr_nonnull(strstr(errors, ":6: probe \"p1\": items[0]: expected a string\n"));
+    ck_assert_ptr_nonnull(strstr(errors, ":7: probe \"p1\": pool: expected a group"));
+    ck_assert_ptr_nonnull(strstr(errors, ":8: probe \"p1\": unknown key \"hots\"\n"));
+    ck_assert_ptr_nonnull(strstr(errors, ":9: probe \"p1\": unknown key \"g.unknwn\"\n"));
+}
+END_TEST
+
+START_TEST(secrets_from_key_or_file)
+{
+    char *file = write_temp("s3cret\nsecond line\n");
+    char text[512];
+
+    snprintf(text, sizeof(text), "password_file = \"%s\"; token = \"t0k\";", file);
+    load_group(text);
+    ck_assert_str_eq(ip_probe_secret(probe, "password"), "s3cret");
+    ck_assert_str_eq(ip_probe_secret(probe, "token"), "t0k");
+    ck_assert_int_eq(probe_unread(probe), 0);
+    ck_assert_int_eq(ip_probe_err(probe), 0);
+    finish();
+    unlink(file);
+    free(file);
+}
+END_TEST
+
+START_TEST(secrets_both_set_or_unreadable)
+{
+    load_group("password = \"a\"; password_file = \"/etc/x\";\n"
+               "token_file = \"/nonexistent/secret\";\n");
+    ck_assert_ptr_null(ip_probe_secret(probe, "password"));
+    ck_assert_ptr_null(ip_probe_secret(probe, "token"));
+    ck_assert_int_eq(ip_probe_err(probe), 2);
+    finish();
+    ck_assert_ptr_nonnull(strstr(errors, ":1: probe \"p1\": password_file: password is set too"));
+    ck_assert_ptr_nonnull(
+        strstr(errors, ":2: probe \"p1\": token_file: cannot read \"/nonexistent/secret\""));
+    /* The secret's value is never printed. */
+    ck_assert_ptr_null(strstr(errors, "\"a\""));
+}
+END_TEST
+
+START_TEST(plugin_validation_error_names_the_key_line)
+{
+    load_group("x = 1;\ndsn = \"bad\";\n");
+    ip_probe_string(probe, "dsn", NULL);
+    ip_probe_fail(probe, "dsn", "malformed: expected user:password@tcp(host:port)/db");
+    finish();
+    ck_assert_int_eq(ip_probe_err(probe), 1);
+    ck_assert_ptr_nonnull(strstr(errors, ":2: probe \"p1\": dsn: malformed: expected user"));
+}
+END_TEST
+
+/* ---- conf_load: the file ---- */
+
+static struct conf conf;
+static char *path;
+
+static int load(const char *text)
+{
+    int n;
+
+    path = write_temp(text);
+    capture_start(&cap);
+    n = conf_load(&conf, path);
+    errors = capture_end(&cap);
+    return n;
+}
+
+static void teardown_file(void)
+{
+    conf_free(&conf);
+    if (path)
+        unlink(path);
+    free(path);
+    free(errors);
+    path = NULL;
+    errors = NULL;
+}
+
+START_TEST(conf_valid_file)
+{
+    ck_assert_int_eq(load("infraprobe: { interval = 3.0; timeout = 1; workers = 2;\n"
+                          "  plugin_dir = \"/a:/b\"; };\n"
+                          "probes = ( { name = \"one\"; plugin = \"tcp\"; },\n"
+                          "  { name = \"two\"; plugin = \"tcp\"; timeout = 0.5; interval = 7; } );\n"),
+                     0);
+    ck_assert_str_eq(errors, "");
+    ck_assert_double_eq(conf.interval, 3.0);
+    ck_assert_double_eq(conf.timeout, 1.0);
+    ck_assert_int_eq(conf.workers, 2);
+    ck_assert_str_eq(conf.plugin_dir, "/a:/b");
+    ck_assert_int_eq(conf.nprobes, 2);
+    ck_assert_str_eq(conf.probes[0].name, "one");
+    ck_assert_str_eq(conf.probes[0].plugin_name, "tcp");
+    ck_assert_double_eq(conf.probes[0].timeout, 1.0);
+    ck_assert_double_eq(conf.probes[0].interval, 3.0);
+    ck_assert_double_eq(conf.probes[1].timeout, 0.5);
+    ck_assert_double_eq(conf.probes[1].interval, 7.0);
+}
+END_TEST
+
+START_TEST(conf_defaults)
+{
+    ck_assert_int_eq(load("probes = ( { name = \"one\"; plugin = \"tcp\"; } );\n"), 0);
+    ck_assert_double_eq(conf.interval, 10.0);
+    ck_assert_double_eq(conf.timeout, 5.0);
+    ck_assert_int_eq(conf.workers, 4);
+    ck_assert_ptr_null(conf.plugin_dir);
+}
+END_TEST
+
+START_TEST(conf_missing_file)
+{
+    capture_start(&cap);
+    ck_assert_int_eq(conf_load(&conf, "/nonexistent/infra.conf"), 1);
+    errors = capture_end(&cap);
+    ck_assert_str_eq(errors, "/nonexistent/infra.conf: No such file or directory\n");
+}
+END_TEST
+
+START_TEST(conf_syntax_error_has_file_and_line)
+{
+    char want[512];
+
+    ck_assert_int_eq(load("probes = (\n  { name = ; plugin = \"tcp\"; }\n);\n"), 1);
+    snprintf(want, sizeof(want), "%s:2: ", path);
+    ck_assert_msg(strncmp(errors, want, strlen(want)) == 0, "got: %s", errors);
+}
+END_TEST
+
+START_TEST(conf_reports_each_mistake_once)
+{
+    char want[512];
+
+    ck_assert_int_eq(load("infraprobe: { workers = 0; intervall = 3; };\n" /* 1: two */
+                          "extra = 1;\n"                                  /* 2 */
+                          "probes = (\n"                                  /* 3 */
+                          "  { plugin = \"tcp\"; },\n"                    /* 4 */
+                          "  { name = \"a\"; },\n"                        /* 5 */
+                          "  { name = \"b\"; plugin = \"tcp\"; timeout = -1.0; },\n" /* 6 */
+                          "  { name = \"b\"; plugin = \"tcp\"; }\n"       /* 7 */
+                          ");\n"),
+                     7);
+    ck_assert_int_eq(count_lines(errors), 7);
+    snprintf(want, sizeof(want), "%s:1: infraprobe.workers = 0: must be 1..1024\n", path);
+    ck_assert_ptr_nonnull(strstr(errors, want));
+    snprintf(want, sizeof(want), "%s:1: unknown key \"intervall\"\n", path);
+    ck_assert_ptr_nonnull(strstr(errors, want));
+    snprintf(want, sizeof(want), "%s:2: unknown key \"extra\"", path);
+    ck_assert_ptr_nonnull(strstr(errors, want));
+    snprintf(want, sizeof(want), "%s:4: probes[0]: missing name", path);
+    ck_assert_ptr_nonnull(strstr(errors, want));
+    snprintf(want, sizeof(want), "%s:5: probe \"a\": missing plugin", path);
+    ck_assert_ptr_nonnull(strstr(errors, want));
+    snprintf(want, sizeof(want), "%s:6: probe \"b\": timeout = -1: must be", path);
+    ck_assert_ptr_nonnull(strstr(errors, want));
+    snprintf(want, sizeof(want), "%s:7: probe \"b\": name already used at line 6", path);
+    ck_assert_ptr_nonnull(strstr(errors, want));
+}
+END_TEST
+
+START_TEST(conf_probes_must_be_a_list)
+{
+    ck_assert_int_eq(load("probes = { name = \"x\"; };\n"), 1);
+    ck_assert_ptr_nonnull(strstr(errors, ":1: probes: expected a list"));
+    teardown_file();
+    ck_assert_int_eq(load("infraprobe: { timeout = 1.0; };\n"), 1);
+    ck_assert_ptr_nonnull(strstr(errors, "no probes = ( ... ) list"));
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("conf");
+    TCase *tc;
+    SRunner *sr;
+    int failed;
+
+    tc = tcase_create("expand");
+    tcase_add_test(tc, expand_plain_and_defaults);
+    tcase_add_test(tc, expand_errors);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("getters");
+    tcase_add_checked_fixture(tc, NULL, teardown_group);
+    tcase_add_test(tc, getters_typed_values);
+    tcase_add_test(tc, getters_defaults_when_absent);
+    tcase_add_test(tc, getters_report_every_mistake_with_its_line);
+    tcase_add_test(tc, secrets_from_key_or_file);
+    tcase_add_test(tc, secrets_both_set_or_unreadable);
+    tcase_add_test(tc, plugin_validation_error_names_the_key_line);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("file");
+    tcase_add_checked_fixture(tc, NULL, teardown_file);
+    tcase_add_test(tc, conf_valid_file);
+    tcase_add_test(tc, conf_defaults);
+    tcase_add_test(tc, conf_missing_file);
+    tcase_add_test(tc, conf_syntax_error_has_file_and_line);
+    tcase_add_test(tc, conf_reports_each_mistake_once);
+    tcase_add_test(tc, conf_probes_must_be_a_list);
+    suite_add_tcase(s, tc);
+
+    sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

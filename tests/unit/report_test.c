@@ -1,0 +1,258 @@
+/*
+ * Recording checks and metrics, and the thresholds the core applies when a run ends.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <infraprobe/plugin.h>
+
+#include "report.h"
+
+static const struct ip_check_decl decls[] = {
+    {.name = "write", .kind = IP_LATENCY, .warn = 10, .crit = 100},
+    {.name = "plain", .kind = IP_LATENCY},
+    {.name = "throughput", .kind = IP_VALUE_MIN, .warn = 20000, .crit = 10000, .unit = "msg/s"},
+    {.name = "lag", .kind = IP_VALUE_MAX, .warn = 1000, .crit = 5000, .unit = "bytes"},
+    {0},
+};
+
+static struct ip_report *r;
+
+static void setup(void)
+{
+    r = report_new("probe-1", "redis", ip_clock() + 5);
+    ck_assert_ptr_nonnull(r);
+    r->decls = decls;
+}
+
+static void teardown(void)
+{
+    report_free(r);
+}
+
+static const struct check_result *check(size_t i)
+{
+    ck_assert_uint_lt(i, r->nchecks);
+    return &r->checks[i];
+}
+
+START_TEST(records_declared_checks_only)
+{
+    ck_assert_int_eq(ip_check(r, "write", "127.0.0.1:1", IP_OK, 0.001, "set %s", "k1"), 0);
+    ck_assert_int_eq(ip_check(r, "nope", NULL, IP_OK, 0.001, "x"), IP_EINVAL);
+    ck_assert_int_eq(ip_check(r, NULL, NULL, IP_OK, 0.001, "x"), IP_EINVAL);
+    ck_assert_int_eq(ip_check(r, "plain", NULL, (enum ip_status)9, 0, "x"), IP_EINVAL);
+    ck_assert_uint_eq(r->nchecks, 1);
+    ck_assert_str_eq(check(0)->name, "write");
+    ck_assert_str_eq(check(0)->target, "127.0.0.1:1");
+    ck_assert_str_eq(check(0)->message, "set k1");
+    ck_assert_double_eq(check(0)->duration, 0.001);
+}
+END_TEST
+
+START_TEST(messages_are_one_line)
+{
+    ip_check(r, "plain", NULL, IP_CRITICAL, 0, "ERR a\r\nb\tc");
+    ck_assert_str_eq(check(0)->message, "ERR a  b c");
+}
+END_TEST
+
+START_TEST(latency_thresholds_from_defaults)
+{
+    ip_check(r, "write", "fast", IP_OK, 0.005, "ok");
+    ip_check(r, "write", "slow", IP_OK, 0.050, "ok");
+    ip_check(r, "write", "slower", IP_OK, 0.150, "ok");
+    ip_check(r, "plain", NULL, IP_OK, 10.0, "no thresholds");
+    report_finish(r);
+    ck_assert_int_eq(check(0)->status, IP_OK);
+    ck_assert_int_eq(check(1)->status, IP_WARNING);
+    ck_assert_ptr_nonnull(strstr(check(1)->message, "took 50 ms > warning 10 ms"));
+    ck_assert_int_eq(check(2)->status, IP_CRITICAL);
+    ck_assert_ptr_nonnull(strstr(check(2)->message, "> critical 100 ms"));
+    ck_assert_int_eq(check(3)->status, IP_OK);
+    ck_assert_double_eq(check(0)->warn, 10);
+    ck_assert_double_eq(check(0)->crit, 100);
+    ck_assert_int_eq(r->status, IP_CRITICAL);
+}
+END_TEST
+
+START_TEST(latency_thresholds_overridden)
+{
+    static const struct threshold over[] = {
+        {.check = "write", .has_warn = 1, .warn = 60},
+    };
+
+    r->thresholds = over;
+    r->nthresholds = 1;
+    ip_check(r, "write", NULL, IP_OK, 0.050, "ok");
+    ip_check(r, "write", NULL, IP_OK, 0.070, "ok");
+    report_finish(r);
+    ck_assert_int_eq(check(0)->status, IP_OK);
+    ck_assert_int_eq(check(1)->status, IP_WARNING);
+    ck_assert_double_eq(check(1)->warn, 60);
+    ck_assert_double_eq(check(1)->crit, 100); /* the default stays */
+}
+END_TEST
+
+START_TEST(value_thresholds_both_directions)
+{
+    ip_check_value(r, "throughput", NULL, IP_OK, 1, 25000, "fast");
+    ip_check_value(r, "throughput", NULL, IP_OK, 1, 15000, "meh");
+    ip_check_value(r, "throughput", NULL, IP_OK, 1, 5000, "slow");
+    ip_check_value(r, "lag", NULL, IP_OK, 0, 10, "small");
+    ip_check_value(r, "lag", NULL, IP_OK, 0, 2000, "some");
+    ip_check_value(r, "lag", NULL, IP_OK, 0, 9000, "far");
+    report_finish(r);
+    ck_assert_int_eq(check(0)->status, IP_OK);
+    ck_assert_int_eq(check(1)->status, IP_WARNING);
+    ck_assert_ptr_nonnull(strstr(check(1)->message, "value 15000 < warning 20000"));
+    ck_assert_int_eq(check(2)->status, IP_CRITICAL);
+    ck_assert_int_eq(check(3)->status, IP_OK);
+    ck_assert_int_eq(check(4)->status, IP_WARNING);
+    ck_assert_int_eq(check(5)->status, IP_CRITICAL);
+    ck_assert_str_eq(check(5)->unit, "bytes");
+    ck_assert(check(5)->has_value);
+}
+END_TEST
+
+START_TEST(failed_checks_keep_their_status)
+{
+    ip_check(r, "write", NULL, IP_CRITICAL, 0.150, "refused");
+    ip_check(r, "write", NULL, IP_UNKNOWN, 0.150, "no idea");
+    ip_check(r, "write", NULL, IP_SKIPPED, 0.150, "not connected");
+    ip_check(r, "write", NULL, IP_WARNING, 0.150, "slow and odd");
+    report_finish(r);
+    ck_assert_int_eq(check(0)->status, IP_CRITICAL);
+    ck_assert_str_eq(check(0)->message, "refused");
+    ck_assert_int_eq(check(1)->status, IP_UNKNOWN);
+    ck_assert_int_eq(check(2)->status, IP_SKIPPED);
+    ck_assert_int_eq(check(3)->status, IP_CRITICAL); /* a warning can still get worse */
+}
+END_TEST
+
+START_TEST(probe_status_is_the_worst_check)
+{
+    ip_check(r, "plain", NULL, IP_OK, 0, "a");
+    ip_check(r, "plain", NULL, IP_UNKNOWN, 0, "b");
+    ip_check(r, "plain", NULL, IP_WARNING, 0, "c");
+    report_finish(r);
+    ck_assert_int_eq(r->status, IP_UNKNOWN);
+    ck_assert(r->duration >= 0);
+}
+END_TEST
+
+START_TEST(no_checks_is_unknown)
+{
+    report_finish(r);
+    ck_assert_int_eq(r->status, IP_UNKNOWN);
+}
+END_TEST
+
+START_TEST(run_check_is_the_cores_own)
+{
+    ck_assert_int_eq(report_run_check(r, IP_UNKNOWN, "timed out after %.3f s", 1.5), 0);
+    report_finish(r);
+    ck_assert_str_eq(check(0)->name, "run");
+    ck_assert_str_eq(check(0)->message, "timed out after 1.500 s");
+    ck_assert_int_eq(r->status, IP_UNKNOWN);
+}
+END_TEST
+
+START_TEST(metric_names_follow_prometheus)
+{
+    static const char *const labels[] = {"role", "master", NULL};
+
+    ck_assert_int_eq(ip_metric(r, IP_GAUGE, "connected_clients", NULL, "clients", NULL, NULL, 3),
+                     0);
+    ck_assert_int_eq(ip_metric(r, IP_GAUGE, "used_memory", "bytes", "memory", "127.0.0.1:1",
+                               labels, 1024),
+                     0);
+    ck_assert_int_eq(ip_metric(r, IP_COUNTER, "writes", NULL, "writes", NULL, NULL, 7), 0);
+    ck_assert_int_eq(ip_metric(r, IP_COUNTER, "lost_writes_total", NULL, "x", NULL, NULL, 0), 0);
+    ck_assert_int_eq(ip_metric(r, IP_GAUGE, "lag_bytes", "bytes", "x", NULL, NULL, 0), 0);
+    ck_assert_int_eq(ip_metric(r, IP_GAUGE, "wait", "seconds", "x", NULL, NULL, 0.5), 0);
+    ck_assert_uint_eq(r->nmetrics, 6);
+    ck_assert_str_eq(r->metrics[0].name, "infraprobe_redis_connected_clients");
+    ck_assert_str_eq(r->metrics[1].name, "infraprobe_redis_used_memory_bytes");
+    ck_assert_str_eq(r->metrics[1].target, "127.0.0.1:1");
+    ck_assert_str_eq(r->metrics[1].labels[0], "role");
+    ck_assert_str_eq(r->metrics[1].labels[1], "master");
+    ck_assert_ptr_null(r->metrics[1].labels[2]);
+    ck_assert_str_eq(r->metrics[2].name, "infraprobe_redis_writes_total");
+    ck_assert_int_eq(r->metrics[2].type, IP_COUNTER);
+    ck_assert_str_eq(r->metrics[3].name, "infraprobe_redis_lost_writes_total");
+    ck_assert_str_eq(r->metrics[4].name, "infraprobe_redis_lag_bytes");
+    ck_assert_str_eq(r->metrics[5].name, "infraprobe_redis_wait_seconds");
+}
+END_TEST
+
+START_TEST(metric_bad_names_refused)
+{
+    static const char *const probe_label[] = {"probe", "x", NULL};
+    static const char *const odd_label[] = {"bad-label", "x", NULL};
+    static const char *const half_label[] = {"a", NULL};
+
+    ck_assert_int_eq(ip_metric(r, IP_GAUGE, "bad-name", NULL, "x", NULL, NULL, 1), IP_EINVAL);
+    ck_assert_int_eq(ip_metric(r, IP_GAUGE, "1abc", NULL, "x", NULL, NULL, 1), IP_EINVAL);
+    ck_assert_int_eq(ip_metric(r, IP_GAUGE, "ok", "m/s", "x", NULL, NULL, 1), IP_EINVAL);
+    ck_assert_int_eq(ip_metric(r, IP_GAUGE, "ok", NULL, "x", NULL, probe_label, 1), IP_EINVAL);
+    ck_assert_int_eq(ip_metric(r, IP_GAUGE, "ok", NULL, "x", NULL, odd_label, 1), IP_EINVAL);
+    ck_assert_int_eq(ip_metric(r, IP_GAUGE, "ok", NULL, "x", NULL, half_label, 1), IP_EINVAL);
+    ck_assert_uint_eq(r->nmetrics, 0);
+}
+END_TEST
+
+START_TEST(run_ids_are_unique_uuids)
+{
+    struct ip_report *other = report_new("probe-1", "redis", 0);
+    const char *id = ip_report_run_id(r);
+
+    ck_assert_uint_eq(strlen(id), 36);
+    ck_assert_int_eq(id[14], '4');
+    ck_assert_str_ne(id, ip_report_run_id(other));
+    report_free(other);
+}
+END_TEST
+
+START_TEST(deadline_and_remaining)
+{
+    double left = ip_report_remaining(r);
+
+    ck_assert(left > 0 && left <= 5);
+    r->deadline = ip_clock() - 1;
+    ck_assert_double_eq(ip_report_remaining(r), 0);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("report");
+    TCase *tc = tcase_create("report");
+    SRunner *sr;
+    int failed;
+
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, records_declared_checks_only);
+    tcase_add_test(tc, messages_are_one_line);
+    tcase_add_test(tc, latency_thresholds_from_defaults);
+    tcase_add_test(tc, latency_thresholds_overridden);
+    tcase_add_test(tc, value_thresholds_both_directions);
+    tcase_add_test(tc, failed_checks_keep_their_status);
+    tcase_add_test(tc, probe_status_is_the_worst_check);
+    tcase_add_test(tc, no_checks_is_unknown);
+    tcase_add_test(tc, run_check_is_the_cores_own);
+    tcase_add_test(tc, metric_names_follow_prometheus);
+    tcase_add_test(tc, metric_bad_names_refused);
+    tcase_add_test(tc, run_ids_are_unique_uuids);
+    tcase_add_test(tc, deadline_and_remaining);
+    suite_add_tcase(s, tc);
+    sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
