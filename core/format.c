@@ -4,18 +4,23 @@
  */
 #include "config.h"
 
+#include "format.h"
+
 #include <errno.h>
 #include <locale.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "format.h"
 #include "format_impl.h"
 
 static const char *const format_names[] = {
-    [FORMAT_TEXT] = "text", [FORMAT_JSON] = "json",             [FORMAT_JUNIT] = "junit",
-    [FORMAT_TAP] = "tap",   [FORMAT_PROMETHEUS] = "prometheus", [FORMAT_NAGIOS] = "nagios",
+    [FORMAT_TEXT] = "text",
+    [FORMAT_JSON] = "json",
+    [FORMAT_JUNIT] = "junit",
+    [FORMAT_TAP] = "tap",
+    [FORMAT_PROMETHEUS] = "prometheus",
+    [FORMAT_NAGIOS] = "nagios",
 };
 
 #define NFORMATS (sizeof(format_names) / sizeof(format_names[0]))

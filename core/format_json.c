@@ -7,10 +7,10 @@
 #include "config.h"
 
 #include <errno.h>
+#include <jansson.h>
 #include <math.h>
 #include <stdlib.h>
-
-#include <jansson.h>
+#include <string.h>
 
 #include "format_impl.h"
 
@@ -88,13 +88,18 @@ static json_t *json_metric(const struct metric_result *m)
     json_t *o = json_object(), *labels = json_object();
 
     if (!o || !labels)
-        goto fail;
+        goto fail2;
     if (json_put(o, "name", json_str(m->name)))
         goto fail2;
     /* The labels Prometheus gets, but "probe": the probe object says it. */
     for (char **l = m->labels; l && l[0] && l[1]; l += 2) {
-        char *name = format_utf8_dup(l[0]);
-        int rc = !name || json_put(labels, name, json_str(l[1]));
+        char *name;
+        int rc;
+
+        if (strcmp(l[0], "probe") == 0)
+            continue; /* the core's label, which Prometheus keeps too */
+        name = format_utf8_dup(l[0]);
+        rc = !name || json_put(labels, name, json_str(l[1]));
 
         free(name);
         if (rc)
@@ -102,10 +107,8 @@ static json_t *json_metric(const struct metric_result *m)
     }
     if (m->target && json_put(labels, "target", json_str(m->target)))
         goto fail2;
-    if (json_put(o, "labels", labels)) {
-        labels = NULL; /* taken, even on failure */
-        goto fail;
-    }
+    if (json_put(o, "labels", labels))
+        goto fail; /* labels taken, even on failure */
     if (json_put(o, "value", json_num(m->value)))
         goto fail;
     return o;
@@ -125,8 +128,7 @@ static json_t *json_probe(const struct ip_report *p)
         json_decref(metrics);
         goto fail;
     }
-    if (json_put(o, "name", json_str(p->probe)) ||
-        json_put(o, "plugin", json_str(p->plugin)) ||
+    if (json_put(o, "name", json_str(p->probe)) || json_put(o, "plugin", json_str(p->plugin)) ||
         json_put(o, "status", json_string(ip_status_name(format_status(p->status)))) ||
         json_put(o, "duration_ms", json_ms(p->duration))) {
         json_decref(checks);
@@ -160,10 +162,14 @@ static int json_dump(json_t *root, FILE *out, size_t flags)
         errno = ENOMEM;
         return -1;
     }
+    errno = 0;
     rc = json_dumpf(root, out, flags);
     json_decref(root);
     if (rc != 0) {
-        if (errno == 0)
+        /* jansson allocates while it dumps; a write error leaves its mark on `out` */
+        if (!ferror(out))
+            errno = ENOMEM;
+        else if (errno == 0)
             errno = EIO;
         return -1;
     }

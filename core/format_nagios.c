@@ -21,11 +21,8 @@
 #include "format_impl.h"
 
 static const char *const nagios_states[] = {
-    [IP_OK] = "OK",
-    [IP_WARNING] = "WARNING",
-    [IP_CRITICAL] = "CRITICAL",
-    [IP_UNKNOWN] = "UNKNOWN",
-    [IP_SKIPPED] = "OK",
+    [IP_OK] = "OK",           [IP_WARNING] = "WARNING", [IP_CRITICAL] = "CRITICAL",
+    [IP_UNKNOWN] = "UNKNOWN", [IP_SKIPPED] = "OK",
 };
 
 /* Text on a plugin output line: one line, no '|', valid UTF-8. */
@@ -70,8 +67,8 @@ static const char *nagios_uom(const char *unit)
     static const struct {
         const char *unit, *uom;
     } map[] = {
-        {"bytes", "B"},   {"byte", "B"},     {"B", "B"},       {"seconds", "s"},
-        {"second", "s"},  {"s", "s"},        {"ms", "ms"},     {"milliseconds", "ms"},
+        {"bytes", "B"},   {"byte", "B"}, {"B", "B"},   {"seconds", "s"},
+        {"second", "s"},  {"s", "s"},    {"ms", "ms"}, {"milliseconds", "ms"},
         {"percent", "%"}, {"%", "%"},
     };
 
@@ -160,12 +157,12 @@ static void nagios_check_perf(FILE *out, const struct check_result *c)
     if (format_status(c->status) == IP_SKIPPED)
         return;
     if (c->kind == IP_VALUE_MIN || c->kind == IP_VALUE_MAX) {
-        nagios_perf(out, c->name, c->target, NULL, c->has_value, c->value, 6, uom, c->warn,
-                    c->crit, c->kind == IP_VALUE_MIN);
+        nagios_perf(out, c->name, c->target, NULL, c->has_value, c->value, 6, uom, c->warn, c->crit,
+                    c->kind == IP_VALUE_MIN);
         return;
     }
-    nagios_perf(out, c->name, c->target, NULL, 1, c->duration * 1000.0, 3, "ms", c->warn,
-                c->crit, 0);
+    nagios_perf(out, c->name, c->target, NULL, 1, c->duration * 1000.0, 3, "ms", c->warn, c->crit,
+                0);
     if (c->has_value)
         nagios_perf(out, c->name, c->target, "value", 1, c->value, 6, uom, 0, 0, 0);
 }
@@ -242,9 +239,9 @@ int format_nagios(FILE *out, const struct run_result *run, int colour)
     for (size_t i = 0; i < p->nchecks; i++) {
         const struct check_result *c = &p->checks[i];
 
-        fprintf(out, "[%s] ", format_status(c->status) == IP_SKIPPED
-                                  ? "SKIPPED"
-                                  : nagios_states[format_status(c->status)]);
+        fprintf(out, "[%s] ",
+                format_status(c->status) == IP_SKIPPED ? "SKIPPED"
+                                                       : nagios_states[format_status(c->status)]);
         nagios_what(out, c->name, c->target, c->message);
         nagios_num(ms, sizeof(ms), c->duration * 1000.0, 3);
         fprintf(out, " (%s ms)\n", isfinite(c->duration) ? ms : "?");

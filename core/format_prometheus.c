@@ -16,9 +16,9 @@
 #include "format_impl.h"
 
 static const char *const prom_core_names[] = {
-    "infraprobe_run_status",         "infraprobe_run_duration_seconds",
-    "infraprobe_probe_status",       "infraprobe_probe_duration_seconds",
-    "infraprobe_check_status",       "infraprobe_check_duration_seconds",
+    "infraprobe_run_status",   "infraprobe_run_duration_seconds",
+    "infraprobe_probe_status", "infraprobe_probe_duration_seconds",
+    "infraprobe_check_status", "infraprobe_check_duration_seconds",
     "infraprobe_check_value",
 };
 
@@ -94,8 +94,7 @@ static void prom_core(FILE *out, const struct run_result *run)
     prom_family(out, "infraprobe_run_status", "gauge",
                 "Worst status of the run's probes: 0 ok, 1 warning, 2 critical, 3 unknown.");
     fprintf(out, "infraprobe_run_status %d\n", prom_code(run->status));
-    prom_family(out, "infraprobe_run_duration_seconds", "gauge",
-                "Time the run took, in seconds.");
+    prom_family(out, "infraprobe_run_duration_seconds", "gauge", "Time the run took, in seconds.");
     fputs("infraprobe_run_duration_seconds", out);
     prom_value(out, 0, run->duration);
     if (run->nprobes == 0)

@@ -86,8 +86,8 @@ static void tap_yaml_num(FILE *out, double v)
 }
 
 static void tap_point(FILE *out, size_t n, const struct ip_report *p, enum ip_status status,
-                      const char *name, const char *target, double duration,
-                      const char *message, const struct check_result *c)
+                      const char *name, const char *target, double duration, const char *message,
+                      const struct check_result *c)
 {
     status = format_status(status);
     fprintf(out, "%s %zu - ", status == IP_OK || status == IP_SKIPPED ? "ok" : "not ok", n);

@@ -113,8 +113,8 @@ static void text_widths_add(struct text_widths *w, const struct ip_report *p)
 }
 
 static void text_line(FILE *out, const struct ip_report *p, const struct text_widths *w,
-                      enum ip_status status, const char *name, const char *target,
-                      double duration, const char *message, int colour)
+                      enum ip_status status, const char *name, const char *target, double duration,
+                      const char *message, int colour)
 {
     char ms[32];
     size_t n;
@@ -193,7 +193,8 @@ int format_text(FILE *out, const struct run_result *run, int colour)
     text_ms(ms, sizeof(ms), run->duration);
     fputs("status: ", out);
     text_status(out, run->status, colour, 0);
-    fprintf(out, " \xe2\x80\x94 %zu ok, %zu warning, %zu critical, %zu unknown, %zu skipped in %s ms\n",
+    fprintf(out,
+            " \xe2\x80\x94 %zu ok, %zu warning, %zu critical, %zu unknown, %zu skipped in %s ms\n",
             sum.n[IP_OK], sum.n[IP_WARNING], sum.n[IP_CRITICAL], sum.n[IP_UNKNOWN],
             sum.n[IP_SKIPPED], ms);
     return 0;

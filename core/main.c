@@ -247,18 +247,17 @@ static int exit_code(enum ip_status s)
 static int run_once(struct conf *c, const struct options *opt)
 {
     struct once o = {.run.status = IP_SKIPPED};
-    struct runner *r;
+    struct runner *r = NULL;
     struct sink sink;
-    size_t *index, n = 0;
+    size_t n = 0;
     double t0 = ip_clock();
-    int code, ok;
+    int code = EXIT_USAGE;
 
-    index = calloc(c->nprobes + 1, sizeof(*index));
     o.run.probes = calloc(c->nprobes + 1, sizeof(*o.run.probes));
-    r = index && o.run.probes ? runner_new(c, c->workers) : NULL;
+    r = o.run.probes ? runner_new(c, c->workers) : NULL;
     if (!r) {
         fprintf(stderr, "infraprobe: cannot start the workers\n");
-        return EXIT_USAGE;
+        goto out;
     }
     for (size_t i = 0; i < c->nprobes; i++) {
         if (c->probes[i].ready) {
@@ -277,22 +276,23 @@ static int run_once(struct conf *c, const struct options *opt)
     if (n == 0)
         o.run.status = IP_UNKNOWN;
 
-    if (sink_open(&sink, opt->output) < 0)
-        return EXIT_USAGE;
-    ok = format_write(opt->format, sink.f, &o.run, use_colour(&sink)) == 0;
-    code = sink_close(&sink, ok) == 0 ? exit_code(o.run.status) : EXIT_USAGE;
+    if (sink_open(&sink, opt->output) == 0) {
+        int ok = format_write(opt->format, sink.f, &o.run, use_colour(&sink)) == 0;
 
+        if (sink_close(&sink, ok) == 0)
+            code = exit_code(o.run.status);
+    }
     if (runner_stuck(r) > 0) {
         /* A plugin is still running on a thread we cannot stop: leave without running
          * destructors or freeing what it may still touch. */
         fflush(NULL);
         _exit(code);
     }
+out:
     runner_free(r);
     for (size_t i = 0; i < n; i++)
         report_free(o.run.probes[i]);
     free(o.run.probes);
-    free(index);
     return code;
 }
 
@@ -401,9 +401,9 @@ int main(int argc, char **argv)
 
     parse_args(argc, argv, &opt);
     if (opt.list) {
-        if (init_loader(&opt, NULL) < 0)
-            return EXIT_USAGE;
-        return loader_list(stdout) ? EXIT_USAGE : 0;
+        code = init_loader(&opt, NULL) < 0 || loader_list(stdout) ? EXIT_USAGE : 0;
+        free(opt.only);
+        return code;
     }
     if (!opt.once && !opt.test) {
         if (opt.format == FORMAT_JUNIT || opt.format == FORMAT_TAP ||
