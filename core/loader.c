@@ -119,6 +119,11 @@ const struct ip_plugin *loader_get(const char *name, char *err, size_t errlen)
         snprintf(err, errlen, "plugin \"%s\": not a plugin name (a-z, 0-9, _ and -)", name);
         return NULL;
     }
+    /* infraprobe_probe_*, _check_* and _run_* are the core's own metric names. */
+    if (!strcmp(name, "probe") || !strcmp(name, "check") || !strcmp(name, "run")) {
+        snprintf(err, errlen, "plugin \"%s\": a name the core reserves", name);
+        return NULL;
+    }
     path = strdup(loader_path());
     for (char *dir = strtok_r(path, ":", &save); path && dir && !file;
          dir = strtok_r(NULL, ":", &save))

@@ -22,7 +22,7 @@ infraprobe_SOURCES = \
 	core/conf.c core/conf.h \
 	core/loader.c core/loader.h \
 	core/runner.c core/runner.h \
-	core/format.c core/format.h \
+	core/format.c core/format.h core/format_impl.h \
 	core/format_text.c core/format_json.c core/format_junit.c \
 	core/format_tap.c core/format_prometheus.c core/format_nagios.c
 infraprobe_CFLAGS = $(AM_CFLAGS) $(LIBCONFIG_CFLAGS) $(JANSSON_CFLAGS)

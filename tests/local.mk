@@ -32,3 +32,23 @@ tests_integration_tcp_test_LDADD = $(CHECK_LIBS) $(JANSSON_LIBS)
 
 TESTS += tests/integration/cli.test tests/integration/run.test
 EXTRA_DIST += tests/integration/lib.sh tests/integration/cli.test tests/integration/run.test
+
+# Output formats: unit tests, and each format read by its real consumer.
+FORMAT_SOURCES = core/format.c core/format.h core/format_impl.h \
+	core/format_text.c core/format_json.c core/format_junit.c \
+	core/format_tap.c core/format_prometheus.c core/format_nagios.c
+if HAVE_CHECK
+check_PROGRAMS += tests/unit/format_test
+TESTS += tests/unit/format_test
+endif
+check_PROGRAMS += tests/unit/format_sample
+TESTS += tests/formats.test
+dist_check_SCRIPTS += tests/formats.test
+tests_unit_format_test_SOURCES = tests/unit/format_test.c tests/unit/format_fixture.c \
+	tests/unit/format_fixture.h $(FORMAT_SOURCES)
+tests_unit_format_test_CFLAGS = $(UNIT_CFLAGS) $(JANSSON_CFLAGS)
+tests_unit_format_test_LDADD = $(UNIT_LDADD) $(JANSSON_LIBS)
+tests_unit_format_sample_SOURCES = tests/unit/format_sample.c tests/unit/format_fixture.c \
+	tests/unit/format_fixture.h $(FORMAT_SOURCES)
+tests_unit_format_sample_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) -I$(top_srcdir)/tests/unit
+tests_unit_format_sample_LDADD = core/libinfraprobe.la $(JANSSON_LIBS) -lm

@@ -1,0 +1,853 @@
+/*
+ * Unit tests of the output formats (core/format*.c): each format written from the fixture
+ * runs of format_fixture.h into memory, and its structure and escaping checked. The real
+ * consumers (jq, xmllint, prove, promtool) read the same fixtures in tests/formats.test.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <errno.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "format.h"
+#include "format_fixture.h"
+#include "format_impl.h"
+
+/* ---- helpers ---------------------------------------------------------------------------- */
+
+/* `f` of `run` (or of `probe` in daemon mode when run is NULL) as a string; *rc gets what
+ * the writer returned and *err its errno. */
+static char *render_ex(enum format f, const struct run_result *run, const struct ip_report *probe,
+                       int colour, int *rc, int *err)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&buf, &len);
+
+    ck_assert_ptr_nonnull(out);
+    errno = 0;
+    *rc = run ? format_write(f, out, run, colour) : format_write_probe(f, out, probe, colour);
+    *err = errno;
+    ck_assert_int_eq(fclose(out), 0);
+    ck_assert_ptr_nonnull(buf);
+    return buf;
+}
+
+/* `f` of `run`, which must succeed. */
+static char *render(enum format f, const struct run_result *run, int colour)
+{
+    int rc, err;
+    char *s = render_ex(f, run, NULL, colour, &rc, &err);
+
+    ck_assert_int_eq(rc, 0);
+    return s;
+}
+
+static char *render_probe(enum format f, const struct ip_report *probe, int colour)
+{
+    int rc, err;
+    char *s = render_ex(f, NULL, probe, colour, &rc, &err);
+
+    ck_assert_int_eq(rc, 0);
+    return s;
+}
+
+static size_t count(const char *haystack, const char *needle)
+{
+    size_t n = 0;
+
+    for (const char *p = haystack; (p = strstr(p, needle)) != NULL; p += strlen(needle))
+        n++;
+    return n;
+}
+
+static int starts_with(const char *s, const char *prefix)
+{
+    return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+/* Lines of `s` that start with `prefix`. */
+static size_t count_lines(const char *s, const char *prefix)
+{
+    size_t n = 0;
+
+    for (const char *p = s; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+        if (strncmp(p, prefix, strlen(prefix)) == 0)
+            n++;
+    return n;
+}
+
+/* Replace a fixture string (malloc'ed, freed by fixture_free()). */
+static void set_str(char **field, const char *value)
+{
+    free(*field);
+    *field = value ? strdup(value) : NULL;
+    ck_assert(!value || *field);
+}
+
+static const enum format all_formats[] = {FORMAT_TEXT, FORMAT_JSON,       FORMAT_JUNIT,
+                                          FORMAT_TAP,  FORMAT_PROMETHEUS, FORMAT_NAGIOS};
+#define NFORMATS (sizeof(all_formats) / sizeof(all_formats[0]))
+
+/* ---- dispatch ----------------------------------------------------------------------------- */
+
+START_TEST(test_parse)
+{
+    static const char *const names[] = {"text", "json", "junit", "tap", "prometheus", "nagios"};
+    enum format f;
+
+    for (size_t i = 0; i < NFORMATS; i++) {
+        ck_assert_str_eq(format_name(all_formats[i]), names[i]);
+        f = (enum format)99;
+        ck_assert_int_eq(format_parse(names[i], &f), 0);
+        ck_assert_int_eq(f, all_formats[i]);
+    }
+    f = FORMAT_TAP;
+    ck_assert_int_eq(format_parse("JSON", &f), -1);
+    ck_assert_int_eq(format_parse("", &f), -1);
+    ck_assert_int_eq(format_parse("jsonl", &f), -1);
+    ck_assert_int_eq(format_parse(NULL, &f), -1);
+    ck_assert_int_eq(f, FORMAT_TAP); /* untouched on failure */
+    ck_assert_str_eq(format_name((enum format)42), "unknown");
+}
+END_TEST
+
+START_TEST(test_invalid_arguments)
+{
+    struct run_result *run = fixture_ok();
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&buf, &len);
+
+    errno = 0;
+    ck_assert_int_eq(format_write(FORMAT_JSON, NULL, run, 0), -1);
+    ck_assert_int_eq(errno, EINVAL);
+    errno = 0;
+    ck_assert_int_eq(format_write(FORMAT_JSON, out, NULL, 0), -1);
+    ck_assert_int_eq(errno, EINVAL);
+    errno = 0;
+    ck_assert_int_eq(format_write((enum format)42, out, run, 0), -1);
+    ck_assert_int_eq(errno, EINVAL);
+    errno = 0;
+    ck_assert_int_eq(format_write_probe(FORMAT_TEXT, out, NULL, 0), -1);
+    ck_assert_int_eq(errno, EINVAL);
+    fclose(out);
+    ck_assert_uint_eq(len, 0);
+    free(buf);
+    fixture_free(run);
+}
+END_TEST
+
+/* A write error, seen only when the buffer is flushed, is reported by every format. */
+START_TEST(test_write_error)
+{
+    struct run_result *rich = fixture_rich(), *one = fixture_one();
+    FILE *full = fopen("/dev/full", "w");
+
+    ck_assert_ptr_nonnull(full);
+    for (size_t i = 0; i < NFORMATS; i++) {
+        enum format f = all_formats[i];
+
+        errno = 0;
+        ck_assert_int_eq(format_write(f, full, f == FORMAT_NAGIOS ? one : rich, 0), -1);
+        ck_assert_int_eq(errno, ENOSPC);
+        clearerr(full);
+        errno = 0;
+        ck_assert_int_eq(format_write_probe(f, full, rich->probes[0], 0), -1);
+        ck_assert_int_eq(errno, ENOSPC);
+        clearerr(full);
+    }
+    fclose(full);
+    fixture_free(rich);
+    fixture_free(one);
+}
+END_TEST
+
+/* ---- helpers of format_impl.h -------------------------------------------------------------- */
+
+START_TEST(test_utf8)
+{
+    unsigned long cp;
+    char buf[4];
+
+    ck_assert_uint_eq(format_utf8_next("A", &cp), 1);
+    ck_assert_uint_eq(cp, 'A');
+    ck_assert_uint_eq(format_utf8_next("\xc3\xa9", &cp), 2);
+    ck_assert_uint_eq(cp, 0xe9);
+    ck_assert_uint_eq(format_utf8_next("\xe2\x9c\x93", &cp), 3);
+    ck_assert_uint_eq(cp, 0x2713);
+    ck_assert_uint_eq(format_utf8_next("\xf0\x9f\x98\x80", &cp), 4);
+    ck_assert_uint_eq(cp, 0x1f600);
+    /* invalid: a lone continuation byte, overlong NUL, a surrogate, beyond U+10FFFF, cut */
+    ck_assert_uint_eq(format_utf8_next("\x80", &cp), 1);
+    ck_assert_uint_eq(cp, 0xfffd);
+    ck_assert_uint_eq(format_utf8_next("\xc0\x80", &cp), 1);
+    ck_assert_uint_eq(cp, 0xfffd);
+    ck_assert_uint_eq(format_utf8_next("\xe0\x80\xaf", &cp), 1);
+    ck_assert_uint_eq(cp, 0xfffd);
+    ck_assert_uint_eq(format_utf8_next("\xed\xa0\x80", &cp), 1);
+    ck_assert_uint_eq(cp, 0xfffd);
+    ck_assert_uint_eq(format_utf8_next("\xf4\x90\x80\x80", &cp), 1);
+    ck_assert_uint_eq(cp, 0xfffd);
+    ck_assert_uint_eq(format_utf8_next("\xe2\x9c", &cp), 1);
+    ck_assert_uint_eq(cp, 0xfffd);
+
+    ck_assert_uint_eq(format_utf8_put(buf, 0x1f600), 4);
+    ck_assert_mem_eq(buf, "\xf0\x9f\x98\x80", 4);
+
+    char *s = format_utf8_dup("a\xff\x62\xc3\xa9"); /* \x62: b */
+    ck_assert_str_eq(s, "a\xef\xbf\xbd\x62\xc3\xa9");
+    free(s);
+    s = format_utf8_dup(NULL);
+    ck_assert_str_eq(s, "");
+    free(s);
+}
+END_TEST
+
+START_TEST(test_number)
+{
+    static const struct {
+        double v;
+        const char *s;
+    } cases[] = {
+        {0.1, "0.1"},
+        {100, "100"},
+        {15000, "15000"},
+        {0.00041, "0.00041"},
+        {1e-7, "1e-07"},
+        {1e15, "1e+15"},
+        {-2.5, "-2.5"},
+        {0, "0"},
+        {1.0 / 3, "0.3333333333333333"},
+        {0.30000000000000004, "0.30000000000000004"},
+    };
+    char buf[FORMAT_NUMBER_SIZE];
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        format_number(buf, sizeof(buf), cases[i].v);
+        ck_assert_str_eq(buf, cases[i].s);
+        ck_assert(strtod(buf, NULL) == cases[i].v);
+    }
+    format_number(buf, sizeof(buf), NAN);
+    ck_assert_str_eq(buf, "NaN");
+    format_number(buf, sizeof(buf), INFINITY);
+    ck_assert_str_eq(buf, "+Inf");
+    format_number(buf, sizeof(buf), -INFINITY);
+    ck_assert_str_eq(buf, "-Inf");
+}
+END_TEST
+
+START_TEST(test_probe_extra)
+{
+    struct run_result *run = fixture_rich();
+
+    ck_assert_int_eq(format_probe_extra(run->probes[0]), IP_OK);      /* critical, explained */
+    ck_assert_int_eq(format_probe_extra(run->probes[4]), IP_UNKNOWN); /* no check */
+    run->probes[2]->status = IP_WARNING;                              /* its only check is ok */
+    ck_assert_int_eq(format_probe_extra(run->probes[2]), IP_WARNING);
+    run->probes[2]->status = IP_SKIPPED;
+    ck_assert_int_eq(format_probe_extra(run->probes[2]), IP_OK);
+    run->probes[0]->status = IP_UNKNOWN; /* its worst check is critical */
+    ck_assert_int_eq(format_probe_extra(run->probes[0]), IP_OK);
+    fixture_free(run);
+}
+END_TEST
+
+/* ---- text --------------------------------------------------------------------------------- */
+
+START_TEST(test_text)
+{
+    struct run_result *run = fixture_rich();
+    char *s = render(FORMAT_TEXT, run, 0);
+
+    ck_assert_ptr_null(strchr(s, '\033'));
+    ck_assert_ptr_null(strchr(s, '\x01'));
+    ck_assert_ptr_null(strchr(s, '\x07'));
+    ck_assert_uint_eq(count(s, "\n"), 5 + FIXTURE_RICH_TESTS + 1);
+    ck_assert(starts_with(s, "redis-main (redis): critical, 6 checks in 3.10 ms\n"));
+    /* aligned columns: status, probe (as wide as the longest), check [target], ms */
+    ck_assert_ptr_nonnull(strstr(s, "\n  critical  redis-main             write [127.0.0.1:6379]  "
+                                    "      12.3 ms  SET timed out after 1.000 s\n"));
+    ck_assert_ptr_nonnull(strstr(s, "\n  ok        redis-main             connect [127.0.0.1:6379]"
+                                    "     0.410 ms  connected\n"));
+    ck_assert_ptr_nonnull(strstr(s, "  ttl 59 s < 60 s second line\n"));
+    ck_assert_ptr_nonnull(strstr(s, "INFO said ? bell? bad \xef\xbf\xbd byte, caf\xc3\xa9 "
+                                    "\xe2\x9c\x93\n"));
+    ck_assert_ptr_nonnull(strstr(s, "mysql-main (mysql): unknown, 0 checks in 5000 ms\n"
+                                    "  unknown   mysql-main             probe  "));
+    ck_assert_ptr_nonnull(strstr(s, "probe is unknown, and no check says why\n"));
+    ck_assert_ptr_nonnull(strstr(s, "\nstatus: critical \xe2\x80\x94 6 ok, 2 warning, 2 critical, "
+                                    "3 unknown, 1 skipped in 41.7 ms\n"));
+    /* the summary is the last line */
+    const char *summary = strstr(s, "\nstatus: ");
+    ck_assert_ptr_nonnull(summary);
+    ck_assert_ptr_eq(strchr(summary + 1, '\n'), s + strlen(s) - 1);
+    free(s);
+    fixture_free(run);
+}
+END_TEST
+
+START_TEST(test_text_colour)
+{
+    struct run_result *run = fixture_rich();
+    char *s = render(FORMAT_TEXT, run, 1);
+
+    ck_assert_ptr_nonnull(strstr(s, "\033[32mok\033[0m      "));
+    ck_assert_ptr_nonnull(strstr(s, "\033[33mwarning\033[0m "));
+    ck_assert_ptr_nonnull(strstr(s, "\033[31mcritical\033[0m  "));
+    ck_assert_ptr_nonnull(strstr(s, "\033[35munknown\033[0m "));
+    ck_assert_ptr_nonnull(strstr(s, "\033[2mskipped\033[0m "));
+    ck_assert_ptr_nonnull(strstr(s, "redis-main (redis): \033[31mcritical\033[0m, 6 checks"));
+    ck_assert_ptr_nonnull(strstr(s, "status: \033[31mcritical\033[0m \xe2\x80\x94 6 ok"));
+    free(s);
+    fixture_free(run);
+}
+END_TEST
+
+START_TEST(test_text_probe)
+{
+    struct run_result *run = fixture_rich();
+    char *s = render_probe(FORMAT_TEXT, run->probes[1], 0);
+
+    ck_assert_str_eq(s, "kafka-main (kafka): warning, 3 checks in 15.0 ms\n"
+                        "  warning   kafka-main  throughput [#TODO]           1000 ms  "
+                        "15000 msg/s < 20000 msg/s\n"
+                        "  ok        kafka-main  produce [broker-1:9092]      3.00 ms  produced\n"
+                        "  ok        kafka-main  produce [broker-2:9092]      4.00 ms  produced\n");
+    free(s);
+    fixture_free(run);
+}
+END_TEST
+
+/* ---- json --------------------------------------------------------------------------------- */
+
+static json_t *path(json_t *root, const char *fmt, ...)
+{
+    json_t *v = root;
+    va_list ap;
+
+    va_start(ap, fmt);
+    for (const char *p = fmt; *p && v; p++)
+        v = *p == 'k' ? json_object_get(v, va_arg(ap, const char *))
+                      : json_array_get(v, va_arg(ap, size_t));
+    va_end(ap);
+    ck_assert_msg(v != NULL, "no such JSON path");
+    return v;
+}
+
+START_TEST(test_json)
+{
+    struct run_result *run = fixture_rich();
+    char *s = render(FORMAT_JSON, run, 0);
+    json_error_t error;
+    json_t *root = json_loads(s, JSON_REJECT_DUPLICATES, &error), *c, *m;
+
+    ck_assert_msg(root != NULL, "invalid JSON: %s (line %d)", error.text, error.line);
+    ck_assert_str_eq(json_string_value(path(root, "k", "infraprobe")), PACKAGE_VERSION);
+    ck_assert_str_eq(json_string_value(path(root, "k", "status")), "critical");
+    ck_assert_double_eq_tol(json_number_value(path(root, "k", "duration_ms")), 41.7, 1e-9);
+    ck_assert_uint_eq(json_array_size(path(root, "k", "probes")), 5);
+    ck_assert_uint_eq(json_object_size(root), 4);
+
+    ck_assert_str_eq(json_string_value(path(root, "kik", "probes", (size_t)0, "name")),
+                     "redis-main");
+    ck_assert_str_eq(json_string_value(path(root, "kik", "probes", (size_t)0, "plugin")), "redis");
+    c = path(root, "kiki", "probes", (size_t)0, "checks", (size_t)0);
+    ck_assert_str_eq(json_string_value(path(c, "k", "name")), "connect");
+    ck_assert_str_eq(json_string_value(path(c, "k", "status")), "ok");
+    ck_assert_str_eq(json_string_value(path(c, "k", "target")), "127.0.0.1:6379");
+    ck_assert_double_eq_tol(json_number_value(path(c, "k", "duration_ms")), 0.41, 1e-12);
+    ck_assert_double_eq(json_number_value(path(c, "kk", "thresholds", "warn")), 1);
+    ck_assert_double_eq(json_number_value(path(c, "kk", "thresholds", "crit")), 10);
+    ck_assert_ptr_null(json_object_get(c, "value"));
+
+    c = path(root, "kiki", "probes", (size_t)0, "checks", (size_t)2);
+    ck_assert_str_eq(json_string_value(path(c, "k", "message")),
+                     "said \"hi\" <b> & 'q' # not a comment \\ back");
+    ck_assert_ptr_null(json_object_get(c, "target"));
+    c = path(root, "kiki", "probes", (size_t)0, "checks", (size_t)3);
+    ck_assert_str_eq(json_string_value(path(c, "k", "message")), "ttl 59 s < 60 s\nsecond line");
+    c = path(root, "kiki", "probes", (size_t)0, "checks", (size_t)4);
+    ck_assert_str_eq(json_string_value(path(c, "k", "status")), "skipped");
+    ck_assert_ptr_null(json_object_get(c, "thresholds"));
+    c = path(root, "kiki", "probes", (size_t)0, "checks", (size_t)5);
+    ck_assert_str_eq(json_string_value(path(c, "k", "message")),
+                     "INFO said \x01 bell\x07 bad \xef\xbf\xbd byte, caf\xc3\xa9 \xe2\x9c\x93");
+
+    m = path(root, "kiki", "probes", (size_t)0, "metrics", (size_t)0);
+    ck_assert_str_eq(json_string_value(path(m, "k", "name")), "infraprobe_redis_connected_clients");
+    ck_assert_str_eq(json_string_value(path(m, "kk", "labels", "role")), "master");
+    ck_assert_uint_eq(json_object_size(path(m, "k", "labels")), 1); /* no "probe" */
+    ck_assert(json_is_integer(path(m, "k", "value")));
+    ck_assert_int_eq(json_integer_value(path(m, "k", "value")), 3);
+    m = path(root, "kiki", "probes", (size_t)0, "metrics", (size_t)1);
+    ck_assert_str_eq(json_string_value(path(m, "kk", "labels", "target")), "127.0.0.1:6379");
+    m = path(root, "kiki", "probes", (size_t)0, "metrics", (size_t)2);
+    ck_assert(json_is_null(path(m, "k", "value"))); /* NaN */
+    ck_assert_str_eq(json_string_value(path(m, "kk", "labels", "note")),
+                     "quote \" back \\ nl \n caf\xc3\xa9");
+    m = path(root, "kiki", "probes", (size_t)1, "metrics", (size_t)1);
+    ck_assert(json_is_null(path(m, "k", "value"))); /* +Inf */
+
+    c = path(root, "kiki", "probes", (size_t)1, "checks", (size_t)0);
+    ck_assert_double_eq(json_number_value(path(c, "k", "value")), 15000);
+    ck_assert_double_eq(json_number_value(path(c, "kk", "thresholds", "warn")), 20000);
+    ck_assert_double_eq(json_number_value(path(c, "kk", "thresholds", "crit")), 10000);
+    c = path(root, "kiki", "probes", (size_t)3, "checks", (size_t)2);
+    ck_assert(json_is_null(path(c, "k", "value"))); /* NaN */
+    ck_assert_str_eq(json_string_value(path(root, "kik", "probes", (size_t)3, "name")),
+                     "etcd <eu> & \"west\" #1");
+
+    ck_assert_str_eq(json_string_value(path(root, "kik", "probes", (size_t)4, "status")),
+                     "unknown");
+    ck_assert_uint_eq(json_array_size(path(root, "kik", "probes", (size_t)4, "checks")), 0);
+    ck_assert_uint_eq(json_array_size(path(root, "kik", "probes", (size_t)4, "metrics")), 0);
+    json_decref(root);
+    free(s);
+    fixture_free(run);
+}
+END_TEST
+
+/* Daemon mode: one probe object on one line. */
+START_TEST(test_json_lines)
+{
+    struct run_result *run = fixture_rich();
+    char *s = render_probe(FORMAT_JSON, run->probes[0], 0);
+    json_error_t error;
+    json_t *o;
+
+    ck_assert_uint_eq(count(s, "\n"), 1);
+    ck_assert_int_eq(s[strlen(s) - 1], '\n');
+    o = json_loads(s, 0, &error);
+    ck_assert_msg(o != NULL, "invalid JSON: %s", error.text);
+    ck_assert_str_eq(json_string_value(path(o, "k", "name")), "redis-main");
+    ck_assert_str_eq(json_string_value(path(o, "k", "status")), "critical");
+    ck_assert_uint_eq(json_array_size(path(o, "k", "checks")), 6);
+    ck_assert_uint_eq(json_array_size(path(o, "k", "metrics")), 3);
+    ck_assert_ptr_null(json_object_get(o, "infraprobe"));
+    json_decref(o);
+    free(s);
+    fixture_free(run);
+}
+END_TEST
+
+/* Every allocation jansson makes may fail: the writer then fails with ENOMEM and frees what
+ * it built (LeakSanitizer checks that under --enable-sanitizers). */
+static size_t allocs_left;
+
+static void *failing_malloc(size_t n)
+{
+    if (allocs_left == 0)
+        return NULL;
+    allocs_left--;
+    return malloc(n);
+}
+
+START_TEST(test_json_nomem)
+{
+    struct run_result *run = fixture_rich();
+    int rc = -1, err;
+    size_t n;
+
+    json_set_alloc_funcs(failing_malloc, free);
+    for (n = 0; rc != 0 && n < 100000; n++) {
+        allocs_left = n;
+        free(render_ex(FORMAT_JSON, run, NULL, 0, &rc, &err));
+        ck_assert(rc == 0 || (rc == -1 && err == ENOMEM));
+        allocs_left = n;
+        free(render_ex(FORMAT_JSON, NULL, run->probes[0], 0, &rc, &err));
+        ck_assert(rc == 0 || (rc == -1 && err == ENOMEM));
+    }
+    json_set_alloc_funcs(malloc, free);
+    ck_assert_int_eq(rc, 0);
+    ck_assert_uint_gt(n, 50); /* it did fail many times before it had enough */
+    fixture_free(run);
+}
+END_TEST
+
+/* ---- junit -------------------------------------------------------------------------------- */
+
+START_TEST(test_junit)
+{
+    struct run_result *run = fixture_rich();
+    char *s = render(FORMAT_JUNIT, run, 0);
+
+    ck_assert(starts_with(s, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"));
+    ck_assert_ptr_nonnull(strstr(s, "<testsuites name=\"infraprobe\" tests=\"14\" failures=\"4\" "
+                                    "errors=\"3\" time=\"0.041700\">\n"));
+    ck_assert_uint_eq(count(s, "<testsuite "), 5);
+    ck_assert_uint_eq(count(s, "</testsuite>"), 5);
+    ck_assert_uint_eq(count(s, "<testcase "), FIXTURE_RICH_TESTS);
+    ck_assert_uint_eq(count(s, "</testcase>"), FIXTURE_RICH_TESTS);
+    ck_assert_ptr_nonnull(strstr(s, "<testsuite name=\"redis-main\" tests=\"6\" failures=\"2\" "
+                                    "errors=\"1\" skipped=\"1\" time=\"0.003100\">"));
+    ck_assert_ptr_nonnull(strstr(s, "<testcase classname=\"redis.redis-main\" "
+                                    "name=\"write 127.0.0.1:6379\" time=\"0.012300\">\n"
+                                    "      <failure message=\"SET timed out after 1.000 s\" "
+                                    "type=\"critical\">"));
+    ck_assert_ptr_nonnull(strstr(s, "<failure message=\"ttl 59 s &lt; 60 s&#10;second line\" "
+                                    "type=\"warning\">"));
+    ck_assert_ptr_nonnull(strstr(s, "<skipped message=\"no persistence # configured\"/>"));
+    ck_assert_ptr_nonnull(strstr(s, "<error message=\"INFO said \xef\xbf\xbd bell\xef\xbf\xbd bad "
+                                    "\xef\xbf\xbd byte, caf\xc3\xa9 \xe2\x9c\x93\" "
+                                    "type=\"unknown\">"));
+    ck_assert_ptr_nonnull(strstr(s, "<system-out>said &quot;hi&quot; &lt;b&gt; &amp; &apos;q&apos; "
+                                    "# not a comment \\ back</system-out>"));
+    ck_assert_ptr_nonnull(strstr(s, "<testsuite name=\"etcd &lt;eu&gt; &amp; &quot;west&quot; "
+                                    "#1\" tests=\"3\" failures=\"1\" errors=\"1\""));
+    ck_assert_ptr_nonnull(strstr(s, "classname=\"etcd.etcd &lt;eu&gt; &amp; &quot;west&quot; #1\" "
+                                    "name=\"watch host#1:2379\""));
+    ck_assert_ptr_nonnull(strstr(s, "name=\"produce broker-1:9092\""));
+    ck_assert_ptr_nonnull(strstr(s, "name=\"produce broker-2:9092\""));
+    ck_assert_ptr_nonnull(strstr(s, "<system-out>15000 msg/s &lt; 20000 msg/s&#10;"
+                                    "value: 15000 msg/s</system-out>"));
+    /* the timed-out probe is an error, not an empty (passing) suite */
+    ck_assert_ptr_nonnull(strstr(s, "<testsuite name=\"mysql-main\" tests=\"1\" failures=\"0\" "
+                                    "errors=\"1\" skipped=\"0\""));
+    ck_assert_ptr_nonnull(strstr(s, "<testcase classname=\"mysql.mysql-main\" name=\"probe\""));
+    ck_assert_ptr_null(strchr(s, '\x01'));
+    ck_assert_ptr_null(strchr(s, '\x07'));
+    ck_assert_ptr_null(strstr(s, "\xff"));
+    ck_assert(strcmp(s + strlen(s) - 14, "</testsuites>\n") == 0);
+    free(s);
+    fixture_free(run);
+}
+END_TEST
+
+/* Two checks with one name and target still make two testcases of distinct names. */
+START_TEST(test_junit_unique)
+{
+    struct run_result *run = fixture_one();
+    struct check_result *c = &run->probes[0]->checks[1];
+    char *s;
+
+    set_str(&c->name, "connect");
+    set_str(&c->target, "127.0.0.1:6379");
+    s = render(FORMAT_JUNIT, run, 0);
+    ck_assert_uint_eq(count(s, "name=\"connect 127.0.0.1:6379\""), 1);
+    ck_assert_uint_eq(count(s, "name=\"connect 127.0.0.1:6379 (2)\""), 1);
+    free(s);
+    fixture_free(run);
+}
+END_TEST
+
+/* ---- tap ---------------------------------------------------------------------------------- */
+
+/* In a test line, every '#' is escaped but the one that starts a SKIP directive. */
+static void assert_tap_hashes(const char *s)
+{
+    for (const char *line = s; *line; line = strchr(line, '\n') + 1) {
+        const char *end = strchr(line, '\n');
+
+        ck_assert_ptr_nonnull(end);
+        if (strncmp(line, "ok ", 3) != 0 && strncmp(line, "not ok ", 7) != 0)
+            continue;
+        const char *skip = strstr(line, " # SKIP ");
+        for (const char *p = line; p < end; p++) {
+            if (*p == '\\') {
+                p++; /* an escape: \# or \\ */
+                continue;
+            }
+            ck_assert_msg(*p != '#' || p == skip + 1, "unescaped '#' in: %.*s", (int)(end - line),
+                          line);
+        }
+    }
+}
+
+START_TEST(test_tap)
+{
+    struct run_result *run = fixture_rich();
+    char *s = render(FORMAT_TAP, run, 0);
+
+    ck_assert(starts_with(s, "TAP version 13\n1..14\n"));
+    ck_assert_uint_eq(count_lines(s, "not ok "), FIXTURE_RICH_FAILED);
+    ck_assert_uint_eq(count_lines(s, "ok "), FIXTURE_RICH_TESTS - FIXTURE_RICH_FAILED);
+    ck_assert_uint_eq(count_lines(s, "  ---"), FIXTURE_RICH_TESTS);
+    ck_assert_uint_eq(count_lines(s, "  ..."), FIXTURE_RICH_TESTS);
+    ck_assert_ptr_nonnull(strstr(s, "\nok 1 - redis-main connect 127.0.0.1:6379\n  ---\n"
+                                    "  status: ok\n  probe: \"redis-main\"\n  plugin: \"redis\"\n"
+                                    "  check: \"connect\"\n  target: \"127.0.0.1:6379\"\n"
+                                    "  duration_ms: 0.41\n  message: \"connected\"\n  ...\n"));
+    ck_assert_ptr_nonnull(strstr(s, "\nnot ok 2 - redis-main write 127.0.0.1:6379\n"));
+    ck_assert_ptr_nonnull(strstr(s, "\nok 3 - redis-main read\n"));
+    ck_assert_ptr_nonnull(
+        strstr(s, "  message: \"said \\\"hi\\\" <b> & 'q' # not a comment \\\\ back\"\n"));
+    /* a warning fails, like --once's exit code 1 and JUnit's failure */
+    ck_assert_ptr_nonnull(strstr(s, "\nnot ok 4 - redis-main ttl\n  ---\n  status: warning\n"));
+    ck_assert_ptr_nonnull(strstr(s, "  message: \"ttl 59 s < 60 s\\nsecond line\"\n"));
+    ck_assert_ptr_nonnull(
+        strstr(s, "\nok 5 - redis-main persistence # SKIP no persistence \\# configured\n"));
+    ck_assert_ptr_nonnull(strstr(s, "\nnot ok 6 - redis-main replication\n"));
+    ck_assert_ptr_nonnull(strstr(s, "  message: \"INFO said \\x01 bell\\x07 bad \xef\xbf\xbd "
+                                    "byte, caf\xc3\xa9 \xe2\x9c\x93\"\n"));
+    ck_assert_ptr_nonnull(strstr(s, "\nnot ok 7 - kafka-main throughput \\#TODO\n"));
+    ck_assert_ptr_nonnull(strstr(s, "  duration_ms: 1000\n  value: 15000\n  unit: \"msg/s\"\n"));
+    ck_assert_ptr_nonnull(strstr(s, "\nnot ok 11 - etcd <eu> & \"west\" \\#1 leader\n"));
+    ck_assert_ptr_nonnull(strstr(s, "  probe: \"etcd <eu> & \\\"west\\\" #1\"\n"));
+    ck_assert_ptr_nonnull(strstr(s, "\nok 13 - etcd <eu> & \"west\" \\#1 watch host\\#1:2379\n"));
+    ck_assert_ptr_nonnull(strstr(s, "  value: .nan\n"));
+    ck_assert_ptr_nonnull(strstr(s, "\nnot ok 14 - mysql-main probe\n  ---\n  status: unknown\n"));
+    ck_assert_ptr_null(strchr(s, '\x01'));
+    assert_tap_hashes(s);
+    free(s);
+    fixture_free(run);
+}
+END_TEST
+
+START_TEST(test_tap_empty)
+{
+    struct run_result run = {.status = IP_OK, .duration = 0, .probes = NULL, .nprobes = 0};
+    char *s = render(FORMAT_TAP, &run, 0);
+
+    ck_assert_str_eq(s, "TAP version 13\n1..0 # SKIP no checks\n");
+    free(s);
+}
+END_TEST
+
+/* ---- prometheus --------------------------------------------------------------------------- */
+
+/*
+ * The structure promtool wants: every HELP once, followed by its TYPE; every sample under
+ * the HELP/TYPE of its own name. Returns the number of samples.
+ */
+static size_t assert_prometheus_groups(const char *s)
+{
+    char names[64][128];
+    size_t nnames = 0, samples = 0;
+    char family[128] = "";
+
+    for (const char *line = s; *line; line = strchr(line, '\n') + 1) {
+        const char *end = strchr(line, '\n');
+        size_t len;
+
+        ck_assert_ptr_nonnull(end);
+        if (strncmp(line, "# HELP ", 7) == 0) {
+            len = strcspn(line + 7, " \n");
+            ck_assert_uint_lt(len, sizeof(family));
+            memcpy(family, line + 7, len);
+            family[len] = '\0';
+            for (size_t i = 0; i < nnames; i++)
+                ck_assert_msg(strcmp(names[i], family) != 0, "HELP %s twice", family);
+            ck_assert_uint_lt(nnames, 64);
+            strcpy(names[nnames++], family);
+            /* the next line is its TYPE */
+            ck_assert(strncmp(end + 1, "# TYPE ", 7) == 0);
+            ck_assert(strncmp(end + 8, family, len) == 0 && end[8 + len] == ' ');
+            continue;
+        }
+        if (line[0] == '#')
+            continue;
+        len = strcspn(line, "{ ");
+        ck_assert_msg(strlen(family) == len && strncmp(line, family, len) == 0,
+                      "sample %.*s outside its family (in %s)", (int)len, line, family);
+        samples++;
+    }
+    return samples;
+}
+
+START_TEST(test_prometheus)
+{
+    struct run_result *run = fixture_rich();
+    char *s = render(FORMAT_PROMETHEUS, run, 0);
+
+    /* 2 run, 5+5 probe, 13+13 check, 3 value, 2+1+1 redis and 2 kafka samples */
+    ck_assert_uint_eq(assert_prometheus_groups(s), 47);
+    ck_assert_uint_eq(count(s, "# HELP infraprobe_redis_connected_clients "), 1);
+    ck_assert_ptr_nonnull(strstr(s, "# TYPE infraprobe_redis_connected_clients gauge\n"
+                                    "infraprobe_redis_connected_clients{probe=\"redis-main\","
+                                    "role=\"master\"} 3\n"
+                                    "infraprobe_redis_connected_clients{probe=\"redis-replica\","
+                                    "role=\"replica\"} 1\n"));
+    ck_assert_ptr_nonnull(strstr(s, "\ninfraprobe_run_status 2\n"));
+    ck_assert_ptr_nonnull(strstr(s, "\ninfraprobe_run_duration_seconds 0.0417\n"));
+    ck_assert_ptr_nonnull(strstr(s, "\ninfraprobe_probe_status{probe=\"mysql-main\","
+                                    "plugin=\"mysql\"} 3\n"));
+    ck_assert_ptr_nonnull(strstr(s, "\ninfraprobe_probe_status{probe=\"etcd <eu> & \\\"west\\\" "
+                                    "#1\",plugin=\"etcd\"} 2\n"));
+    ck_assert_ptr_nonnull(strstr(s, "\ninfraprobe_check_status{probe=\"redis-main\","
+                                    "check=\"write\",target=\"127.0.0.1:6379\"} 2\n"));
+    ck_assert_ptr_nonnull(strstr(s, "\ninfraprobe_check_status{probe=\"redis-main\","
+                                    "check=\"persistence\"} 0\n")); /* skipped */
+    ck_assert_ptr_nonnull(strstr(s, "\ninfraprobe_check_duration_seconds{probe=\"redis-main\","
+                                    "check=\"connect\",target=\"127.0.0.1:6379\"} 0.00041\n"));
+    ck_assert_ptr_nonnull(strstr(s, "\ninfraprobe_check_value{probe=\"kafka-main\","
+                                    "check=\"throughput\",target=\"#TODO\"} 15000\n"));
+    ck_assert_ptr_nonnull(strstr(s, "check=\"watch\",target=\"host#1:2379\"} NaN\n"));
+    ck_assert_ptr_null(strstr(s, "infraprobe_check_value{probe=\"redis-main\""));
+    ck_assert_ptr_nonnull(strstr(s, "# TYPE infraprobe_redis_commands_total counter\n"));
+    ck_assert_ptr_nonnull(strstr(s, "\ninfraprobe_redis_commands_total{probe=\"redis-main\","
+                                    "target=\"127.0.0.1:6379\"} 1234\n"));
+    ck_assert_ptr_nonnull(strstr(s, "# HELP infraprobe_redis_memory_fragmentation_ratio "
+                                    "Fragmentation \\\\ ratio\\nsecond line\n"));
+    ck_assert_ptr_nonnull(strstr(s, "{probe=\"redis-main\",note=\"quote \\\" back \\\\ nl \\n "
+                                    "caf\xc3\xa9\"} NaN\n"));
+    ck_assert_ptr_nonnull(strstr(s, "\ninfraprobe_kafka_lag_seconds{probe=\"kafka-main\"} +Inf\n"));
+    ck_assert_ptr_nonnull(strstr(s, "# HELP infraprobe_kafka_lag_seconds Metric of the kafka "
+                                    "plugin.\n"));
+    free(s);
+    fixture_free(run);
+}
+END_TEST
+
+/* A plugin metric must not break the exposition: its labels named like the core's are
+ * dropped, a metric named like a core series is left out, and no HELP is ever empty. */
+START_TEST(test_prometheus_collisions)
+{
+    struct run_result *run = fixture_ok();
+    struct metric_result *m = &run->probes[0]->metrics[0];
+    char *s;
+
+    m->labels = calloc(5, sizeof(*m->labels));
+    ck_assert_ptr_nonnull(m->labels);
+    set_str(&m->labels[0], "probe");
+    set_str(&m->labels[1], "evil");
+    set_str(&m->labels[2], "zone");
+    set_str(&m->labels[3], "a");
+    set_str(&m->help, NULL);
+    s = render(FORMAT_PROMETHEUS, run, 0);
+    assert_prometheus_groups(s);
+    ck_assert_ptr_nonnull(strstr(s, "# HELP infraprobe_tcp_connect_seconds Metric of the tcp "
+                                    "plugin.\n"));
+    ck_assert_ptr_nonnull(strstr(s, "\ninfraprobe_tcp_connect_seconds{probe=\"tcp-local\","
+                                    "target=\"127.0.0.1:22\",zone=\"a\"} 0.0012\n"));
+    ck_assert_ptr_null(strstr(s, "evil"));
+    free(s);
+    s = render(FORMAT_JSON, run, 0);
+    ck_assert_ptr_nonnull(
+        strstr(s, "\"labels\": {\n            \"zone\": \"a\",\n            \"target\": "
+                  "\"127.0.0.1:22\"\n          }"));
+    ck_assert_ptr_null(strstr(s, "evil"));
+    free(s);
+
+    set_str(&m->name, "infraprobe_check_status");
+    s = render(FORMAT_PROMETHEUS, run, 0);
+    assert_prometheus_groups(s);
+    ck_assert_uint_eq(count(s, "# HELP infraprobe_check_status "), 1);
+    ck_assert_uint_eq(count(s, "\ninfraprobe_check_status{"), 2); /* the two checks' */
+    ck_assert_ptr_null(strstr(s, "infraprobe_check_status{probe=\"tcp-local\",target="));
+    free(s);
+    fixture_free(run);
+}
+END_TEST
+
+/* ---- nagios ------------------------------------------------------------------------------- */
+
+START_TEST(test_nagios)
+{
+    struct run_result *run = fixture_one();
+    char *s = render(FORMAT_NAGIOS, run, 0);
+
+    ck_assert_str_eq(s, "REDIS WARNING - 4/6 checks ok, 1 warning, 1 skipped: "
+                        "pool: 3 idle connections, want 5 | "
+                        "connect_127.0.0.1:6379=0.41ms;1;10 write=0.5ms;1;10 "
+                        "'read_it''s here=1'=0.2ms;1;10 pool=3;5:;2: persistence=2048B;1048576\n"
+                        "[OK] connect 127.0.0.1:6379: connected (0.41 ms)\n"
+                        "[OK] write: SET ok (0.5 ms)\n"
+                        "[OK] read it's here=1: GET ok (0.2 ms)\n"
+                        "[WARNING] pool: 3 idle connections, want 5 (0.1 ms)\n"
+                        "[OK] persistence: rdb 2048 bytes (0.3 ms)\n"
+                        "[SKIPPED] ttl: no ttl / configured (0 ms)\n");
+    free(s);
+    fixture_free(run);
+}
+END_TEST
+
+START_TEST(test_nagios_not_one_probe)
+{
+    struct run_result *rich = fixture_rich();
+    struct run_result none = {.status = IP_OK, .duration = 0, .probes = NULL, .nprobes = 0};
+    int rc, err;
+    char *s = render_ex(FORMAT_NAGIOS, rich, NULL, 0, &rc, &err);
+
+    ck_assert_int_eq(rc, -1);
+    ck_assert_int_eq(err, EINVAL);
+    ck_assert_str_eq(s, ""); /* nothing for Nagios to misread */
+    free(s);
+    s = render_ex(FORMAT_NAGIOS, &none, NULL, 0, &rc, &err);
+    ck_assert_int_eq(rc, -1);
+    ck_assert_int_eq(err, EINVAL);
+    free(s);
+    fixture_free(rich);
+}
+END_TEST
+
+/* The summary names the check that explains the probe's status. */
+START_TEST(test_nagios_probes)
+{
+    struct run_result *run = fixture_rich();
+    char *s = render_probe(FORMAT_NAGIOS, run->probes[0], 0);
+
+    const char *first = "REDIS CRITICAL - 2/6 checks ok, 1 warning, 1 critical, 1 unknown, 1 "
+                        "skipped: write 127.0.0.1:6379: SET timed out after 1.000 s | "
+                        "connect_127.0.0.1:6379=0.41ms;1;10 write_127.0.0.1:6379=12.3ms;1;10 "
+                        "read=0.2ms;1;10 ttl=2ms;1;10 replication=0.7ms\n";
+
+    ck_assert_msg(starts_with(s, first), "got: %s", s);
+    ck_assert_ptr_nonnull(strstr(s, "\n[WARNING] ttl: ttl 59 s < 60 s second line (2 ms)\n"));
+    ck_assert_ptr_nonnull(strstr(s, "\n[UNKNOWN] replication: INFO said   bell  bad "));
+    ck_assert_uint_eq(count(s, "\n"), 7);
+    free(s);
+
+    s = render_probe(FORMAT_NAGIOS, run->probes[3], 0);
+    ck_assert_str_eq(s, "ETCD CRITICAL - 1/3 checks ok, 1 critical, 1 unknown: members: 1 of 3 "
+                        "members healthy | leader=5ms;5;50 members=1;3:;2: "
+                        "watch_host#1:2379=2ms;10;100 watch_host#1:2379_value=U\n"
+                        "[UNKNOWN] leader: no leader: \"context deadline exceeded\" (5 ms)\n"
+                        "[CRITICAL] members: 1 of 3 members healthy (1 ms)\n"
+                        "[OK] watch host#1:2379: watch ok (2 ms)\n");
+    free(s);
+
+    s = render_probe(FORMAT_NAGIOS, run->probes[4], 0);
+    ck_assert_str_eq(s, "MYSQL UNKNOWN - 0/0 checks ok: probe: probe is unknown, and no check "
+                        "says why\n"
+                        "[UNKNOWN] probe: probe is unknown, and no check says why\n");
+    free(s);
+    fixture_free(run);
+}
+END_TEST
+
+static Suite *format_suite(void)
+{
+    Suite *s = suite_create("format");
+    TCase *tc = tcase_create("core");
+
+    tcase_add_test(tc, test_parse);
+    tcase_add_test(tc, test_invalid_arguments);
+    tcase_add_test(tc, test_write_error);
+    tcase_add_test(tc, test_utf8);
+    tcase_add_test(tc, test_number);
+    tcase_add_test(tc, test_probe_extra);
+    tcase_add_test(tc, test_text);
+    tcase_add_test(tc, test_text_colour);
+    tcase_add_test(tc, test_text_probe);
+    tcase_add_test(tc, test_json);
+    tcase_add_test(tc, test_json_lines);
+    tcase_add_test(tc, test_json_nomem);
+    tcase_add_test(tc, test_junit);
+    tcase_add_test(tc, test_junit_unique);
+    tcase_add_test(tc, test_tap);
+    tcase_add_test(tc, test_tap_empty);
+    tcase_add_test(tc, test_prometheus);
+    tcase_add_test(tc, test_prometheus_collisions);
+    tcase_add_test(tc, test_nagios);
+    tcase_add_test(tc, test_nagios_not_one_probe);
+    tcase_add_test(tc, test_nagios_probes);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(format_suite());
+    int failed;
+
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
