@@ -16,11 +16,13 @@
 
 #include "report.h"
 
-/* A run id must be unique across hosts and restarts: 122 random bits, as in a UUID v4. */
+/* A run id must be unique across hosts and restarts: 122 random bits, as in a UUID v4.
+ * Written digit by digit: snprintf() with sixteen %02x costs more than the rest of a run. */
 static char *new_run_id(void)
 {
+    static const char hex[] = "0123456789abcdef";
     unsigned char b[16];
-    char *id = malloc(37);
+    char *id = malloc(37), *p = id;
 
     if (!id)
         return NULL;
@@ -31,9 +33,13 @@ static char *new_run_id(void)
     }
     b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
     b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
-    snprintf(id, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0],
-             b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13],
-             b[14], b[15]);
+    for (size_t i = 0; i < sizeof(b); i++) {
+        if (i == 4 || i == 6 || i == 8 || i == 10)
+            *p++ = '-';
+        *p++ = hex[b[i] >> 4];
+        *p++ = hex[b[i] & 0x0f];
+    }
+    *p = '\0';
     return id;
 }
 

@@ -10,7 +10,7 @@ IP_PACKAGES=(
     # plugins
     libhiredis-dev librdkafka-dev libmariadb-dev libcurl4-openssl-dev
     # test consumers of each output format, and the peer the benchmark measures against
-    jq libxml2-utils perl prometheus monitoring-plugins-basic
+    jq libxml2-utils perl prometheus monitoring-plugins-basic valgrind bsdutils
     # the sandbox's real servers and their clients
     redis-server redis-sentinel redis-tools mariadb-server mariadb-client
     etcd-server etcd-client kcat iptables iproute2 procps
