@@ -67,14 +67,14 @@ static json_t *json_check(const struct check_result *c)
         goto fail;
     if (c->has_value && json_put(o, "value", json_num(c->value)))
         goto fail;
-    if (c->warn != 0.0 || c->crit != 0.0) {
+    if (c->has_warn || c->has_crit) {
         json_t *t = json_object();
 
         if (json_put(o, "thresholds", t))
             goto fail;
-        if (c->warn != 0.0 && json_put(t, "warn", json_num(c->warn)))
+        if (c->has_warn && json_put(t, "warn", json_num(c->warn)))
             goto fail;
-        if (c->crit != 0.0 && json_put(t, "crit", json_num(c->crit)))
+        if (c->has_crit && json_put(t, "crit", json_num(c->crit)))
             goto fail;
     }
     return o;

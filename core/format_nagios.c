@@ -118,7 +118,7 @@ static void nagios_threshold(FILE *out, double t, int min)
 {
     char num[NAGIOS_NUM_SIZE];
 
-    if (t == 0.0 || !isfinite(t))
+    if (!isfinite(t))
         return;
     nagios_num(num, sizeof(num), t, 6);
     fprintf(out, "%s%s", num, min ? ":" : "");
@@ -126,11 +126,10 @@ static void nagios_threshold(FILE *out, double t, int min)
 
 /* One perfdata entry: value (or U), UOM, warn, crit; trailing empty fields left out. */
 static void nagios_perf(FILE *out, const char *name, const char *target, const char *suffix,
-                        int known, double value, int decimals, const char *uom, double warn,
-                        double crit, int min)
+                        int known, double value, int decimals, const char *uom, int has_warn,
+                        double warn, int has_crit, double crit, int min)
 {
     char num[NAGIOS_NUM_SIZE];
-    int has_warn = warn != 0.0 && isfinite(warn), has_crit = crit != 0.0 && isfinite(crit);
 
     fputc(' ', out);
     nagios_label(out, name, target, suffix);
@@ -142,7 +141,8 @@ static void nagios_perf(FILE *out, const char *name, const char *target, const c
     }
     if (has_warn || has_crit) {
         fputc(';', out);
-        nagios_threshold(out, warn, min);
+        if (has_warn)
+            nagios_threshold(out, warn, min);
     }
     if (has_crit) {
         fputc(';', out);
@@ -157,14 +157,14 @@ static void nagios_check_perf(FILE *out, const struct check_result *c)
     if (format_status(c->status) == IP_SKIPPED)
         return;
     if (c->kind == IP_VALUE_MIN || c->kind == IP_VALUE_MAX) {
-        nagios_perf(out, c->name, c->target, NULL, c->has_value, c->value, 6, uom, c->warn, c->crit,
-                    c->kind == IP_VALUE_MIN);
+        nagios_perf(out, c->name, c->target, NULL, c->has_value, c->value, 6, uom, c->has_warn,
+                    c->warn, c->has_crit, c->crit, c->kind == IP_VALUE_MIN);
         return;
     }
-    nagios_perf(out, c->name, c->target, NULL, 1, c->duration * 1000.0, 3, "ms", c->warn, c->crit,
-                0);
+    nagios_perf(out, c->name, c->target, NULL, 1, c->duration * 1000.0, 3, "ms", c->has_warn,
+                c->warn, c->has_crit, c->crit, 0);
     if (c->has_value)
-        nagios_perf(out, c->name, c->target, "value", 1, c->value, 6, uom, 0, 0, 0);
+        nagios_perf(out, c->name, c->target, "value", 1, c->value, 6, uom, 0, 0, 0, 0, 0);
 }
 
 /* NAME[ TARGET]: MESSAGE */

@@ -4,6 +4,8 @@
  */
 #include "config.h"
 
+#include "report.h"
+
 #include <ctype.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -13,8 +15,6 @@
 #include <sys/random.h>
 
 #include <infraprobe/plugin.h>
-
-#include "report.h"
 
 /* A run id must be unique across hosts and restarts: 122 random bits, as in a UUID v4.
  * Written digit by digit: snprintf() with sixteen %02x costs more than the rest of a run. */
@@ -188,8 +188,8 @@ static int vcheck(struct ip_report *r, const char *name, const char *target, enu
     return add_check(r, name, target, st, seconds, has_value, value, msg);
 }
 
-int ip_check(struct ip_report *report, const char *name, const char *target,
-             enum ip_status status, double seconds, const char *fmt, ...)
+int ip_check(struct ip_report *report, const char *name, const char *target, enum ip_status status,
+             double seconds, const char *fmt, ...)
 {
     va_list ap;
     int err;
@@ -309,7 +309,7 @@ out:
     return err;
 }
 
-static const struct threshold *override(const struct ip_report *r, const char *check)
+static const struct threshold * override(const struct ip_report *r, const char *check)
 {
     for (size_t i = 0; i < r->nthresholds; i++)
         if (strcmp(r->thresholds[i].check, check) == 0)
@@ -317,10 +317,10 @@ static const struct threshold *override(const struct ip_report *r, const char *c
     return NULL;
 }
 
-/* Is `x` past threshold `limit` (0: none) in the direction of `kind`? */
-static int past(enum ip_check_kind kind, double x, double limit)
+/* Is `x` past threshold `limit` in the direction of `kind`? */
+static int past(enum ip_check_kind kind, double x, int has, double limit)
 {
-    if (limit == 0)
+    if (!has)
         return 0;
     return kind == IP_VALUE_MIN ? x < limit : x > limit;
 }
@@ -337,6 +337,9 @@ static void apply_thresholds(struct ip_report *r, struct check_result *c)
         return;
     o = override(r, c->name);
     c->kind = d->kind;
+    /* A plugin's default of 0 means none; a configured 0 is a threshold. */
+    c->has_warn = o && o->has_warn ? 1 : d->warn != 0;
+    c->has_crit = o && o->has_crit ? 1 : d->crit != 0;
     c->warn = o && o->has_warn ? o->warn : d->warn;
     c->crit = o && o->has_crit ? o->crit : d->crit;
     if (d->unit && !c->unit)
@@ -347,17 +350,16 @@ static void apply_thresholds(struct ip_report *r, struct check_result *c)
     if (d->kind != IP_LATENCY && !c->has_value)
         return;
     x = d->kind == IP_LATENCY ? c->duration * 1e3 : c->value;
-    if (past(d->kind, x, c->crit))
+    if (past(d->kind, x, c->has_crit, c->crit))
         st = IP_CRITICAL;
-    else if (past(d->kind, x, c->warn))
+    else if (past(d->kind, x, c->has_warn, c->warn))
         st = IP_WARNING;
     if (st == IP_OK)
         return;
     if (asprintf(&msg, "%s (%s %g%s %s %s %g%s)", c->message,
-                 d->kind == IP_LATENCY ? "took" : "value", x,
-                 d->kind == IP_LATENCY ? " ms" : "", d->kind == IP_VALUE_MIN ? "<" : ">",
-                 st == IP_CRITICAL ? "critical" : "warning", st == IP_CRITICAL ? c->crit : c->warn,
-                 d->kind == IP_LATENCY ? " ms" : "") >= 0) {
+                 d->kind == IP_LATENCY ? "took" : "value", x, d->kind == IP_LATENCY ? " ms" : "",
+                 d->kind == IP_VALUE_MIN ? "<" : ">", st == IP_CRITICAL ? "critical" : "warning",
+                 st == IP_CRITICAL ? c->crit : c->warn, d->kind == IP_LATENCY ? " ms" : "") >= 0) {
         free(c->message);
         c->message = msg;
     }

@@ -5,12 +5,12 @@
 #ifndef IP_CORE_REPORT_H
 #define IP_CORE_REPORT_H
 
-#include "private.h"
-
 #include <pthread.h>
 #include <stddef.h>
 
 #include <infraprobe/plugin.h>
+
+#include "private.h"
 
 struct check_result {
     char *name;
@@ -20,8 +20,10 @@ struct check_result {
     int has_value;
     double value;
     char *message;
-    /* The thresholds that applied (0: none), for perfdata. */
+    /* The thresholds that applied, for perfdata. A threshold may be 0 ("any lost write is
+     * a warning"), so whether one applied is a flag of its own. */
     enum ip_check_kind kind;
+    int has_warn, has_crit;
     double warn;
     double crit;
     char *unit; /* of value; NULL: none */

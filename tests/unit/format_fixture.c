@@ -75,6 +75,8 @@ static struct check_result *fx_check(struct ip_report *p, const char *name, cons
     c->duration = seconds;
     c->message = fx_dup(message);
     c->kind = IP_LATENCY;
+    c->has_warn = warn != 0;
+    c->has_crit = crit != 0;
     c->warn = warn;
     c->crit = crit;
     return c;
@@ -87,6 +89,8 @@ static void fx_value(struct check_result *c, enum ip_check_kind kind, double val
     c->has_value = 1;
     c->value = value;
     c->unit = fx_dup(unit);
+    c->has_warn = warn != 0;
+    c->has_crit = crit != 0;
     c->warn = warn;
     c->crit = crit;
 }

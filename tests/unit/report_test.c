@@ -119,6 +119,24 @@ START_TEST(value_thresholds_both_directions)
 }
 END_TEST
 
+START_TEST(a_configured_zero_is_a_threshold)
+{
+    static const struct threshold over[] = {
+        {.check = "lag", .has_warn = 1, .warn = 0},
+    };
+
+    r->thresholds = over;
+    r->nthresholds = 1;
+    ip_check_value(r, "lag", NULL, IP_OK, 0, 0, "none");
+    ip_check_value(r, "lag", NULL, IP_OK, 0, 1, "one");
+    report_finish(r);
+    ck_assert_int_eq(check(0)->status, IP_OK);
+    ck_assert_int_eq(check(1)->status, IP_WARNING);
+    ck_assert(check(1)->has_warn);
+    ck_assert_double_eq(check(1)->warn, 0);
+}
+END_TEST
+
 START_TEST(failed_checks_keep_their_status)
 {
     ip_check(r, "write", NULL, IP_CRITICAL, 0.150, "refused");
@@ -241,6 +259,7 @@ int main(void)
     tcase_add_test(tc, latency_thresholds_from_defaults);
     tcase_add_test(tc, latency_thresholds_overridden);
     tcase_add_test(tc, value_thresholds_both_directions);
+    tcase_add_test(tc, a_configured_zero_is_a_threshold);
     tcase_add_test(tc, failed_checks_keep_their_status);
     tcase_add_test(tc, probe_status_is_the_worst_check);
     tcase_add_test(tc, no_checks_is_unknown);
