@@ -5,6 +5,8 @@
  */
 #include "config.h"
 
+#include "conf.h"
+
 #include <errno.h>
 #include <libgen.h>
 #include <stdio.h>
@@ -13,7 +15,6 @@
 
 #include <infraprobe/plugin.h>
 
-#include "conf.h"
 #include "loader.h"
 #include "probe.h"
 
@@ -198,6 +199,79 @@ static int bind_thresholds(struct probe_conf *pc)
     return ip_probe_err(pc->probe) - before;
 }
 
+/* A fault command's placeholders must be %{name} or %%; what names exist, the plugin says
+ * when it runs the action. */
+static int check_placeholders(struct ip_probe *g, const char *key, const char *cmd)
+{
+    for (const char *p = cmd; *p; p++) {
+        const char *q;
+
+        if (p[0] != '%')
+            continue;
+        if (p[1] == '%') {
+            p++;
+            continue;
+        }
+        if (p[1] != '{')
+            continue;
+        for (q = p + 2; (*q >= 'a' && *q <= 'z') || *q == '_'; q++)
+            ;
+        if (*q != '}' || q == p + 2) {
+            ip_probe_fail(g, key, "\"%s\": a placeholder is %%{name} (a-z and _)", cmd);
+            return -1;
+        }
+        p = q;
+    }
+    return 0;
+}
+
+/* failover = { stop = "..."; start = "..."; timeout = 30.0; action_timeout = 10.0; } */
+static void bind_drill(struct probe_conf *pc)
+{
+    config_setting_t *f = probe_take(pc->probe, "failover");
+    struct ip_probe *g;
+    int n;
+
+    for (const struct ip_check_decl *d = pc->plugin->checks; d->name; d++)
+        if (!strcmp(d->name, "failover") || !strcmp(d->name, "exhaustion"))
+            pc->drills = 1;
+    pc->drill.timeout = 30.0;
+    pc->drill.action_timeout = 10.0;
+    if (!f)
+        return;
+    g = ip_probe_group(pc->probe, "failover");
+    if (config_setting_type(f) != CONFIG_TYPE_GROUP)
+        return;
+    if (!pc->drills) {
+        probe_error(pc->probe, f, "failover: plugin %s has no drill", pc->plugin->name);
+        probe_reported(f);
+        return;
+    }
+    pc->drill.timeout = ip_probe_duration(g, "timeout", 30.0);
+    pc->drill.action_timeout = ip_probe_duration(g, "action_timeout", 10.0);
+    n = config_setting_length(f);
+    pc->actions = calloc((size_t)n + 1, sizeof(*pc->actions));
+    for (int i = 0; pc->actions && i < n; i++) {
+        config_setting_t *s = config_setting_get_elem(f, (unsigned)i);
+        const char *name = config_setting_name(s), *cmd;
+
+        if (!strcmp(name, "timeout") || !strcmp(name, "action_timeout"))
+            continue;
+        if (config_setting_type(s) != CONFIG_TYPE_STRING) {
+            ip_probe_fail(g, name, "expected a shell command");
+            probe_reported(s);
+            continue;
+        }
+        cmd = ip_probe_string(g, name, NULL);
+        if (cmd && check_placeholders(g, name, cmd) == 0) {
+            pc->actions[pc->drill.nactions].name = name;
+            pc->actions[pc->drill.nactions].command = cmd;
+            pc->drill.nactions++;
+        }
+    }
+    pc->drill.actions = pc->actions;
+}
+
 int conf_bind(struct conf *c, const char *const *only)
 {
     int errors = 0;
@@ -225,6 +299,7 @@ int conf_bind(struct conf *c, const char *const *only)
             continue;
         }
         bind_thresholds(pc);
+        bind_drill(pc);
         if (pc->plugin->setup(pc->probe, &pc->state) != 0) {
             if (ip_probe_err(pc->probe) == before) /* never fail without a word */
                 probe_error(pc->probe, NULL, "plugin %s: setup failed", pc->plugin->name);
@@ -249,6 +324,7 @@ void conf_free(struct conf *c)
         if (pc->ready)
             pc->plugin->teardown(pc->state);
         free(pc->thresholds);
+        free(pc->actions);
         probe_free(pc->probe);
     }
     free(c->probes);

@@ -24,6 +24,9 @@ struct probe_conf {
     int ready;                      /* setup() succeeded */
     struct threshold *thresholds;
     size_t nthresholds;
+    int drills;                   /* the plugin has a drill (declares failover or exhaustion) */
+    struct drill drill;           /* its limits and fault actions */
+    struct fault_action *actions; /* owned; drill.actions */
 };
 
 struct conf {
@@ -33,6 +36,7 @@ struct conf {
     double timeout;
     int workers;
     const char *plugin_dir; /* NULL: none set */
+    int drill;              /* --drill: run the drills of the probes that have one */
     struct ip_probe *core;  /* the `infraprobe` group, read with the SDK getters */
     struct probe_conf *probes;
     size_t nprobes;

@@ -11,6 +11,7 @@ core_libinfraprobe_la_SOURCES = \
 	core/probe.c core/probe.h \
 	core/hostport.c \
 	core/pool.c \
+	core/fault.c \
 	core/report.c core/report.h core/private.h
 core_libinfraprobe_la_CFLAGS = $(AM_CFLAGS) $(LIBCONFIG_CFLAGS)
 core_libinfraprobe_la_LIBADD = $(LIBCONFIG_LIBS)

@@ -33,6 +33,7 @@ struct options {
     const char *plugin_dir;
     enum format format;
     int once;
+    int drill;
     int test;
     int list;
     const char **only; /* --probe NAMEs, NULL-terminated; NULL: all */
@@ -45,8 +46,11 @@ static void usage(FILE *out)
             "Usage: infraprobe [OPTION]...\n"
             "Check that the infrastructure under a service is healthy.\n"
             "\n"
-            "  -c, --config FILE      configuration (default " SYSCONFDIR "/infraprobe/infra.conf)\n"
+            "  -c, --config FILE      configuration (default " SYSCONFDIR
+            "/infraprobe/infra.conf)\n"
             "      --once             run every probe once and exit with the worst status\n"
+            "      --drill            also run the drills: stop a leader, a master, a broker on\n"
+            "                         purpose and measure the recovery (implies --once)\n"
             "  -t, --test             validate the configuration, without network I/O\n"
             "  -f, --format FORMAT    text, json, junit, tap, prometheus or nagios (default text)\n"
             "  -o, --output FILE      write the report to FILE (replaced atomically)\n"
@@ -76,10 +80,11 @@ static void die_usage(const char *fmt, ...)
 
 static void parse_args(int argc, char **argv, struct options *o)
 {
-    enum { OPT_ONCE = 256, OPT_PLUGIN_DIR, OPT_LIST };
+    enum { OPT_ONCE = 256, OPT_DRILL, OPT_PLUGIN_DIR, OPT_LIST };
     static const struct option longopts[] = {
         {"config", required_argument, NULL, 'c'},
         {"once", no_argument, NULL, OPT_ONCE},
+        {"drill", no_argument, NULL, OPT_DRILL},
         {"test", no_argument, NULL, 't'},
         {"format", required_argument, NULL, 'f'},
         {"output", required_argument, NULL, 'o'},
@@ -106,6 +111,10 @@ static void parse_args(int argc, char **argv, struct options *o)
             break;
         case OPT_ONCE:
             o->once = 1;
+            break;
+        case OPT_DRILL:
+            /* Disruptive: never on a schedule, so it implies --once. */
+            o->drill = o->once = 1;
             break;
         case 't':
             o->test = 1;
@@ -155,9 +164,8 @@ static int init_loader(const struct options *o, const char *conf_dir)
     char *path = NULL;
     int rc;
 
-    if (asprintf(&path, "%s%s%s%s%s", o->plugin_dir ? o->plugin_dir : "",
-                 o->plugin_dir ? ":" : "", conf_dir ? conf_dir : "", conf_dir ? ":" : "",
-                 PKGLIBDIR) < 0)
+    if (asprintf(&path, "%s%s%s%s%s", o->plugin_dir ? o->plugin_dir : "", o->plugin_dir ? ":" : "",
+                 conf_dir ? conf_dir : "", conf_dir ? ":" : "", PKGLIBDIR) < 0)
         return -1;
     rc = loader_init(path);
     free(path);
@@ -406,8 +414,7 @@ int main(int argc, char **argv)
         return code;
     }
     if (!opt.once && !opt.test) {
-        if (opt.format == FORMAT_JUNIT || opt.format == FORMAT_TAP ||
-            opt.format == FORMAT_NAGIOS)
+        if (opt.format == FORMAT_JUNIT || opt.format == FORMAT_TAP || opt.format == FORMAT_NAGIOS)
             die_usage("--format %s: needs --once (it is one document per run)",
                       format_name(opt.format));
         if (opt.format == FORMAT_PROMETHEUS && !opt.output)
@@ -433,6 +440,7 @@ int main(int argc, char **argv)
             errors++;
         }
     }
+    conf.drill = opt.drill;
     if (errors == 0)
         errors = conf_bind(&conf, opt.nonly ? opt.only : NULL);
     if (errors > 0) {

@@ -62,6 +62,20 @@ struct ip_report {
     const struct ip_check_decl *decls;
     const struct threshold *thresholds;
     size_t nthresholds;
+    const struct drill *drill; /* NULL unless this run is a drill (--drill) */
+};
+
+/* A probe's failover block: its fault actions and the drill's limits. */
+struct fault_action {
+    const char *name;    /* "stop", "start", ... */
+    const char *command; /* with %{placeholders} */
+};
+
+struct drill {
+    double timeout;        /* the whole drill's budget, seconds */
+    double action_timeout; /* one fault action's, seconds */
+    const struct fault_action *actions;
+    size_t nactions;
 };
 
 /* The results of one --once run, or of one probe run in daemon mode. */

@@ -23,6 +23,7 @@ enum slot_state { IDLE, QUEUED, RUNNING, DONE, ABANDONED };
 
 struct slot {
     enum slot_state state;
+    double started;
     double deadline;
     struct ip_report *result; /* DONE: the report to hand out */
 };
@@ -104,7 +105,7 @@ static double plugin_deadline(double deadline, double timeout)
 }
 
 /* One run of probe `pc`, due by `deadline`: plain data out, whatever the plugin did. */
-static struct ip_report *run_probe(struct probe_conf *pc, double deadline)
+static struct ip_report *run_probe(struct probe_conf *pc, double deadline, int drill)
 {
     struct ip_report *rep = report_new(pc->name, pc->plugin->name, deadline);
     int rc;
@@ -114,6 +115,8 @@ static struct ip_report *run_probe(struct probe_conf *pc, double deadline)
     rep->decls = pc->plugin->checks;
     rep->thresholds = pc->thresholds;
     rep->nthresholds = pc->nthresholds;
+    if (drill && pc->drills)
+        rep->drill = &pc->drill;
     rc = pc->plugin->run(pc->state, rep);
     if (rc != 0)
         report_run_check(rep, IP_UNKNOWN, "plugin %s failed: %s", pc->plugin->name,
@@ -133,8 +136,10 @@ static void *worker(void *arg)
     pthread_mutex_lock(&r->lock);
     for (;;) {
         struct slot *s;
+        struct probe_conf *pc;
         struct ip_report *rep;
         size_t i;
+        int drill;
 
         while (!r->stop && r->count == 0)
             pthread_cond_wait(&r->work, &r->lock);
@@ -144,14 +149,17 @@ static void *worker(void *arg)
         r->head = (r->head + 1) % (r->nslots + 1);
         r->count--;
         s = &r->slots[i];
+        pc = &r->conf->probes[i];
+        drill = r->conf->drill && pc->drills;
         s->state = RUNNING;
-        s->deadline = ip_clock() + r->conf->probes[i].timeout;
+        s->started = ip_clock();
+        /* A drill has its own budget, after the regular checks'. */
+        s->deadline = s->started + pc->timeout + (drill ? pc->drill.timeout : 0);
         /* The collector may be waiting with no deadline in sight: it has one now. */
         pthread_cond_broadcast(&r->done);
         pthread_mutex_unlock(&r->lock);
 
-        rep = run_probe(&r->conf->probes[i],
-                        plugin_deadline(s->deadline, r->conf->probes[i].timeout));
+        rep = run_probe(pc, plugin_deadline(s->started + pc->timeout, pc->timeout), drill);
 
         pthread_mutex_lock(&r->lock);
         if (s->state == ABANDONED) {
@@ -219,14 +227,14 @@ static struct timespec to_timespec(double t)
 }
 
 /* The report of a run that overran: the probe is unknown, not critical; we could not tell. */
-static struct ip_report *timed_out(struct probe_conf *pc, double deadline)
+static struct ip_report *timed_out(struct probe_conf *pc, const struct slot *s)
 {
-    struct ip_report *rep = report_new(pc->name, pc->plugin->name, deadline);
+    struct ip_report *rep = report_new(pc->name, pc->plugin->name, s->deadline);
 
     if (!rep)
         return NULL;
-    rep->started = deadline - pc->timeout;
-    report_run_check(rep, IP_UNKNOWN, "timed out after %.3f s", pc->timeout);
+    rep->started = s->started;
+    report_run_check(rep, IP_UNKNOWN, "timed out after %.3f s", s->deadline - s->started);
     report_finish(rep);
     return rep;
 }
@@ -249,7 +257,7 @@ size_t runner_collect(struct runner *r, double until,
                 s->result = NULL;
                 s->state = IDLE;
             } else if (s->state == RUNNING && s->deadline <= now) {
-                rep = timed_out(&r->conf->probes[i], s->deadline);
+                rep = timed_out(&r->conf->probes[i], s);
                 s->state = ABANDONED;
                 r->stuck++;
                 r->workers--;

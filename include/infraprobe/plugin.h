@@ -216,6 +216,38 @@ IP_EXPORT int ip_metric(struct ip_report *report, enum ip_metric_type type, cons
                         const char *unit, const char *help, const char *target,
                         const char *const *labels, double value);
 
+/* ---- drills (run time) ---------------------------------------------------------------- */
+
+/*
+ * A drill breaks the backend on purpose (stops a leader, a master, a broker) and measures
+ * how fast it detects and recovers, and what was lost. It runs only under `--drill`, in
+ * the same run, after the probe's regular checks, and records its own check ("failover",
+ * or "exhaustion"). The probe's `failover = { stop = "..."; start = "..."; timeout = 30.0; }`
+ * setting holds the fault actions, shell commands the core runs for the plugin.
+ *
+ * ip_drill() says whether this run is a drill run; if so, *deadline is the drill's own
+ * deadline (failover.timeout, default 30 s, from this call), which the core has added to
+ * the run's. A plugin calls it once, after its regular checks.
+ */
+IP_EXPORT int ip_drill(struct ip_report *report, double *deadline);
+
+/*
+ * Run the fault action `action` ("stop", "start", ...) of the probe's failover block with
+ * /bin/sh, in its own process group, killed with it after failover.action_timeout (default
+ * 10 s): a restore action must run even when the drill's deadline has passed. Its output
+ * (stdout and stderr) never reaches infraprobe's own. In the command,
+ * %{probe} is the probe's name and %{NAME} the value paired with NAME in `vars` (a
+ * NULL-terminated list of name, value pairs, e.g. "master", "127.0.0.1:6379"); each value
+ * is shell-quoted, so a server-supplied name cannot inject a command. %% is a literal %.
+ * Returns 0 when the command exited 0; IP_EINVAL when the action is not configured or names
+ * a placeholder not in vars (err says which); IP_EACTION when it failed or timed out, with
+ * its exit status and the last line of its stderr in err. Thread-safe.
+ */
+IP_EXPORT int ip_fault(struct ip_report *report, const char *action, const char *const *vars,
+                       char *err, size_t errlen);
+/* Is fault action `action` configured? */
+IP_EXPORT int ip_fault_has(const struct ip_report *report, const char *action);
+
 /* ---- connection pool ------------------------------------------------------------------ */
 
 struct ip_pool; /* opaque; thread-safe */

@@ -2,10 +2,14 @@
  * A test plugin whose results come from its settings, so that the core's handling of
  * statuses, thresholds, deadlines and failures is tested without any backend:
  *
- *   results = ("alpha:ok", "beta:critical:the message", "gamma:ok::42");  # name:status[:msg[:value]]
- *   sleep = 2.0;      # seconds run() sleeps first, ignoring the deadline (an overrunning plugin)
- *   duration = 0.05;  # seconds recorded as every check's duration
- *   fail = true;      # run() returns IP_EINVAL after recording (a broken plugin)
+ *   results = ("alpha:ok", "beta:critical:the message", "gamma:ok::42");  #
+ * name:status[:msg[:value]] sleep = 2.0;      # seconds run() sleeps first, ignoring the deadline
+ * (an overrunning plugin) duration = 0.05;  # seconds recorded as every check's duration fail =
+ * true;      # run() returns IP_EINVAL after recording (a broken plugin) member = "x";     # under
+ * --drill: the %{member} of the fault actions "stop" and "start"
+ *
+ * Under --drill it runs "stop", then "start" even when stop failed, and records the check
+ * failover: ok when both succeeded, unknown with the action's reason otherwise.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,13 +19,25 @@
 #include <infraprobe/plugin.h>
 
 static const struct ip_check_decl fixture_checks[] = {
-    {.name = "alpha", .help = "latency, warn 100 ms, crit 1000 ms", .kind = IP_LATENCY,
-     .warn = 100, .crit = 1000},
+    {.name = "alpha",
+     .help = "latency, warn 100 ms, crit 1000 ms",
+     .kind = IP_LATENCY,
+     .warn = 100,
+     .crit = 1000},
     {.name = "beta", .help = "latency, no thresholds", .kind = IP_LATENCY},
-    {.name = "gamma", .help = "a rate, lower is worse", .kind = IP_VALUE_MIN, .warn = 20,
-     .crit = 10, .unit = "msg/s"},
-    {.name = "delta", .help = "a lag, higher is worse", .kind = IP_VALUE_MAX, .warn = 1000,
-     .crit = 10000, .unit = "bytes"},
+    {.name = "gamma",
+     .help = "a rate, lower is worse",
+     .kind = IP_VALUE_MIN,
+     .warn = 20,
+     .crit = 10,
+     .unit = "msg/s"},
+    {.name = "delta",
+     .help = "a lag, higher is worse",
+     .kind = IP_VALUE_MAX,
+     .warn = 1000,
+     .crit = 10000,
+     .unit = "bytes"},
+    {.name = "failover", .help = "the drill's fault actions ran", .kind = IP_LATENCY},
     {0},
 };
 
@@ -31,6 +47,7 @@ struct fixture {
     double sleep;
     double duration;
     int fail;
+    const char *member;
     long long runs;
 };
 
@@ -44,6 +61,7 @@ static int fixture_setup(struct ip_probe *probe, void **statep)
     f->sleep = ip_probe_duration(probe, "sleep", 0);
     f->duration = ip_probe_duration(probe, "duration", 0.001);
     f->fail = ip_probe_bool(probe, "fail", 0);
+    f->member = ip_probe_string(probe, "member", "m1");
     if (ip_probe_err(probe)) {
         free(f);
         return IP_ECONFIG;
@@ -60,6 +78,25 @@ static enum ip_status fixture_status(const char *s)
         if (strcmp(s, names[i]) == 0)
             return (enum ip_status)i;
     return IP_UNKNOWN;
+}
+
+static void fixture_drill(struct fixture *f, struct ip_report *report)
+{
+    const char *vars[] = {"member", f->member, NULL};
+    char stop_err[512], start_err[512];
+    double t0 = ip_clock(), deadline;
+    int stop, start;
+
+    if (!ip_drill(report, &deadline))
+        return;
+    stop = ip_fault(report, "stop", vars, stop_err, sizeof(stop_err));
+    start = ip_fault(report, "start", vars, start_err, sizeof(start_err));
+    if (stop == 0 && start == 0)
+        ip_check(report, "failover", NULL, IP_OK, ip_clock() - t0, "stop: %s; start: %s", stop_err,
+                 start_err);
+    else
+        ip_check(report, "failover", NULL, IP_UNKNOWN, ip_clock() - t0, "%s",
+                 stop ? stop_err : start_err);
 }
 
 static int fixture_run(void *state, struct ip_report *report)
@@ -87,9 +124,9 @@ static int fixture_run(void *state, struct ip_report *report)
             ip_check_value(report, name, NULL, fixture_status(status), f->duration,
                            strtod(value, NULL), "%s", msg ? msg : "");
         else
-            ip_check(report, name, NULL, fixture_status(status), f->duration, "%s",
-                     msg ? msg : "");
+            ip_check(report, name, NULL, fixture_status(status), f->duration, "%s", msg ? msg : "");
     }
+    fixture_drill(f, report);
     return f->fail ? IP_EINVAL : 0;
 }
 
@@ -102,8 +139,7 @@ static int fixture_metrics(void *state, struct ip_report *report)
 {
     struct fixture *f = state;
 
-    ip_metric(report, IP_COUNTER, "runs", NULL, "runs since start", NULL, NULL,
-              (double)f->runs);
+    ip_metric(report, IP_COUNTER, "runs", NULL, "runs since start", NULL, NULL, (double)f->runs);
     return 0;
 }
 

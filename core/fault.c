@@ -1,0 +1,242 @@
+/*
+ * Drills' fault actions: shell commands from the probe's failover block, with placeholders
+ * the plugin fills (a leader's host:port, as the cluster names it now). Values come from
+ * servers, so each is shell-quoted; the command runs in its own process group so that a
+ * timeout kills all it started; it is spawned, not forked, since the caller is a thread
+ * of a threaded program.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <infraprobe/plugin.h>
+
+#include "report.h"
+
+extern char **environ;
+
+int ip_drill(struct ip_report *report, double *deadline)
+{
+    double d;
+
+    if (!report->drill)
+        return 0;
+    d = ip_clock() + report->drill->timeout;
+    /* Within what the core enforces, less the plugin's margin to record and return. */
+    if (d > report->deadline + report->drill->timeout)
+        d = report->deadline + report->drill->timeout;
+    if (deadline)
+        *deadline = d;
+    return 1;
+}
+
+static const struct fault_action *find_action(const struct ip_report *r, const char *action)
+{
+    for (size_t i = 0; r->drill && action && i < r->drill->nactions; i++)
+        if (strcmp(r->drill->actions[i].name, action) == 0)
+            return &r->drill->actions[i];
+    return NULL;
+}
+
+int ip_fault_has(const struct ip_report *report, const char *action)
+{
+    return find_action(report, action) != NULL;
+}
+
+/* 'value', with each ' written as '\'' : safe in any shell word position. */
+static void shell_quote(FILE *out, const char *v)
+{
+    fputc('\'', out);
+    for (; *v; v++) {
+        if (*v == '\'')
+            fputs("'\\''", out);
+        else
+            fputc(*v, out);
+    }
+    fputc('\'', out);
+}
+
+static const char *lookup_var(const char *probe, const char *const *vars, const char *name,
+                              size_t n)
+{
+    if (n == 5 && strncmp(name, "probe", 5) == 0)
+        return probe;
+    for (size_t i = 0; vars && vars[i] && vars[i + 1]; i += 2)
+        if (strlen(vars[i]) == n && strncmp(vars[i], name, n) == 0)
+            return vars[i + 1];
+    return NULL;
+}
+
+/* The command with its placeholders filled; NULL with the reason in err. */
+static char *substitute(const char *cmd, const char *probe, const char *const *vars, char *err,
+                        size_t errlen)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&buf, &len);
+
+    if (!out) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    for (const char *p = cmd; *p; p++) {
+        const char *end, *value;
+
+        if (p[0] == '%' && p[1] == '%') {
+            fputc('%', out);
+            p++;
+            continue;
+        }
+        if (p[0] != '%' || p[1] != '{' || !(end = strchr(p + 2, '}'))) {
+            fputc(*p, out);
+            continue;
+        }
+        value = lookup_var(probe, vars, p + 2, (size_t)(end - p - 2));
+        if (!value) {
+            snprintf(err, errlen, "unknown placeholder %.*s in \"%s\"", (int)(end - p + 1), p, cmd);
+            fclose(out);
+            free(buf);
+            return NULL;
+        }
+        shell_quote(out, value);
+        p = end;
+    }
+    if (fclose(out) != 0) {
+        free(buf);
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    return buf;
+}
+
+/* The last non-empty line of `s`, for a one-line reason. */
+static void last_line(const char *s, size_t n, char *out, size_t outlen)
+{
+    size_t end = n, start;
+
+    while (end > 0 && (s[end - 1] == '\n' || s[end - 1] == '\r' || s[end - 1] == ' '))
+        end--;
+    start = end;
+    while (start > 0 && s[start - 1] != '\n')
+        start--;
+    snprintf(out, outlen, "%.*s", (int)(end - start), s + start);
+}
+
+/* Spawn `sh -c cmd` with stdout and stderr into one pipe, stdin from /dev/null. */
+static int spawn(const char *cmd, pid_t *pid, int *outfd)
+{
+    char *argv[] = {"sh", "-c", (char *)cmd, NULL};
+    posix_spawn_file_actions_t fa;
+    posix_spawnattr_t attr;
+    sigset_t none, dfl;
+    int p[2], err;
+
+    if (pipe2(p, O_CLOEXEC) != 0)
+        return errno;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_adddup2(&fa, p[1], 1);
+    posix_spawn_file_actions_adddup2(&fa, p[1], 2);
+    posix_spawnattr_init(&attr);
+    sigemptyset(&none);
+    sigemptyset(&dfl);
+    sigaddset(&dfl, SIGPIPE);
+    sigaddset(&dfl, SIGTERM);
+    sigaddset(&dfl, SIGINT);
+    posix_spawnattr_setsigmask(&attr, &none);
+    posix_spawnattr_setsigdefault(&attr, &dfl);
+    posix_spawnattr_setpgroup(&attr, 0);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
+                                        POSIX_SPAWN_SETSIGDEF);
+    err = posix_spawn(pid, "/bin/sh", &fa, &attr, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    posix_spawnattr_destroy(&attr);
+    close(p[1]);
+    if (err) {
+        close(p[0]);
+        return err;
+    }
+    *outfd = p[0];
+    return 0;
+}
+
+int ip_fault(struct ip_report *report, const char *action, const char *const *vars, char *err,
+             size_t errlen)
+{
+    const struct fault_action *a = find_action(report, action);
+    double deadline;
+    char out[4096], line[512];
+    size_t got = 0;
+    int fd = -1, status = 0, timed_out = 0, rc;
+    char *cmd;
+    pid_t pid;
+
+    if (!a) {
+        snprintf(err, errlen, "no fault action \"%s\" in failover", action ? action : "");
+        return IP_EINVAL;
+    }
+    if (!(cmd = substitute(a->command, report->probe, vars, err, errlen)))
+        return IP_EINVAL;
+    deadline = ip_clock() + report->drill->action_timeout;
+    if ((rc = spawn(cmd, &pid, &fd)) != 0) {
+        snprintf(err, errlen, "%s: cannot run /bin/sh: %s", action, strerror(rc));
+        free(cmd);
+        return IP_EACTION;
+    }
+    free(cmd);
+    /* Read until the command closes its output, keeping the last 4 KiB. */
+    for (;;) {
+        struct pollfd pfd = {.fd = fd, .events = POLLIN};
+        double left = deadline - ip_clock();
+        ssize_t n;
+
+        if (left <= 0) {
+            timed_out = 1;
+            break;
+        }
+        if (poll(&pfd, 1, (int)(left * 1000) + 1) <= 0)
+            continue;
+        if (got == sizeof(out)) {
+            memmove(out, out + sizeof(out) / 2, sizeof(out) / 2);
+            got = sizeof(out) / 2;
+        }
+        n = read(fd, out + got, sizeof(out) - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        got += (size_t)n;
+    }
+    close(fd);
+    /* A background child may hold the pipe after sh exits: the group goes either way. */
+    if (timed_out)
+        kill(-pid, SIGKILL);
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    last_line(out, got, line, sizeof(line));
+    if (timed_out) {
+        snprintf(err, errlen, "%s: timed out after %.3f s%s%s", action,
+                 report->drill->action_timeout, *line ? ": " : "", line);
+        return IP_EACTION;
+    }
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+        snprintf(err, errlen, "%s", line);
+        return 0;
+    }
+    if (WIFSIGNALED(status))
+        snprintf(err, errlen, "%s: killed by signal %d%s%s", action, WTERMSIG(status),
+                 *line ? ": " : "", line);
+    else
+        snprintf(err, errlen, "%s: exit status %d%s%s", action, WEXITSTATUS(status),
+                 *line ? ": " : "", line);
+    return IP_EACTION;
+}

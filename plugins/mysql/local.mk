@@ -1,0 +1,3 @@
+# The mysql plugin (MariaDB Connector/C); --disable-mysql leaves it out.
+if BUILD_MYSQL
+endif

@@ -1,0 +1,3 @@
+# The redis plugin (hiredis); --disable-redis leaves it out.
+if BUILD_REDIS
+endif
