@@ -190,7 +190,7 @@ static int bind_thresholds(struct probe_conf *pc)
         th->has_crit = ip_probe_has(g, k[1]);
         th->warn = ip_probe_double(g, k[0], d->warn, 0, 1e300);
         th->crit = ip_probe_double(g, k[1], d->crit, 0, 1e300);
-        if (th->warn && th->crit &&
+        if ((th->has_warn || d->warn) && (th->has_crit || d->crit) &&
             (d->kind == IP_VALUE_MIN ? th->warn < th->crit : th->warn > th->crit))
             ip_probe_fail(g, k[0], "%g is past %s = %g: warning must come before critical",
                           th->warn, k[1], th->crit);

@@ -417,6 +417,10 @@ int main(int argc, char **argv)
         if (opt.format == FORMAT_JUNIT || opt.format == FORMAT_TAP || opt.format == FORMAT_NAGIOS)
             die_usage("--format %s: needs --once (it is one document per run)",
                       format_name(opt.format));
+        if (opt.format != FORMAT_PROMETHEUS && opt.output)
+            die_usage("--output: with --format %s, only with --once (the daemon writes a "
+                      "probe run per line to stdout)",
+                      format_name(opt.format));
         if (opt.format == FORMAT_PROMETHEUS && !opt.output)
             die_usage("--format %s: needs --output FILE (a textfile) when not --once",
                       format_name(opt.format));

@@ -430,8 +430,9 @@ int ip_pool_acquire(struct ip_pool *pool, double deadline, void **conn, char *er
             goto got;
         goto open; /* in the dead one's slot */
     }
-    /* An idle connection means nobody waits (a release hands over to a waiter first), but
-     * a free slot does not: a newcomer must not open past those in line. */
+    /* Nobody waits while a connection is idle or a slot is free: releases and freed slots
+     * go to the first waiter. The test of wait_head keeps newcomers behind the line all the
+     * same, should a future path free a slot some other way. */
     if (!pool->wait_head && (pool->config.max_open == 0 || pool->nslots < pool->config.max_open)) {
         pool->nslots++;
         goto open;

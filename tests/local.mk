@@ -53,3 +53,12 @@ tests_unit_format_sample_SOURCES = tests/unit/format_sample.c tests/unit/format_
 	tests/unit/format_fixture.h $(FORMAT_SOURCES)
 tests_unit_format_sample_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) -I$(top_srcdir)/tests/unit
 tests_unit_format_sample_LDADD = core/libinfraprobe.la $(JANSSON_LIBS) -lm
+
+# The SDK's connection pool, under many threads.
+if HAVE_CHECK
+check_PROGRAMS += tests/unit/pool_test
+TESTS += tests/unit/pool_test
+endif
+tests_unit_pool_test_SOURCES = tests/unit/pool_test.c
+tests_unit_pool_test_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_pool_test_LDADD = $(UNIT_LDADD)

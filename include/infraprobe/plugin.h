@@ -19,8 +19,8 @@
 extern "C" {
 #endif
 
-/* Changing struct ip_plugin, struct ip_check_decl, struct ip_pool_ops or any signature
- * below bumps IP_PLUGIN_ABI; adding a function bumps only libtool's -version-info. */
+/* Changing struct ip_plugin, struct ip_check_decl, struct ip_pool_ops, ip_pool_config,
+ * ip_pool_stats or any signature below bumps IP_PLUGIN_ABI; adding a function bumps only libtool's -version-info. */
 #define IP_PLUGIN_ABI 1
 
 #if defined(__GNUC__)
@@ -113,8 +113,9 @@ struct ip_check_decl {
  *   and never calls teardown() or unloads the module while it may still run.
  * - Every run has an id, unique across hosts and restarts (ip_report_run_id()). A plugin
  *   tags what it writes with it so that it finds and removes exactly its own data.
- * - teardown() frees everything setup() and run() made, and accepts what a failed setup()
- *   left (it is not called then).
+ * - teardown() frees everything setup() and run() made. It is not called after a setup()
+ *   that failed (which frees what it made), but it is after a setup() that returned 0 while
+ *   a getter had reported a mistake.
  * - metrics() (optional) records cumulative metrics since setup: counters, last values.
  */
 struct ip_plugin {
@@ -262,8 +263,10 @@ struct ip_pool_ops {
 };
 
 struct ip_pool_config {
-    int max_open;        /* at most this many open at once; 0: no limit */
-    int max_idle;        /* at most this many idle kept; the rest are closed on release */
+    int max_open;        /* at most this many open at once (opening and closing ones count);
+                          * 0 or less: no limit */
+    int max_idle;        /* at most this many idle kept; the rest are closed on release;
+                          * 0 or less: none kept */
     double max_lifetime; /* seconds after which a connection is closed, not reused; 0: none */
 };
 
@@ -280,15 +283,18 @@ struct ip_pool_stats {
     long long max_lifetime_closed; /* closed because they passed max_lifetime */
 };
 
-/* A new pool; NULL when out of memory. ctx is passed to every op. */
+/* A new pool; NULL when out of memory or when ops lacks open or close. ctx is passed to
+ * every op. Idle connections are reused last-in first-out; one idle for 1 s or more is
+ * pinged (when ops->ping is set) before it is handed out, and replaced if dead. */
 IP_EXPORT struct ip_pool *ip_pool_new(const struct ip_pool_ops *ops, void *ctx,
                                       const struct ip_pool_config *config);
 /* An idle connection, or a new one when fewer than max_open are open; else wait in line
- * until one is released or `deadline` passes (IP_ETIMEDOUT). IP_EOPEN when open() failed,
- * with its reason in err (err may be NULL). */
+ * (first come, first served) until one is released or `deadline` (may be INFINITY) passes:
+ * IP_ETIMEDOUT. A deadline already passed returns IP_ETIMEDOUT at once unless a connection
+ * is idle. IP_EOPEN when open() failed. err (may be NULL) says why on every error. */
 IP_EXPORT int ip_pool_acquire(struct ip_pool *pool, double deadline, void **conn, char *err,
                               size_t errlen);
-/* Give a healthy connection back. */
+/* Give a healthy connection back. A pointer the pool did not hand out is ignored. */
 IP_EXPORT void ip_pool_release(struct ip_pool *pool, void *conn);
 /* Close a broken connection instead of giving it back. */
 IP_EXPORT void ip_pool_discard(struct ip_pool *pool, void *conn);
