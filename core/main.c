@@ -429,11 +429,11 @@ int main(int argc, char **argv)
         die_usage("--format %s: needs exactly one --probe NAME", "nagios");
 
     errors = conf_load(&conf, opt.config);
-    if (errors == 0 && init_loader(&opt, conf.plugin_dir) < 0) {
+    if (init_loader(&opt, conf.plugin_dir) < 0) {
         fprintf(stderr, "infraprobe: cannot initialise the plugin loader\n");
         return EXIT_USAGE;
     }
-    for (size_t i = 0; errors == 0 && i < opt.nonly; i++) {
+    for (size_t i = 0; i < opt.nonly; i++) {
         size_t j = 0;
 
         while (j < conf.nprobes && strcmp(conf.probes[j].name, opt.only[i]) != 0)
@@ -445,8 +445,9 @@ int main(int argc, char **argv)
         }
     }
     conf.drill = opt.drill;
-    if (errors == 0)
-        errors = conf_bind(&conf, opt.nonly ? opt.only : NULL);
+    /* The plugins' settings are checked even when the core's have mistakes: every mistake
+     * is reported in one pass. */
+    errors += conf_bind(&conf, opt.nonly ? opt.only : NULL);
     if (errors > 0) {
         fprintf(stderr, "%s: %d error%s\n", opt.config, errors, errors == 1 ? "" : "s");
         conf_free(&conf);

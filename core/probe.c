@@ -224,7 +224,7 @@ const char *ip_probe_string(struct ip_probe *probe, const char *key, const char 
         return def ? expand(probe, NULL, key, def) : NULL;
     }
     v = string_of(probe, s, key);
-    return v ? v : def;
+    return v ? v : def ? expand(probe, NULL, key, def) : NULL;
 }
 
 /* Parse a whole string as a number; 0 or -1. */
