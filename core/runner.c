@@ -274,6 +274,25 @@ size_t runner_collect(struct runner *r, double until,
             handed++;
             pthread_mutex_lock(&r->lock);
         }
+        /* No thread could be made to replace a stuck one: what is queued would wait for
+         * ever. Say so instead. */
+        while (r->workers == 0 && r->count > 0) {
+            size_t i = r->queue[r->head];
+            struct probe_conf *pc = &r->conf->probes[i];
+            struct ip_report *rep = report_new(pc->name, pc->plugin->name, now);
+
+            r->head = (r->head + 1) % (r->nslots + 1);
+            r->count--;
+            r->slots[i].state = IDLE;
+            if (rep) {
+                report_run_check(rep, IP_UNKNOWN, "not run: no worker thread could be started");
+                report_finish(rep);
+            }
+            pthread_mutex_unlock(&r->lock);
+            done(ctx, i, rep);
+            handed++;
+            pthread_mutex_lock(&r->lock);
+        }
         if (handed || now >= until)
             break;
         if (isinf(wake)) {
