@@ -212,6 +212,23 @@ int ip_check_value(struct ip_report *report, const char *name, const char *targe
     return err;
 }
 
+int report_copy_checks(struct ip_report *dst, struct ip_report *src)
+{
+    int err = 0;
+
+    pthread_mutex_lock(&src->lock);
+    for (size_t i = 0; i < src->nchecks && err == 0; i++) {
+        const struct check_result *c = &src->checks[i];
+        char *msg = strdup(c->message);
+
+        err = msg ? add_check(dst, c->name, c->target, c->status, c->duration, c->has_value,
+                              c->value, msg)
+                  : IP_ENOMEM;
+    }
+    pthread_mutex_unlock(&src->lock);
+    return err;
+}
+
 int report_run_check(struct ip_report *r, enum ip_status status, const char *fmt, ...)
 {
     va_list ap;

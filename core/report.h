@@ -93,6 +93,8 @@ IP_PRIVATE void report_free(struct ip_report *r);
 IP_PRIVATE void report_finish(struct ip_report *r);
 /* The declared check named `name`, or NULL. */
 IP_PRIVATE const struct ip_check_decl *report_decl(const struct ip_report *r, const char *name);
+/* Copy the checks `src` has so far into `dst` (src may be in use by its run's threads). */
+IP_PRIVATE int report_copy_checks(struct ip_report *dst, struct ip_report *src);
 /* Record the core's own check "run" (a timeout, a failed plugin), which no plugin declares. */
 IP_PRIVATE int report_run_check(struct ip_report *r, enum ip_status status, const char *fmt, ...)
     IP_PRINTF(3, 4);

@@ -25,7 +25,8 @@ struct slot {
     enum slot_state state;
     double started;
     double deadline;
-    struct ip_report *result; /* DONE: the report to hand out */
+    struct ip_report *running; /* RUNNING: the report the run writes into */
+    struct ip_report *result;  /* DONE: the report to hand out */
 };
 
 struct runner {
@@ -104,11 +105,10 @@ static double plugin_deadline(double deadline, double timeout)
     return deadline - (margin < 0.1 ? margin : 0.1);
 }
 
-/* One run of probe `pc`, due by `deadline`: plain data out, whatever the plugin did. */
-static struct ip_report *run_probe(struct probe_conf *pc, double deadline, int drill)
+/* The report one run of probe `pc` writes into, due by `deadline`. */
+static struct ip_report *new_report(struct probe_conf *pc, double deadline, int drill)
 {
     struct ip_report *rep = report_new(pc->name, pc->plugin->name, deadline);
-    int rc;
 
     if (!rep)
         return NULL;
@@ -117,7 +117,14 @@ static struct ip_report *run_probe(struct probe_conf *pc, double deadline, int d
     rep->nthresholds = pc->nthresholds;
     if (drill && pc->drills)
         rep->drill = &pc->drill;
-    rc = pc->plugin->run(pc->state, rep);
+    return rep;
+}
+
+/* One run of probe `pc` into `rep`: plain data out, whatever the plugin did. */
+static void run_probe(struct probe_conf *pc, struct ip_report *rep)
+{
+    int rc = pc->plugin->run(pc->state, rep);
+
     if (rc != 0)
         report_run_check(rep, IP_UNKNOWN, "plugin %s failed: %s", pc->plugin->name,
                          ip_strerror(rc));
@@ -126,7 +133,6 @@ static struct ip_report *run_probe(struct probe_conf *pc, double deadline, int d
     if (rep->nchecks == 0)
         report_run_check(rep, IP_UNKNOWN, "plugin %s recorded no check", pc->plugin->name);
     report_finish(rep);
-    return rep;
 }
 
 static void *worker(void *arg)
@@ -155,13 +161,17 @@ static void *worker(void *arg)
         s->started = ip_clock();
         /* A drill has its own budget, after the regular checks'. */
         s->deadline = s->started + pc->timeout + (drill ? pc->drill.timeout : 0);
+        s->running = new_report(pc, plugin_deadline(s->started + pc->timeout, pc->timeout), drill);
+        rep = s->running;
         /* The collector may be waiting with no deadline in sight: it has one now. */
         pthread_cond_broadcast(&r->done);
         pthread_mutex_unlock(&r->lock);
 
-        rep = run_probe(pc, plugin_deadline(s->started + pc->timeout, pc->timeout), drill);
+        if (rep)
+            run_probe(pc, rep);
 
         pthread_mutex_lock(&r->lock);
+        s->running = NULL;
         if (s->state == ABANDONED) {
             /* Reported long ago, and a new worker took this one's place: leave. */
             report_free(rep);
@@ -226,7 +236,9 @@ static struct timespec to_timespec(double t)
     return ts;
 }
 
-/* The report of a run that overran: the probe is unknown, not critical; we could not tell. */
+/* The report of a run that overran: the probe is unknown, not critical (we could not tell),
+ * with the checks the run had recorded by then. Called with the runner locked, so the run
+ * cannot free its report meanwhile. */
 static struct ip_report *timed_out(struct probe_conf *pc, const struct slot *s)
 {
     struct ip_report *rep = report_new(pc->name, pc->plugin->name, s->deadline);
@@ -234,6 +246,11 @@ static struct ip_report *timed_out(struct probe_conf *pc, const struct slot *s)
     if (!rep)
         return NULL;
     rep->started = s->started;
+    rep->decls = pc->plugin->checks;
+    rep->thresholds = pc->thresholds;
+    rep->nthresholds = pc->nthresholds;
+    if (s->running)
+        report_copy_checks(rep, s->running);
     report_run_check(rep, IP_UNKNOWN, "timed out after %.3f s", s->deadline - s->started);
     report_finish(rep);
     return rep;

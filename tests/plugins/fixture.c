@@ -45,6 +45,7 @@ struct fixture {
     const char *const *results;
     size_t nresults;
     double sleep;
+    double hang;
     double duration;
     int fail;
     const char *member;
@@ -59,6 +60,7 @@ static int fixture_setup(struct ip_probe *probe, void **statep)
         return IP_ENOMEM;
     f->results = ip_probe_strings(probe, "results", &f->nresults);
     f->sleep = ip_probe_duration(probe, "sleep", 0);
+    f->hang = ip_probe_duration(probe, "hang", 0);
     f->duration = ip_probe_duration(probe, "duration", 0.001);
     f->fail = ip_probe_bool(probe, "fail", 0);
     f->member = ip_probe_string(probe, "member", "m1");
@@ -78,6 +80,14 @@ static enum ip_status fixture_status(const char *s)
         if (strcmp(s, names[i]) == 0)
             return (enum ip_status)i;
     return IP_UNKNOWN;
+}
+
+static void fixture_sleep(double seconds)
+{
+    struct timespec ts = {(time_t)seconds, (long)((seconds - (time_t)seconds) * 1e9)};
+
+    while (seconds > 0 && nanosleep(&ts, &ts) != 0)
+        ;
 }
 
 static void fixture_drill(struct fixture *f, struct ip_report *report)
@@ -104,12 +114,7 @@ static int fixture_run(void *state, struct ip_report *report)
     struct fixture *f = state;
 
     f->runs++;
-    if (f->sleep > 0) {
-        struct timespec ts = {(time_t)f->sleep, (long)((f->sleep - (time_t)f->sleep) * 1e9)};
-
-        while (nanosleep(&ts, &ts) != 0)
-            ;
-    }
+    fixture_sleep(f->sleep);
     for (size_t i = 0; i < f->nresults; i++) {
         char buf[512], *save = NULL, *name, *status, *msg, *value;
 
@@ -127,6 +132,7 @@ static int fixture_run(void *state, struct ip_report *report)
             ip_check(report, name, NULL, fixture_status(status), f->duration, "%s", msg ? msg : "");
     }
     fixture_drill(f, report);
+    fixture_sleep(f->hang);
     return f->fail ? IP_EINVAL : 0;
 }
 
