@@ -1,0 +1,176 @@
+/*
+ * redis_info.c without a server: INFO fields, replica lines, CLIENT LIST counting, client
+ * names, and the persistence verdict on canned INFO texts.
+ */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "redis_info.h"
+
+static const char info[] =
+    "# Server\r\nredis_version:7.0.15\r\nserver_time_usec:1700000100000000\r\n"
+    "# Replication\r\nrole:master\r\nconnected_slaves:2\r\n"
+    "slave0:ip=127.0.0.1,port=16380,state=online,offset=1000,lag=0\r\n"
+    "slave1:ip=10.0.0.2,port=6379,state=wait_bgsave,offset=400,lag=3\r\n"
+    "master_failover_state:no-failover\r\nmaster_repl_offset:1200\r\n"
+    "used_cpu_sys:12.5\r\n";
+
+START_TEST(fields)
+{
+    char buf[64];
+    long long v;
+
+    ck_assert_int_eq(redis_info_field(info, "role", buf, sizeof(buf)), 0);
+    ck_assert_str_eq(buf, "master");
+    ck_assert_int_eq(redis_info_field(info, "redis_version", buf, 4), 0);
+    ck_assert_str_eq(buf, "7.0");
+    ck_assert_int_eq(redis_info_field(info, "ole", buf, sizeof(buf)), -1);
+    ck_assert_int_eq(redis_info_field(info, "nothing", buf, sizeof(buf)), -1);
+    ck_assert_int_eq(redis_info_ll(info, "connected_slaves", &v), 0);
+    ck_assert_int_eq(v, 2);
+    ck_assert_int_eq(redis_info_ll(info, "used_cpu_sys", &v), 0);
+    ck_assert_int_eq(v, 12);
+    ck_assert_int_eq(redis_info_ll(info, "role", &v), -1);
+    ck_assert_int_eq(redis_info_field(NULL, "role", buf, sizeof(buf)), -1);
+}
+END_TEST
+
+START_TEST(replicas)
+{
+    struct redis_replica r;
+
+    ck_assert_int_eq(redis_info_replica(info, 0, &r), 0);
+    ck_assert_str_eq(r.host, "127.0.0.1");
+    ck_assert_int_eq(r.port, 16380);
+    ck_assert_str_eq(r.state, "online");
+    ck_assert_int_eq(r.offset, 1000);
+    ck_assert_int_eq(r.lag, 0);
+    ck_assert_int_eq(redis_info_replica(info, 1, &r), 0);
+    ck_assert_str_eq(r.host, "10.0.0.2");
+    ck_assert_str_eq(r.state, "wait_bgsave");
+    ck_assert_int_eq(r.lag, 3);
+    ck_assert_int_eq(redis_info_replica(info, 2, &r), -1);
+}
+END_TEST
+
+START_TEST(client_list)
+{
+    const char list[] =
+        "id=3 addr=127.0.0.1:5000 laddr=127.0.0.1:6379 fd=8 name=infraprobe:p age=1 cmd=ping\n"
+        "id=4 addr=127.0.0.1:5001 laddr=127.0.0.1:6379 fd=9 name=infraprobe:p:pool age=1\n"
+        "id=7 addr=127.0.0.1:5002 laddr=127.0.0.1:6379 fd=10 name=infraprobe:p:pool age=0\n"
+        "id=9 addr=127.0.0.1:5003 laddr=127.0.0.1:6379 fd=11 name= age=0\n";
+    long long ids[4] = {0};
+
+    ck_assert_int_eq(redis_client_count(list, "infraprobe:p:pool", ids, 4), 2);
+    ck_assert_int_eq(ids[0], 4);
+    ck_assert_int_eq(ids[1], 7);
+    ck_assert_int_eq(redis_client_count(list, "infraprobe:p", NULL, 0), 1);
+    ck_assert_int_eq(redis_client_count(list, "infraprobe", NULL, 0), 0);
+    ck_assert_int_eq(redis_client_count("", "x", NULL, 0), 0);
+}
+END_TEST
+
+START_TEST(client_names)
+{
+    char out[64];
+
+    redis_client_name("redis main\t\xc3\xa9", NULL, out, sizeof(out));
+    ck_assert_str_eq(out, "infraprobe:redis_main___");
+    redis_client_name("r", ":pool:h:1", out, sizeof(out));
+    ck_assert_str_eq(out, "infraprobe:r:pool:h:1");
+}
+END_TEST
+
+static const char persist_ok[] =
+    "rdb_changes_since_last_save:3\r\nrdb_last_save_time:1700000000\r\n"
+    "rdb_last_bgsave_status:ok\r\naof_enabled:1\r\n"
+    "aof_last_bgrewrite_status:ok\r\naof_last_write_status:ok\r\n";
+
+START_TEST(persistence_expectations)
+{
+    char msg[512];
+    double age;
+    enum redis_persist m;
+
+    ck_assert_int_eq(redis_persist_parse("aof", &m), 0);
+    ck_assert_int_eq(m, REDIS_PERSIST_AOF);
+    ck_assert_int_eq(redis_persist_parse("both", &m), -1);
+
+    ck_assert_int_eq(redis_persist_eval(persist_ok, "60 1", REDIS_PERSIST_ANY, 1700000100, &age,
+                                        msg, sizeof(msg)),
+                     IP_OK);
+    ck_assert_double_eq(age, 100);
+    ck_assert_str_eq(msg, "rdb on, aof on; 3 changes since the last save 100 s ago");
+    ck_assert_int_eq(
+        redis_persist_eval(persist_ok, "", REDIS_PERSIST_RDB, 1700000100, &age, msg, sizeof(msg)),
+        IP_WARNING);
+    ck_assert_ptr_nonnull(strstr(msg, "expected rdb, but RDB snapshots are off"));
+    ck_assert_int_eq(redis_persist_eval(persist_ok, "60 1", REDIS_PERSIST_NONE, 1700000100, &age,
+                                        msg, sizeof(msg)),
+                     IP_WARNING);
+    ck_assert_ptr_nonnull(strstr(msg, "expected none, but rdb and aof is on"));
+    ck_assert_int_eq(redis_persist_eval(persist_ok, "60 1", REDIS_PERSIST_AOF, 1700000100, &age,
+                                        msg, sizeof(msg)),
+                     IP_OK);
+    /* Save points unknown (CONFIG renamed): a snapshot taken says RDB is in use. */
+    ck_assert_int_eq(
+        redis_persist_eval(persist_ok, NULL, REDIS_PERSIST_RDB, 1700000100, &age, msg, sizeof(msg)),
+        IP_OK);
+}
+END_TEST
+
+START_TEST(persistence_failures)
+{
+    const char bad_save[] = "rdb_changes_since_last_save:0\r\nrdb_last_save_time:1700000000\r\n"
+                            "rdb_last_bgsave_status:err\r\naof_enabled:0\r\n";
+    const char bad_aof[] = "rdb_changes_since_last_save:0\r\nrdb_last_save_time:1700000000\r\n"
+                           "rdb_last_bgsave_status:ok\r\naof_enabled:1\r\n"
+                           "aof_last_write_status:err\r\n";
+    const char off[] = "rdb_changes_since_last_save:5\r\nrdb_last_save_time:0\r\n"
+                       "rdb_last_bgsave_status:ok\r\naof_enabled:0\r\n";
+    char msg[512];
+    double age;
+
+    ck_assert_int_eq(
+        redis_persist_eval(bad_save, "60 1", REDIS_PERSIST_ANY, 1700000100, &age, msg, sizeof(msg)),
+        IP_WARNING);
+    ck_assert_ptr_nonnull(strstr(msg, "the last RDB save failed (rdb_last_bgsave_status:err)"));
+    ck_assert_double_eq(age, 0);
+    ck_assert_int_eq(
+        redis_persist_eval(bad_aof, "", REDIS_PERSIST_AOF, 1700000100, &age, msg, sizeof(msg)),
+        IP_WARNING);
+    ck_assert_ptr_nonnull(strstr(msg, "the last AOF write failed"));
+    ck_assert_int_eq(
+        redis_persist_eval(off, "", REDIS_PERSIST_ANY, 1700000100, &age, msg, sizeof(msg)),
+        IP_WARNING);
+    ck_assert_ptr_nonnull(strstr(msg, "neither is on"));
+    ck_assert_int_eq(
+        redis_persist_eval(off, "", REDIS_PERSIST_NONE, 1700000100, &age, msg, sizeof(msg)), IP_OK);
+    ck_assert_int_eq(
+        redis_persist_eval("role:master\r\n", "", REDIS_PERSIST_ANY, 0, &age, msg, sizeof(msg)),
+        IP_CRITICAL);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("redis_info");
+    TCase *tc = tcase_create("redis_info");
+    SRunner *sr;
+    int failed;
+
+    tcase_add_test(tc, fields);
+    tcase_add_test(tc, replicas);
+    tcase_add_test(tc, client_list);
+    tcase_add_test(tc, client_names);
+    tcase_add_test(tc, persistence_expectations);
+    tcase_add_test(tc, persistence_failures);
+    suite_add_tcase(s, tc);
+    sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
