@@ -1,0 +1,267 @@
+/*
+ * Connections through Connector/C's non-blocking API (MYSQL_OPT_NONBLOCK): each call is a
+ * *_start() followed by *_cont() whenever poll() says the socket is ready, and we poll
+ * only until the caller's deadline. The library's MYSQL_OPT_*_TIMEOUT options are whole
+ * seconds, per read, so a query of many packets could take several times as long; here a
+ * call never runs past its deadline by more than the poll() wake-up (about a millisecond).
+ * Name resolution inside mysql_real_connect is the one blocking step, as in the library:
+ * configure an address, not a name, where that matters.
+ */
+#define _GNU_SOURCE
+#include "mysql_conn.h"
+
+#include <errno.h>
+#include <math.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <infraprobe/plugin.h>
+
+int mysql_conn_server_error(unsigned int errnum)
+{
+    /* 2000..2999: CR_* client errors; 5000..5999: Connector/C's own. Server errors are
+     * below 2000 (MariaDB's 1969 too) and from 3000 (MySQL 8's 3024). */
+    return errnum != 0 && !(errnum >= 2000 && errnum < 3000) && !(errnum >= 5000 && errnum < 6000);
+}
+
+/* Wait until the socket is ready for what `status` asks or the library's own timer fires.
+ * Returns the MYSQL_WAIT_* events for *_cont(), or -1 when the deadline passed. */
+static int conn_wait(MYSQL *m, int status, double deadline)
+{
+    for (;;) {
+        struct pollfd p = {.fd = (int)mysql_get_socket(m), .events = 0};
+        double left = deadline - ip_clock();
+        int ms, r, ev = 0;
+
+        if (left <= 0)
+            return -1;
+        if (status & MYSQL_WAIT_READ)
+            p.events |= POLLIN;
+        if (status & MYSQL_WAIT_WRITE)
+            p.events |= POLLOUT;
+        if (status & MYSQL_WAIT_EXCEPT)
+            p.events |= POLLPRI;
+        /* Round up: waking a hair before the deadline would spin. */
+        ms = left > 3600 ? 3600000 : (int)ceil(left * 1000);
+        if ((status & MYSQL_WAIT_TIMEOUT) && mysql_get_timeout_value_ms(m) < (unsigned)ms)
+            ms = (int)mysql_get_timeout_value_ms(m);
+        r = poll(&p, 1, ms);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0)
+            return -1;
+        if (r == 0) {
+            if (ip_clock() >= deadline)
+                return -1;
+            if (status & MYSQL_WAIT_TIMEOUT)
+                return MYSQL_WAIT_TIMEOUT;
+            continue;
+        }
+        if (p.revents & (POLLIN | POLLHUP | POLLERR))
+            ev |= MYSQL_WAIT_READ;
+        if (p.revents & (POLLOUT | POLLERR))
+            ev |= MYSQL_WAIT_WRITE;
+        if (p.revents & POLLPRI)
+            ev |= MYSQL_WAIT_EXCEPT;
+        return ev ? ev : (status & (MYSQL_WAIT_READ | MYSQL_WAIT_WRITE));
+    }
+}
+
+static void conn_error(MYSQL *m, char *err, size_t errlen)
+{
+    snprintf(err, errlen, "error %u (%s): %s", mysql_errno(m), mysql_sqlstate(m), mysql_error(m));
+}
+
+/* Whole seconds, at least 1, for the library's own timeouts: a backstop for the few
+ * blocking calls (close), never what bounds a call of ours. */
+static unsigned int conn_secs(double s)
+{
+    return s < 1 ? 1 : s > 86400 ? 86400 : (unsigned int)ceil(s);
+}
+
+static int conn_set_tls(MYSQL *m, const struct mysql_conn_opts *o, char *err, size_t errlen)
+{
+    const char *mode = o->ssl_mode ? o->ssl_mode : "";
+    my_bool yes = 1;
+
+    if (!strcmp(mode, "disabled"))
+        return 0;
+    if (!*mode && !o->ssl_ca && !o->ssl_cert && !o->ssl_key)
+        return 0;
+    if (mysql_ssl_set(m, o->ssl_key, o->ssl_cert, o->ssl_ca, NULL, NULL) != 0)
+        goto fail;
+    if (!strcmp(mode, "required") || !strcmp(mode, "verify_ca") || !strcmp(mode, "verify_identity"))
+        if (mysql_options(m, MYSQL_OPT_SSL_ENFORCE, &yes) != 0)
+            goto fail;
+    /* Connector/C verifies the certificate and the host name together. */
+    if (!strcmp(mode, "verify_ca") || !strcmp(mode, "verify_identity"))
+        if (mysql_options(m, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &yes) != 0)
+            goto fail;
+    return 0;
+fail:
+    snprintf(err, errlen, "cannot set the TLS options");
+    return -1;
+}
+
+int mysql_conn_open(const struct mysql_conn_opts *o, double deadline, struct mysql_conn **out,
+                    char *err, size_t errlen)
+{
+    struct mysql_conn *c = calloc(1, sizeof(*c));
+    double start = ip_clock(), left = deadline - start;
+    unsigned int secs, io, proto;
+    MYSQL *ret = NULL;
+    int status, ev;
+    const char *info;
+
+    *out = NULL;
+    if (o->connect_timeout > 0 && o->connect_timeout < left) {
+        deadline = start + o->connect_timeout;
+        left = o->connect_timeout;
+    }
+    if (!c || !(c->mysql = mysql_init(NULL))) {
+        free(c);
+        snprintf(err, errlen, "out of memory");
+        return MYSQL_CONN_BROKEN;
+    }
+    secs = conn_secs(left);
+    io = o->io_timeout > 0 ? conn_secs(o->io_timeout) : 0;
+    proto = o->host && *o->host ? MYSQL_PROTOCOL_TCP : MYSQL_PROTOCOL_SOCKET;
+    if (mysql_options(c->mysql, MYSQL_OPT_NONBLOCK, 0) != 0 ||
+        mysql_options(c->mysql, MYSQL_OPT_CONNECT_TIMEOUT, &secs) != 0 ||
+        mysql_options(c->mysql, MYSQL_OPT_READ_TIMEOUT, &io) != 0 ||
+        mysql_options(c->mysql, MYSQL_OPT_WRITE_TIMEOUT, &io) != 0 ||
+        mysql_options(c->mysql, MYSQL_OPT_PROTOCOL, &proto) != 0 ||
+        mysql_options(c->mysql, MYSQL_SET_CHARSET_NAME, o->charset ? o->charset : "utf8mb4")) {
+        snprintf(err, errlen, "cannot set the connection options");
+        goto fail;
+    }
+    if (conn_set_tls(c->mysql, o, err, errlen) != 0)
+        goto fail;
+    status = mysql_real_connect_start(
+        &ret, c->mysql, proto == MYSQL_PROTOCOL_TCP ? o->host : NULL, o->user, o->password,
+        o->database && *o->database ? o->database : NULL, (unsigned)o->port, o->socket, 0);
+    while (status) {
+        ev = conn_wait(c->mysql, status, deadline);
+        if (ev < 0) {
+            snprintf(err, errlen, "connect timed out after %.3f s", ip_clock() - start);
+            c->broken = 1;
+            mysql_conn_close(c);
+            return MYSQL_CONN_TIMEDOUT;
+        }
+        status = mysql_real_connect_cont(&ret, c->mysql, ev);
+    }
+    if (!ret) {
+        conn_error(c->mysql, err, errlen);
+        c->broken = 1;
+        goto fail;
+    }
+    c->created = ip_clock();
+    c->thread_id = mysql_thread_id(c->mysql);
+    c->version = mysql_get_server_version(c->mysql);
+    info = mysql_get_server_info(c->mysql);
+    snprintf(c->server_info, sizeof(c->server_info), "%s", info ? info : "");
+    c->flavour = strstr(c->server_info, "MariaDB") ? MYSQL_FLAVOUR_MARIADB : MYSQL_FLAVOUR_MYSQL;
+    *out = c;
+    return 0;
+fail:
+    mysql_conn_close(c);
+    return MYSQL_CONN_BROKEN;
+}
+
+int mysql_conn_query(struct mysql_conn *c, const char *sql, double deadline, MYSQL_RES **res,
+                     char *err, size_t errlen)
+{
+    double start = ip_clock();
+    MYSQL_RES *r = NULL;
+    int rc = 0, status, ev;
+    unsigned int e;
+
+    if (res)
+        *res = NULL;
+    status = mysql_real_query_start(&rc, c->mysql, sql, (unsigned long)strlen(sql));
+    while (status) {
+        if ((ev = conn_wait(c->mysql, status, deadline)) < 0)
+            goto timedout;
+        status = mysql_real_query_cont(&rc, c->mysql, ev);
+    }
+    if (rc == 0 && mysql_field_count(c->mysql) > 0) {
+        status = mysql_store_result_start(&r, c->mysql);
+        while (status) {
+            if ((ev = conn_wait(c->mysql, status, deadline)) < 0)
+                goto timedout;
+            status = mysql_store_result_cont(&r, c->mysql, ev);
+        }
+        rc = r ? 0 : 1;
+    }
+    if (rc != 0) {
+        e = mysql_errno(c->mysql);
+        conn_error(c->mysql, err, errlen);
+        if (mysql_conn_server_error(e))
+            return (int)e;
+        c->broken = 1;
+        return MYSQL_CONN_BROKEN;
+    }
+    if (res)
+        *res = r;
+    else
+        mysql_free_result(r);
+    return 0;
+timedout:
+    c->broken = 1;
+    snprintf(err, errlen, "timed out after %.3f s", ip_clock() - start);
+    return MYSQL_CONN_TIMEDOUT;
+}
+
+int mysql_conn_value(struct mysql_conn *c, const char *sql, double deadline, char *out,
+                     size_t outlen, char *err, size_t errlen)
+{
+    MYSQL_RES *res = NULL;
+    MYSQL_ROW row;
+    int rc = mysql_conn_query(c, sql, deadline, &res, err, errlen);
+
+    if (rc != 0)
+        return rc;
+    row = res ? mysql_fetch_row(res) : NULL;
+    if (!row) {
+        snprintf(err, errlen, "no row");
+        rc = MYSQL_CONN_BROKEN;
+    } else {
+        snprintf(out, outlen, "%s", row[0] ? row[0] : "NULL");
+    }
+    mysql_free_result(res);
+    return rc;
+}
+
+int mysql_conn_ping(struct mysql_conn *c, double deadline)
+{
+    int rc = 0, status, ev;
+
+    status = mysql_ping_start(&rc, c->mysql);
+    while (status) {
+        if ((ev = conn_wait(c->mysql, status, deadline)) < 0) {
+            c->broken = 1;
+            return MYSQL_CONN_TIMEDOUT;
+        }
+        status = mysql_ping_cont(&rc, c->mysql, ev);
+    }
+    if (rc != 0)
+        c->broken = 1;
+    return rc == 0 ? 0 : MYSQL_CONN_BROKEN;
+}
+
+void mysql_conn_close(struct mysql_conn *c)
+{
+    if (!c)
+        return;
+    if (c->mysql) {
+        /* A healthy one says QUIT, so that the server counts no aborted client. A broken
+         * one (abandoned mid-call, or a stopped server) has its socket shut first, so
+         * that close() waits for nothing. */
+        if (c->broken && mysql_get_socket(c->mysql) != MARIADB_INVALID_SOCKET)
+            mariadb_cancel(c->mysql);
+        mysql_close(c->mysql);
+    }
+    free(c);
+}

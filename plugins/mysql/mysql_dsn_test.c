@@ -1,0 +1,162 @@
+/*
+ * The Go DSN parser: the guide's form, the Go driver's defaults and corner cases (a
+ * password with ':' and '@', IPv6, unix sockets, parameters), and malformed ones, whose
+ * message never quotes the password.
+ */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mysql_dsn.h"
+
+static struct mysql_dsn d;
+static char err[256];
+
+START_TEST(guide_form)
+{
+    ck_assert_int_eq(
+        mysql_dsn_parse("im:im_pass@tcp(127.0.0.1:13306)/im_chat", &d, err, sizeof(err)), 0);
+    ck_assert_str_eq(d.user, "im");
+    ck_assert_str_eq(d.password, "im_pass");
+    ck_assert_int_eq(d.has_password, 1);
+    ck_assert_str_eq(d.net, "tcp");
+    ck_assert_str_eq(d.host, "127.0.0.1");
+    ck_assert_int_eq(d.port, 13306);
+    ck_assert_str_eq(d.dbname, "im_chat");
+    ck_assert_str_eq(d.tls, "");
+    ck_assert(d.timeout == 0);
+}
+END_TEST
+
+START_TEST(defaults)
+{
+    ck_assert_int_eq(mysql_dsn_parse("/", &d, err, sizeof(err)), 0);
+    ck_assert_str_eq(d.user, "");
+    ck_assert_int_eq(d.has_password, 0);
+    ck_assert_str_eq(d.host, "127.0.0.1");
+    ck_assert_int_eq(d.port, 3306);
+    ck_assert_str_eq(d.dbname, "");
+    ck_assert_int_eq(mysql_dsn_parse("root@tcp(db.example)/x", &d, err, sizeof(err)), 0);
+    ck_assert_str_eq(d.user, "root");
+    ck_assert_int_eq(d.has_password, 0);
+    ck_assert_str_eq(d.host, "db.example");
+    ck_assert_int_eq(d.port, 3306);
+    ck_assert_int_eq(mysql_dsn_parse("u:@tcp(:4000)/x", &d, err, sizeof(err)), 0);
+    ck_assert_int_eq(d.has_password, 1);
+    ck_assert_str_eq(d.password, "");
+    ck_assert_str_eq(d.host, "127.0.0.1");
+    ck_assert_int_eq(d.port, 4000);
+}
+END_TEST
+
+START_TEST(password_with_colon_and_at)
+{
+    /* The first ':' ends the user, the last '@' before the '/' ends the password. */
+    ck_assert_int_eq(mysql_dsn_parse("me:p:a@s@s@tcp(10.0.0.1:3306)/db", &d, err, sizeof(err)), 0);
+    ck_assert_str_eq(d.user, "me");
+    ck_assert_str_eq(d.password, "p:a@s@s");
+    ck_assert_str_eq(d.host, "10.0.0.1");
+}
+END_TEST
+
+START_TEST(ipv6_and_unix)
+{
+    ck_assert_int_eq(mysql_dsn_parse("u:p@tcp([::1]:3307)/db", &d, err, sizeof(err)), 0);
+    ck_assert_str_eq(d.host, "::1");
+    ck_assert_int_eq(d.port, 3307);
+    ck_assert_int_eq(mysql_dsn_parse("u:p@tcp6([fe80::1])/db", &d, err, sizeof(err)), 0);
+    ck_assert_str_eq(d.net, "tcp");
+    ck_assert_str_eq(d.host, "fe80::1");
+    ck_assert_int_eq(d.port, 3306);
+    ck_assert_int_eq(mysql_dsn_parse("u:p@unix(/run/mysqld/mysqld.sock)/db", &d, err, sizeof(err)),
+                     0);
+    ck_assert_str_eq(d.net, "unix");
+    ck_assert_str_eq(d.socket, "/run/mysqld/mysqld.sock");
+    ck_assert_str_eq(d.dbname, "db");
+    ck_assert_int_eq(mysql_dsn_parse("u@unix/db", &d, err, sizeof(err)), 0);
+    ck_assert_str_eq(d.socket, "/tmp/mysql.sock");
+}
+END_TEST
+
+START_TEST(params)
+{
+    ck_assert_int_eq(mysql_dsn_parse("u:p@tcp(h:1)/my%20db?timeout=1500ms&readTimeout=2s&"
+                                     "writeTimeout=1m30s&tls=skip-verify&charset=utf8mb4,utf8&"
+                                     "parseTime=true&loc=Local",
+                                     &d, err, sizeof(err)),
+                     0);
+    ck_assert_str_eq(d.dbname, "my db");
+    ck_assert_double_eq_tol(d.timeout, 1.5, 1e-9);
+    ck_assert_double_eq_tol(d.read_timeout, 2.0, 1e-9);
+    ck_assert_double_eq_tol(d.write_timeout, 90.0, 1e-9);
+    ck_assert_str_eq(d.tls, "skip-verify");
+    ck_assert_str_eq(d.charset, "utf8mb4");
+}
+END_TEST
+
+START_TEST(durations)
+{
+    ck_assert_double_eq_tol(mysql_dsn_duration("500ms"), 0.5, 1e-12);
+    ck_assert_double_eq_tol(mysql_dsn_duration("1h2m3s"), 3723, 1e-9);
+    ck_assert_double_eq_tol(mysql_dsn_duration("250us"), 250e-6, 1e-12);
+    ck_assert_double_eq_tol(mysql_dsn_duration("0"), 0, 1e-12);
+    ck_assert_double_eq_tol(mysql_dsn_duration("2.5s"), 2.5, 1e-12);
+    ck_assert(mysql_dsn_duration("5") < 0);
+    ck_assert(mysql_dsn_duration("-1s") < 0);
+    ck_assert(mysql_dsn_duration("1x") < 0);
+    ck_assert(mysql_dsn_duration("") < 0);
+}
+END_TEST
+
+/* Each of these is refused, with a reason that never shows the password "S3cr3t". */
+START_TEST(malformed)
+{
+    static const char *const bad[] = {
+        "",
+        "im:S3cr3t@tcp(127.0.0.1:3306)",      /* no '/' */
+        "im:S3cr3t@tcp(127.0.0.1:3306/db",    /* unclosed '(' */
+        "im:S3cr3t@tcp127.0.0.1:3306)/db",    /* ')' without '(' */
+        "im:S3cr3t@udp(127.0.0.1:3306)/db",   /* network */
+        "im:S3cr3t@tcp(127.0.0.1:99999)/db",  /* port */
+        "im:S3cr3t@tcp(127.0.0.1:)/db",       /* empty port */
+        "im:S3cr3t@tcp(::1:3306)/db",         /* IPv6 without brackets */
+        "im:S3cr3t@tcp([::1)/db",             /* unclosed '[' */
+        "im:S3cr3t@tcp(h:1)/db?timeout=soon", /* duration */
+        "im:S3cr3t@tcp(h:1)/db?tls=maybe",    /* tls */
+        "im:S3cr3t@tcp(h:1)/db?timout=1s",    /* a typo */
+        "im:S3cr3t@tcp(h:1)/db?timeout",      /* no '=' */
+        "im:S3cr3t@tcp(h:1)/d%zzb",           /* bad escape */
+        "im:S3cr3t@unix()/db",                /* no socket path */
+        NULL,
+    };
+
+    for (size_t i = 0; bad[i]; i++) {
+        err[0] = '\0';
+        ck_assert_msg(mysql_dsn_parse(bad[i], &d, err, sizeof(err)) == -1, "accepted: %s", bad[i]);
+        ck_assert_msg(err[0] != '\0', "no reason for %s", bad[i]);
+        ck_assert_msg(!strstr(err, "S3cr3t"), "password in \"%s\"", err);
+    }
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("mysql_dsn");
+    TCase *tc = tcase_create("parse");
+    SRunner *sr;
+    int failed;
+
+    tcase_add_test(tc, guide_form);
+    tcase_add_test(tc, defaults);
+    tcase_add_test(tc, password_with_colon_and_at);
+    tcase_add_test(tc, ipv6_and_unix);
+    tcase_add_test(tc, params);
+    tcase_add_test(tc, durations);
+    tcase_add_test(tc, malformed);
+    suite_add_tcase(s, tc);
+    sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

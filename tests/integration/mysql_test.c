@@ -1,0 +1,705 @@
+/*
+ * The mysql plugin against the sandbox's real MariaDB, through the infraprobe program: every
+ * check ok with its figures, the pool's limits and lifetime, the server-share warning, the
+ * exhaustion drill, and bad input and faults (a malformed DSN at -t, a wrong password, an
+ * unknown database, an unreachable server, a paused server, a server restarted under a
+ * running daemon). The password is never in anything infraprobe prints.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <errno.h>
+#include <jansson.h>
+#include <mysql.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define PASSWORD "im_pass"
+
+static char workdir[] = "/tmp/infraprobe-mysql-XXXXXX";
+static char sbxdir[300], sandbox[600], dsn[256];
+static int port;
+
+/* Run a shell command; its exit status. */
+static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int sh(const char *fmt, ...)
+{
+    char cmd[2048];
+    va_list ap;
+    int status;
+
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof(cmd), fmt, ap);
+    va_end(ap);
+    status = system(cmd);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static void sandbox_up(void)
+{
+    char cmd[1200], line[512];
+    FILE *p;
+
+    snprintf(sbxdir, sizeof(sbxdir), "%s/sandbox", workdir);
+    snprintf(sandbox, sizeof(sandbox), "%s/tests/sandbox/sandbox", getenv("top_srcdir"));
+    snprintf(cmd, sizeof(cmd), "'%s' up --dir '%s' --owner %d mysql", sandbox, sbxdir,
+             (int)getpid());
+    p = popen(cmd, "r");
+    if (!p) {
+        perror("popen");
+        exit(EXIT_FAILURE);
+    }
+    while (fgets(line, sizeof(line), p)) {
+        char *v = strstr(line, "MYSQL_ADDR='");
+        char *end;
+
+        if (!v)
+            continue;
+        v += strlen("MYSQL_ADDR='");
+        end = strchr(v, '\'');
+        if (end)
+            *end = '\0';
+        snprintf(dsn, sizeof(dsn), "%s", v);
+    }
+    if (pclose(p) != 0 || !dsn[0] || !strstr(dsn, "tcp(127.0.0.1:")) {
+        fprintf(stderr, "mysql_test: the sandbox did not start mysql (dsn \"%s\")\n", dsn);
+        exit(EXIT_FAILURE);
+    }
+    port = atoi(strstr(dsn, "tcp(127.0.0.1:") + strlen("tcp(127.0.0.1:"));
+}
+
+static void sandbox_do(const char *what)
+{
+    ck_assert_int_eq(sh("'%s' --dir '%s' %s mysql >/dev/null", sandbox, sbxdir, what), 0);
+}
+
+/* Root, through the sandbox's socket, for the test's own setup. */
+static MYSQL *root_conn(void)
+{
+    char sock[400];
+    MYSQL *m = mysql_init(NULL);
+
+    snprintf(sock, sizeof(sock), "%s/mysql/data/mysqld.sock", sbxdir);
+    ck_assert_msg(mysql_real_connect(m, "localhost", "root", NULL, NULL, 0, sock, 0) != NULL,
+                  "root via %s: %s", sock, mysql_error(m));
+    return m;
+}
+
+static void root_sql(const char *sql)
+{
+    MYSQL *m = root_conn();
+
+    ck_assert_msg(mysql_query(m, sql) == 0, "%s: %s", sql, mysql_error(m));
+    mysql_close(m);
+}
+
+static long root_value(const char *sql)
+{
+    MYSQL *m = root_conn();
+    MYSQL_RES *res;
+    MYSQL_ROW row;
+    long v;
+
+    ck_assert_msg(mysql_query(m, sql) == 0, "%s: %s", sql, mysql_error(m));
+    res = mysql_store_result(m);
+    ck_assert_ptr_nonnull(res);
+    row = mysql_fetch_row(res);
+    ck_assert_ptr_nonnull(row);
+    v = atol(row[0]);
+    mysql_free_result(res);
+    mysql_close(m);
+    return v;
+}
+
+static void write_conf(const char *path, const char *settings, double timeout)
+{
+    FILE *f = fopen(path, "w");
+
+    ck_assert_ptr_nonnull(f);
+    /* Loose: the tests run under sanitizers and on busy machines too. */
+    fprintf(f,
+            "infraprobe = { interval = 1.0; };\n"
+            "probes = ( { name = \"m\"; plugin = \"mysql\"; timeout = %.3f; %s\n%s } );\n",
+            timeout, settings,
+            strstr(settings, "thresholds")
+                ? ""
+                : "  thresholds = { connect = { warn_ms = 2000.0; crit_ms = 4000.0; }; };");
+    fclose(f);
+}
+
+/* Run infraprobe with `args` on a config of one mysql probe; stdout into *out (malloc'd),
+ * stderr into *errout; the exit code. */
+static int run_raw(const char *settings, double timeout, const char *args, char **out,
+                   char **errout)
+{
+    char conf[400], errf[400], cmd[2048];
+    size_t cap = 1 << 16, len = 0, n;
+    FILE *p, *e;
+    int status;
+
+    snprintf(conf, sizeof(conf), "%s/mysql.conf", workdir);
+    snprintf(errf, sizeof(errf), "%s/stderr", workdir);
+    write_conf(conf, settings, timeout);
+    snprintf(cmd, sizeof(cmd), "timeout -s KILL 120 '%s' --plugin-dir '%s' %s -c '%s' 2>'%s'",
+             getenv("INFRAPROBE"), getenv("INFRAPROBE_PLUGIN_PATH"), args, conf, errf);
+    p = popen(cmd, "r");
+    ck_assert_ptr_nonnull(p);
+    *out = malloc(cap);
+    while ((n = fread(*out + len, 1, cap - len - 1, p)) > 0) {
+        len += n;
+        if (len + 1 == cap)
+            *out = realloc(*out, cap *= 2);
+    }
+    (*out)[len] = '\0';
+    status = pclose(p);
+    e = fopen(errf, "r");
+    ck_assert_ptr_nonnull(e);
+    *errout = calloc(1, 65536);
+    n = fread(*errout, 1, 65535, e);
+    (*errout)[n] = '\0';
+    fclose(e);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* --once -f json; the parsed report. The password must not be in anything printed. */
+static json_t *run_json(const char *settings, double timeout, const char *extra, int *code)
+{
+    char args[256], *out, *err;
+    json_error_t jerr;
+    json_t *doc;
+
+    snprintf(args, sizeof(args), "--once -f json %s", extra ? extra : "");
+    *code = run_raw(settings, timeout, args, &out, &err);
+    ck_assert_msg(!strstr(out, PASSWORD) && !strstr(err, PASSWORD), "the password was printed");
+    doc = json_loads(out, 0, &jerr);
+    ck_assert_msg(doc != NULL, "no JSON report (%s): %s / %s", jerr.text, out, err);
+    free(out);
+    free(err);
+    return doc;
+}
+
+static json_t *probe0(json_t *doc)
+{
+    return json_array_get(json_object_get(doc, "probes"), 0);
+}
+
+static json_t *find_check(json_t *doc, const char *name)
+{
+    json_t *c;
+    size_t i;
+
+    json_array_foreach(json_object_get(probe0(doc), "checks"), i, c)
+    {
+        if (strcmp(json_string_value(json_object_get(c, "name")), name) == 0)
+            return c;
+    }
+    ck_abort_msg("no check %s", name);
+    return NULL;
+}
+
+static const char *status_of(json_t *doc, const char *name)
+{
+    return json_string_value(json_object_get(find_check(doc, name), "status"));
+}
+
+static const char *message_of(json_t *doc, const char *name)
+{
+    return json_string_value(json_object_get(find_check(doc, name), "message"));
+}
+
+/* The value of metric `name`, or fail. */
+static double metric(json_t *doc, const char *name)
+{
+    json_t *m;
+    size_t i;
+
+    json_array_foreach(json_object_get(probe0(doc), "metrics"), i, m)
+    {
+        if (strcmp(json_string_value(json_object_get(m, "name")), name) == 0)
+            return json_number_value(json_object_get(m, "value"));
+    }
+    ck_abort_msg("no metric %s", name);
+    return 0;
+}
+
+/* A check's status, with its message when it is not the one expected. */
+static void assert_status(json_t *doc, const char *check, const char *expected)
+{
+    const char *got = status_of(doc, check);
+
+    ck_assert_msg(strcmp(got, expected) == 0, "%s: %s, expected %s: %s", check, got, expected,
+                  message_of(doc, check));
+}
+
+/* The exit code, with the report when it is not the one expected. */
+static void assert_code(json_t *doc, int code, int expected)
+{
+    char *dump;
+
+    if (code == expected)
+        return;
+    dump = json_dumps(doc, 0);
+    ck_abort_msg("exit code %d, expected %d: %s", code, expected, dump);
+}
+
+#define assert_has(s, sub) ck_assert_msg(strstr((s), (sub)) != NULL, "\"%s\" not in \"%s\"", sub, s)
+
+static void settings_dsn(char *buf, size_t len, const char *more)
+{
+    snprintf(buf, len, "dsn = \"%s\"; %s", dsn, more ? more : "");
+}
+
+START_TEST(all_checks_ok)
+{
+    char s[512];
+    json_t *doc;
+    int code;
+
+    settings_dsn(s, sizeof(s), NULL);
+    doc = run_json(s, 5.0, NULL, &code);
+    assert_code(doc, code, 0);
+    assert_status(doc, "connect", "ok");
+    assert_has(message_of(doc, "connect"), "SELECT 1 in");
+    assert_has(message_of(doc, "connect"), "MariaDB");
+    assert_status(doc, "reuse", "ok");
+    assert_has(message_of(doc, "reuse"), "10 sequential queries on connection");
+    assert_has(message_of(doc, "reuse"), "none opened");
+    assert_status(doc, "concurrency", "ok");
+    assert_has(message_of(doc, "concurrency"),
+               "50 concurrent INSERTs, 50 rows counted and removed");
+    assert_status(doc, "pool", "ok");
+    assert_has(message_of(doc, "pool"), "(max_open 25)");
+    assert_has(message_of(doc, "pool"), "(max_idle 5)");
+    assert_status(doc, "timeout", "ok");
+    assert_has(message_of(doc, "timeout"), "interrupted after");
+    assert_has(message_of(doc, "timeout"), "by max_statement_time");
+    assert_has(message_of(doc, "timeout"), "error 1969");
+    assert_has(message_of(doc, "timeout"), "the next query worked");
+    assert_status(doc, "stats", "ok");
+    assert_has(message_of(doc, "stats"), "of max_connections 500");
+    /* The figures, as metrics. */
+    ck_assert(metric(doc, "infraprobe_mysql_max_connections") == 500);
+    ck_assert(metric(doc, "infraprobe_mysql_threads_connected") >= 1);
+    ck_assert(metric(doc, "infraprobe_mysql_slow_query_log") == 1);
+    ck_assert(metric(doc, "infraprobe_mysql_max_used_connections") >= 1);
+    metric(doc, "infraprobe_mysql_slow_queries_total");
+    ck_assert(metric(doc, "infraprobe_mysql_pool_max_open") == 25);
+    ck_assert(metric(doc, "infraprobe_mysql_pool_open") <= 25);
+    ck_assert(metric(doc, "infraprobe_mysql_pool_idle") <= 5);
+    ck_assert(metric(doc, "infraprobe_mysql_pool_in_use") == 0);
+    metric(doc, "infraprobe_mysql_pool_wait_count_total");
+    metric(doc, "infraprobe_mysql_pool_wait_duration_seconds_total");
+    metric(doc, "infraprobe_mysql_pool_max_idle_closed_total");
+    metric(doc, "infraprobe_mysql_pool_max_lifetime_closed_total");
+    /* The probe's rows are gone; its table stays. */
+    ck_assert_int_eq(root_value("SELECT COUNT(*) FROM im_chat.infraprobe_probe"), 0);
+    json_decref(doc);
+}
+END_TEST
+
+/* The discrete settings, a password from a file, and a small pool under a burst. */
+START_TEST(pool_limits_hold)
+{
+    char s[1024], pw[400];
+    FILE *f;
+    json_t *doc;
+    int code;
+
+    snprintf(pw, sizeof(pw), "%s/pw", workdir);
+    f = fopen(pw, "w");
+    ck_assert_ptr_nonnull(f);
+    fprintf(f, "%s\n", PASSWORD);
+    fclose(f);
+    snprintf(s, sizeof(s),
+             "host = \"127.0.0.1\"; port = %d; user = \"im\"; password_file = \"%s\"; "
+             "database = \"im_chat\"; concurrency = 20; "
+             "pool = { max_open = 3; max_idle = 1; max_lifetime = 300.0; };",
+             port, pw);
+    doc = run_json(s, 5.0, NULL, &code);
+    assert_status(doc, "concurrency", "ok");
+    assert_has(message_of(doc, "concurrency"), "20 concurrent INSERTs, 20 rows");
+    assert_status(doc, "pool", "ok");
+    assert_has(message_of(doc, "pool"), "1 idle (max_idle 1)");
+    ck_assert(metric(doc, "infraprobe_mysql_pool_open") <= 3);
+    ck_assert(metric(doc, "infraprobe_mysql_pool_idle") <= 1);
+    /* 20 at once on 3 connections: most waited, and the surplus was closed on release. */
+    ck_assert(metric(doc, "infraprobe_mysql_pool_wait_count_total") > 0);
+    assert_code(doc, code, 0);
+    json_decref(doc);
+}
+END_TEST
+
+START_TEST(short_lifetime_replaces_connections)
+{
+    char s[512];
+    json_t *doc;
+    int code;
+
+    settings_dsn(s, sizeof(s), "pool = { max_lifetime = 0.5; };");
+    doc = run_json(s, 5.0, NULL, &code);
+    assert_status(doc, "pool", "ok");
+    assert_has(message_of(doc, "pool"), "closed after max_lifetime 0.500 s and replaced by");
+    ck_assert(metric(doc, "infraprobe_mysql_pool_max_lifetime_closed_total") >= 1);
+    json_decref(doc);
+}
+END_TEST
+
+/* Threads_connected over 80 % of max_connections is a warning, by default and settable. */
+START_TEST(stats_warns_near_max_connections)
+{
+    char s[512];
+    json_t *doc;
+    int code;
+
+    MYSQL *held[8];
+
+    /* MariaDB's least max_connections is 10: the test holds 8, the probe 1 or 2: 90 %. */
+    root_sql("SET GLOBAL max_connections = 10");
+    for (int i = 0; i < 8; i++)
+        held[i] = root_conn();
+    settings_dsn(s, sizeof(s), "concurrency = 1; pool = { max_open = 2; max_idle = 2; };");
+    doc = run_json(s, 5.0, NULL, &code);
+    for (int i = 0; i < 8; i++)
+        mysql_close(held[i]);
+    root_sql("SET GLOBAL max_connections = 500");
+    assert_status(doc, "stats", "warning");
+    assert_has(message_of(doc, "stats"), "of max_connections 10");
+    assert_code(doc, code, 1);
+    json_decref(doc);
+
+    settings_dsn(s, sizeof(s),
+                 "thresholds = { stats = { warn_max = 0.01; }; "
+                 "connect = { warn_ms = 2000.0; crit_ms = 4000.0; }; };");
+    doc = run_json(s, 5.0, NULL, &code);
+    assert_status(doc, "stats", "warning");
+    json_decref(doc);
+}
+END_TEST
+
+START_TEST(short_query_timeout)
+{
+    char s[512];
+    json_t *doc;
+    int code;
+
+    settings_dsn(s, sizeof(s), "query_timeout = 0.3;");
+    doc = run_json(s, 5.0, NULL, &code);
+    assert_status(doc, "timeout", "ok");
+    assert_has(message_of(doc, "timeout"), "SELECT SLEEP(2.300) interrupted after");
+    assert_has(message_of(doc, "timeout"), "(query_timeout 0.300 s)");
+    assert_code(doc, code, 0);
+    json_decref(doc);
+}
+END_TEST
+
+START_TEST(exhaustion_drill)
+{
+    char s[512];
+    json_t *doc;
+    int code;
+
+    settings_dsn(s, sizeof(s), NULL);
+    doc = run_json(s, 5.0, "--drill", &code);
+    assert_status(doc, "exhaustion", "ok");
+    assert_has(message_of(doc, "exhaustion"), "40 concurrent queries, max_open 25");
+    assert_has(message_of(doc, "exhaustion"), "all completed");
+    assert_has(message_of(doc, "exhaustion"), "long query: SELECT SLEEP");
+    ck_assert(metric(doc, "infraprobe_mysql_exhaustion_max_server_connections") <= 25);
+    ck_assert(metric(doc, "infraprobe_mysql_exhaustion_max_server_connections") >= 1);
+    ck_assert(metric(doc, "infraprobe_mysql_exhaustion_wait_count") > 0);
+    ck_assert(metric(doc, "infraprobe_mysql_exhaustion_completed") == 40);
+    ck_assert(metric(doc, "infraprobe_mysql_exhaustion_leaked_connections") == 0);
+    assert_code(doc, code, 0);
+    json_decref(doc);
+}
+END_TEST
+
+START_TEST(malformed_dsn_at_test_time)
+{
+    char *out, *err;
+    int code;
+
+    code = run_raw("dsn = \"im:" PASSWORD "@tcp(127.0.0.1:3306/im_chat\";", 5.0, "-t", &out, &err);
+    ck_assert_int_eq(code, 3);
+    assert_has(err, "mysql.conf:2: probe \"m\": dsn: ");
+    ck_assert_msg(!strstr(err, PASSWORD) && !strstr(out, PASSWORD), "password in \"%s\"", err);
+    free(out);
+    free(err);
+    code = run_raw("dsn = \"im:" PASSWORD "@tcp(127.0.0.1:3306)/im_chat?timout=1s\";", 5.0, "-t",
+                   &out, &err);
+    ck_assert_int_eq(code, 3);
+    assert_has(err, "unknown parameter \"timout\"");
+    ck_assert_msg(!strstr(err, PASSWORD), "password in \"%s\"", err);
+    free(out);
+    free(err);
+}
+END_TEST
+
+START_TEST(wrong_password)
+{
+    char s[512], *dump;
+    json_t *doc;
+    int code;
+
+    snprintf(s, sizeof(s), "dsn = \"im:Wr0ngPass@tcp(127.0.0.1:%d)/im_chat\";", port);
+    doc = run_json(s, 5.0, NULL, &code);
+    assert_status(doc, "connect", "critical");
+    assert_has(message_of(doc, "connect"), "Access denied for user 'im'");
+    dump = json_dumps(doc, 0);
+    ck_assert_ptr_null(strstr(dump, "Wr0ngPass"));
+    free(dump);
+    assert_status(doc, "concurrency", "skipped");
+    assert_code(doc, code, 2);
+    json_decref(doc);
+}
+END_TEST
+
+START_TEST(unknown_database)
+{
+    char s[512];
+    json_t *doc;
+    int code;
+
+    snprintf(s, sizeof(s), "dsn = \"im:%s@tcp(127.0.0.1:%d)/no_such_db\";", PASSWORD, port);
+    doc = run_json(s, 5.0, NULL, &code);
+    assert_status(doc, "connect", "critical");
+    assert_has(message_of(doc, "connect"), "no_such_db");
+    assert_code(doc, code, 2);
+    json_decref(doc);
+}
+END_TEST
+
+START_TEST(unreachable_server)
+{
+    char s[512];
+    json_t *doc;
+    int code;
+
+    /* A reserved port nobody listens on: port 1 on 127.0.0.1. */
+    snprintf(s, sizeof(s), "dsn = \"im:%s@tcp(127.0.0.1:1)/im_chat?timeout=1s\";", PASSWORD);
+    doc = run_json(s, 5.0, NULL, &code);
+    assert_status(doc, "connect", "critical");
+    assert_has(message_of(doc, "connect"), "127.0.0.1:1: ");
+    assert_has(message_of(doc, "connect"), "Can't connect");
+    assert_code(doc, code, 2);
+    json_decref(doc);
+}
+END_TEST
+
+/* SIGSTOP: the TCP handshake succeeds, the server's never comes. Critical at the connect
+ * timeout, reported by the plugin itself, not the core's "timed out". */
+START_TEST(paused_server)
+{
+    char s[512];
+    json_t *doc;
+    int code;
+
+    snprintf(s, sizeof(s), "dsn = \"%s?timeout=1s\";", dsn);
+    sandbox_do("pause");
+    doc = run_json(s, 3.0, NULL, &code);
+    sandbox_do("resume");
+    assert_status(doc, "connect", "critical");
+    assert_has(message_of(doc, "connect"), "connect timed out after 1.0");
+    ck_assert_str_eq(json_string_value(json_object_get(probe0(doc), "status")), "critical");
+    assert_code(doc, code, 2);
+    json_decref(doc);
+
+    /* Paused with no connect timeout: critical at the run's deadline, no hang. */
+    settings_dsn(s, sizeof(s), NULL);
+    sandbox_do("pause");
+    doc = run_json(s, 1.5, NULL, &code);
+    sandbox_do("resume");
+    assert_status(doc, "connect", "critical");
+    assert_has(message_of(doc, "connect"), "connect timed out after");
+    assert_code(doc, code, 2);
+    json_decref(doc);
+}
+END_TEST
+
+/* A daemon whose pool holds connections to a server that restarts: the next runs drop the
+ * dead ones and recover. */
+struct daemon {
+    pid_t pid;
+    int fd;
+    char buf[1 << 16];
+    size_t len;
+};
+
+static void daemon_start(struct daemon *d, const char *settings)
+{
+    char conf[400];
+    int p[2];
+
+    snprintf(conf, sizeof(conf), "%s/daemon.conf", workdir);
+    write_conf(conf, settings, 3.0);
+    ck_assert_int_eq(pipe(p), 0);
+    d->pid = fork();
+    ck_assert_int_ge(d->pid, 0);
+    if (d->pid == 0) {
+        dup2(p[1], 1);
+        close(p[0]);
+        close(p[1]);
+        execl(getenv("INFRAPROBE"), "infraprobe", "--plugin-dir", getenv("INFRAPROBE_PLUGIN_PATH"),
+              "-f", "json", "-c", conf, (char *)NULL);
+        _exit(127);
+    }
+    close(p[1]);
+    d->fd = p[0];
+    d->len = 0;
+}
+
+/* The next probe report (one JSON line), or NULL after `secs`. */
+static json_t *daemon_next(struct daemon *d, double secs)
+{
+    struct timespec t0, t;
+
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (;;) {
+        char *nl = memchr(d->buf, '\n', d->len);
+        struct pollfd pfd = {.fd = d->fd, .events = POLLIN};
+        double left;
+        ssize_t n;
+
+        if (nl) {
+            json_t *doc;
+
+            *nl = '\0';
+            doc = json_loads(d->buf, 0, NULL);
+            d->len -= (size_t)(nl + 1 - d->buf);
+            memmove(d->buf, nl + 1, d->len);
+            if (doc)
+                return doc;
+            continue;
+        }
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        left = secs - (double)(t.tv_sec - t0.tv_sec) - (double)(t.tv_nsec - t0.tv_nsec) / 1e9;
+        if (left <= 0 || poll(&pfd, 1, (int)(left * 1000) + 1) <= 0)
+            return NULL;
+        n = read(d->fd, d->buf + d->len, sizeof(d->buf) - d->len - 1);
+        if (n <= 0)
+            return NULL;
+        d->len += (size_t)n;
+    }
+}
+
+/* A JSON line's check status: a line is one probe object. */
+static const char *line_status(json_t *line, const char *check)
+{
+    json_t *c;
+    size_t i;
+
+    json_array_foreach(json_object_get(line, "checks"), i, c)
+    {
+        if (strcmp(json_string_value(json_object_get(c, "name")), check) == 0)
+            return json_string_value(json_object_get(c, "status"));
+    }
+    return "absent";
+}
+
+/* KILL every connection of the user im. */
+static void kill_user_connections(void)
+{
+    MYSQL *m = root_conn();
+    MYSQL_RES *res;
+    MYSQL_ROW row;
+    int killed = 0;
+
+    ck_assert_int_eq(
+        mysql_query(m, "SELECT ID FROM information_schema.PROCESSLIST WHERE USER = 'im'"), 0);
+    res = mysql_store_result(m);
+    ck_assert_ptr_nonnull(res);
+    while ((row = mysql_fetch_row(res))) {
+        char sql[64];
+
+        snprintf(sql, sizeof(sql), "KILL %s", row[0]);
+        if (mysql_query(m, sql) == 0)
+            killed++;
+    }
+    mysql_free_result(res);
+    mysql_close(m);
+    ck_assert_int_gt(killed, 0);
+}
+
+START_TEST(server_restarted_between_runs)
+{
+    struct daemon d;
+    char s[512];
+    json_t *line;
+    int ok_after = 0, status;
+
+    settings_dsn(s, sizeof(s), "query_timeout = 0.5;");
+    daemon_start(&d, s);
+    line = daemon_next(&d, 20);
+    ck_assert_ptr_nonnull(line);
+    ck_assert_str_eq(line_status(line, "connect"), "ok");
+    json_decref(line);
+    /* The server drops every pooled connection: the run after the one under way must not
+     * notice (a dead idle connection is discarded and the query retried). */
+    kill_user_connections();
+    json_decref(daemon_next(&d, 20));
+    line = daemon_next(&d, 20);
+    ck_assert_ptr_nonnull(line);
+    ck_assert_str_eq(line_status(line, "connect"), "ok");
+    ck_assert_str_eq(line_status(line, "reuse"), "ok");
+    ck_assert_str_eq(line_status(line, "concurrency"), "ok");
+    json_decref(line);
+    sandbox_do("stop");
+    sandbox_do("start");
+    /* Every run from now on finds its idle connections dead (the server closed them). */
+    for (int i = 0; i < 10 && !ok_after; i++) {
+        line = daemon_next(&d, 20);
+        ck_assert_ptr_nonnull(line);
+        ok_after = strcmp(line_status(line, "connect"), "ok") == 0 &&
+                   strcmp(line_status(line, "concurrency"), "ok") == 0;
+        json_decref(line);
+    }
+    kill(d.pid, SIGTERM);
+    waitpid(d.pid, &status, 0);
+    close(d.fd);
+    ck_assert_msg(ok_after, "no healthy run after the restart");
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("mysql");
+    TCase *tc = tcase_create("mysql");
+    SRunner *sr;
+    int failed;
+
+    if (!getenv("INFRAPROBE") || !getenv("INFRAPROBE_PLUGIN_PATH") || !getenv("top_srcdir") ||
+        !mkdtemp(workdir)) {
+        fprintf(stderr, "mysql_test: run me through make check\n");
+        return EXIT_FAILURE;
+    }
+    sandbox_up();
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, all_checks_ok);
+    tcase_add_test(tc, pool_limits_hold);
+    tcase_add_test(tc, short_lifetime_replaces_connections);
+    tcase_add_test(tc, stats_warns_near_max_connections);
+    tcase_add_test(tc, short_query_timeout);
+    tcase_add_test(tc, exhaustion_drill);
+    tcase_add_test(tc, malformed_dsn_at_test_time);
+    tcase_add_test(tc, wrong_password);
+    tcase_add_test(tc, unknown_database);
+    tcase_add_test(tc, unreachable_server);
+    tcase_add_test(tc, paused_server);
+    tcase_add_test(tc, server_restarted_between_runs);
+    suite_add_tcase(s, tc);
+    sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    if (sh("'%s' --dir '%s' down >/dev/null", sandbox, sbxdir) != 0)
+        failed++;
+    if (sh("rm -rf '%s'", workdir) != 0)
+        failed++;
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
