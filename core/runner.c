@@ -38,25 +38,37 @@ struct runner {
     size_t *queue; /* ring of slot indexes */
     size_t head, count;
     size_t nslots;
-    int workers;  /* live workers, stuck ones not counted */
-    size_t stuck; /* abandoned runs not yet returned */
+    int workers;        /* live workers, stuck ones not counted */
+    size_t stuck;       /* abandoned runs not yet returned */
+    pthread_t *threads; /* every worker ever started, to join */
+    size_t nthreads, threads_cap;
     int stop;
 };
 
 static void *worker(void *arg);
 
+/* Workers are joinable, and runner_free() joins them: a thread's own exit work (the
+ * thread-local state a backend library frees in its destructors) must end before the
+ * process does. A stuck worker is never joined: the process leaves with _exit() then. */
 static int spawn_worker(struct runner *r)
 {
-    pthread_attr_t attr;
     pthread_t t;
     int err;
 
-    pthread_attr_init(&attr);
-    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    err = pthread_create(&t, &attr, worker, r);
-    pthread_attr_destroy(&attr);
-    if (err == 0)
+    if (r->nthreads == r->threads_cap) {
+        size_t cap = r->threads_cap ? r->threads_cap * 2 : 8;
+        pthread_t *n = realloc(r->threads, cap * sizeof(*n));
+
+        if (!n)
+            return ENOMEM;
+        r->threads = n;
+        r->threads_cap = cap;
+    }
+    err = pthread_create(&t, NULL, worker, r);
+    if (err == 0) {
+        r->threads[r->nthreads++] = t;
         r->workers++;
+    }
     return err;
 }
 
@@ -334,6 +346,9 @@ void runner_free(struct runner *r)
     while (r->workers > 0 || r->stuck > 0)
         pthread_cond_wait(&r->done, &r->lock);
     pthread_mutex_unlock(&r->lock);
+    for (size_t i = 0; i < r->nthreads; i++)
+        pthread_join(r->threads[i], NULL);
+    free(r->threads);
     for (size_t i = 0; i < r->nslots; i++)
         report_free(r->slots[i].result);
     pthread_cond_destroy(&r->work);
