@@ -26,7 +26,8 @@ if HAVE_CHECK
 check_PROGRAMS += tests/integration/tcp_test
 TESTS += tests/integration/tcp_test
 endif
-tests_integration_tcp_test_SOURCES = tests/integration/tcp_test.c
+tests_integration_tcp_test_SOURCES = tests/integration/tcp_test.c \
+	tests/integration/testlib.c tests/integration/testlib.h
 tests_integration_tcp_test_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(JANSSON_CFLAGS)
 tests_integration_tcp_test_LDADD = $(CHECK_LIBS) $(JANSSON_LIBS)
 

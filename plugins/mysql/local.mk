@@ -19,7 +19,8 @@ plugins_mysql_mysql_dsn_test_SOURCES = plugins/mysql/mysql_dsn_test.c plugins/my
 	plugins/mysql/mysql_dsn.h
 plugins_mysql_mysql_dsn_test_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 plugins_mysql_mysql_dsn_test_LDADD = $(CHECK_LIBS) -lm
-tests_integration_mysql_test_SOURCES = tests/integration/mysql_test.c
+tests_integration_mysql_test_SOURCES = tests/integration/mysql_test.c \
+	tests/integration/testlib.c tests/integration/testlib.h
 tests_integration_mysql_test_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(JANSSON_CFLAGS) \
 	$(MARIADB_CFLAGS)
 tests_integration_mysql_test_LDADD = $(CHECK_LIBS) $(JANSSON_LIBS) $(MARIADB_LIBS)

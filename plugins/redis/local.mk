@@ -21,7 +21,8 @@ plugins_redis_redis_info_test_SOURCES = plugins/redis/redis_info_test.c \
 plugins_redis_redis_info_test_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 plugins_redis_redis_info_test_LDADD = $(CHECK_LIBS)
 
-tests_integration_redis_test_SOURCES = tests/integration/redis_test.c
+tests_integration_redis_test_SOURCES = tests/integration/redis_test.c \
+	tests/integration/testlib.c tests/integration/testlib.h
 tests_integration_redis_test_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(JANSSON_CFLAGS) \
 	$(HIREDIS_CFLAGS)
 tests_integration_redis_test_LDADD = $(CHECK_LIBS) $(JANSSON_LIBS) $(HIREDIS_LIBS)

@@ -20,54 +20,23 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "testlib.h"
+
 #define PASSWORD "im_pass"
 
-static char workdir[] = "/tmp/infraprobe-mysql-XXXXXX";
-static char sbxdir[300], sandbox[600], dsn[256];
+static const char *workdir;
+static struct testlib_sandbox sbx;
+static char dsn[256];
 static int port;
-
-/* Run a shell command; its exit status. */
-static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int sh(const char *fmt, ...)
-{
-    char cmd[2048];
-    va_list ap;
-    int status;
-
-    va_start(ap, fmt);
-    vsnprintf(cmd, sizeof(cmd), fmt, ap);
-    va_end(ap);
-    status = system(cmd);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
 
 static void sandbox_up(void)
 {
-    char cmd[1200], line[512];
-    FILE *p;
+    char dir[600];
 
-    snprintf(sbxdir, sizeof(sbxdir), "%s/sandbox", workdir);
-    snprintf(sandbox, sizeof(sandbox), "%s/tests/sandbox/sandbox", getenv("top_srcdir"));
-    snprintf(cmd, sizeof(cmd), "'%s' up --dir '%s' --owner %d mysql", sandbox, sbxdir,
-             (int)getpid());
-    p = popen(cmd, "r");
-    if (!p) {
-        perror("popen");
-        exit(EXIT_FAILURE);
-    }
-    while (fgets(line, sizeof(line), p)) {
-        char *v = strstr(line, "MYSQL_ADDR='");
-        char *end;
-
-        if (!v)
-            continue;
-        v += strlen("MYSQL_ADDR='");
-        end = strchr(v, '\'');
-        if (end)
-            *end = '\0';
-        snprintf(dsn, sizeof(dsn), "%s", v);
-    }
-    if (pclose(p) != 0 || !dsn[0] || !strstr(dsn, "tcp(127.0.0.1:")) {
+    snprintf(dir, sizeof(dir), "%s/sandbox", workdir);
+    if (testlib_sandbox_up(&sbx, dir, "mysql") != 0 ||
+        testlib_sandbox_var(&sbx, "MYSQL_ADDR", dsn, sizeof(dsn)) != 0 ||
+        !strstr(dsn, "tcp(127.0.0.1:")) {
         fprintf(stderr, "mysql_test: the sandbox did not start mysql (dsn \"%s\")\n", dsn);
         exit(EXIT_FAILURE);
     }
@@ -76,16 +45,16 @@ static void sandbox_up(void)
 
 static void sandbox_do(const char *what)
 {
-    ck_assert_int_eq(sh("'%s' --dir '%s' %s mysql >/dev/null", sandbox, sbxdir, what), 0);
+    ck_assert_int_eq(testlib_sandbox(&sbx, "%s mysql >/dev/null", what), 0);
 }
 
 /* Root, through the sandbox's socket, for the test's own setup. */
 static MYSQL *root_conn(void)
 {
-    char sock[400];
+    char sock[600];
     MYSQL *m = mysql_init(NULL);
 
-    snprintf(sock, sizeof(sock), "%s/mysql/data/mysqld.sock", sbxdir);
+    snprintf(sock, sizeof(sock), "%s/mysql/data/mysqld.sock", sbx.dir);
     ck_assert_msg(mysql_real_connect(m, "localhost", "root", NULL, NULL, 0, sock, 0) != NULL,
                   "root via %s: %s", sock, mysql_error(m));
     return m;
@@ -119,18 +88,14 @@ static long root_value(const char *sql)
 
 static void write_conf(const char *path, const char *settings, double timeout)
 {
-    FILE *f = fopen(path, "w");
-
-    ck_assert_ptr_nonnull(f);
     /* Loose: the tests run under sanitizers and on busy machines too. */
-    fprintf(f,
-            "infraprobe = { interval = 1.0; };\n"
-            "probes = ( { name = \"m\"; plugin = \"mysql\"; timeout = %.3f; %s\n%s } );\n",
-            timeout, settings,
-            strstr(settings, "thresholds")
-                ? ""
-                : "  thresholds = { connect = { warn_ms = 2000.0; crit_ms = 4000.0; }; };");
-    fclose(f);
+    testlib_write(path,
+                  "infraprobe = { interval = 1.0; };\n"
+                  "probes = ( { name = \"m\"; plugin = \"mysql\"; timeout = %.3f; %s\n%s } );\n",
+                  timeout, settings,
+                  strstr(settings, "thresholds")
+                      ? ""
+                      : "  thresholds = { connect = { warn_ms = 2000.0; crit_ms = 4000.0; }; };");
 }
 
 /* Run infraprobe with `args` on a config of one mysql probe; stdout into *out (malloc'd),
@@ -138,94 +103,38 @@ static void write_conf(const char *path, const char *settings, double timeout)
 static int run_raw(const char *settings, double timeout, const char *args, char **out,
                    char **errout)
 {
-    char conf[400], errf[400], cmd[2048];
-    size_t cap = 1 << 16, len = 0, n;
-    FILE *p, *e;
-    int status;
+    char conf[400];
 
     snprintf(conf, sizeof(conf), "%s/mysql.conf", workdir);
-    snprintf(errf, sizeof(errf), "%s/stderr", workdir);
     write_conf(conf, settings, timeout);
-    snprintf(cmd, sizeof(cmd), "timeout -s KILL 120 '%s' --plugin-dir '%s' %s -c '%s' 2>'%s'",
-             getenv("INFRAPROBE"), getenv("INFRAPROBE_PLUGIN_PATH"), args, conf, errf);
-    p = popen(cmd, "r");
-    ck_assert_ptr_nonnull(p);
-    *out = malloc(cap);
-    while ((n = fread(*out + len, 1, cap - len - 1, p)) > 0) {
-        len += n;
-        if (len + 1 == cap)
-            *out = realloc(*out, cap *= 2);
-    }
-    (*out)[len] = '\0';
-    status = pclose(p);
-    e = fopen(errf, "r");
-    ck_assert_ptr_nonnull(e);
-    *errout = calloc(1, 65536);
-    n = fread(*errout, 1, 65535, e);
-    (*errout)[n] = '\0';
-    fclose(e);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return testlib_run(conf, args, out, errout);
 }
 
 /* --once -f json; the parsed report. The password must not be in anything printed. */
 static json_t *run_json(const char *settings, double timeout, const char *extra, int *code)
 {
-    char args[256], *out, *err;
-    json_error_t jerr;
+    char conf[400], args[256], *out, *err;
     json_t *doc;
 
+    snprintf(conf, sizeof(conf), "%s/mysql.conf", workdir);
+    write_conf(conf, settings, timeout);
     snprintf(args, sizeof(args), "--once -f json %s", extra ? extra : "");
-    *code = run_raw(settings, timeout, args, &out, &err);
+    doc = testlib_run_json(conf, args, code, &out, &err);
     ck_assert_msg(!strstr(out, PASSWORD) && !strstr(err, PASSWORD), "the password was printed");
-    doc = json_loads(out, 0, &jerr);
-    ck_assert_msg(doc != NULL, "no JSON report (%s): %s / %s", jerr.text, out, err);
     free(out);
     free(err);
     return doc;
 }
 
-static json_t *probe0(json_t *doc)
-{
-    return json_array_get(json_object_get(doc, "probes"), 0);
-}
-
-static json_t *find_check(json_t *doc, const char *name)
-{
-    json_t *c;
-    size_t i;
-
-    json_array_foreach(json_object_get(probe0(doc), "checks"), i, c)
-    {
-        if (strcmp(json_string_value(json_object_get(c, "name")), name) == 0)
-            return c;
-    }
-    ck_abort_msg("no check %s", name);
-    return NULL;
-}
-
+/* A check's status and message. */
 static const char *status_of(json_t *doc, const char *name)
 {
-    return json_string_value(json_object_get(find_check(doc, name), "status"));
+    return testlib_status(testlib_find_check(doc, name, NULL));
 }
 
 static const char *message_of(json_t *doc, const char *name)
 {
-    return json_string_value(json_object_get(find_check(doc, name), "message"));
-}
-
-/* The value of metric `name`, or fail. */
-static double metric(json_t *doc, const char *name)
-{
-    json_t *m;
-    size_t i;
-
-    json_array_foreach(json_object_get(probe0(doc), "metrics"), i, m)
-    {
-        if (strcmp(json_string_value(json_object_get(m, "name")), name) == 0)
-            return json_number_value(json_object_get(m, "value"));
-    }
-    ck_abort_msg("no metric %s", name);
-    return 0;
+    return testlib_message(testlib_find_check(doc, name, NULL));
 }
 
 /* A check's status, with its message when it is not the one expected. */
@@ -284,19 +193,19 @@ START_TEST(all_checks_ok)
     assert_status(doc, "stats", "ok");
     assert_has(message_of(doc, "stats"), "of max_connections 500");
     /* The figures, as metrics. */
-    ck_assert(metric(doc, "infraprobe_mysql_max_connections") == 500);
-    ck_assert(metric(doc, "infraprobe_mysql_threads_connected") >= 1);
-    ck_assert(metric(doc, "infraprobe_mysql_slow_query_log") == 1);
-    ck_assert(metric(doc, "infraprobe_mysql_max_used_connections") >= 1);
-    metric(doc, "infraprobe_mysql_slow_queries_total");
-    ck_assert(metric(doc, "infraprobe_mysql_pool_max_open") == 25);
-    ck_assert(metric(doc, "infraprobe_mysql_pool_open") <= 25);
-    ck_assert(metric(doc, "infraprobe_mysql_pool_idle") <= 5);
-    ck_assert(metric(doc, "infraprobe_mysql_pool_in_use") == 0);
-    metric(doc, "infraprobe_mysql_pool_wait_count_total");
-    metric(doc, "infraprobe_mysql_pool_wait_duration_seconds_total");
-    metric(doc, "infraprobe_mysql_pool_max_idle_closed_total");
-    metric(doc, "infraprobe_mysql_pool_max_lifetime_closed_total");
+    ck_assert(testlib_metric(doc, "infraprobe_mysql_max_connections", NULL, NULL) == 500);
+    ck_assert(testlib_metric(doc, "infraprobe_mysql_threads_connected", NULL, NULL) >= 1);
+    ck_assert(testlib_metric(doc, "infraprobe_mysql_slow_query_log", NULL, NULL) == 1);
+    ck_assert(testlib_metric(doc, "infraprobe_mysql_max_used_connections", NULL, NULL) >= 1);
+    testlib_metric(doc, "infraprobe_mysql_slow_queries_total", NULL, NULL);
+    ck_assert(testlib_metric(doc, "infraprobe_mysql_pool_max_open", NULL, NULL) == 25);
+    ck_assert(testlib_metric(doc, "infraprobe_mysql_pool_open", NULL, NULL) <= 25);
+    ck_assert(testlib_metric(doc, "infraprobe_mysql_pool_idle", NULL, NULL) <= 5);
+    ck_assert(testlib_metric(doc, "infraprobe_mysql_pool_in_use", NULL, NULL) == 0);
+    testlib_metric(doc, "infraprobe_mysql_pool_wait_count_total", NULL, NULL);
+    testlib_metric(doc, "infraprobe_mysql_pool_wait_duration_seconds_total", NULL, NULL);
+    testlib_metric(doc, "infraprobe_mysql_pool_max_idle_closed_total", NULL, NULL);
+    testlib_metric(doc, "infraprobe_mysql_pool_max_lifetime_closed_total", NULL, NULL);
     /* The probe's rows are gone; its table stays. */
     ck_assert_int_eq(root_value("SELECT COUNT(*) FROM im_chat.infraprobe_probe"), 0);
     json_decref(doc);
@@ -326,10 +235,10 @@ START_TEST(pool_limits_hold)
     assert_has(message_of(doc, "concurrency"), "20 concurrent INSERTs, 20 rows");
     assert_status(doc, "pool", "ok");
     assert_has(message_of(doc, "pool"), "1 idle (max_idle 1)");
-    ck_assert(metric(doc, "infraprobe_mysql_pool_open") <= 3);
-    ck_assert(metric(doc, "infraprobe_mysql_pool_idle") <= 1);
+    ck_assert(testlib_metric(doc, "infraprobe_mysql_pool_open", NULL, NULL) <= 3);
+    ck_assert(testlib_metric(doc, "infraprobe_mysql_pool_idle", NULL, NULL) <= 1);
     /* 20 at once on 3 connections: most waited, and the surplus was closed on release. */
-    ck_assert(metric(doc, "infraprobe_mysql_pool_wait_count_total") > 0);
+    ck_assert(testlib_metric(doc, "infraprobe_mysql_pool_wait_count_total", NULL, NULL) > 0);
     assert_code(doc, code, 0);
     json_decref(doc);
 }
@@ -345,7 +254,8 @@ START_TEST(short_lifetime_replaces_connections)
     doc = run_json(s, 5.0, NULL, &code);
     assert_status(doc, "pool", "ok");
     assert_has(message_of(doc, "pool"), "closed after max_lifetime 0.500 s and replaced by");
-    ck_assert(metric(doc, "infraprobe_mysql_pool_max_lifetime_closed_total") >= 1);
+    ck_assert(testlib_metric(doc, "infraprobe_mysql_pool_max_lifetime_closed_total", NULL, NULL) >=
+              1);
     json_decref(doc);
 }
 END_TEST
@@ -410,11 +320,14 @@ START_TEST(exhaustion_drill)
     assert_has(message_of(doc, "exhaustion"), "40 concurrent queries, max_open 25");
     assert_has(message_of(doc, "exhaustion"), "all completed");
     assert_has(message_of(doc, "exhaustion"), "long query: SELECT SLEEP");
-    ck_assert(metric(doc, "infraprobe_mysql_exhaustion_max_server_connections") <= 25);
-    ck_assert(metric(doc, "infraprobe_mysql_exhaustion_max_server_connections") >= 1);
-    ck_assert(metric(doc, "infraprobe_mysql_exhaustion_wait_count") > 0);
-    ck_assert(metric(doc, "infraprobe_mysql_exhaustion_completed") == 40);
-    ck_assert(metric(doc, "infraprobe_mysql_exhaustion_leaked_connections") == 0);
+    ck_assert(testlib_metric(doc, "infraprobe_mysql_exhaustion_max_server_connections", NULL,
+                             NULL) <= 25);
+    ck_assert(
+        testlib_metric(doc, "infraprobe_mysql_exhaustion_max_server_connections", NULL, NULL) >= 1);
+    ck_assert(testlib_metric(doc, "infraprobe_mysql_exhaustion_wait_count", NULL, NULL) > 0);
+    ck_assert(testlib_metric(doc, "infraprobe_mysql_exhaustion_completed", NULL, NULL) == 40);
+    ck_assert(testlib_metric(doc, "infraprobe_mysql_exhaustion_leaked_connections", NULL, NULL) ==
+              0);
     assert_code(doc, code, 0);
     json_decref(doc);
 }
@@ -506,7 +419,7 @@ START_TEST(paused_server)
     sandbox_do("resume");
     assert_status(doc, "connect", "critical");
     assert_has(message_of(doc, "connect"), "connect timed out after 1.0");
-    ck_assert_str_eq(json_string_value(json_object_get(probe0(doc), "status")), "critical");
+    ck_assert_str_eq(testlib_status(testlib_probe0(doc)), "critical");
     assert_code(doc, code, 2);
     json_decref(doc);
 
@@ -673,11 +586,9 @@ int main(void)
     SRunner *sr;
     int failed;
 
-    if (!getenv("INFRAPROBE") || !getenv("INFRAPROBE_PLUGIN_PATH") || !getenv("top_srcdir") ||
-        !mkdtemp(workdir)) {
-        fprintf(stderr, "mysql_test: run me through make check\n");
+    workdir = testlib_init("mysql", 1);
+    if (!workdir)
         return EXIT_FAILURE;
-    }
     sandbox_up();
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, all_checks_ok);
@@ -697,9 +608,9 @@ int main(void)
     srunner_run_all(sr, CK_NORMAL);
     failed = srunner_ntests_failed(sr);
     srunner_free(sr);
-    if (sh("'%s' --dir '%s' down >/dev/null", sandbox, sbxdir) != 0)
+    if (testlib_sandbox(&sbx, "down >/dev/null") != 0)
         failed++;
-    if (sh("rm -rf '%s'", workdir) != 0)
+    if (testlib_cleanup() != 0)
         failed++;
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

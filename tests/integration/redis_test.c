@@ -21,54 +21,37 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "testlib.h"
+
 struct sandbox {
-    char dir[512];
+    struct testlib_sandbox sb;
     char master[64];     /* REDIS_ADDR */
     char replica[64];    /* redis-replica's host:port */
     char sentinels[256]; /* REDIS_SENTINELS */
 };
 
-static char workdir[] = "/tmp/infraprobe-redis-XXXXXX";
+static const char *workdir;
 static struct sandbox shared;
 static const char loose[] =
     "thresholds = { connect = { warn_ms = 5000.0; crit_ms = 10000.0; };"
     " write = { warn_ms = 5000.0; crit_ms = 10000.0; }; read = { warn_ms = 5000.0; crit_ms = "
     "10000.0; }; ttl = { warn_ms = 5000.0; crit_ms = 10000.0; }; };";
 
-static char *sandbox_tool(void)
+/* `sandbox up --dir DIR redis`; its variables into sb. 0 or -1. */
+static int sandbox_up(struct sandbox *sb, const char *dir)
 {
-    static char path[1024];
-
-    snprintf(path, sizeof(path), "%s/tests/sandbox/sandbox", getenv("top_srcdir"));
-    return path;
-}
-
-/* `sandbox up --dir DIR --owner PID redis`; its variables into sb. 0 or -1. */
-static int sandbox_up(struct sandbox *sb, const char *dir, pid_t owner)
-{
-    char cmd[2048], line[1024];
-    FILE *p, *m;
+    char path[600], line[1024];
+    FILE *m;
 
     memset(sb, 0, sizeof(*sb));
-    snprintf(sb->dir, sizeof(sb->dir), "%s", dir);
-    snprintf(cmd, sizeof(cmd), "'%s' up --dir '%s' --owner %ld redis", sandbox_tool(), dir,
-             (long)owner);
-    p = popen(cmd, "r");
-    if (!p)
+    if (testlib_sandbox_up(&sb->sb, dir, "redis") != 0)
         return -1;
-    while (fgets(line, sizeof(line), p)) {
-        char *v;
-
-        line[strcspn(line, "\n")] = '\0';
-        if ((v = strstr(line, "REDIS_ADDR='")))
-            sscanf(v + 12, "%63[^']", sb->master);
-        else if ((v = strstr(line, "REDIS_SENTINELS='")))
-            sscanf(v + 17, "%255[^']", sb->sentinels);
-    }
-    if (pclose(p) != 0 || !sb->master[0] || !sb->sentinels[0])
+    testlib_sandbox_var(&sb->sb, "REDIS_ADDR", sb->master, sizeof(sb->master));
+    testlib_sandbox_var(&sb->sb, "REDIS_SENTINELS", sb->sentinels, sizeof(sb->sentinels));
+    if (!sb->master[0] || !sb->sentinels[0])
         return -1;
-    snprintf(cmd, sizeof(cmd), "%s/members", dir);
-    m = fopen(cmd, "r");
+    snprintf(path, sizeof(path), "%s/members", dir);
+    m = fopen(path, "r");
     if (!m)
         return -1;
     while (fgets(line, sizeof(line), m))
@@ -80,120 +63,26 @@ static int sandbox_up(struct sandbox *sb, const char *dir, pid_t owner)
 
 static void sandbox_down(const struct sandbox *sb)
 {
-    char cmd[2048];
-
-    snprintf(cmd, sizeof(cmd), "'%s' --dir '%s' down", sandbox_tool(), sb->dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "redis_test: %s failed\n", cmd);
+    if (testlib_sandbox(&sb->sb, "down") != 0)
+        fprintf(stderr, "redis_test: %s: sandbox down failed\n", sb->sb.dir);
 }
 
 /* Run infraprobe (`mode`: "--once" or "--drill") on one redis probe with `settings`. */
-static json_t *run_mode(const char *mode, const char *settings, int *exit_code, char *out_err,
-                        size_t errlen)
+static json_t *run_mode(const char *mode, const char *settings, int *exit_code)
 {
-    char conf[512], errf[512], cmd[4096];
-    json_error_t jerr;
-    json_t *doc;
-    FILE *f, *p;
-    int status;
+    char conf[512], args[64];
 
     snprintf(conf, sizeof(conf), "%s/redis.conf", workdir);
-    snprintf(errf, sizeof(errf), "%s/stderr", workdir);
-    f = fopen(conf, "w");
-    ck_assert_ptr_nonnull(f);
-    fprintf(f, "probes = ( { name = \"redis main\"; plugin = \"redis\"; timeout = 2.0; %s } );\n",
-            settings);
-    fclose(f);
-    snprintf(cmd, sizeof(cmd),
-             "timeout -s KILL 120 '%s' --plugin-dir '%s' %s -f json -c '%s' 2>'%s'",
-             getenv("INFRAPROBE"), getenv("INFRAPROBE_PLUGIN_PATH"), mode, conf, errf);
-    p = popen(cmd, "r");
-    ck_assert_ptr_nonnull(p);
-    doc = json_loadf(p, 0, &jerr);
-    status = pclose(p);
-    if (out_err) {
-        f = fopen(errf, "r");
-        size_t n = f ? fread(out_err, 1, errlen - 1, f) : 0;
-
-        out_err[n] = '\0';
-        if (f)
-            fclose(f);
-    }
-    *exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    ck_assert_msg(doc != NULL, "no JSON report: %s (exit %d)", jerr.text, *exit_code);
-    return doc;
+    testlib_write(
+        conf, "probes = ( { name = \"redis main\"; plugin = \"redis\"; timeout = 2.0; %s } );\n",
+        settings);
+    snprintf(args, sizeof(args), "%s -f json", mode);
+    return testlib_run_json(conf, args, exit_code, NULL, NULL);
 }
 
 static json_t *run_probe(const char *settings, int *exit_code)
 {
-    return run_mode("--once", settings, exit_code, NULL, 0);
-}
-
-static json_t *probe0(json_t *doc)
-{
-    return json_array_get(json_object_get(doc, "probes"), 0);
-}
-
-static json_t *find_check(json_t *doc, const char *name)
-{
-    size_t i;
-    json_t *c;
-
-    json_array_foreach(json_object_get(probe0(doc), "checks"), i, c)
-    {
-        if (strcmp(json_string_value(json_object_get(c, "name")), name) == 0)
-            return c;
-    }
-    ck_abort_msg("no check %s", name);
-    return NULL;
-}
-
-static int has_check(json_t *doc, const char *name)
-{
-    size_t i;
-    json_t *c;
-
-    json_array_foreach(json_object_get(probe0(doc), "checks"), i, c)
-    {
-        if (strcmp(json_string_value(json_object_get(c, "name")), name) == 0)
-            return 1;
-    }
-    return 0;
-}
-
-/* The value of metric `name` (whose labels include `label`=`value` when label is set). */
-static double metric(json_t *doc, const char *name, const char *label, const char *value)
-{
-    size_t i;
-    json_t *m;
-
-    json_array_foreach(json_object_get(probe0(doc), "metrics"), i, m)
-    {
-        const char *lv;
-
-        if (strcmp(json_string_value(json_object_get(m, "name")), name) != 0)
-            continue;
-        lv = label ? json_string_value(json_object_get(json_object_get(m, "labels"), label)) : NULL;
-        if (!label || (lv && strcmp(lv, value) == 0))
-            return json_number_value(json_object_get(m, "value"));
-    }
-    ck_abort_msg("no metric %s", name);
-    return 0;
-}
-
-static const char *status_of(json_t *c)
-{
-    return json_string_value(json_object_get(c, "status"));
-}
-
-static const char *message_of(json_t *c)
-{
-    return json_string_value(json_object_get(c, "message"));
-}
-
-static const char *target_of(json_t *c)
-{
-    return json_string_value(json_object_get(c, "target"));
+    return run_mode("--once", settings, exit_code);
 }
 
 /* A direct connection, to look behind the plugin's back. */
@@ -228,32 +117,34 @@ START_TEST(every_check_ok)
     snprintf(settings, sizeof(settings), "address = \"%s\"; ttl = 30.0; %s", shared.master, loose);
     doc = run_probe(settings, &code);
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-        c = find_check(doc, names[i]);
-        ck_assert_msg(strcmp(status_of(c), "ok") == 0, "%s: %s: %s", names[i], status_of(c),
-                      message_of(c));
-        ck_assert_str_eq(target_of(c), shared.master);
+        c = testlib_find_check(doc, names[i], NULL);
+        ck_assert_msg(strcmp(testlib_status(c), "ok") == 0, "%s: %s: %s", names[i],
+                      testlib_status(c), testlib_message(c));
+        ck_assert_str_eq(testlib_target(c), shared.master);
     }
     ck_assert_int_eq(code, 0);
-    ck_assert_ptr_nonnull(
-        strstr(message_of(find_check(doc, "connect")), "as infraprobe:redis_main"));
-    ck_assert_ptr_nonnull(
-        strstr(message_of(find_check(doc, "replication")), "1 replica(s) connected"));
-    ck_assert_ptr_nonnull(strstr(message_of(find_check(doc, "ttl")), "expired"));
+    ck_assert_ptr_nonnull(strstr(testlib_message(testlib_find_check(doc, "connect", NULL)),
+                                 "as infraprobe:redis_main"));
+    ck_assert_ptr_nonnull(strstr(testlib_message(testlib_find_check(doc, "replication", NULL)),
+                                 "1 replica(s) connected"));
+    ck_assert_ptr_nonnull(strstr(testlib_message(testlib_find_check(doc, "ttl", NULL)), "expired"));
     /* The metrics the issue asks for. */
     ck_assert_double_gt(
-        metric(doc, "infraprobe_redis_operation_latency_seconds", "operation", "read"), 0);
+        testlib_metric(doc, "infraprobe_redis_operation_latency_seconds", "operation", "read"), 0);
     ck_assert_double_gt(
-        metric(doc, "infraprobe_redis_operation_latency_seconds", "operation", "write"), 0);
-    ck_assert_double_ge(metric(doc, "infraprobe_redis_connected_clients", NULL, NULL), 1);
-    ck_assert_double_gt(metric(doc, "infraprobe_redis_used_memory_bytes", NULL, NULL), 0);
-    ck_assert_double_eq(metric(doc, "infraprobe_redis_maxmemory_bytes", NULL, NULL), 0);
-    ck_assert_double_eq(metric(doc, "infraprobe_redis_maxmemory_policy", "policy", "noeviction"),
-                        1);
+        testlib_metric(doc, "infraprobe_redis_operation_latency_seconds", "operation", "write"), 0);
+    ck_assert_double_ge(testlib_metric(doc, "infraprobe_redis_connected_clients", NULL, NULL), 1);
+    ck_assert_double_gt(testlib_metric(doc, "infraprobe_redis_used_memory_bytes", NULL, NULL), 0);
+    ck_assert_double_eq(testlib_metric(doc, "infraprobe_redis_maxmemory_bytes", NULL, NULL), 0);
+    ck_assert_double_eq(
+        testlib_metric(doc, "infraprobe_redis_maxmemory_policy", "policy", "noeviction"), 1);
     /* INFO is read before the GET: the figures are the server's, only present. */
-    ck_assert_double_ge(metric(doc, "infraprobe_redis_keyspace_hits_total", NULL, NULL), 0);
-    ck_assert_double_ge(metric(doc, "infraprobe_redis_keyspace_misses_total", NULL, NULL), 0);
-    ck_assert_double_ge(metric(doc, "infraprobe_redis_replication_lag_bytes", NULL, NULL), 0);
-    ck_assert_double_eq(metric(doc, "infraprobe_redis_pool_max_open", NULL, NULL), 10);
+    ck_assert_double_ge(testlib_metric(doc, "infraprobe_redis_keyspace_hits_total", NULL, NULL), 0);
+    ck_assert_double_ge(testlib_metric(doc, "infraprobe_redis_keyspace_misses_total", NULL, NULL),
+                        0);
+    ck_assert_double_ge(testlib_metric(doc, "infraprobe_redis_replication_lag_bytes", NULL, NULL),
+                        0);
+    ck_assert_double_eq(testlib_metric(doc, "infraprobe_redis_pool_max_open", NULL, NULL), 10);
     json_decref(doc);
 }
 END_TEST
@@ -271,7 +162,8 @@ START_TEST(keys_carry_their_ttl)
              "address = \"%s\"; ttl = 7.0; key_prefix = \"ttltest:\"; %s", shared.master, loose);
     doc = run_probe(settings, &code);
     ck_assert_int_eq(code, 0);
-    ck_assert_ptr_nonnull(strstr(message_of(find_check(doc, "write")), "\"ttltest:redis main:"));
+    ck_assert_ptr_nonnull(
+        strstr(testlib_message(testlib_find_check(doc, "write", NULL)), "\"ttltest:redis main:"));
     json_decref(doc);
     c = direct(shared.master);
     r = cmd(c, "KEYS %s", "ttltest:*");
@@ -299,9 +191,9 @@ START_TEST(sentinel_discovery)
     snprintf(settings, sizeof(settings), "sentinels = \"%s\"; master_name = \"infraprobe\"; %s",
              shared.sentinels, loose);
     doc = run_probe(settings, &code);
-    ck_assert_str_eq(status_of(find_check(doc, "connect")), "ok");
-    ck_assert_str_eq(target_of(find_check(doc, "connect")), shared.master);
-    ck_assert_str_eq(status_of(find_check(doc, "write")), "ok");
+    ck_assert_str_eq(testlib_status(testlib_find_check(doc, "connect", NULL)), "ok");
+    ck_assert_str_eq(testlib_target(testlib_find_check(doc, "connect", NULL)), shared.master);
+    ck_assert_str_eq(testlib_status(testlib_find_check(doc, "write", NULL)), "ok");
     ck_assert_int_eq(code, 0);
     json_decref(doc);
 }
@@ -316,10 +208,10 @@ START_TEST(sentinel_unknown_master)
     snprintf(settings, sizeof(settings), "sentinels = \"%s\"; master_name = \"nosuch\";",
              shared.sentinels);
     doc = run_probe(settings, &code);
-    c = find_check(doc, "connect");
-    ck_assert_str_eq(status_of(c), "critical");
-    ck_assert_ptr_nonnull(strstr(message_of(c), "does not know master \"nosuch\" (nil)"));
-    ck_assert_str_eq(status_of(find_check(doc, "write")), "skipped");
+    c = testlib_find_check(doc, "connect", NULL);
+    ck_assert_str_eq(testlib_status(c), "critical");
+    ck_assert_ptr_nonnull(strstr(testlib_message(c), "does not know master \"nosuch\" (nil)"));
+    ck_assert_str_eq(testlib_status(testlib_find_check(doc, "write", NULL)), "skipped");
     ck_assert_int_eq(code, 2);
     json_decref(doc);
 }
@@ -340,9 +232,9 @@ START_TEST(wrong_password)
              "address = \"%s\"; username = \"probeuser\"; password = \"wrong-s3cret\";",
              shared.master);
     doc = run_probe(settings, &code);
-    chk = find_check(doc, "connect");
-    ck_assert_str_eq(status_of(chk), "critical");
-    ck_assert_ptr_nonnull(strstr(message_of(chk), "AUTH: WRONGPASS"));
+    chk = testlib_find_check(doc, "connect", NULL);
+    ck_assert_str_eq(testlib_status(chk), "critical");
+    ck_assert_ptr_nonnull(strstr(testlib_message(chk), "AUTH: WRONGPASS"));
     text = json_dumps(doc, 0);
     ck_assert_ptr_null(strstr(text, "wrong-s3cret")); /* a secret is never printed */
     free(text);
@@ -362,8 +254,8 @@ START_TEST(wrong_password)
                  "concurrency = 4; %s",
                  shared.master, pwfile, loose);
         doc = run_probe(settings, &code);
-        ck_assert_str_eq(status_of(find_check(doc, "connect")), "ok");
-        ck_assert_str_eq(status_of(find_check(doc, "pool")), "ok");
+        ck_assert_str_eq(testlib_status(testlib_find_check(doc, "connect", NULL)), "ok");
+        ck_assert_str_eq(testlib_status(testlib_find_check(doc, "pool", NULL)), "ok");
         json_decref(doc);
     }
     r = redisCommand(c, "ACL DELUSER probeuser");
@@ -372,33 +264,19 @@ START_TEST(wrong_password)
 }
 END_TEST
 
-/* A port nothing listens on. */
-static int closed_port(void)
-{
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t len = sizeof(a);
-    int fd = socket(AF_INET, SOCK_STREAM, 0), port;
-
-    ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, len), 0);
-    ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&a, &len), 0);
-    port = ntohs(a.sin_port);
-    close(fd);
-    return port;
-}
-
 START_TEST(unreachable_address)
 {
     char settings[256];
     json_t *doc, *c;
     int code;
 
-    snprintf(settings, sizeof(settings), "address = \"127.0.0.1:%d\";", closed_port());
+    snprintf(settings, sizeof(settings), "address = \"127.0.0.1:%d\";", testlib_closed_port());
     doc = run_probe(settings, &code);
-    c = find_check(doc, "connect");
-    ck_assert_str_eq(status_of(c), "critical");
-    ck_assert_str_eq(message_of(c), "Connection refused");
-    ck_assert_str_eq(status_of(find_check(doc, "read")), "skipped");
-    ck_assert_str_eq(status_of(find_check(doc, "pool")), "skipped");
+    c = testlib_find_check(doc, "connect", NULL);
+    ck_assert_str_eq(testlib_status(c), "critical");
+    ck_assert_str_eq(testlib_message(c), "Connection refused");
+    ck_assert_str_eq(testlib_status(testlib_find_check(doc, "read", NULL)), "skipped");
+    ck_assert_str_eq(testlib_status(testlib_find_check(doc, "pool", NULL)), "skipped");
     ck_assert_int_eq(code, 2);
     json_decref(doc);
 }
@@ -428,11 +306,12 @@ START_TEST(silent_server_is_critical_at_the_deadline)
     ck_assert_int_eq(pthread_create(&t, NULL, silent_server, &fd), 0);
     snprintf(settings, sizeof(settings), "address = \"127.0.0.1:%d\";", ntohs(a.sin_port));
     doc = run_probe(settings, &code);
-    c = find_check(doc, "connect");
-    ck_assert_str_eq(status_of(c), "critical");
-    ck_assert_msg(strstr(message_of(c), "CLIENT SETNAME timed out after"), "%s", message_of(c));
+    c = testlib_find_check(doc, "connect", NULL);
+    ck_assert_str_eq(testlib_status(c), "critical");
+    ck_assert_msg(strstr(testlib_message(c), "CLIENT SETNAME timed out after"), "%s",
+                  testlib_message(c));
     /* The plugin gave up by itself: critical, not the core's unknown "timed out". */
-    ck_assert_str_eq(status_of(probe0(doc)), "critical");
+    ck_assert_str_eq(testlib_status(testlib_probe0(doc)), "critical");
     ck_assert_int_eq(code, 2);
     json_decref(doc);
 }
@@ -447,15 +326,15 @@ START_TEST(replica_where_a_master_is_expected)
     snprintf(settings, sizeof(settings), "address = \"%s\"; concurrency = 0; %s", shared.replica,
              loose);
     doc = run_probe(settings, &code);
-    ck_assert_str_eq(status_of(find_check(doc, "connect")), "ok");
-    c = find_check(doc, "write");
-    ck_assert_str_eq(status_of(c), "critical");
-    ck_assert_ptr_nonnull(strstr(message_of(c), "is a replica of"));
-    ck_assert_ptr_nonnull(strstr(message_of(c), "writes would fail"));
-    ck_assert_str_eq(status_of(find_check(doc, "read")), "skipped");
-    c = find_check(doc, "replication");
-    ck_assert_str_eq(status_of(c), "ok");
-    ck_assert_ptr_nonnull(strstr(message_of(c), "master_link_status:up"));
+    ck_assert_str_eq(testlib_status(testlib_find_check(doc, "connect", NULL)), "ok");
+    c = testlib_find_check(doc, "write", NULL);
+    ck_assert_str_eq(testlib_status(c), "critical");
+    ck_assert_ptr_nonnull(strstr(testlib_message(c), "is a replica of"));
+    ck_assert_ptr_nonnull(strstr(testlib_message(c), "writes would fail"));
+    ck_assert_str_eq(testlib_status(testlib_find_check(doc, "read", NULL)), "skipped");
+    c = testlib_find_check(doc, "replication", NULL);
+    ck_assert_str_eq(testlib_status(c), "ok");
+    ck_assert_ptr_nonnull(strstr(testlib_message(c), "master_link_status:up"));
     ck_assert_int_eq(code, 2);
     json_decref(doc);
 }
@@ -470,15 +349,15 @@ START_TEST(persistence_expectation)
     snprintf(settings, sizeof(settings), "address = \"%s\"; persistence = \"none\"; %s",
              shared.master, loose);
     doc = run_probe(settings, &code);
-    c = find_check(doc, "persistence");
-    ck_assert_str_eq(status_of(c), "warning");
-    ck_assert_ptr_nonnull(strstr(message_of(c), "expected none, but rdb and aof is on"));
+    c = testlib_find_check(doc, "persistence", NULL);
+    ck_assert_str_eq(testlib_status(c), "warning");
+    ck_assert_ptr_nonnull(strstr(testlib_message(c), "expected none, but rdb and aof is on"));
     ck_assert_int_eq(code, 1);
     json_decref(doc);
     snprintf(settings, sizeof(settings), "address = \"%s\"; persistence = \"aof\"; %s",
              shared.master, loose);
     doc = run_probe(settings, &code);
-    ck_assert_str_eq(status_of(find_check(doc, "persistence")), "ok");
+    ck_assert_str_eq(testlib_status(testlib_find_check(doc, "persistence", NULL)), "ok");
     json_decref(doc);
 }
 END_TEST
@@ -493,7 +372,7 @@ START_TEST(persistence_failed_save)
     json_t *doc, *chk;
     int code, tries, failed = 0;
 
-    snprintf(chattr, sizeof(chattr), "chattr +i '%s/redis-master'", shared.dir);
+    snprintf(chattr, sizeof(chattr), "chattr +i '%s/redis-master'", shared.sb.dir);
     ck_assert_int_eq(system(chattr), 0);
     freeReplyObject(cmd(c, "BGSAVE%s", ""));
     for (tries = 0; tries < 200 && !failed; tries++) { /* until the child has failed */
@@ -503,7 +382,7 @@ START_TEST(persistence_failed_save)
         if (!failed)
             usleep(20000);
     }
-    snprintf(chattr, sizeof(chattr), "chattr -i '%s/redis-master'", shared.dir);
+    snprintf(chattr, sizeof(chattr), "chattr -i '%s/redis-master'", shared.sb.dir);
     ck_assert_int_eq(system(chattr), 0);
     ck_assert_msg(failed, "BGSAVE did not fail");
     snprintf(settings, sizeof(settings), "address = \"%s\"; concurrency = 0; %s", shared.master,
@@ -511,15 +390,15 @@ START_TEST(persistence_failed_save)
     doc = run_probe(settings, &code);
     freeReplyObject(cmd(c, "SAVE%s", "")); /* first: writes are refused until a save works */
     redisFree(c);
-    chk = find_check(doc, "persistence");
-    ck_assert_str_eq(status_of(chk), "warning");
+    chk = testlib_find_check(doc, "persistence", NULL);
+    ck_assert_str_eq(testlib_status(chk), "warning");
     ck_assert_ptr_nonnull(
-        strstr(message_of(chk), "the last RDB save failed (rdb_last_bgsave_status:err)"));
+        strstr(testlib_message(chk), "the last RDB save failed (rdb_last_bgsave_status:err)"));
     /* stop-writes-on-bgsave-error (the default) makes the server refuse writes. */
-    chk = find_check(doc, "write");
-    ck_assert_str_eq(status_of(chk), "critical");
-    ck_assert_ptr_nonnull(strstr(message_of(chk), "SET: MISCONF"));
-    ck_assert_str_eq(status_of(find_check(doc, "connect")), "ok");
+    chk = testlib_find_check(doc, "write", NULL);
+    ck_assert_str_eq(testlib_status(chk), "critical");
+    ck_assert_ptr_nonnull(strstr(testlib_message(chk), "SET: MISCONF"));
+    ck_assert_str_eq(testlib_status(testlib_find_check(doc, "connect", NULL)), "ok");
     ck_assert_int_eq(code, 2);
     json_decref(doc);
 }
@@ -534,9 +413,9 @@ START_TEST(expected_replicas_missing)
     snprintf(settings, sizeof(settings), "address = \"%s\"; replicas = 2; concurrency = 0; %s",
              shared.master, loose);
     doc = run_probe(settings, &code);
-    c = find_check(doc, "replication");
-    ck_assert_str_eq(status_of(c), "critical");
-    ck_assert_ptr_nonnull(strstr(message_of(c), "1 of 2 expected replicas connected"));
+    c = testlib_find_check(doc, "replication", NULL);
+    ck_assert_str_eq(testlib_status(c), "critical");
+    ck_assert_ptr_nonnull(strstr(testlib_message(c), "1 of 2 expected replicas connected"));
     ck_assert_int_eq(code, 2);
     json_decref(doc);
 }
@@ -553,23 +432,25 @@ START_TEST(pool_exhaustion)
              "address = \"%s\"; concurrency = 200; pool = { max_open = 3; max_idle = 1; }; %s",
              shared.master, loose);
     doc = run_probe(settings, &code);
-    c = find_check(doc, "pool");
-    ck_assert_msg(strcmp(status_of(c), "ok") == 0, "%s", message_of(c));
-    ck_assert_ptr_nonnull(strstr(message_of(c), "800 operations by 200 workers"));
+    c = testlib_find_check(doc, "pool", NULL);
+    ck_assert_msg(strcmp(testlib_status(c), "ok") == 0, "%s", testlib_message(c));
+    ck_assert_ptr_nonnull(strstr(testlib_message(c), "800 operations by 200 workers"));
     /* Waiters queued, the limit held server-side, connections reused, none leaked. */
-    ck_assert_double_gt(metric(doc, "infraprobe_redis_pool_wait_count_total", NULL, NULL), 0);
-    ck_assert_double_le(metric(doc, "infraprobe_redis_pool_server_peak_connections", NULL, NULL),
-                        3);
-    ck_assert_double_ge(metric(doc, "infraprobe_redis_pool_server_peak_connections", NULL, NULL),
-                        1);
+    ck_assert_double_gt(testlib_metric(doc, "infraprobe_redis_pool_wait_count_total", NULL, NULL),
+                        0);
+    ck_assert_double_le(
+        testlib_metric(doc, "infraprobe_redis_pool_server_peak_connections", NULL, NULL), 3);
+    ck_assert_double_ge(
+        testlib_metric(doc, "infraprobe_redis_pool_server_peak_connections", NULL, NULL), 1);
     /* Reused: 800 operations on at most 3 connections, and every open past 3 replaced one
      * that max_idle closed (a release with nobody waiting and the idle list full). */
-    ck_assert_double_le(metric(doc, "infraprobe_redis_pool_opened_total", NULL, NULL) -
-                            metric(doc, "infraprobe_redis_pool_max_idle_closed_total", NULL, NULL),
-                        3);
-    ck_assert_double_lt(metric(doc, "infraprobe_redis_pool_opened_total", NULL, NULL), 800);
-    ck_assert_double_eq(metric(doc, "infraprobe_redis_pool_in_use", NULL, NULL), 0);
-    ck_assert_double_le(metric(doc, "infraprobe_redis_pool_open", NULL, NULL), 1);
+    ck_assert_double_le(
+        testlib_metric(doc, "infraprobe_redis_pool_opened_total", NULL, NULL) -
+            testlib_metric(doc, "infraprobe_redis_pool_max_idle_closed_total", NULL, NULL),
+        3);
+    ck_assert_double_lt(testlib_metric(doc, "infraprobe_redis_pool_opened_total", NULL, NULL), 800);
+    ck_assert_double_eq(testlib_metric(doc, "infraprobe_redis_pool_in_use", NULL, NULL), 0);
+    ck_assert_double_le(testlib_metric(doc, "infraprobe_redis_pool_open", NULL, NULL), 1);
     ck_assert_int_eq(code, 0);
     json_decref(doc);
 }
@@ -621,7 +502,7 @@ static void drill_settings(const struct sandbox *sb, const char *stop, char *out
              "sentinels = \"%s\"; master_name = \"infraprobe\"; concurrency = 5; %s"
              "failover = { stop = \"%s\"; start = \"'%s' --dir '%s' start %%{master}\"; "
              "timeout = 40.0; };",
-             sb->sentinels, loose, stop, sandbox_tool(), sb->dir);
+             sb->sentinels, loose, stop, testlib_sandbox_tool(), sb->sb.dir);
 }
 
 START_TEST(failover_drill)
@@ -634,23 +515,27 @@ START_TEST(failover_drill)
     int code;
 
     snprintf(dir, sizeof(dir), "%s/drill", workdir);
-    ck_assert_msg(sandbox_up(&sb, dir, getpid()) == 0, "sandbox up failed");
-    snprintf(stop, sizeof(stop), "'%s' --dir '%s' kill %%{master}", sandbox_tool(), sb.dir);
+    ck_assert_msg(sandbox_up(&sb, dir) == 0, "sandbox up failed");
+    snprintf(stop, sizeof(stop), "'%s' --dir '%s' kill %%{master}", testlib_sandbox_tool(),
+             sb.sb.dir);
     drill_settings(&sb, stop, settings, sizeof(settings));
     /* Without --drill, no drill. */
     doc = run_probe(settings, &code);
-    ck_assert_int_eq(has_check(doc, "failover"), 0);
+    ck_assert_int_eq(testlib_has_check(doc, "failover"), 0);
     ck_assert_int_eq(code, 0);
     json_decref(doc);
 
-    doc = run_mode("--drill", settings, &code, NULL, 0);
-    chk = find_check(doc, "failover");
-    ck_assert_msg(strcmp(status_of(chk), "ok") == 0, "%s", message_of(chk));
-    ck_assert_str_eq(target_of(chk), sb.master);
-    ck_assert_double_gt(metric(doc, "infraprobe_redis_failover_detect_seconds", NULL, NULL), 0);
-    ck_assert_double_ge(metric(doc, "infraprobe_redis_failover_recover_seconds", NULL, NULL),
-                        metric(doc, "infraprobe_redis_failover_detect_seconds", NULL, NULL));
-    ck_assert_double_eq(metric(doc, "infraprobe_redis_failover_lost_writes", NULL, NULL), 0);
+    doc = run_mode("--drill", settings, &code);
+    chk = testlib_find_check(doc, "failover", NULL);
+    ck_assert_msg(strcmp(testlib_status(chk), "ok") == 0, "%s", testlib_message(chk));
+    ck_assert_str_eq(testlib_target(chk), sb.master);
+    ck_assert_double_gt(testlib_metric(doc, "infraprobe_redis_failover_detect_seconds", NULL, NULL),
+                        0);
+    ck_assert_double_ge(
+        testlib_metric(doc, "infraprobe_redis_failover_recover_seconds", NULL, NULL),
+        testlib_metric(doc, "infraprobe_redis_failover_detect_seconds", NULL, NULL));
+    ck_assert_double_eq(testlib_metric(doc, "infraprobe_redis_failover_lost_writes", NULL, NULL),
+                        0);
     ck_assert_int_eq(code, 0);
     json_decref(doc);
 
@@ -674,10 +559,10 @@ START_TEST(failover_drill)
 
     /* A fault action that fails: unknown with its words; the restore still runs. */
     drill_settings(&sb, "echo no such member >&2; exit 4", settings, sizeof(settings));
-    doc = run_mode("--drill", settings, &code, NULL, 0);
-    chk = find_check(doc, "failover");
-    ck_assert_str_eq(status_of(chk), "unknown");
-    ck_assert_ptr_nonnull(strstr(message_of(chk), "stop: exit status 4: no such member"));
+    doc = run_mode("--drill", settings, &code);
+    chk = testlib_find_check(doc, "failover", NULL);
+    ck_assert_str_eq(testlib_status(chk), "unknown");
+    ck_assert_ptr_nonnull(strstr(testlib_message(chk), "stop: exit status 4: no such member"));
     ck_assert_int_eq(code, 3);
     json_decref(doc);
     sandbox_down(&sb);
@@ -692,13 +577,11 @@ int main(void)
     SRunner *sr;
     int failed;
 
-    if (!getenv("INFRAPROBE") || !getenv("INFRAPROBE_PLUGIN_PATH") || !getenv("top_srcdir") ||
-        !mkdtemp(workdir)) {
-        fprintf(stderr, "redis_test: run me through make check\n");
+    workdir = testlib_init("redis", 1);
+    if (!workdir)
         return EXIT_FAILURE;
-    }
     snprintf(dir, sizeof(dir), "%s/sandbox", workdir);
-    if (sandbox_up(&shared, dir, getpid()) != 0) {
+    if (sandbox_up(&shared, dir) != 0) {
         fprintf(stderr, "redis_test: the sandbox's redis did not start\n");
         return EXIT_FAILURE;
     }
@@ -725,12 +608,7 @@ int main(void)
     failed = srunner_ntests_failed(sr);
     srunner_free(sr);
     sandbox_down(&shared);
-    {
-        char rm[700];
-
-        snprintf(rm, sizeof(rm), "rm -rf '%s'", workdir);
-        if (system(rm) != 0)
-            failed++;
-    }
+    if (testlib_cleanup() != 0)
+        failed++;
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

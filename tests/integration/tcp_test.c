@@ -16,6 +16,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "testlib.h"
+
 enum mode { ACCEPT_CLOSE, SILENT, PONG, WRONG };
 
 struct listener {
@@ -88,81 +90,24 @@ static struct listener *listen_on(int family, enum mode mode)
     return l;
 }
 
-/* A port nothing listens on: bound, then closed. */
-static int closed_port(void)
-{
-    struct listener *l = listen_on(AF_INET, ACCEPT_CLOSE);
-    int port = l->port;
-
-    shutdown(l->fd, SHUT_RDWR);
-    close(l->fd);
-    pthread_join(l->thread, NULL);
-    free(l);
-    return port;
-}
-
-static char workdir[] = "/tmp/infraprobe-tcp-XXXXXX";
+static const char *workdir;
 
 /* Run infraprobe --once on one tcp probe with `settings`; the parsed JSON report. */
 static json_t *run_probe(const char *settings, int *exit_code)
 {
-    char conf[512], cmd[2048];
-    json_error_t jerr;
-    json_t *doc;
-    FILE *f, *p;
-    int status;
+    char conf[512];
 
     snprintf(conf, sizeof(conf), "%s/tcp.conf", workdir);
-    f = fopen(conf, "w");
-    ck_assert_ptr_nonnull(f);
-    fprintf(f, "probes = ( { name = \"t\"; plugin = \"tcp\"; timeout = 0.5; %s } );\n",
-            settings);
-    fclose(f);
-    snprintf(cmd, sizeof(cmd), "timeout -s KILL 60 '%s' --plugin-dir '%s' --once -f json -c '%s'",
-             getenv("INFRAPROBE"), getenv("INFRAPROBE_PLUGIN_PATH"), conf);
-    p = popen(cmd, "r");
-    ck_assert_ptr_nonnull(p);
-    doc = json_loadf(p, 0, &jerr);
-    status = pclose(p);
-    ck_assert_msg(doc != NULL, "no JSON report: %s", jerr.text);
-    *exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return doc;
-}
-
-/* The check `name` with `target` in the report, or fail. */
-static json_t *find_check(json_t *doc, const char *name, const char *target)
-{
-    json_t *checks = json_object_get(json_array_get(json_object_get(doc, "probes"), 0), "checks");
-    size_t i;
-    json_t *c;
-
-    json_array_foreach(checks, i, c)
-    {
-        const char *t = json_string_value(json_object_get(c, "target"));
-
-        if (strcmp(json_string_value(json_object_get(c, "name")), name) == 0 && t &&
-            strcmp(t, target) == 0)
-            return c;
-    }
-    ck_abort_msg("no check %s for %s", name, target);
-    return NULL;
-}
-
-static const char *status_of(json_t *c)
-{
-    return json_string_value(json_object_get(c, "status"));
-}
-
-static const char *message_of(json_t *c)
-{
-    return json_string_value(json_object_get(c, "message"));
+    testlib_write(conf, "probes = ( { name = \"t\"; plugin = \"tcp\"; timeout = 0.5; %s } );\n",
+                  settings);
+    return testlib_run_json(conf, "--once -f json", exit_code, NULL, NULL);
 }
 
 START_TEST(open_and_closed_ports)
 {
     struct listener *open4 = listen_on(AF_INET, ACCEPT_CLOSE);
     struct listener *open6 = listen_on(AF_INET6, ACCEPT_CLOSE);
-    int closed = closed_port(), code;
+    int closed = testlib_closed_port(), code;
     char settings[256], t4[64], t6[64], tc[64];
     json_t *doc;
 
@@ -171,10 +116,10 @@ START_TEST(open_and_closed_ports)
     snprintf(tc, sizeof(tc), "127.0.0.1:%d", closed);
     snprintf(settings, sizeof(settings), "targets = (\"%s\", \"%s\", \"%s\");", t4, t6, tc);
     doc = run_probe(settings, &code);
-    ck_assert_str_eq(status_of(find_check(doc, "connect", t4)), "ok");
-    ck_assert_str_eq(status_of(find_check(doc, "connect", t6)), "ok");
-    ck_assert_str_eq(status_of(find_check(doc, "connect", tc)), "critical");
-    ck_assert_str_eq(message_of(find_check(doc, "connect", tc)), "Connection refused");
+    ck_assert_str_eq(testlib_status(testlib_find_check(doc, "connect", t4)), "ok");
+    ck_assert_str_eq(testlib_status(testlib_find_check(doc, "connect", t6)), "ok");
+    ck_assert_str_eq(testlib_status(testlib_find_check(doc, "connect", tc)), "critical");
+    ck_assert_str_eq(testlib_message(testlib_find_check(doc, "connect", tc)), "Connection refused");
     ck_assert_int_eq(code, 2);
     json_decref(doc);
 }
@@ -183,17 +128,15 @@ END_TEST
 START_TEST(all_open_is_ok)
 {
     struct listener *l = listen_on(AF_INET, ACCEPT_CLOSE);
-    char settings[128], t[64];
+    char settings[256], t[64];
     json_t *doc;
     int code;
 
     snprintf(t, sizeof(t), "127.0.0.1:%d", l->port);
     snprintf(settings, sizeof(settings), "targets = \"%s, %s\";", t, t);
     doc = run_probe(settings, &code);
-    ck_assert_str_eq(status_of(find_check(doc, "connect", t)), "ok");
-    ck_assert_int_eq(json_array_size(json_object_get(
-                         json_array_get(json_object_get(doc, "probes"), 0), "checks")),
-                     2);
+    ck_assert_str_eq(testlib_status(testlib_find_check(doc, "connect", t)), "ok");
+    ck_assert_int_eq(json_array_size(json_object_get(testlib_probe0(doc), "checks")), 2);
     ck_assert_int_eq(code, 0);
     json_decref(doc);
 }
@@ -210,11 +153,11 @@ START_TEST(silent_listener_is_critical_at_the_deadline)
     snprintf(settings, sizeof(settings), "targets = (\"%s\"); send = \"PING\\r\\n\"; "
              "expect = \"+PONG\";", t);
     doc = run_probe(settings, &code);
-    ck_assert_str_eq(status_of(find_check(doc, "connect", t)), "ok");
-    c = find_check(doc, "expect", t);
-    ck_assert_str_eq(status_of(c), "critical");
-    ck_assert_ptr_nonnull(strstr(message_of(c), "timed out after"));
-    ck_assert_ptr_nonnull(strstr(message_of(c), "expected \"+PONG\", got \"\""));
+    ck_assert_str_eq(testlib_status(testlib_find_check(doc, "connect", t)), "ok");
+    c = testlib_find_check(doc, "expect", t);
+    ck_assert_str_eq(testlib_status(c), "critical");
+    ck_assert_ptr_nonnull(strstr(testlib_message(c), "timed out after"));
+    ck_assert_ptr_nonnull(strstr(testlib_message(c), "expected \"+PONG\", got \"\""));
     /* The plugin gave up by itself at the deadline: not the core's "run" timeout. */
     ck_assert_int_eq(code, 2);
     json_decref(doc);
@@ -234,11 +177,11 @@ START_TEST(expect_right_and_wrong)
     snprintf(settings, sizeof(settings), "targets = (\"%s\", \"%s\"); send = \"PING\\r\\n\"; "
              "expect = \"+PONG\";", tp, tw);
     doc = run_probe(settings, &code);
-    ck_assert_str_eq(status_of(find_check(doc, "expect", tp)), "ok");
-    c = find_check(doc, "expect", tw);
-    ck_assert_str_eq(status_of(c), "critical");
-    ck_assert_ptr_nonnull(strstr(message_of(c), "connection closed"));
-    ck_assert_ptr_nonnull(strstr(message_of(c), "got \"-ERR go away\\x0d\\x0a\""));
+    ck_assert_str_eq(testlib_status(testlib_find_check(doc, "expect", tp)), "ok");
+    c = testlib_find_check(doc, "expect", tw);
+    ck_assert_str_eq(testlib_status(c), "critical");
+    ck_assert_ptr_nonnull(strstr(testlib_message(c), "connection closed"));
+    ck_assert_ptr_nonnull(strstr(testlib_message(c), "got \"-ERR go away\\x0d\\x0a\""));
     ck_assert_int_eq(code, 2);
     json_decref(doc);
 }
@@ -246,15 +189,15 @@ END_TEST
 
 START_TEST(expect_skipped_when_not_connected)
 {
-    int closed = closed_port(), code;
+    int closed = testlib_closed_port(), code;
     char settings[256], t[64];
     json_t *doc;
 
     snprintf(t, sizeof(t), "127.0.0.1:%d", closed);
     snprintf(settings, sizeof(settings), "targets = (\"%s\"); expect = \"x\";", t);
     doc = run_probe(settings, &code);
-    ck_assert_str_eq(status_of(find_check(doc, "connect", t)), "critical");
-    ck_assert_str_eq(status_of(find_check(doc, "expect", t)), "skipped");
+    ck_assert_str_eq(testlib_status(testlib_find_check(doc, "connect", t)), "critical");
+    ck_assert_str_eq(testlib_status(testlib_find_check(doc, "expect", t)), "skipped");
     json_decref(doc);
 }
 END_TEST
@@ -266,10 +209,9 @@ int main(void)
     SRunner *sr;
     int failed;
 
-    if (!getenv("INFRAPROBE") || !getenv("INFRAPROBE_PLUGIN_PATH") || !mkdtemp(workdir)) {
-        fprintf(stderr, "tcp_test: run me through make check\n");
+    workdir = testlib_init("tcp", 0);
+    if (!workdir)
         return EXIT_FAILURE;
-    }
     tcase_set_timeout(tc, 30);
     tcase_add_test(tc, open_and_closed_ports);
     tcase_add_test(tc, all_open_is_ok);
@@ -281,9 +223,7 @@ int main(void)
     srunner_run_all(sr, CK_NORMAL);
     failed = srunner_ntests_failed(sr);
     srunner_free(sr);
-    char cmd[128];
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", workdir);
-    if (system(cmd) != 0)
+    if (testlib_cleanup() != 0)
         failed++;
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

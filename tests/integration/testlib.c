@@ -1,0 +1,272 @@
+/*
+ * The integration tests' shared helpers: see testlib.h. Check runs each test in a child
+ * process, so the temp dir's path, set in main before the tests, is the only state.
+ */
+#include "config.h"
+
+#include "testlib.h"
+
+#include <arpa/inet.h>
+#include <check.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static char workdir[256];
+
+const char *testlib_init(const char *name, int sandbox)
+{
+    if (!getenv("INFRAPROBE") || !getenv("INFRAPROBE_PLUGIN_PATH") ||
+        (sandbox && !getenv("top_srcdir"))) {
+        fprintf(stderr, "%s_test: run me through make check\n", name);
+        return NULL;
+    }
+    snprintf(workdir, sizeof(workdir), "/tmp/infraprobe-%s-XXXXXX", name);
+    if (!mkdtemp(workdir)) {
+        fprintf(stderr, "%s_test: %s: cannot make it\n", name, workdir);
+        return NULL;
+    }
+    return workdir;
+}
+
+int testlib_cleanup(void)
+{
+    return testlib_sh("rm -rf '%s'", workdir) == 0 ? 0 : -1;
+}
+
+int testlib_sh(const char *fmt, ...)
+{
+    char cmd[4096];
+    va_list ap;
+    int status;
+
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof(cmd), fmt, ap);
+    va_end(ap);
+    status = system(cmd);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+void testlib_write(const char *path, const char *fmt, ...)
+{
+    FILE *f = fopen(path, "w");
+    va_list ap;
+
+    ck_assert_msg(f != NULL, "%s: cannot write it", path);
+    va_start(ap, fmt);
+    vfprintf(f, fmt, ap);
+    va_end(ap);
+    fclose(f);
+}
+
+/* All of a stream, NUL-terminated and malloc'd. */
+static char *read_all(FILE *f)
+{
+    size_t cap = 1 << 16, len = 0, n;
+    char *buf = malloc(cap);
+
+    ck_assert_ptr_nonnull(buf);
+    while ((n = fread(buf + len, 1, cap - len - 1, f)) > 0) {
+        len += n;
+        if (len + 1 == cap) {
+            buf = realloc(buf, cap *= 2);
+            ck_assert_ptr_nonnull(buf);
+        }
+    }
+    buf[len] = '\0';
+    return buf;
+}
+
+int testlib_run(const char *conf, const char *args, char **out, char **err)
+{
+    char errf[512], cmd[4096];
+    FILE *p, *e;
+    int status;
+
+    snprintf(errf, sizeof(errf), "%s/stderr", workdir);
+    snprintf(cmd, sizeof(cmd), "timeout -s KILL 120 '%s' --plugin-dir '%s' %s -c '%s' 2>'%s'",
+             getenv("INFRAPROBE"), getenv("INFRAPROBE_PLUGIN_PATH"), args, conf, errf);
+    p = popen(cmd, "r");
+    ck_assert_ptr_nonnull(p);
+    *out = read_all(p);
+    status = pclose(p);
+    if (err) {
+        e = fopen(errf, "r");
+        ck_assert_ptr_nonnull(e);
+        *err = read_all(e);
+        fclose(e);
+    }
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+json_t *testlib_run_json(const char *conf, const char *args, int *code, char **out, char **err)
+{
+    char *o, *e;
+    json_error_t jerr;
+    json_t *doc;
+
+    *code = testlib_run(conf, args, &o, &e);
+    doc = json_loads(o, 0, &jerr);
+    ck_assert_msg(doc != NULL, "no JSON report (%s, exit %d): %s / %s", jerr.text, *code, o, e);
+    if (out)
+        *out = o;
+    else
+        free(o);
+    if (err)
+        *err = e;
+    else
+        free(e);
+    return doc;
+}
+
+json_t *testlib_probe0(json_t *doc)
+{
+    return json_array_get(json_object_get(doc, "probes"), 0);
+}
+
+static json_t *check_named(json_t *doc, const char *name, const char *target)
+{
+    size_t i;
+    json_t *c;
+
+    json_array_foreach(json_object_get(testlib_probe0(doc), "checks"), i, c)
+    {
+        const char *t = testlib_target(c);
+
+        if (strcmp(json_string_value(json_object_get(c, "name")), name) == 0 &&
+            (!target || (t && strcmp(t, target) == 0)))
+            return c;
+    }
+    return NULL;
+}
+
+json_t *testlib_find_check(json_t *doc, const char *name, const char *target)
+{
+    json_t *c = check_named(doc, name, target);
+
+    if (!c && target)
+        ck_abort_msg("no check %s for %s", name, target);
+    if (!c)
+        ck_abort_msg("no check %s", name);
+    return c;
+}
+
+int testlib_has_check(json_t *doc, const char *name)
+{
+    return check_named(doc, name, NULL) != NULL;
+}
+
+const char *testlib_status(json_t *check)
+{
+    return json_string_value(json_object_get(check, "status"));
+}
+
+const char *testlib_message(json_t *check)
+{
+    return json_string_value(json_object_get(check, "message"));
+}
+
+const char *testlib_target(json_t *check)
+{
+    return json_string_value(json_object_get(check, "target"));
+}
+
+double testlib_metric(json_t *doc, const char *name, const char *label, const char *value)
+{
+    size_t i;
+    json_t *m;
+
+    json_array_foreach(json_object_get(testlib_probe0(doc), "metrics"), i, m)
+    {
+        const char *lv;
+
+        if (strcmp(json_string_value(json_object_get(m, "name")), name) != 0)
+            continue;
+        lv = label ? json_string_value(json_object_get(json_object_get(m, "labels"), label)) : NULL;
+        if (!label || (lv && strcmp(lv, value) == 0))
+            return json_number_value(json_object_get(m, "value"));
+    }
+    if (label)
+        ck_abort_msg("no metric %s{%s=\"%s\"}", name, label, value);
+    ck_abort_msg("no metric %s", name);
+    return 0;
+}
+
+int testlib_closed_port(void)
+{
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof(a);
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), port;
+
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, len), 0);
+    ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+    port = ntohs(a.sin_port);
+    close(fd);
+    return port;
+}
+
+const char *testlib_sandbox_tool(void)
+{
+    static char path[1024];
+
+    snprintf(path, sizeof(path), "%s/tests/sandbox/sandbox", getenv("top_srcdir"));
+    return path;
+}
+
+int testlib_sandbox_up(struct testlib_sandbox *sb, const char *dir, const char *parts)
+{
+    char cmd[2048], line[1024];
+    size_t len = 0;
+    FILE *p;
+
+    memset(sb, 0, sizeof(*sb));
+    snprintf(sb->dir, sizeof(sb->dir), "%s", dir);
+    snprintf(cmd, sizeof(cmd), "'%s' up --dir '%s' --owner %ld %s", testlib_sandbox_tool(), dir,
+             (long)getpid(), parts);
+    p = popen(cmd, "r");
+    if (!p)
+        return -1;
+    while (fgets(line, sizeof(line), p)) {
+        size_t n = strlen(line);
+
+        if (strncmp(line, "export ", 7) == 0 && len + n < sizeof(sb->exports)) {
+            memcpy(sb->exports + len, line, n + 1);
+            len += n;
+        }
+    }
+    return pclose(p) == 0 ? 0 : -1;
+}
+
+int testlib_sandbox_var(const struct testlib_sandbox *sb, const char *var, char *buf, size_t len)
+{
+    char key[128];
+    const char *v, *end;
+
+    snprintf(key, sizeof(key), "export %s='", var);
+    v = strstr(sb->exports, key);
+    if (!v)
+        return -1;
+    v += strlen(key);
+    end = strchr(v, '\'');
+    if (!end)
+        return -1;
+    snprintf(buf, len, "%.*s", (int)(end - v), v);
+    return 0;
+}
+
+int testlib_sandbox(const struct testlib_sandbox *sb, const char *fmt, ...)
+{
+    char args[2048];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(args, sizeof(args), fmt, ap);
+    va_end(ap);
+    return testlib_sh("'%s' --dir '%s' %s", testlib_sandbox_tool(), sb->dir, args);
+}
