@@ -4,19 +4,18 @@
 #ifndef IP_CORE_CONF_H
 #define IP_CORE_CONF_H
 
-#include <stddef.h>
-
 #include <libconfig.h>
+#include <stddef.h>
 
 #include <infraprobe/plugin.h>
 
 #include "report.h"
 
 struct probe_conf {
-    const char *name;   /* borrowed from the probe */
+    const char *name; /* borrowed from the probe */
     const char *plugin_name;
-    double interval;    /* seconds between runs (daemon) */
-    double timeout;     /* a run's deadline, seconds after it starts */
+    double interval; /* seconds between runs (daemon) */
+    double timeout;  /* a run's deadline, seconds after it starts */
     config_setting_t *setting;
     struct ip_probe *probe;
     const struct ip_plugin *plugin; /* after conf_bind() */

@@ -4,11 +4,11 @@
  */
 #include "config.h"
 
+#include "expand.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include "expand.h"
 
 static int valid_var(const char *s, size_t n)
 {
@@ -57,10 +57,9 @@ int expand_vars(const char *in, char **out, char *err, size_t errlen)
         }
         colon = memchr(p + 2, ':', (size_t)(end - p - 2));
         namelen = (size_t)((colon ? colon : end) - (p + 2));
-        if (!valid_var(p + 2, namelen) || namelen >= sizeof(name) ||
-            (colon && colon[1] != '-')) {
-            snprintf(err, errlen, "\"%s\": bad variable reference \"%.*s\"", in,
-                     (int)(end - p + 1), p);
+        if (!valid_var(p + 2, namelen) || namelen >= sizeof(name) || (colon && colon[1] != '-')) {
+            snprintf(err, errlen, "\"%s\": bad variable reference \"%.*s\"", in, (int)(end - p + 1),
+                     p);
             goto fail;
         }
         memcpy(name, p + 2, namelen);
@@ -72,8 +71,7 @@ int expand_vars(const char *in, char **out, char *err, size_t errlen)
                 value = NULL;
             }
         } else if (!value) {
-            snprintf(err, errlen, "${%s} is not set (give a default: ${%s:-VALUE})", name,
-                     name);
+            snprintf(err, errlen, "${%s} is not set (give a default: ${%s:-VALUE})", name, name);
             goto fail;
         }
         if (value)

@@ -4,9 +4,9 @@
 #ifndef IP_CORE_EXPAND_H
 #define IP_CORE_EXPAND_H
 
-#include "private.h"
-
 #include <stddef.h>
+
+#include "private.h"
 
 /* Expand `in` into a new string in *out (the caller frees it). `${VAR}` is an error when
  * VAR is unset; `${VAR:-default}` gives default when VAR is unset or empty; `$$` is a

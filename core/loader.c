@@ -5,17 +5,16 @@
  */
 #include "config.h"
 
+#include "loader.h"
+
 #include <dirent.h>
+#include <ltdl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include <ltdl.h>
-
 #include <infraprobe/plugin.h>
-
-#include "loader.h"
 
 struct loaded {
     struct loaded *next;
@@ -96,8 +95,10 @@ static const struct ip_plugin *open_module(const char *file, char *err, size_t e
         goto fail;
     }
     if (!p->name || !p->setup || !p->run || !p->teardown || !p->checks) {
-        snprintf(err, errlen, "%s: incomplete plugin: name, checks, setup, run and teardown "
-                 "are required", file);
+        snprintf(err, errlen,
+                 "%s: incomplete plugin: name, checks, setup, run and teardown "
+                 "are required",
+                 file);
         goto fail;
     }
     return p;

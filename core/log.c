@@ -3,12 +3,12 @@
  */
 #include "config.h"
 
+#include "log.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 
 #include <infraprobe/plugin.h>
-
-#include "log.h"
 
 /* Written once before any probe runs; read-only afterwards. */
 static enum ip_log_level max_level = IP_LOG_WARNING;

@@ -4,9 +4,9 @@
 #ifndef IP_CORE_LOG_H
 #define IP_CORE_LOG_H
 
-#include "private.h"
-
 #include <infraprobe/plugin.h>
+
+#include "private.h"
 
 /* Messages above `level` are dropped; set once at start, before any thread runs. */
 IP_PRIVATE void log_set_level(enum ip_log_level level);

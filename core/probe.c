@@ -6,6 +6,8 @@
  */
 #include "config.h"
 
+#include "probe.h"
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -15,7 +17,6 @@
 #include <infraprobe/plugin.h>
 
 #include "expand.h"
-#include "probe.h"
 
 /* libconfig's per-setting hook marks a setting read, or already reported as wrong (not to
  * be reported again, nor its keys); the addresses are the marks. */
@@ -100,8 +101,8 @@ void config_where(FILE *out, const config_setting_t *s)
     fprintf(out, "%s:%u: ", file ? file : "(config)", s ? config_setting_source_line(s) : 0);
 }
 
-static void vreport(struct ip_probe *p, const config_setting_t *s, const char *key,
-                    const char *fmt, va_list ap)
+static void vreport(struct ip_probe *p, const config_setting_t *s, const char *key, const char *fmt,
+                    va_list ap)
 {
     flockfile(stderr);
     config_where(stderr, s ? s : p->anchor);
@@ -138,8 +139,7 @@ void probe_error(struct ip_probe *p, const config_setting_t *s, const char *fmt,
 
 void ip_probe_fail(struct ip_probe *probe, const char *key, const char *fmt, ...)
 {
-    config_setting_t *s = key && probe->group ? config_setting_get_member(probe->group, key)
-                                              : NULL;
+    config_setting_t *s = key && probe->group ? config_setting_get_member(probe->group, key) : NULL;
     char *msg = NULL;
     va_list ap;
 
@@ -191,8 +191,7 @@ int ip_probe_has(struct ip_probe *probe, const char *key)
 }
 
 /* Expand `in`; an error is reported at `s` about `key`. NULL on error. */
-static const char *expand(struct ip_probe *p, config_setting_t *s, const char *key,
-                          const char *in)
+static const char *expand(struct ip_probe *p, config_setting_t *s, const char *key, const char *in)
 {
     char err[512];
     char *out;
@@ -279,8 +278,7 @@ long long ip_probe_int(struct ip_probe *probe, const char *key, long long def, l
     return v;
 }
 
-double ip_probe_double(struct ip_probe *probe, const char *key, double def, double min,
-                       double max)
+double ip_probe_double(struct ip_probe *probe, const char *key, double def, double min, double max)
 {
     config_setting_t *s = lookup(probe, key);
     const char *str;

@@ -5,17 +5,17 @@
 #ifndef IP_CORE_PROBE_H
 #define IP_CORE_PROBE_H
 
-#include "private.h"
-
 #include <libconfig.h>
 
 #include <infraprobe/plugin.h>
+
+#include "private.h"
 
 /* A probe over `group` (a probe's entry in `probes`); NULL when out of memory. With a NULL
  * name, errors name no probe and keys are prefixed with `path` ("infraprobe."): the core
  * reads its own group with the same getters. */
 IP_PRIVATE struct ip_probe *probe_new(config_setting_t *group, const char *name, const char *path,
-                           double timeout);
+                                      double timeout);
 IP_PRIVATE void probe_free(struct ip_probe *p);
 /* The setting `key` of the probe, marked as read (the core's own keys), or NULL. */
 IP_PRIVATE config_setting_t *probe_take(struct ip_probe *p, const char *key);

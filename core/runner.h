@@ -19,8 +19,7 @@ void runner_submit(struct runner *r, size_t i);
 /* Wait until `until` (ip_clock()) or until at least one run ended or was abandoned, and
  * hand each such report to `done` (which takes ownership). Returns how many it handed. */
 size_t runner_collect(struct runner *r, double until,
-                      void (*done)(void *ctx, size_t probe, struct ip_report *report),
-                      void *ctx);
+                      void (*done)(void *ctx, size_t probe, struct ip_report *report), void *ctx);
 /* Is probe `i` queued or running (including an abandoned run that has not returned)? */
 int runner_busy(struct runner *r, size_t i);
 /* How many runs were abandoned and have not returned yet. */

@@ -20,7 +20,8 @@ extern "C" {
 #endif
 
 /* Changing struct ip_plugin, struct ip_check_decl, struct ip_pool_ops, ip_pool_config,
- * ip_pool_stats or any signature below bumps IP_PLUGIN_ABI; adding a function bumps only libtool's -version-info. */
+ * ip_pool_stats or any signature below bumps IP_PLUGIN_ABI; adding a function bumps only libtool's
+ * -version-info. */
 #define IP_PLUGIN_ABI 1
 
 #if defined(__GNUC__)
@@ -171,8 +172,9 @@ IP_EXPORT int ip_probe_err(const struct ip_probe *probe);
 /* The probe's run timeout in seconds. */
 IP_EXPORT double ip_probe_timeout(const struct ip_probe *probe);
 
-/* Split "host:port" or "[v6addr]:port" into host (without brackets) and port 1..65535. Returns 0, or IP_EINVAL for anything else (an empty host,
- * a missing or bad port, a host longer than hostlen - 1). Thread-safe. */
+/* Split "host:port" or "[v6addr]:port" into host (without brackets) and port 1..65535. Returns 0,
+ * or IP_EINVAL for anything else (an empty host, a missing or bad port, a host longer than hostlen
+ * - 1). Thread-safe. */
 IP_EXPORT int ip_hostport(const char *s, char *host, size_t hostlen, int *port);
 
 /* ---- logging -------------------------------------------------------------------------- */

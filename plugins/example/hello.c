@@ -13,7 +13,10 @@
  * `thresholds` key naming another check is a configuration error). Default thresholds of
  * a latency check are in milliseconds; a probe's `thresholds` setting overrides them. */
 static const struct ip_check_decl hello_checks[] = {
-    {.name = "greet", .help = "the greeting was made", .kind = IP_LATENCY, .warn = 100.0,
+    {.name = "greet",
+     .help = "the greeting was made",
+     .kind = IP_LATENCY,
+     .warn = 100.0,
      .crit = 1000.0},
     {0},
 };
@@ -60,8 +63,7 @@ static int hello_run(void *state, struct ip_report *report)
     /* Here a real plugin talks to its backend, giving ip_report_deadline(report) to every
      * blocking call, and records what it found. The core applies the thresholds to the
      * duration recorded. */
-    return ip_check(report, "greet", NULL, IP_OK, ip_clock() - started, "%s, world",
-                    st->greeting);
+    return ip_check(report, "greet", NULL, IP_OK, ip_clock() - started, "%s, world", st->greeting);
 }
 
 /* Optional: cumulative metrics, reported as infraprobe_hello_runs_total{probe="..."}. */

@@ -101,8 +101,7 @@ static int tcp_setup(struct ip_probe *probe, void **statep)
 
 /* Resolve every target by the deadline: numeric ones at once, names in parallel through
  * getaddrinfo_a(), since a plain getaddrinfo() can block on DNS for far longer. */
-static void tcp_resolve(const struct tcp_state *st, struct addrinfo **ai, int *err,
-                        double deadline)
+static void tcp_resolve(const struct tcp_state *st, struct addrinfo **ai, int *err, double deadline)
 {
     struct gaicb *cbs = calloc(st->ntargets + 1, sizeof(*cbs));
     struct gaicb **list = calloc(st->ntargets + 1, sizeof(*list));
@@ -129,8 +128,8 @@ static void tcp_resolve(const struct tcp_state *st, struct addrinfo **ai, int *e
 
             for (size_t i = 0; i < nnames; i++)
                 pending += gai_error(list[i]) == EAI_INPROGRESS;
-            if (!pending || left <= 0 || gai_suspend((const struct gaicb *const *)list,
-                                                     (int)nnames, &ts) == EAI_AGAIN)
+            if (!pending || left <= 0 ||
+                gai_suspend((const struct gaicb *const *)list, (int)nnames, &ts) == EAI_AGAIN)
                 break;
         }
         for (size_t i = 0; i < st->ntargets; i++) {
@@ -205,8 +204,7 @@ static void tcp_step(struct tcp_state *st, struct ip_report *rep, struct tcp_con
             return;
         }
         c->connected = ip_clock();
-        ip_check(rep, "connect", c->target->spec, IP_OK, c->connected - c->started,
-                 "connected");
+        ip_check(rep, "connect", c->target->spec, IP_OK, c->connected - c->started, "connected");
         c->phase = st->send ? SENDING : st->expect ? READING : DONE;
         return;
     case SENDING:
@@ -229,8 +227,8 @@ static void tcp_step(struct tcp_state *st, struct ip_report *rep, struct tcp_con
         }
         c->got += (size_t)n;
         if (memmem(c->buf, c->got, st->expect, st->expect_len)) {
-            ip_check(rep, "expect", c->target->spec, IP_OK, ip_clock() - c->connected,
-                     "got \"%s\"", st->expect);
+            ip_check(rep, "expect", c->target->spec, IP_OK, ip_clock() - c->connected, "got \"%s\"",
+                     st->expect);
             c->phase = DONE;
         } else if (c->got == sizeof(c->buf)) {
             tcp_fail(st, rep, c, "not in the first 1024 bytes");
@@ -248,13 +246,13 @@ static void tcp_start(struct tcp_state *st, struct ip_report *rep, struct tcp_co
     c->phase = CONNECTING;
     c->fd = -1;
     if (gai_err) {
-        tcp_fail(st, rep, c, gai_err == EAI_AGAIN ? "name not resolved by the deadline"
-                                                  : gai_strerror(gai_err));
+        tcp_fail(st, rep, c,
+                 gai_err == EAI_AGAIN ? "name not resolved by the deadline"
+                                      : gai_strerror(gai_err));
         return;
     }
     st->connects++;
-    c->fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
-                   ai->ai_protocol);
+    c->fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
     if (c->fd < 0 || (connect(c->fd, ai->ai_addr, ai->ai_addrlen) < 0 && errno != EINPROGRESS))
         tcp_fail(st, rep, c, strerror(errno));
 }
@@ -332,8 +330,8 @@ static int tcp_metrics(void *state, struct ip_report *rep)
 
     ip_metric(rep, IP_COUNTER, "connects", NULL, "TCP connections attempted", NULL, NULL,
               (double)st->connects);
-    ip_metric(rep, IP_COUNTER, "connect_failures", NULL, "TCP connections that failed", NULL,
-              NULL, (double)st->connect_failures);
+    ip_metric(rep, IP_COUNTER, "connect_failures", NULL, "TCP connections that failed", NULL, NULL,
+              (double)st->connect_failures);
     return 0;
 }
 

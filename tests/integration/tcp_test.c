@@ -150,8 +150,10 @@ START_TEST(silent_listener_is_critical_at_the_deadline)
     int code;
 
     snprintf(t, sizeof(t), "127.0.0.1:%d", l->port);
-    snprintf(settings, sizeof(settings), "targets = (\"%s\"); send = \"PING\\r\\n\"; "
-             "expect = \"+PONG\";", t);
+    snprintf(settings, sizeof(settings),
+             "targets = (\"%s\"); send = \"PING\\r\\n\"; "
+             "expect = \"+PONG\";",
+             t);
     doc = run_probe(settings, &code);
     ck_assert_str_eq(testlib_status(testlib_find_check(doc, "connect", t)), "ok");
     c = testlib_find_check(doc, "expect", t);
@@ -174,8 +176,10 @@ START_TEST(expect_right_and_wrong)
 
     snprintf(tp, sizeof(tp), "127.0.0.1:%d", pong->port);
     snprintf(tw, sizeof(tw), "127.0.0.1:%d", wrong->port);
-    snprintf(settings, sizeof(settings), "targets = (\"%s\", \"%s\"); send = \"PING\\r\\n\"; "
-             "expect = \"+PONG\";", tp, tw);
+    snprintf(settings, sizeof(settings),
+             "targets = (\"%s\", \"%s\"); send = \"PING\\r\\n\"; "
+             "expect = \"+PONG\";",
+             tp, tw);
     doc = run_probe(settings, &code);
     ck_assert_str_eq(testlib_status(testlib_find_check(doc, "expect", tp)), "ok");
     c = testlib_find_check(doc, "expect", tw);

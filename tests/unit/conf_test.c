@@ -164,14 +164,14 @@ END_TEST
 START_TEST(getters_report_every_mistake_with_its_line)
 {
     unsetenv("IP_T_UNSET");
-    load_group("port = 70000;\n"          /* 1 */
-               "host = 5;\n"              /* 2 */
-               "n = \"12x\";\n"           /* 3 */
-               "addr = \"${IP_T_UNSET}\";\n" /* 4 */
-               "flag = \"maybe\";\n"      /* 5 */
-               "items = [1, 2];\n"        /* 6 */
-               "pool = 3;\n"              /* 7 */
-               "hots = \"typo\";\n"       /* 8 */
+    load_group("port = 70000;\n"                     /* 1 */
+               "host = 5;\n"                         /* 2 */
+               "n = \"12x\";\n"                      /* 3 */
+               "addr = \"${IP_T_UNSET}\";\n"         /* 4 */
+               "flag = \"maybe\";\n"                 /* 5 */
+               "items = [1, 2];\n"                   /* 6 */
+               "pool = 3;\n"                         /* 7 */
+               "hots = \"typo\";\n"                  /* 8 */
                "g = { known = 1; unknwn = 2; };\n"); /* 9 */
     ck_assert_int_eq(ip_probe_int(probe, "port", 6379, 1, 65535), 6379);
     ck_assert_str_eq(ip_probe_string(probe, "host", "h"), "h");
@@ -270,11 +270,12 @@ static void teardown_file(void)
 
 START_TEST(conf_valid_file)
 {
-    ck_assert_int_eq(load("infraprobe: { interval = 3.0; timeout = 1; workers = 2;\n"
-                          "  plugin_dir = \"/a:/b\"; };\n"
-                          "probes = ( { name = \"one\"; plugin = \"tcp\"; },\n"
-                          "  { name = \"two\"; plugin = \"tcp\"; timeout = 0.5; interval = 7; } );\n"),
-                     0);
+    ck_assert_int_eq(
+        load("infraprobe: { interval = 3.0; timeout = 1; workers = 2;\n"
+             "  plugin_dir = \"/a:/b\"; };\n"
+             "probes = ( { name = \"one\"; plugin = \"tcp\"; },\n"
+             "  { name = \"two\"; plugin = \"tcp\"; timeout = 0.5; interval = 7; } );\n"),
+        0);
     ck_assert_str_eq(errors, "");
     ck_assert_double_eq(conf.interval, 3.0);
     ck_assert_double_eq(conf.timeout, 1.0);
@@ -323,13 +324,13 @@ START_TEST(conf_reports_each_mistake_once)
 {
     char want[512];
 
-    ck_assert_int_eq(load("infraprobe: { workers = 0; intervall = 3; };\n" /* 1: two */
-                          "extra = 1;\n"                                  /* 2 */
-                          "probes = (\n"                                  /* 3 */
-                          "  { plugin = \"tcp\"; },\n"                    /* 4 */
-                          "  { name = \"a\"; },\n"                        /* 5 */
+    ck_assert_int_eq(load("infraprobe: { workers = 0; intervall = 3; };\n"           /* 1: two */
+                          "extra = 1;\n"                                             /* 2 */
+                          "probes = (\n"                                             /* 3 */
+                          "  { plugin = \"tcp\"; },\n"                               /* 4 */
+                          "  { name = \"a\"; },\n"                                   /* 5 */
                           "  { name = \"b\"; plugin = \"tcp\"; timeout = -1.0; },\n" /* 6 */
-                          "  { name = \"b\"; plugin = \"tcp\"; }\n"       /* 7 */
+                          "  { name = \"b\"; plugin = \"tcp\"; }\n"                  /* 7 */
                           ");\n"),
                      7);
     ck_assert_int_eq(count_lines(errors), 7);

@@ -186,9 +186,8 @@ START_TEST(metric_names_follow_prometheus)
 
     ck_assert_int_eq(ip_metric(r, IP_GAUGE, "connected_clients", NULL, "clients", NULL, NULL, 3),
                      0);
-    ck_assert_int_eq(ip_metric(r, IP_GAUGE, "used_memory", "bytes", "memory", "127.0.0.1:1",
-                               labels, 1024),
-                     0);
+    ck_assert_int_eq(
+        ip_metric(r, IP_GAUGE, "used_memory", "bytes", "memory", "127.0.0.1:1", labels, 1024), 0);
     ck_assert_int_eq(ip_metric(r, IP_COUNTER, "writes", NULL, "writes", NULL, NULL, 7), 0);
     ck_assert_int_eq(ip_metric(r, IP_COUNTER, "lost_writes_total", NULL, "x", NULL, NULL, 0), 0);
     ck_assert_int_eq(ip_metric(r, IP_GAUGE, "lag_bytes", "bytes", "x", NULL, NULL, 0), 0);
