@@ -577,6 +577,11 @@ static void mysql_check_concurrency(struct mysql_run *r)
                  b.done, rows, peak, st->pool_config.max_open, s1.wait_count - s0.wait_count);
 }
 
+/* How long past max_lifetime the pool check waits before it asks again, and what it allows
+ * between the plugin's stamp of a connection's birth and the pool's. */
+#define MYSQL_LIFETIME_WAIT  0.1
+#define MYSQL_LIFETIME_SLACK 0.05
+
 static void mysql_sleep(double secs)
 {
     struct timespec ts = {(time_t)secs, (long)((secs - (double)(time_t)secs) * 1e9)};
@@ -593,7 +598,7 @@ static void mysql_check_pool(struct mysql_run *r)
     const struct ip_pool_config *cfg = &st->pool_config;
     struct ip_pool_stats s, s2;
     struct mysql_conn *c;
-    double t0 = ip_clock(), life = cfg->max_lifetime, oldest;
+    double t0 = ip_clock(), life = cfg->max_lifetime, oldest, asked;
     unsigned long before_id;
     char err[512], lifetime[256] = "";
     int rc;
@@ -620,7 +625,8 @@ static void mysql_check_pool(struct mysql_run *r)
         before_id = c->thread_id;
         oldest = c->created;
         ip_pool_release(st->pool, c);
-        mysql_sleep(oldest + life + 0.01 - ip_clock());
+        mysql_sleep(oldest + life + MYSQL_LIFETIME_WAIT - ip_clock());
+        asked = ip_clock();
         rc = ip_pool_acquire(st->pool, r->deadline, (void **)&c, err, sizeof(err));
         if (rc != 0) {
             ip_check(r->rep, "pool", NULL, IP_CRITICAL, ip_clock() - t0, "after max_lifetime: %s",
@@ -629,12 +635,14 @@ static void mysql_check_pool(struct mysql_run *r)
         }
         ip_pool_stats(st->pool, &s2);
         /* The one that expired is gone, and what came instead is younger than the limit
-         * (another idle one, or a new one). */
-        if (c->thread_id == before_id || ip_clock() - c->created > life ||
+         * (another idle one, or a new one). Its age is taken when we asked: the pool judges
+         * it a moment later, and by a clock it reads just after our open() stamped
+         * `created`, hence the slack. */
+        if (c->thread_id == before_id || asked - c->created > life + MYSQL_LIFETIME_SLACK ||
             s2.max_lifetime_closed <= s.max_lifetime_closed) {
             ip_check(r->rep, "pool", NULL, IP_CRITICAL, ip_clock() - t0,
                      "connection %lu outlived max_lifetime %.3f s (got %lu, %.3f s old)", before_id,
-                     life, c->thread_id, ip_clock() - c->created);
+                     life, c->thread_id, asked - c->created);
             ip_pool_release(st->pool, c);
             return;
         }
