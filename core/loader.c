@@ -131,7 +131,10 @@ const struct ip_plugin *loader_get(const char *name, char *err, size_t errlen)
         file = find_module(dir, name);
     free(path);
     if (!file) {
-        snprintf(err, errlen, "plugin \"%s\": not found in %s", name, loader_path());
+        snprintf(err, errlen,
+                 "plugin \"%s\": not found in %s (is it installed? --plugin-dir and plugin_dir "
+                 "add directories)",
+                 name, loader_path());
         return NULL;
     }
     p = open_module(file, err, errlen);
