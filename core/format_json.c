@@ -9,8 +9,10 @@
 #include <errno.h>
 #include <jansson.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "format_impl.h"
 
@@ -27,6 +29,22 @@ static json_t *json_str(const char *s)
     j = json_string(clean);
     free(clean);
     return j;
+}
+
+/* When a run started, in RFC 3339 (UTC, milliseconds): JSON Lines readers need to know
+ * when each line happened, and the monotonic clock cannot tell them. */
+static json_t *json_time(double wall)
+{
+    time_t secs = (time_t)wall;
+    struct tm tm;
+    char buf[40];
+
+    if (!gmtime_r(&secs, &tm))
+        return json_null();
+    strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), ".%03dZ",
+             (int)((wall - (double)secs) * 1000) % 1000);
+    return json_string(buf);
 }
 
 /* A number, or null when it is not finite (JSON has no NaN or Infinity). A whole number
@@ -130,7 +148,9 @@ static json_t *json_probe(const struct ip_report *p)
     }
     if (json_put(o, "name", json_str(p->probe)) || json_put(o, "plugin", json_str(p->plugin)) ||
         json_put(o, "status", json_string(ip_status_name(format_status(p->status)))) ||
-        json_put(o, "duration_ms", json_ms(p->duration))) {
+        json_put(o, "duration_ms", json_ms(p->duration)) ||
+        (p->run_id && json_put(o, "run_id", json_str(p->run_id))) ||
+        (p->wall > 0 && json_put(o, "time", json_time(p->wall)))) {
         json_decref(checks);
         json_decref(metrics);
         goto fail;

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <time.h>
 
 #include <infraprobe/plugin.h>
 
@@ -46,6 +47,7 @@ static char *new_run_id(void)
 struct ip_report *report_new(const char *probe, const char *plugin, double deadline)
 {
     struct ip_report *r = calloc(1, sizeof(*r));
+    struct timespec now;
 
     if (!r)
         return NULL;
@@ -61,6 +63,8 @@ struct ip_report *report_new(const char *probe, const char *plugin, double deadl
     }
     pthread_mutex_init(&r->lock, NULL);
     r->started = ip_clock();
+    clock_gettime(CLOCK_REALTIME, &now);
+    r->wall = (double)now.tv_sec + (double)now.tv_nsec / 1e9;
     r->deadline = deadline;
     r->status = IP_UNKNOWN;
     return r;

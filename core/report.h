@@ -50,6 +50,7 @@ struct ip_report {
     char *plugin; /* plugin name */
     char *run_id;
     double started;  /* ip_clock() */
+    double wall;     /* when it started, seconds since the epoch (0: unknown) */
     double deadline; /* ip_clock() */
     double duration; /* seconds, set by report_finish() */
     enum ip_status status;

@@ -257,6 +257,7 @@ static struct ip_report *timed_out(struct probe_conf *pc, const struct slot *s)
 
     if (!rep)
         return NULL;
+    rep->wall -= rep->started - s->started; /* when the run began, not now */
     rep->started = s->started;
     rep->decls = pc->plugin->checks;
     rep->thresholds = pc->thresholds;
