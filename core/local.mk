@@ -10,6 +10,7 @@ core_libinfraprobe_la_SOURCES = \
 	core/expand.c core/expand.h \
 	core/probe.c core/probe.h \
 	core/hostport.c \
+	core/resolve.c \
 	core/pool.c \
 	core/fault.c \
 	core/report.c core/report.h core/private.h

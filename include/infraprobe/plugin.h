@@ -42,7 +42,8 @@ extern "C" {
     X(ETIMEDOUT, -4, "deadline exceeded")                                                          \
     X(ECLOSED, -5, "pool is closed")                                                               \
     X(EOPEN, -6, "could not open a connection")                                                    \
-    X(EACTION, -7, "fault action failed")
+    X(EACTION, -7, "fault action failed")                                                          \
+    X(ERESOLVE, -8, "name not resolved")
 
 enum {
 #define IP_ERRNO_ENUM(name, value, text) IP_##name = value,
@@ -176,6 +177,24 @@ IP_EXPORT double ip_probe_timeout(const struct ip_probe *probe);
  * or IP_EINVAL for anything else (an empty host, a missing or bad port, a host longer than hostlen
  * - 1). Thread-safe. */
 IP_EXPORT int ip_hostport(const char *s, char *host, size_t hostlen, int *port);
+
+/* Milliseconds left until `deadline` (ip_clock() seconds) for poll() and friends: 0 once it has
+ * passed, rounded up, at most INT_MAX (also for INFINITY). Thread-safe. */
+IP_EXPORT int ip_deadline_ms(double deadline);
+
+/* The room a numeric IPv4 or IPv6 address takes as a string, with its NUL. */
+#define IP_ADDRSTRLEN 46
+
+/*
+ * Resolve `host` (a name, or a numeric address, which never waits) by `deadline`: up to `max`
+ * distinct numeric addresses, in getaddrinfo()'s order, into addrs[0..]. Hand them to a client
+ * library in turn, so that it never resolves on its own without a deadline. Returns how many
+ * (>= 1), or IP_ETIMEDOUT, IP_ERESOLVE, IP_EINVAL or IP_ENOMEM with the reason in err (which
+ * names the host). A lookup still running at the deadline is left to finish in the
+ * background; the call returns on time. Thread-safe.
+ */
+IP_EXPORT int ip_resolve(const char *host, double deadline, char (*addrs)[IP_ADDRSTRLEN], int max,
+                         char *err, size_t errlen);
 
 /* ---- logging -------------------------------------------------------------------------- */
 
