@@ -24,6 +24,21 @@ static int file_error(const char *file, const char *what)
     return 1;
 }
 
+/* isolation = "process" | "thread" */
+static enum isolation get_isolation(struct ip_probe *p, enum isolation def)
+{
+    const char *v = ip_probe_string(p, "isolation", NULL);
+
+    if (!v)
+        return def;
+    if (!strcmp(v, "process"))
+        return ISOLATION_PROCESS;
+    if (!strcmp(v, "thread"))
+        return ISOLATION_THREAD;
+    ip_probe_fail(p, "isolation", "\"%s\": expected \"process\" or \"thread\"", v);
+    return def;
+}
+
 static int load_probe(struct conf *c, config_setting_t *s, int index)
 {
     struct probe_conf *pc = &c->probes[c->nprobes];
@@ -58,6 +73,7 @@ static int load_probe(struct conf *c, config_setting_t *s, int index)
     pc->plugin_name = ip_probe_string(pc->probe, "plugin", NULL);
     pc->interval = ip_probe_double(pc->probe, "interval", c->interval, 0.001, 365.0 * 86400);
     pc->timeout = ip_probe_double(pc->probe, "timeout", c->timeout, 0.001, 86400);
+    pc->isolation = get_isolation(pc->probe, c->isolation);
     if (!pc->plugin_name && !ip_probe_has(pc->probe, "plugin"))
         probe_error(pc->probe, s, "missing plugin = \"...\"");
     errors = ip_probe_err(pc->probe);
@@ -104,6 +120,10 @@ int conf_load(struct conf *c, const char *file)
     c->timeout = ip_probe_double(c->core, "timeout", 5.0, 0.001, 86400);
     c->workers = (int)ip_probe_int(c->core, "workers", 4, 1, 1024);
     c->plugin_dir = ip_probe_string(c->core, "plugin_dir", NULL);
+    c->isolation = get_isolation(c->core, ISOLATION_PROCESS);
+    c->shutdown_timeout = ip_probe_has(c->core, "shutdown_timeout")
+                              ? ip_probe_double(c->core, "shutdown_timeout", 10.0, 0, 3600)
+                              : -1;
     if (c->interval <= 0) {
         ip_probe_fail(c->core, "interval", "must be more than 0");
         c->interval = 10.0;

@@ -11,6 +11,10 @@
 
 #include "report.h"
 
+/* Where a probe runs: in a supervised child of its own (the default: a crash, an exit() or a
+ * runaway loop costs that probe's run and nothing else) or on a thread of this process. */
+enum isolation { ISOLATION_PROCESS = 0, ISOLATION_THREAD = 1 };
+
 struct probe_conf {
     const char *name; /* borrowed from the probe */
     const char *plugin_name;
@@ -21,6 +25,7 @@ struct probe_conf {
     const struct ip_plugin *plugin; /* after conf_bind() */
     void *state;                    /* after a successful setup() */
     int ready;                      /* setup() succeeded */
+    enum isolation isolation;
     struct threshold *thresholds;
     size_t nthresholds;
     int drills;                   /* the plugin has a drill (declares failover or exhaustion) */
@@ -34,9 +39,11 @@ struct conf {
     double interval;
     double timeout;
     int workers;
-    const char *plugin_dir; /* NULL: none set */
-    int drill;              /* --drill: run the drills of the probes that have one */
-    struct ip_probe *core;  /* the `infraprobe` group, read with the SDK getters */
+    enum isolation isolation;
+    double shutdown_timeout; /* grace for running probes at SIGTERM; < 0: not set */
+    const char *plugin_dir;  /* NULL: none set */
+    int drill;               /* --drill: run the drills of the probes that have one */
+    struct ip_probe *core;   /* the `infraprobe` group, read with the SDK getters */
     struct probe_conf *probes;
     size_t nprobes;
 };

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -169,41 +170,39 @@ static int spawn(const char *cmd, pid_t *pid, int *outfd)
     return 0;
 }
 
-int ip_fault(struct ip_report *report, const char *action, const char *const *vars, char *err,
-             size_t errlen)
+/* Run `cmd` with /bin/sh, killed with its process group at `timeout`. While a breaking action
+ * runs, its group is published in r->restore.pgid, so that a restore can stop it first.
+ * Returns 0 when it exited 0; IP_EACTION with the reason in err. */
+static int run_action(struct ip_report *r, const char *action, const char *cmd, double timeout,
+                      int breaking, char *err, size_t errlen)
 {
-    const struct fault_action *a = find_action(report, action);
-    double deadline;
+    double deadline = ip_clock() + timeout;
     char out[4096], line[512];
     size_t got = 0;
     int fd = -1, status = 0, timed_out = 0, rc;
-    char *cmd;
     pid_t pid;
 
-    if (!a) {
-        snprintf(err, errlen, "no fault action \"%s\" in failover", action ? action : "");
-        return IP_EINVAL;
-    }
-    if (!(cmd = substitute(a->command, report->probe, vars, err, errlen)))
-        return IP_EINVAL;
-    deadline = ip_clock() + report->drill->action_timeout;
     if ((rc = spawn(cmd, &pid, &fd)) != 0) {
         snprintf(err, errlen, "%s: cannot run /bin/sh: %s", action, strerror(rc));
-        free(cmd);
         return IP_EACTION;
     }
-    free(cmd);
+    if (breaking) {
+        pthread_mutex_lock(&r->lock);
+        r->restore.pgid = pid;
+        if (r->hooks && r->hooks->restore)
+            r->hooks->restore(r->hooks->ctx, &r->restore);
+        pthread_mutex_unlock(&r->lock);
+    }
     /* Read until the command closes its output, keeping the last 4 KiB. */
     for (;;) {
         struct pollfd pfd = {.fd = fd, .events = POLLIN};
-        double left = deadline - ip_clock();
         ssize_t n;
 
-        if (left <= 0) {
+        if (ip_clock() >= deadline) {
             timed_out = 1;
             break;
         }
-        if (poll(&pfd, 1, (int)(left * 1000) + 1) <= 0)
+        if (poll(&pfd, 1, ip_deadline_ms(deadline)) <= 0)
             continue;
         if (got == sizeof(out)) {
             memmove(out, out + sizeof(out) / 2, sizeof(out) / 2);
@@ -222,10 +221,16 @@ int ip_fault(struct ip_report *report, const char *action, const char *const *va
         kill(-pid, SIGKILL);
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
         ;
+    if (breaking) {
+        pthread_mutex_lock(&r->lock);
+        if (r->restore.pgid == pid)
+            r->restore.pgid = 0;
+        pthread_mutex_unlock(&r->lock);
+    }
     last_line(out, got, line, sizeof(line));
     if (timed_out) {
-        snprintf(err, errlen, "%s: timed out after %.3f s%s%s", action,
-                 report->drill->action_timeout, *line ? ": " : "", line);
+        snprintf(err, errlen, "%s: timed out after %.3f s%s%s", action, timeout, *line ? ": " : "",
+                 line);
         return IP_EACTION;
     }
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
@@ -239,4 +244,138 @@ int ip_fault(struct ip_report *report, const char *action, const char *const *va
         snprintf(err, errlen, "%s: exit status %d%s%s", action, WEXITSTATUS(status),
                  *line ? ": " : "", line);
     return IP_EACTION;
+}
+
+/* Actions that break something, and the action that puts it back. */
+static const char *const undo[][2] = {
+    {"stop", "start"},
+    {"kill", "start"},
+    {"pause", "resume"},
+    {"partition", "heal"},
+};
+
+static const char *undo_of(const char *action)
+{
+    for (size_t i = 0; i < sizeof(undo) / sizeof(undo[0]); i++)
+        if (strcmp(undo[i][0], action) == 0)
+            return undo[i][1];
+    return NULL;
+}
+
+/* Swap what `r` owes for `p` (which it then owns); notify a child's parent. */
+static void owe(struct ip_report *r, struct pending_restore *p)
+{
+    struct pending_restore old;
+
+    pthread_mutex_lock(&r->lock);
+    old = r->restore;
+    r->restore = *p;
+    if (r->hooks && r->hooks->restore)
+        r->hooks->restore(r->hooks->ctx, &r->restore);
+    pthread_mutex_unlock(&r->lock);
+    free(old.action);
+    free(old.command);
+}
+
+void fault_owe(struct ip_report *r, const struct pending_restore *p)
+{
+    struct pending_restore copy = {0};
+
+    if (p && p->action) {
+        copy.action = strdup(p->action);
+        copy.command = p->command ? strdup(p->command) : NULL;
+        copy.timeout = p->timeout;
+        copy.pgid = p->pgid;
+        if (!copy.action || !copy.command) {
+            free(copy.action);
+            free(copy.command);
+            copy = (struct pending_restore){0};
+        }
+    }
+    owe(r, &copy);
+}
+
+/* Record the restore, done by the drill itself or by the core for `why`. */
+static void record_restore(struct ip_report *r, const char *action, int rc, double took,
+                           const char *why, const char *err)
+{
+    char msg[768];
+
+    snprintf(msg, sizeof(msg), "%s %s%s%s in %.3f s%s%s", action, rc == 0 ? "ran" : "failed",
+             why ? " after " : "", why ? why : "", took, rc != 0 && *err ? ": " : "",
+             rc != 0 ? err : "");
+    report_add_check(r, "restore", NULL, rc == 0 ? IP_OK : IP_CRITICAL, took, 0, 0, msg);
+}
+
+int fault_restore(struct ip_report *r, const char *why)
+{
+    struct pending_restore p, none = {0};
+    char err[512];
+    double t0;
+    int rc;
+
+    pthread_mutex_lock(&r->lock);
+    p = r->restore;
+    r->restore = none;
+    pthread_mutex_unlock(&r->lock);
+    if (!p.action) {
+        free(p.command);
+        return 0;
+    }
+    /* The fault must not go on breaking what the restore puts back. */
+    if (p.pgid > 0)
+        kill(-(pid_t)p.pgid, SIGKILL);
+    t0 = ip_clock();
+    rc = run_action(r, p.action, p.command, p.timeout, 0, err, sizeof(err));
+    record_restore(r, p.action, rc, ip_clock() - t0, why, err);
+    free(p.action);
+    free(p.command);
+    return 1;
+}
+
+int ip_fault(struct ip_report *report, const char *action, const char *const *vars, char *err,
+             size_t errlen)
+{
+    const struct fault_action *a = find_action(report, action);
+    const char *restore = a ? undo_of(action) : NULL;
+    const struct fault_action *ra = restore ? find_action(report, restore) : NULL;
+    int breaking = 0, restoring, rc;
+    double t0;
+    char *cmd;
+
+    if (!a) {
+        snprintf(err, errlen, "no fault action \"%s\" in failover", action ? action : "");
+        return IP_EINVAL;
+    }
+    if (!(cmd = substitute(a->command, report->probe, vars, err, errlen)))
+        return IP_EINVAL;
+    if (ra) {
+        /* Owed before the fault starts: whatever happens next, the core can put it back. */
+        struct pending_restore p = {.action = strdup(ra->name),
+                                    .timeout = report->drill->action_timeout};
+
+        p.command = substitute(ra->command, report->probe, vars, err, errlen);
+        if (!p.action || !p.command) {
+            free(p.action);
+            free(p.command);
+            free(cmd);
+            return IP_EINVAL;
+        }
+        owe(report, &p);
+        breaking = 1;
+    }
+    pthread_mutex_lock(&report->lock);
+    restoring = report->restore.action && strcmp(report->restore.action, action) == 0;
+    pthread_mutex_unlock(&report->lock);
+    if (restoring) {
+        struct pending_restore none = {0};
+
+        owe(report, &none);
+    }
+    t0 = ip_clock();
+    rc = run_action(report, action, cmd, report->drill->action_timeout, breaking, err, errlen);
+    if (restoring)
+        record_restore(report, action, rc, ip_clock() - t0, NULL, err);
+    free(cmd);
+    return rc;
 }

@@ -24,6 +24,9 @@ infraprobe_SOURCES = \
 	core/conf.c core/conf.h \
 	core/loader.c core/loader.h \
 	core/runner.c core/runner.h \
+	core/probe_run.c core/probe_run.h \
+	core/isolate.c core/isolate.h \
+	core/signals.c core/signals.h \
 	core/format.c core/format.h core/format_impl.h \
 	core/format_text.c core/format_json.c core/format_junit.c \
 	core/format_tap.c core/format_prometheus.c core/format_nagios.c

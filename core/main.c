@@ -6,10 +6,12 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <math.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,10 +22,12 @@
 
 #include "conf.h"
 #include "format.h"
+#include "isolate.h"
 #include "loader.h"
 #include "log.h"
 #include "report.h"
 #include "runner.h"
+#include "signals.h"
 
 #define EXIT_USAGE 3
 
@@ -36,7 +40,9 @@ struct options {
     int drill;
     int test;
     int list;
-    const char **only; /* --probe NAMEs, NULL-terminated; NULL: all */
+    int verbose;
+    const char *run_probe; /* internal: serve this probe as an isolated child */
+    const char **only;     /* --probe NAMEs, NULL-terminated; NULL: all */
     size_t nonly;
 };
 
@@ -75,12 +81,13 @@ static void die_usage(const char *fmt, ...)
     vfprintf(stderr, fmt, ap);
     va_end(ap);
     fprintf(stderr, "\nTry 'infraprobe --help'.\n");
+    signals_exiting();
     exit(EXIT_USAGE);
 }
 
 static void parse_args(int argc, char **argv, struct options *o)
 {
-    enum { OPT_ONCE = 256, OPT_DRILL, OPT_PLUGIN_DIR, OPT_LIST };
+    enum { OPT_ONCE = 256, OPT_DRILL, OPT_PLUGIN_DIR, OPT_LIST, OPT_RUN_PROBE };
     static const struct option longopts[] = {
         {"config", required_argument, NULL, 'c'},
         {"once", no_argument, NULL, OPT_ONCE},
@@ -91,6 +98,7 @@ static void parse_args(int argc, char **argv, struct options *o)
         {"probe", required_argument, NULL, 'p'},
         {"plugin-dir", required_argument, NULL, OPT_PLUGIN_DIR},
         {"list-plugins", no_argument, NULL, OPT_LIST},
+        {"run-probe", required_argument, NULL, OPT_RUN_PROBE},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
@@ -137,14 +145,19 @@ static void parse_args(int argc, char **argv, struct options *o)
         case OPT_LIST:
             o->list = 1;
             break;
+        case OPT_RUN_PROBE:
+            o->run_probe = optarg;
+            break;
         case 'v':
             verbose++;
             break;
         case 'h':
             usage(stdout);
+            signals_exiting();
             exit(0);
         case 'V':
             printf("infraprobe %s (plugin ABI %d)\n", PACKAGE_VERSION, IP_PLUGIN_ABI);
+            signals_exiting();
             exit(0);
         case ':':
             die_usage("%s: needs a value", argv[optind - 1]);
@@ -155,6 +168,7 @@ static void parse_args(int argc, char **argv, struct options *o)
     }
     if (optind < argc)
         die_usage("\"%s\": unexpected argument", argv[optind]);
+    o->verbose = verbose;
     log_set_level(verbose >= 2 ? IP_LOG_DEBUG : verbose ? IP_LOG_INFO : IP_LOG_WARNING);
 }
 
@@ -210,8 +224,13 @@ static int sink_close(struct sink *s, int ok)
 {
     int err = 0;
 
-    if (!s->path)
-        return fflush(stdout) == 0 && !ferror(stdout) ? 0 : -1;
+    if (!s->path) {
+        /* A closed pipe or a full disk is an error the caller must hear of, never silence. */
+        if (fflush(stdout) == 0 && !ferror(stdout))
+            return 0;
+        fprintf(stderr, "infraprobe: cannot write the report to stdout: %s\n", strerror(errno));
+        return -1;
+    }
     if (fclose(s->f) != 0 || !ok)
         err = -1;
     if (!err && rename(s->tmp, s->path) != 0)
@@ -223,6 +242,29 @@ static int sink_close(struct sink *s, int ok)
     }
     free(s->tmp);
     return err;
+}
+
+/* Can --output be written? Asked before any probe runs: a directory that is missing or not
+ * writable is a usage error at start, not an error on every run. */
+static int check_output(const char *path)
+{
+    char *tmp = NULL;
+    int fd;
+
+    if (!path)
+        return 0;
+    if (asprintf(&tmp, "%s.XXXXXX", path) < 0)
+        return -1;
+    fd = mkstemp(tmp);
+    if (fd < 0) {
+        fprintf(stderr, "infraprobe: --output \"%s\": %s\n", path, strerror(errno));
+        free(tmp);
+        return -1;
+    }
+    close(fd);
+    unlink(tmp);
+    free(tmp);
+    return 0;
 }
 
 static int use_colour(const struct sink *s)
@@ -251,6 +293,15 @@ static int exit_code(enum ip_status s)
     return s == IP_SKIPPED ? 0 : (int)s;
 }
 
+static void once_stop(void *ctx, int sig)
+{
+    char why[64];
+
+    snprintf(why, sizeof(why), "interrupted by SIG%s", sigabbrev_np(sig));
+    fprintf(stderr, "infraprobe: %s: ending the runs, restoring what drills broke\n", why);
+    runner_interrupt(ctx, why);
+}
+
 /* Each selected probe once; the report; the worst status as the exit code. */
 static int run_once(struct conf *c, const struct options *opt)
 {
@@ -263,7 +314,7 @@ static int run_once(struct conf *c, const struct options *opt)
 
     o.run.probes = calloc(c->nprobes + 1, sizeof(*o.run.probes));
     r = o.run.probes ? runner_new(c, c->workers) : NULL;
-    if (!r) {
+    if (!r || signals_start(once_stop, NULL, r) != 0) {
         fprintf(stderr, "infraprobe: cannot start the workers\n");
         goto out;
     }
@@ -304,19 +355,13 @@ out:
     return code;
 }
 
-static volatile sig_atomic_t stopping;
-
-static void on_signal(int sig)
-{
-    (void)sig;
-    stopping = 1;
-}
-
 struct daemon {
     const struct options *opt;
     struct conf *conf;
+    struct runner *runner;
     struct ip_report **latest; /* per probe, for whole-document formats */
     int failed;
+    atomic_int stop_sig; /* the signal that asked the daemon to stop */
 };
 
 static void daemon_done(void *ctx, size_t probe, struct ip_report *report)
@@ -330,9 +375,12 @@ static void daemon_done(void *ctx, size_t probe, struct ip_report *report)
         d->latest[probe] = report;
         return;
     }
-    if (format_write_probe(d->opt->format, stdout, report, use_colour(&(struct sink){0})) < 0 ||
-        fflush(stdout) != 0)
+    if (!d->failed &&
+        (format_write_probe(d->opt->format, stdout, report, use_colour(&(struct sink){0})) < 0 ||
+         fflush(stdout) != 0)) {
+        fprintf(stderr, "infraprobe: cannot write to stdout: %s\n", strerror(errno));
         d->failed = 1;
+    }
     report_free(report);
 }
 
@@ -354,31 +402,83 @@ static void write_textfile(struct daemon *d)
         sink_close(&sink, format_write(FORMAT_PROMETHEUS, sink.f, &run, 0) == 0);
 }
 
+static void daemon_stop(void *ctx, int sig)
+{
+    struct daemon *d = ctx;
+
+    atomic_store(&d->stop_sig, sig);
+    runner_wake(d->runner);
+}
+
+static void daemon_hup(void *ctx)
+{
+    (void)ctx;
+    fprintf(stderr, "infraprobe: SIGHUP: reloading is not supported yet; ignored\n");
+}
+
+static void daemon_collect(struct daemon *d, double until)
+{
+    if (runner_collect(d->runner, until, daemon_done, d) > 0 && d->opt->format == FORMAT_PROMETHEUS)
+        write_textfile(d);
+}
+
+/* How long running probes may finish at SIGTERM: shutdown_timeout, or the largest probe
+ * timeout, at most 10 s. */
+static double grace(const struct conf *c)
+{
+    double g = 0;
+
+    if (c->shutdown_timeout >= 0)
+        return c->shutdown_timeout;
+    for (size_t i = 0; i < c->nprobes; i++)
+        if (c->probes[i].ready && c->probes[i].timeout > g)
+            g = c->probes[i].timeout;
+    return g < 10 ? g : 10;
+}
+
+/* Stop scheduling; let running probes finish within the grace period, then give up on the
+ * rest; every output is written before the process ends, within the grace period + 1 s. */
+static void daemon_shutdown(struct daemon *d)
+{
+    double end = ip_clock() + grace(d->conf);
+    char why[64];
+
+    fprintf(stderr, "infraprobe: SIG%s: stopping\n", sigabbrev_np(atomic_load(&d->stop_sig)));
+    while (runner_pending(d->runner) > 0 && ip_clock() < end)
+        daemon_collect(d, end);
+    if (runner_pending(d->runner) > 0) {
+        snprintf(why, sizeof(why), "abandoned at shutdown (SIG%s)",
+                 sigabbrev_np(atomic_load(&d->stop_sig)));
+        runner_interrupt(d->runner, why);
+        end = ip_clock() + 0.5;
+        while (runner_pending(d->runner) > 0 && ip_clock() < end)
+            daemon_collect(d, end);
+    }
+    fflush(stdout);
+}
+
 /* Forever: each probe every `interval`, never two runs of one probe at once. */
 static int run_daemon(struct conf *c, const struct options *opt)
 {
     struct daemon d = {.opt = opt, .conf = c};
-    struct sigaction sa = {.sa_handler = on_signal};
     double *due = calloc(c->nprobes + 1, sizeof(*due));
-    struct runner *r = runner_new(c, c->workers);
 
+    d.runner = runner_new(c, c->workers);
     d.latest = calloc(c->nprobes + 1, sizeof(*d.latest));
-    if (!r || !due || !d.latest) {
+    if (!d.runner || !due || !d.latest || signals_start(daemon_stop, daemon_hup, &d) != 0) {
         fprintf(stderr, "infraprobe: cannot start the workers\n");
         return EXIT_USAGE;
     }
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
     for (size_t i = 0; i < c->nprobes; i++)
         due[i] = ip_clock();
-    while (!stopping && !d.failed) {
+    while (!atomic_load(&d.stop_sig) && !d.failed) {
         double now = ip_clock(), next = now + 3600;
 
         for (size_t i = 0; i < c->nprobes; i++) {
             if (!c->probes[i].ready)
                 continue;
-            if (due[i] <= now && !runner_busy(r, i)) {
-                runner_submit(r, i);
+            if (due[i] <= now && !runner_busy(d.runner, i)) {
+                runner_submit(d.runner, i);
                 /* On the grid, not drifting by each run's duration. */
                 while (due[i] <= now)
                     due[i] += c->probes[i].interval;
@@ -386,14 +486,15 @@ static int run_daemon(struct conf *c, const struct options *opt)
             if (due[i] < next)
                 next = due[i];
         }
-        /* Wake at least every second to notice a signal. */
-        if (runner_collect(r, next < now + 1 ? next : now + 1, daemon_done, &d) > 0 &&
-            opt->format == FORMAT_PROMETHEUS)
-            write_textfile(&d);
+        daemon_collect(&d, next);
     }
-    if (runner_stuck(r) > 0)
+    if (!d.failed)
+        daemon_shutdown(&d);
+    if (runner_stuck(d.runner) > 0) {
+        fflush(NULL);
         _exit(d.failed ? EXIT_USAGE : 0);
-    runner_free(r);
+    }
+    runner_free(d.runner);
     for (size_t i = 0; i < c->nprobes; i++)
         report_free(d.latest[i]);
     free(d.latest);
@@ -401,13 +502,79 @@ static int run_daemon(struct conf *c, const struct options *opt)
     return d.failed ? EXIT_USAGE : 0;
 }
 
-int main(int argc, char **argv)
+/* The child's side of isolation: `infraprobe --run-probe NAME -c FILE`. */
+static int serve_probe(const struct options *opt)
+{
+    const char *only[] = {opt->run_probe, NULL};
+    struct conf conf;
+    int errors, code = EXIT_USAGE;
+
+    errors = conf_load(&conf, opt->config);
+    if (init_loader(opt, conf.plugin_dir) < 0)
+        errors++;
+    else
+        errors += conf_bind(&conf, only);
+    if (errors == 0)
+        code = isolate_serve(&conf, opt->run_probe);
+    conf_free(&conf);
+    return code;
+}
+
+/* What a child is started with: the same configuration and plugin path, and -v. */
+static int init_isolation(const struct options *o)
+{
+    const char *argv[8] = {"-c", o->config};
+    size_t n = 2;
+
+    if (o->plugin_dir) {
+        argv[n++] = "--plugin-dir";
+        argv[n++] = o->plugin_dir;
+    }
+    if (o->verbose)
+        argv[n++] = o->verbose >= 2 ? "-vv" : "-v";
+    return isolate_init("infraprobe", argv);
+}
+
+/* A closed stdout must be said, not silently become whatever file is opened next; 0 and 2
+ * get /dev/null so that no file we open ever lands on them. */
+static int check_std_fds(const struct options *o)
+{
+    int closed_out = fcntl(STDOUT_FILENO, F_GETFD) < 0;
+
+    for (int fd = 0; fd <= 2; fd++) {
+        if (fcntl(fd, F_GETFD) < 0) {
+            int n = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
+
+            if (n >= 0 && n != fd) {
+                dup2(n, fd);
+                close(n);
+            }
+        }
+    }
+    if (closed_out && !o->output && !o->test && !o->run_probe) {
+        fprintf(stderr, "infraprobe: cannot write the report to stdout: it is closed\n");
+        return -1;
+    }
+    return 0;
+}
+
+static int infraprobe(int argc, char **argv)
 {
     struct options opt = {0};
     struct conf conf;
     int errors, code;
 
+    signals_init();
     parse_args(argc, argv, &opt);
+    if (check_std_fds(&opt) < 0) {
+        free(opt.only);
+        return EXIT_USAGE;
+    }
+    if (opt.run_probe) {
+        code = serve_probe(&opt);
+        free(opt.only);
+        return code;
+    }
     if (opt.list) {
         code = init_loader(&opt, NULL) < 0 || loader_list(stdout) ? EXIT_USAGE : 0;
         free(opt.only);
@@ -427,6 +594,10 @@ int main(int argc, char **argv)
     }
     if (opt.format == FORMAT_NAGIOS && opt.nonly != 1)
         die_usage("--format %s: needs exactly one --probe NAME", "nagios");
+    if (!opt.test && check_output(opt.output) < 0) {
+        free(opt.only);
+        return EXIT_USAGE;
+    }
 
     errors = conf_load(&conf, opt.config);
     if (init_loader(&opt, conf.plugin_dir) < 0) {
@@ -461,12 +632,24 @@ int main(int argc, char **argv)
             n += conf.probes[i].ready;
         printf("%s: ok, %zu probe%s\n", opt.config, n, n == 1 ? "" : "s");
         code = 0;
-    } else if (opt.once) {
-        code = run_once(&conf, &opt);
+    } else if (init_isolation(&opt) < 0) {
+        fprintf(stderr, "infraprobe: out of memory\n");
+        code = EXIT_USAGE;
     } else {
-        code = run_daemon(&conf, &opt);
+        signals_trap_plugins();
+        code = opt.once ? run_once(&conf, &opt) : run_daemon(&conf, &opt);
     }
+    signals_exiting();
     conf_free(&conf);
+    isolate_cleanup();
     free(opt.only);
+    return code;
+}
+
+int main(int argc, char **argv)
+{
+    int code = infraprobe(argc, argv);
+
+    signals_exiting();
     return code;
 }

@@ -95,6 +95,8 @@ void report_free(struct ip_report *r)
     free(r->probe);
     free(r->plugin);
     free(r->run_id);
+    free(r->restore.action);
+    free(r->restore.command);
     pthread_mutex_destroy(&r->lock);
     free(r);
 }
@@ -173,6 +175,8 @@ static int add_check(struct ip_report *r, const char *name, const char *target,
     c->message = message;
     message = NULL;
     r->nchecks++;
+    if (r->hooks && r->hooks->check)
+        r->hooks->check(r->hooks->ctx, c);
 out:
     pthread_mutex_unlock(&r->lock);
     free(message);
@@ -233,6 +237,19 @@ int report_copy_checks(struct ip_report *dst, struct ip_report *src)
     return err;
 }
 
+int report_add_check(struct ip_report *r, const char *name, const char *target,
+                     enum ip_status status, double seconds, int has_value, double value,
+                     const char *message)
+{
+    char *msg = strdup(message ? message : "");
+
+    if (!msg || !name || (unsigned)status > IP_SKIPPED) {
+        free(msg);
+        return msg ? IP_EINVAL : IP_ENOMEM;
+    }
+    return add_check(r, name, target, status, seconds, has_value, value, msg);
+}
+
 int report_run_check(struct ip_report *r, enum ip_status status, const char *fmt, ...)
 {
     va_list ap;
@@ -277,6 +294,36 @@ static char *metric_name(const char *plugin, const char *name, const char *unit,
     return s;
 }
 
+static void free_metric(struct metric_result *m)
+{
+    free(m->name);
+    free(m->help);
+    free(m->target);
+    for (size_t i = 0; m->labels && m->labels[i]; i++)
+        free(m->labels[i]);
+    free(m->labels);
+}
+
+/* Append `m`, which the report then owns. */
+static int append_metric(struct ip_report *report, struct metric_result *m)
+{
+    pthread_mutex_lock(&report->lock);
+    if (report->nmetrics == report->metrics_cap) {
+        size_t cap = report->metrics_cap ? report->metrics_cap * 2 : 8;
+        struct metric_result *n = realloc(report->metrics, cap * sizeof(*n));
+
+        if (!n) {
+            pthread_mutex_unlock(&report->lock);
+            return IP_ENOMEM;
+        }
+        report->metrics = n;
+        report->metrics_cap = cap;
+    }
+    report->metrics[report->nmetrics++] = *m;
+    pthread_mutex_unlock(&report->lock);
+    return 0;
+}
+
 int ip_metric(struct ip_report *report, enum ip_metric_type type, const char *name,
               const char *unit, const char *help, const char *target, const char *const *labels,
               double value)
@@ -305,29 +352,32 @@ int ip_metric(struct ip_report *report, enum ip_metric_type type, const char *na
     if (!m.name || !m.help || (target && !m.target) || (nlabels && !m.labels))
         goto out;
 
-    pthread_mutex_lock(&report->lock);
-    if (report->nmetrics == report->metrics_cap) {
-        size_t cap = report->metrics_cap ? report->metrics_cap * 2 : 8;
-        struct metric_result *n = realloc(report->metrics, cap * sizeof(*n));
-
-        if (!n) {
-            pthread_mutex_unlock(&report->lock);
-            goto out;
-        }
-        report->metrics = n;
-        report->metrics_cap = cap;
-    }
-    report->metrics[report->nmetrics++] = m;
-    pthread_mutex_unlock(&report->lock);
-    return 0;
+    if (append_metric(report, &m) == 0)
+        return 0;
 out:
-    free(m.name);
-    free(m.help);
-    free(m.target);
-    for (size_t i = 0; m.labels && i < nlabels; i++)
-        free(m.labels[i]);
-    free(m.labels);
+    free_metric(&m);
     return err;
+}
+
+int report_add_metric(struct ip_report *r, const struct metric_result *src)
+{
+    struct metric_result m = {.type = src->type, .value = src->value};
+    size_t n = 0;
+
+    while (src->labels && src->labels[n])
+        n++;
+    m.name = src->name ? strdup(src->name) : NULL;
+    m.help = strdup(src->help ? src->help : "");
+    m.target = src->target ? strdup(src->target) : NULL;
+    m.labels = n ? calloc(n + 1, sizeof(*m.labels)) : NULL;
+    for (size_t i = 0; m.labels && i < n; i++)
+        if (!(m.labels[i] = strdup(src->labels[i])))
+            break;
+    if (m.name && m.help && (!src->target || m.target) && (!n || (m.labels && m.labels[n - 1])) &&
+        append_metric(r, &m) == 0)
+        return 0;
+    free_metric(&m);
+    return IP_ENOMEM;
 }
 
 static const struct threshold * override(const struct ip_report *r, const char *check)

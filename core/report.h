@@ -45,6 +45,23 @@ struct threshold {
     double warn, crit;
 };
 
+/* The restore a drill owes once it has run a breaking action (stop, kill, pause,
+ * partition): the core runs it whatever happens to the run (fault.c). */
+struct pending_restore {
+    char *action;   /* "start", "heal", ...; NULL: nothing owed */
+    char *command;  /* with its placeholders filled */
+    double timeout; /* seconds */
+    int pgid;       /* the breaking action's process group while it runs, else 0 */
+};
+
+/* What an isolated child forwards to its parent as the plugin records it, so that a child
+ * killed at its deadline or crashed still leaves what it had recorded (isolate.c). */
+struct report_hooks {
+    void (*check)(void *ctx, const struct check_result *c);
+    void (*restore)(void *ctx, const struct pending_restore *p); /* after each change */
+    void *ctx;
+};
+
 struct ip_report {
     char *probe;  /* probe name */
     char *plugin; /* plugin name */
@@ -63,7 +80,9 @@ struct ip_report {
     const struct ip_check_decl *decls;
     const struct threshold *thresholds;
     size_t nthresholds;
-    const struct drill *drill; /* NULL unless this run is a drill (--drill) */
+    const struct drill *drill;      /* NULL unless this run is a drill (--drill) */
+    struct pending_restore restore; /* under lock */
+    const struct report_hooks *hooks;
 };
 
 /* A probe's failover block: its fault actions and the drill's limits. */
@@ -96,8 +115,22 @@ IP_PRIVATE void report_finish(struct ip_report *r);
 IP_PRIVATE const struct ip_check_decl *report_decl(const struct ip_report *r, const char *name);
 /* Copy the checks `src` has so far into `dst` (src may be in use by its run's threads). */
 IP_PRIVATE int report_copy_checks(struct ip_report *dst, struct ip_report *src);
+/* Record a check as it is, under any name (a child's checks, relayed by its parent). */
+IP_PRIVATE int report_add_check(struct ip_report *r, const char *name, const char *target,
+                                enum ip_status status, double seconds, int has_value, double value,
+                                const char *message);
+/* Append a metric as it is, with its full name (relayed from a child). */
+IP_PRIVATE int report_add_metric(struct ip_report *r, const struct metric_result *m);
 /* Record the core's own check "run" (a timeout, a failed plugin), which no plugin declares. */
 IP_PRIVATE int report_run_check(struct ip_report *r, enum ip_status status, const char *fmt, ...)
     IP_PRINTF(3, 4);
+
+/* Run the restore the drill of `r` still owes, if any: first kill the breaking action if it is
+ * still running, then run the restore with its own timeout, and record the core's check
+ * "restore" saying why (`why`: "the run timed out", "SIGINT", ...) and how long it took.
+ * Returns 1 when it ran one, 0 when nothing was owed. Thread-safe. */
+IP_PRIVATE int fault_restore(struct ip_report *r, const char *why);
+/* Replace the restore that `r` owes (NULL action: none), as a child reported it. */
+IP_PRIVATE void fault_owe(struct ip_report *r, const struct pending_restore *p);
 
 #endif

@@ -1,8 +1,10 @@
 /*
  * The runner. One slot per probe (a probe never runs twice at once), a FIFO of queued
- * slots, and detached worker threads. The thread that collects results enforces the
- * deadlines: it never waits past the earliest one, so a hung plugin costs its probe an
- * `unknown` and nothing else.
+ * slots, and worker threads. The thread that collects results enforces the deadlines: it
+ * never waits past the earliest one, so a hung plugin costs its probe an `unknown` and
+ * nothing else. A probe isolated in a process is killed at its deadline by its worker; one on
+ * a thread can only be abandoned: its worker leaves the pool, and detaches itself when the run
+ * finally returns, so that an abandoned run holds its thread only while it is stuck.
  */
 #include "config.h"
 
@@ -11,12 +13,16 @@
 #include <errno.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include <infraprobe/plugin.h>
 
 #include "conf.h"
+#include "isolate.h"
+#include "probe_run.h"
 #include "report.h"
 
 enum slot_state { IDLE, QUEUED, RUNNING, DONE, ABANDONED };
@@ -25,14 +31,16 @@ struct slot {
     enum slot_state state;
     double started;
     double deadline;
+    int drill;
     struct ip_report *running; /* RUNNING: the report the run writes into */
-    struct ip_report *result;  /* DONE: the report to hand out */
+    struct ip_report *result;  /* DONE: the report to hand out (NULL: out of memory) */
+    struct child *child;       /* isolation "process": the probe's supervised child */
 };
 
 struct runner {
     pthread_mutex_t lock;
     pthread_cond_t work; /* a slot was queued, or stop */
-    pthread_cond_t done; /* a run ended */
+    pthread_cond_t done; /* a run ended, or an interrupt */
     struct conf *conf;
     struct slot *slots;
     size_t *queue; /* ring of slot indexes */
@@ -40,16 +48,18 @@ struct runner {
     size_t nslots;
     int workers;        /* live workers, stuck ones not counted */
     size_t stuck;       /* abandoned runs not yet returned */
-    pthread_t *threads; /* every worker ever started, to join */
+    pthread_t *threads; /* the workers to join: stuck ones leave it */
     size_t nthreads, threads_cap;
     int stop;
+    int woken;          /* runner_wake(): runner_collect() returns */
+    char interrupt[96]; /* non-empty: end every run now, with this as the reason */
 };
 
 static void *worker(void *arg);
 
 /* Workers are joinable, and runner_free() joins them: a thread's own exit work (the
  * thread-local state a backend library frees in its destructors) must end before the
- * process does. A stuck worker is never joined: the process leaves with _exit() then. */
+ * process does. A stuck worker detaches itself when its run returns. */
 static int spawn_worker(struct runner *r)
 {
     pthread_t t;
@@ -70,6 +80,20 @@ static int spawn_worker(struct runner *r)
         r->workers++;
     }
     return err;
+}
+
+/* The calling worker leaves the table of threads to join. */
+static void forget_self(struct runner *r)
+{
+    pthread_t self = pthread_self();
+
+    for (size_t i = 0; i < r->nthreads; i++) {
+        if (pthread_equal(r->threads[i], self)) {
+            r->threads[i] = r->threads[--r->nthreads];
+            break;
+        }
+    }
+    pthread_detach(self);
 }
 
 struct runner *runner_new(struct conf *c, int workers)
@@ -95,6 +119,13 @@ struct runner *runner_new(struct conf *c, int workers)
     pthread_cond_init(&r->work, &attr);
     pthread_cond_init(&r->done, &attr);
     pthread_condattr_destroy(&attr);
+    for (size_t i = 0; i < r->nslots; i++) {
+        if (c->probes[i].ready && c->probes[i].isolation == ISOLATION_PROCESS &&
+            !(r->slots[i].child = child_new(&c->probes[i]))) {
+            runner_free(r);
+            return NULL;
+        }
+    }
     pthread_mutex_lock(&r->lock);
     for (int i = 0; i < workers; i++)
         if (spawn_worker(r) != 0)
@@ -107,46 +138,6 @@ struct runner *runner_new(struct conf *c, int workers)
     return r;
 }
 
-/* The deadline a plugin sees comes a little before the one the core enforces, so that a
- * plugin that gives up on time has time left to record why and return: its own message
- * ("SET timed out") says more than the core's "timed out". */
-static double plugin_deadline(double deadline, double timeout)
-{
-    double margin = timeout * 0.1;
-
-    return deadline - (margin < 0.1 ? margin : 0.1);
-}
-
-/* The report one run of probe `pc` writes into, due by `deadline`. */
-static struct ip_report *new_report(struct probe_conf *pc, double deadline, int drill)
-{
-    struct ip_report *rep = report_new(pc->name, pc->plugin->name, deadline);
-
-    if (!rep)
-        return NULL;
-    rep->decls = pc->plugin->checks;
-    rep->thresholds = pc->thresholds;
-    rep->nthresholds = pc->nthresholds;
-    if (drill && pc->drills)
-        rep->drill = &pc->drill;
-    return rep;
-}
-
-/* One run of probe `pc` into `rep`: plain data out, whatever the plugin did. */
-static void run_probe(struct probe_conf *pc, struct ip_report *rep)
-{
-    int rc = pc->plugin->run(pc->state, rep);
-
-    if (rc != 0)
-        report_run_check(rep, IP_UNKNOWN, "plugin %s failed: %s", pc->plugin->name,
-                         ip_strerror(rc));
-    if (pc->plugin->metrics)
-        pc->plugin->metrics(pc->state, rep);
-    if (rep->nchecks == 0)
-        report_run_check(rep, IP_UNKNOWN, "plugin %s recorded no check", pc->plugin->name);
-    report_finish(rep);
-}
-
 static void *worker(void *arg)
 {
     struct runner *r = arg;
@@ -157,7 +148,6 @@ static void *worker(void *arg)
         struct probe_conf *pc;
         struct ip_report *rep;
         size_t i;
-        int drill;
 
         while (!r->stop && r->count == 0)
             pthread_cond_wait(&r->work, &r->lock);
@@ -168,19 +158,23 @@ static void *worker(void *arg)
         r->count--;
         s = &r->slots[i];
         pc = &r->conf->probes[i];
-        drill = r->conf->drill && pc->drills;
+        s->drill = r->conf->drill && pc->drills;
         s->state = RUNNING;
         s->started = ip_clock();
-        /* A drill has its own budget, after the regular checks'. */
-        s->deadline = s->started + pc->timeout + (drill ? pc->drill.timeout : 0);
-        s->running = new_report(pc, plugin_deadline(s->started + pc->timeout, pc->timeout), drill);
+        s->deadline = probe_run_deadline(pc, s->started, s->drill);
+        s->running = probe_run_report(
+            pc, probe_run_plugin_deadline(s->started + pc->timeout, pc->timeout), s->drill);
         rep = s->running;
         /* The collector may be waiting with no deadline in sight: it has one now. */
         pthread_cond_broadcast(&r->done);
         pthread_mutex_unlock(&r->lock);
 
+        if (rep && s->child)
+            child_run(s->child, rep, s->deadline);
+        else if (rep)
+            probe_run(pc, rep);
         if (rep)
-            run_probe(pc, rep);
+            report_finish(rep);
 
         pthread_mutex_lock(&r->lock);
         s->running = NULL;
@@ -189,6 +183,7 @@ static void *worker(void *arg)
             report_free(rep);
             s->state = IDLE;
             r->stuck--;
+            forget_self(r);
             pthread_cond_broadcast(&r->done);
             pthread_mutex_unlock(&r->lock);
             return NULL;
@@ -206,7 +201,7 @@ static void *worker(void *arg)
 void runner_submit(struct runner *r, size_t i)
 {
     pthread_mutex_lock(&r->lock);
-    if (i < r->nslots && r->slots[i].state == IDLE) {
+    if (i < r->nslots && r->slots[i].state == IDLE && !r->interrupt[0]) {
         r->slots[i].state = QUEUED;
         r->queue[(r->head + r->count) % (r->nslots + 1)] = i;
         r->count++;
@@ -225,6 +220,17 @@ int runner_busy(struct runner *r, size_t i)
     return busy;
 }
 
+size_t runner_pending(struct runner *r)
+{
+    size_t n = 0;
+
+    pthread_mutex_lock(&r->lock);
+    for (size_t i = 0; i < r->nslots; i++)
+        n += r->slots[i].state != IDLE && r->slots[i].state != ABANDONED;
+    pthread_mutex_unlock(&r->lock);
+    return n;
+}
+
 size_t runner_stuck(struct runner *r)
 {
     size_t n;
@@ -235,10 +241,34 @@ size_t runner_stuck(struct runner *r)
     return n;
 }
 
+void runner_interrupt(struct runner *r, const char *why)
+{
+    pthread_mutex_lock(&r->lock);
+    if (!r->interrupt[0]) {
+        snprintf(r->interrupt, sizeof(r->interrupt), "%s", why);
+        /* A child dies now; its worker reports why and runs the restore it owes. */
+        for (size_t i = 0; i < r->nslots; i++)
+            if (r->slots[i].state == RUNNING && r->slots[i].child)
+                child_kill(r->slots[i].child, why);
+    }
+    pthread_cond_broadcast(&r->done);
+    pthread_mutex_unlock(&r->lock);
+}
+
+void runner_wake(struct runner *r)
+{
+    pthread_mutex_lock(&r->lock);
+    r->woken = 1;
+    pthread_cond_broadcast(&r->done);
+    pthread_mutex_unlock(&r->lock);
+}
+
 static struct timespec to_timespec(double t)
 {
     struct timespec ts;
 
+    if (t > 1e12)
+        t = 1e12;
     ts.tv_sec = (time_t)t;
     ts.tv_nsec = (long)((t - (double)ts.tv_sec) * 1e9);
     if (ts.tv_nsec >= 1000000000L) {
@@ -248,12 +278,14 @@ static struct timespec to_timespec(double t)
     return ts;
 }
 
-/* The report of a run that overran: the probe is unknown, not critical (we could not tell),
- * with the checks the run had recorded by then. Called with the runner locked, so the run
- * cannot free its report meanwhile. */
-static struct ip_report *timed_out(struct probe_conf *pc, const struct slot *s)
+/* The report of a run that is given up on (it overran, or the run was interrupted): the probe
+ * is unknown, not critical (we could not tell), with the checks the run had recorded by then,
+ * and the restore its drill owes, which it takes over. Called with the runner locked, so the
+ * run cannot free its report meanwhile. */
+static struct ip_report *given_up(struct probe_conf *pc, struct slot *s, const char *why)
 {
     struct ip_report *rep = report_new(pc->name, pc->plugin->name, s->deadline);
+    struct pending_restore owed = {0}, none = {0};
 
     if (!rep)
         return NULL;
@@ -262,11 +294,82 @@ static struct ip_report *timed_out(struct probe_conf *pc, const struct slot *s)
     rep->decls = pc->plugin->checks;
     rep->thresholds = pc->thresholds;
     rep->nthresholds = pc->nthresholds;
-    if (s->running)
+    if (s->running) {
         report_copy_checks(rep, s->running);
-    report_run_check(rep, IP_UNKNOWN, "timed out after %.3f s", s->deadline - s->started);
-    report_finish(rep);
+        pthread_mutex_lock(&s->running->lock);
+        owed = s->running->restore;
+        s->running->restore = none;
+        pthread_mutex_unlock(&s->running->lock);
+        fault_owe(rep, &owed);
+        free(owed.action);
+        free(owed.command);
+    }
+    report_run_check(rep, IP_UNKNOWN, "%s", why);
     return rep;
+}
+
+/* The report to hand out for slot `i` now, with the lock held: 0 when it has none yet, 1
+ * for a finished one, 2 for one given up on, which hand_out() finishes. */
+static int take_report(struct runner *r, size_t i, double now, double *wake, struct ip_report **out)
+{
+    struct slot *s = &r->slots[i];
+    struct probe_conf *pc = &r->conf->probes[i];
+    char why[128];
+
+    if (s->state == DONE) {
+        *out = s->result;
+        s->result = NULL;
+        s->state = IDLE;
+        return 1;
+    }
+    if (s->state != RUNNING)
+        return 0;
+    /* A child is killed by its own worker at the deadline, which then reports; the core
+     * gives up on it only if that worker is itself stuck. */
+    double limit = s->deadline + (s->child ? 2.0 + (s->drill ? pc->drill.action_timeout : 0) : 0);
+
+    if (limit > now && !(r->interrupt[0] && !s->child)) {
+        if (limit < *wake)
+            *wake = limit;
+        return 0;
+    }
+    if (r->interrupt[0] && limit > now)
+        snprintf(why, sizeof(why), "%s", r->interrupt);
+    else
+        snprintf(why, sizeof(why), "timed out after %.3f s", s->deadline - s->started);
+    *out = given_up(pc, s, why);
+    s->state = ABANDONED;
+    r->stuck++;
+    r->workers--;
+    /* Keep the pool at strength: queued probes must not wait on a hung one. */
+    if (!r->interrupt[0])
+        spawn_worker(r);
+    return 2;
+}
+
+/* Hand out `rep` (NULL when it could not be made); one given up on is finished here, after
+ * the restore it owes, unlocked: a restore may take its action_timeout. */
+static void hand_out(struct runner *r, size_t i, struct ip_report *rep, int given_up,
+                     void (*done)(void *ctx, size_t probe, struct ip_report *report), void *ctx)
+{
+    struct probe_conf *pc = &r->conf->probes[i];
+
+    if (!rep) {
+        /* The run is accounted for even without memory for its report. */
+        rep = report_new(pc->name, pc->plugin->name, ip_clock());
+        if (rep)
+            report_run_check(rep, IP_UNKNOWN, "out of memory");
+        given_up = 1;
+    }
+    if (rep && given_up) {
+        char why[128] = "";
+
+        if (rep->nchecks)
+            snprintf(why, sizeof(why), "%s", rep->checks[rep->nchecks - 1].message);
+        fault_restore(rep, why);
+        report_finish(rep);
+    }
+    done(ctx, i, rep);
 }
 
 size_t runner_collect(struct runner *r, double until,
@@ -279,34 +382,19 @@ size_t runner_collect(struct runner *r, double until,
         double now = ip_clock(), wake = until;
 
         for (size_t i = 0; i < r->nslots; i++) {
-            struct slot *s = &r->slots[i];
             struct ip_report *rep = NULL;
+            int taken = take_report(r, i, now, &wake, &rep);
 
-            if (s->state == DONE) {
-                rep = s->result;
-                s->result = NULL;
-                s->state = IDLE;
-            } else if (s->state == RUNNING && s->deadline <= now) {
-                rep = timed_out(&r->conf->probes[i], s);
-                s->state = ABANDONED;
-                r->stuck++;
-                r->workers--;
-                /* Keep the pool at strength: queued probes must not wait on a hung one. */
-                spawn_worker(r);
-            } else {
-                if (s->state == RUNNING && s->deadline < wake)
-                    wake = s->deadline;
+            if (!taken)
                 continue;
-            }
             pthread_mutex_unlock(&r->lock);
-            if (rep)
-                done(ctx, i, rep);
+            hand_out(r, i, rep, taken == 2, done, ctx);
             handed++;
             pthread_mutex_lock(&r->lock);
         }
-        /* No thread could be made to replace a stuck one: what is queued would wait for
-         * ever. Say so instead. */
-        while (r->workers == 0 && r->count > 0) {
+        /* No thread could be made to replace a stuck one, or the run was interrupted: what
+         * is queued would wait for ever. Say so instead. */
+        while ((r->workers == 0 || r->interrupt[0]) && r->count > 0) {
             size_t i = r->queue[r->head];
             struct probe_conf *pc = &r->conf->probes[i];
             struct ip_report *rep = report_new(pc->name, pc->plugin->name, now);
@@ -314,16 +402,16 @@ size_t runner_collect(struct runner *r, double until,
             r->head = (r->head + 1) % (r->nslots + 1);
             r->count--;
             r->slots[i].state = IDLE;
-            if (rep) {
-                report_run_check(rep, IP_UNKNOWN, "not run: no worker thread could be started");
-                report_finish(rep);
-            }
+            if (rep)
+                report_run_check(rep, IP_UNKNOWN, "not run: %s",
+                                 r->interrupt[0] ? r->interrupt
+                                                 : "no worker thread could be started");
             pthread_mutex_unlock(&r->lock);
-            done(ctx, i, rep);
+            hand_out(r, i, rep, 1, done, ctx);
             handed++;
             pthread_mutex_lock(&r->lock);
         }
-        if (handed || now >= until)
+        if (handed || now >= until || r->woken)
             break;
         if (isinf(wake)) {
             pthread_cond_wait(&r->done, &r->lock);
@@ -333,12 +421,15 @@ size_t runner_collect(struct runner *r, double until,
             pthread_cond_timedwait(&r->done, &r->lock, &ts);
         }
     }
+    r->woken = 0;
     pthread_mutex_unlock(&r->lock);
     return handed;
 }
 
 void runner_free(struct runner *r)
 {
+    double deadline;
+
     if (!r)
         return;
     pthread_mutex_lock(&r->lock);
@@ -350,8 +441,12 @@ void runner_free(struct runner *r)
     for (size_t i = 0; i < r->nthreads; i++)
         pthread_join(r->threads[i], NULL);
     free(r->threads);
-    for (size_t i = 0; i < r->nslots; i++)
+    /* Each child tears its probe down; together, within one bound. */
+    deadline = ip_clock() + 5.0;
+    for (size_t i = 0; i < r->nslots; i++) {
         report_free(r->slots[i].result);
+        child_free(r->slots[i].child, deadline);
+    }
     pthread_cond_destroy(&r->work);
     pthread_cond_destroy(&r->done);
     pthread_mutex_destroy(&r->lock);

@@ -1,8 +1,8 @@
 /*
  * The runner: probes run on a fixed number of worker threads, each run with a deadline
- * that the core enforces. A run past its deadline is abandoned, not killed: its probe is
- * reported unknown at once, is not started again until the run returns, and a new worker
- * takes the stuck one's place.
+ * that the core enforces. A run isolated in a process is killed at its deadline. One on a
+ * thread is abandoned, not killed: its probe is reported unknown at once, is not started again
+ * until the run returns, and a new worker takes the stuck one's place.
  */
 #ifndef IP_CORE_RUNNER_H
 #define IP_CORE_RUNNER_H
@@ -22,6 +22,15 @@ size_t runner_collect(struct runner *r, double until,
                       void (*done)(void *ctx, size_t probe, struct ip_report *report), void *ctx);
 /* Is probe `i` queued or running (including an abandoned run that has not returned)? */
 int runner_busy(struct runner *r, size_t i);
+/* How many probes are queued, running or done and not yet collected (abandoned runs are
+ * not counted: they were). */
+size_t runner_pending(struct runner *r);
+/* End every run now (from any thread): queued probes are not run, isolated children are
+ * killed, runs on threads are given up on; each is reported unknown with `why`, after the
+ * restore its drill owes. Later submissions are ignored. */
+void runner_interrupt(struct runner *r, const char *why);
+/* Make runner_collect() return now (from any thread). */
+void runner_wake(struct runner *r);
 /* How many runs were abandoned and have not returned yet. */
 size_t runner_stuck(struct runner *r);
 /* Stop the workers and free the runner; only when runner_stuck() is 0. */

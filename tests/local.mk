@@ -31,9 +31,10 @@ tests_integration_tcp_test_SOURCES = tests/integration/tcp_test.c \
 tests_integration_tcp_test_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(JANSSON_CFLAGS)
 tests_integration_tcp_test_LDADD = $(CHECK_LIBS) $(JANSSON_LIBS)
 
-TESTS += tests/integration/cli.test tests/integration/run.test tests/integration/drill.test
+TESTS += tests/integration/cli.test tests/integration/run.test tests/integration/drill.test \
+	tests/integration/lifecycle.test
 EXTRA_DIST += tests/integration/lib.sh tests/integration/cli.test tests/integration/run.test \
-	tests/integration/drill.test
+	tests/integration/drill.test tests/integration/lifecycle.test
 
 # Output formats: unit tests, and each format read by its real consumer.
 FORMAT_SOURCES = core/format.c core/format.h core/format_impl.h \

@@ -10,6 +10,11 @@
  *
  * Under --drill it runs "stop", then "start" even when stop failed, and records the check
  * failover: ok when both succeeded, unknown with the action's reason otherwise.
+ *
+ * And the ways a plugin breaks the process it runs in, for the core's isolation:
+ *   crash = "run";     # dereference NULL at the start of run() ("drill": right after stop)
+ *   exit = 0;          # call exit(0) in run()
+ *   spin = 3600.0;     # loop on the CPU this long, ignoring the deadline
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,8 +54,19 @@ struct fixture {
     double duration;
     int fail;
     const char *member;
+    const char *crash;
+    long long exit_code;
+    double spin;
     long long runs;
 };
+
+/* What a broken plugin does; volatile, so that the compiler keeps the crash. */
+static void fixture_crash(void)
+{
+    volatile int *volatile p = NULL;
+
+    *p = 1;
+}
 
 static int fixture_setup(struct ip_probe *probe, void **statep)
 {
@@ -64,6 +80,9 @@ static int fixture_setup(struct ip_probe *probe, void **statep)
     f->duration = ip_probe_duration(probe, "duration", 0.001);
     f->fail = ip_probe_bool(probe, "fail", 0);
     f->member = ip_probe_string(probe, "member", "m1");
+    f->crash = ip_probe_string(probe, "crash", "");
+    f->exit_code = ip_probe_int(probe, "exit", -1, -1, 255);
+    f->spin = ip_probe_duration(probe, "spin", 0);
     if (ip_probe_err(probe)) {
         free(f);
         return IP_ECONFIG;
@@ -100,6 +119,8 @@ static void fixture_drill(struct fixture *f, struct ip_report *report)
     if (!ip_drill(report, &deadline))
         return;
     stop = ip_fault(report, "stop", vars, stop_err, sizeof(stop_err));
+    if (!strcmp(f->crash, "drill"))
+        fixture_crash();
     start = ip_fault(report, "start", vars, start_err, sizeof(start_err));
     if (stop == 0 && start == 0)
         ip_check(report, "failover", NULL, IP_OK, ip_clock() - t0, "stop: %s; start: %s", stop_err,
@@ -114,6 +135,12 @@ static int fixture_run(void *state, struct ip_report *report)
     struct fixture *f = state;
 
     f->runs++;
+    if (!strcmp(f->crash, "run"))
+        fixture_crash();
+    if (f->exit_code >= 0)
+        exit((int)f->exit_code);
+    for (double end = ip_clock() + f->spin; ip_clock() < end;)
+        ;
     fixture_sleep(f->sleep);
     for (size_t i = 0; i < f->nresults; i++) {
         char buf[512], *save = NULL, *name, *status, *msg, *value;

@@ -1,0 +1,597 @@
+/*
+ * Process isolation: the parent's supervisor of one probe's child, the child's serving loop,
+ * and the frames between them. Frames travel over SOCK_SEQPACKET, so each is one message that
+ * arrives whole or not at all, and the end of the child is the end of the socket.
+ */
+#include "config.h"
+
+#include "isolate.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <infraprobe/plugin.h>
+
+#include "probe_run.h"
+
+extern char **environ;
+
+#define CHILD_FD  3
+#define FRAME_MAX 65536
+
+enum frame_type {
+    F_READY = 'Y',   /* child: set up, i32 ok */
+    F_RUN = 'R',     /* parent: f64 deadline, i32 drill, str run_id, f64 started, f64 wall */
+    F_CHECK = 'C',   /* child: a check as recorded */
+    F_METRIC = 'M',  /* child: a metric as recorded */
+    F_RESTORE = 'S', /* child: the restore owed now (a NULL action: none) */
+    F_DONE = 'D',    /* child: the run returned */
+};
+
+struct frame {
+    unsigned char buf[FRAME_MAX];
+    size_t len, pos;
+    int bad;
+};
+
+static void put(struct frame *f, const void *p, size_t n)
+{
+    if (f->len + n > sizeof(f->buf)) {
+        f->bad = 1;
+        return;
+    }
+    memcpy(f->buf + f->len, p, n);
+    f->len += n;
+}
+
+static void put_i32(struct frame *f, int32_t v)
+{
+    put(f, &v, sizeof(v));
+}
+
+static void put_f64(struct frame *f, double v)
+{
+    put(f, &v, sizeof(v));
+}
+
+/* A string, cut to what the frame has room for (a message may be long; the rest is not). */
+static void put_str(struct frame *f, const char *s)
+{
+    size_t n, room;
+
+    if (!s) {
+        put_i32(f, -1);
+        return;
+    }
+    n = strlen(s);
+    room = sizeof(f->buf) - f->len;
+    room = room > 1024 + sizeof(int32_t) ? room - 1024 - sizeof(int32_t) : 0;
+    if (n > room)
+        n = room;
+    put_i32(f, (int32_t)n);
+    put(f, s, n);
+}
+
+static void get(struct frame *f, void *p, size_t n)
+{
+    if (f->bad || f->pos + n > f->len) {
+        f->bad = 1;
+        memset(p, 0, n);
+        return;
+    }
+    memcpy(p, f->buf + f->pos, n);
+    f->pos += n;
+}
+
+static int32_t get_i32(struct frame *f)
+{
+    int32_t v;
+
+    get(f, &v, sizeof(v));
+    return v;
+}
+
+static double get_f64(struct frame *f)
+{
+    double v;
+
+    get(f, &v, sizeof(v));
+    return v;
+}
+
+/* A string in a static-sized frame: copied out, NUL-terminated; NULL for a NULL one. */
+static char *get_str(struct frame *f)
+{
+    int32_t n = get_i32(f);
+    char *s;
+
+    if (f->bad || n < 0)
+        return NULL;
+    if ((size_t)n > f->len - f->pos) {
+        f->bad = 1;
+        return NULL;
+    }
+    if (!(s = malloc((size_t)n + 1))) {
+        f->bad = 1;
+        return NULL;
+    }
+    memcpy(s, f->buf + f->pos, (size_t)n);
+    s[n] = '\0';
+    f->pos += (size_t)n;
+    return s;
+}
+
+static void frame_start(struct frame *f, enum frame_type t)
+{
+    f->len = f->pos = 0;
+    f->bad = 0;
+    f->buf[f->len++] = (unsigned char)t;
+}
+
+static int frame_send(int fd, const struct frame *f)
+{
+    ssize_t n;
+
+    do
+        n = send(fd, f->buf, f->len, MSG_NOSIGNAL);
+    while (n < 0 && errno == EINTR);
+    return n == (ssize_t)f->len ? 0 : -1;
+}
+
+/* One frame, or -1 at the end of the socket. */
+static int frame_recv(int fd, struct frame *f)
+{
+    ssize_t n;
+
+    do
+        n = recv(fd, f->buf, sizeof(f->buf), 0);
+    while (n < 0 && errno == EINTR);
+    if (n <= 0)
+        return -1;
+    f->len = (size_t)n;
+    f->pos = 1;
+    f->bad = 0;
+    return f->buf[0];
+}
+
+/* ---- the child ------------------------------------------------------------------------ */
+
+/* Frames are sent from the plugin's threads too, under the report's lock: one at a time. */
+static void send_check(void *ctx, const struct check_result *c)
+{
+    struct frame *f = malloc(sizeof(*f));
+
+    (void)ctx;
+    if (!f)
+        return;
+    frame_start(f, F_CHECK);
+    put_str(f, c->name);
+    put_str(f, c->target);
+    put_i32(f, (int32_t)c->status);
+    put_f64(f, c->duration);
+    put_i32(f, c->has_value);
+    put_f64(f, c->value);
+    put_str(f, c->message);
+    frame_send(CHILD_FD, f);
+    free(f);
+}
+
+static void put_restore(struct frame *f, const struct pending_restore *p)
+{
+    put_str(f, p ? p->action : NULL);
+    put_str(f, p ? p->command : NULL);
+    put_f64(f, p ? p->timeout : 0);
+    put_i32(f, p ? p->pgid : 0);
+}
+
+static void send_restore(void *ctx, const struct pending_restore *p)
+{
+    struct frame *f = malloc(sizeof(*f));
+
+    (void)ctx;
+    if (!f)
+        return;
+    frame_start(f, F_RESTORE);
+    put_restore(f, p);
+    frame_send(CHILD_FD, f);
+    free(f);
+}
+
+static void send_metrics(const struct ip_report *rep, struct frame *f)
+{
+    for (size_t i = 0; i < rep->nmetrics; i++) {
+        const struct metric_result *m = &rep->metrics[i];
+        int32_t n = 0;
+
+        while (m->labels && m->labels[n])
+            n++;
+        frame_start(f, F_METRIC);
+        put_str(f, m->name);
+        put_str(f, m->help);
+        put_i32(f, (int32_t)m->type);
+        put_str(f, m->target);
+        put_f64(f, m->value);
+        put_i32(f, n);
+        for (int32_t j = 0; j < n; j++)
+            put_str(f, m->labels[j]);
+        if (!f->bad)
+            frame_send(CHILD_FD, f);
+    }
+}
+
+static const struct report_hooks child_hooks = {.check = send_check, .restore = send_restore};
+
+/* One run, as the parent asked for it in `f`. */
+static int serve_run(const struct probe_conf *pc, struct frame *f)
+{
+    double deadline = get_f64(f);
+    int drill = get_i32(f);
+    char *run_id = get_str(f);
+    double started = get_f64(f), wall = get_f64(f);
+    struct ip_report *rep;
+
+    if (f->bad || !run_id) {
+        free(run_id);
+        return -1;
+    }
+    rep = probe_run_report(pc, deadline, drill);
+    if (!rep) {
+        free(run_id);
+        return -1;
+    }
+    /* The parent's id and times: the report that goes out is the parent's. */
+    free(rep->run_id);
+    rep->run_id = run_id;
+    rep->started = started;
+    rep->wall = wall;
+    rep->hooks = &child_hooks;
+    probe_run(pc, rep);
+    send_metrics(rep, f);
+    report_free(rep);
+    frame_start(f, F_DONE);
+    return frame_send(CHILD_FD, f);
+}
+
+int isolate_serve(struct conf *c, const char *probe)
+{
+    struct frame *f = malloc(sizeof(*f));
+    const struct probe_conf *pc = NULL;
+    int rc = 3;
+
+    /* Our parent decides when we end: a terminal's ^C or systemd's SIGTERM goes to it. */
+    signal(SIGPIPE, SIG_IGN);
+    signal(SIGINT, SIG_IGN);
+    signal(SIGTERM, SIG_IGN);
+    signal(SIGHUP, SIG_IGN);
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    for (size_t i = 0; i < c->nprobes; i++)
+        if (strcmp(c->probes[i].name, probe) == 0 && c->probes[i].ready)
+            pc = &c->probes[i];
+    if (!f)
+        return rc;
+    frame_start(f, F_READY);
+    put_i32(f, pc != NULL);
+    if (frame_send(CHILD_FD, f) != 0 || !pc)
+        goto out;
+    for (;;) {
+        int t = frame_recv(CHILD_FD, f);
+
+        if (t < 0) {
+            rc = 0; /* the parent closed: tear down and leave */
+            break;
+        }
+        if (t != F_RUN || serve_run(pc, f) != 0)
+            break;
+    }
+out:
+    free(f);
+    return rc;
+}
+
+/* ---- the parent ----------------------------------------------------------------------- */
+
+static char **child_argv; /* exe, options..., "--run-probe", NULL (the name is added) */
+static size_t child_argc;
+
+int isolate_init(const char *exe, const char *const *argv)
+{
+    size_t n = 0;
+
+    while (argv && argv[n])
+        n++;
+    child_argv = calloc(n + 4, sizeof(*child_argv));
+    if (!child_argv)
+        return -1;
+    child_argv[child_argc++] = strdup(exe);
+    for (size_t i = 0; i < n; i++)
+        child_argv[child_argc++] = strdup(argv[i]);
+    child_argv[child_argc++] = strdup("--run-probe");
+    for (size_t i = 0; i < child_argc; i++)
+        if (!child_argv[i])
+            return -1;
+    return 0;
+}
+
+void isolate_cleanup(void)
+{
+    for (size_t i = 0; child_argv && i < child_argc; i++)
+        free(child_argv[i]);
+    free(child_argv);
+    child_argv = NULL;
+    child_argc = 0;
+}
+
+struct child {
+    const struct probe_conf *pc;
+    pthread_mutex_t lock; /* pid and why, which child_kill() reads from another thread */
+    pid_t pid;            /* 0: not running */
+    int fd;
+    char why[128]; /* set by child_kill() */
+    struct frame frame;
+};
+
+struct child *child_new(const struct probe_conf *pc)
+{
+    struct child *ch = calloc(1, sizeof(*ch));
+
+    if (!ch)
+        return NULL;
+    ch->pc = pc;
+    ch->fd = -1;
+    pthread_mutex_init(&ch->lock, NULL);
+    return ch;
+}
+
+static int spawn_child(struct child *ch, char *err, size_t errlen)
+{
+    posix_spawn_file_actions_t fa;
+    posix_spawnattr_t attr;
+    sigset_t none, dfl;
+    char *argv[child_argc + 2];
+    int sv[2], rc;
+    pid_t pid;
+
+    if (!child_argv) {
+        snprintf(err, errlen, "isolation is not initialised");
+        return -1;
+    }
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
+        snprintf(err, errlen, "socketpair: %s", strerror(errno));
+        return -1;
+    }
+    /* Workers start children at once: each has its own argv. */
+    memcpy(argv, child_argv, child_argc * sizeof(*argv));
+    argv[child_argc] = (char *)ch->pc->name;
+    argv[child_argc + 1] = NULL;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_adddup2(&fa, sv[1], CHILD_FD);
+    /* A plugin that prints must not write into the report on our stdout. */
+    posix_spawn_file_actions_adddup2(&fa, STDERR_FILENO, STDOUT_FILENO);
+    posix_spawnattr_init(&attr);
+    sigemptyset(&none);
+    sigemptyset(&dfl);
+    sigaddset(&dfl, SIGPIPE);
+    posix_spawnattr_setsigmask(&attr, &none);
+    posix_spawnattr_setsigdefault(&attr, &dfl);
+    /* Its own process group: killed whole at its deadline, and out of the terminal's ^C. */
+    posix_spawnattr_setpgroup(&attr, 0);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
+                                        POSIX_SPAWN_SETSIGDEF);
+    rc = posix_spawn(&pid, "/proc/self/exe", &fa, &attr, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    posix_spawnattr_destroy(&attr);
+    close(sv[1]);
+    if (rc != 0) {
+        close(sv[0]);
+        snprintf(err, errlen, "cannot start the probe's process: %s", strerror(rc));
+        return -1;
+    }
+    pthread_mutex_lock(&ch->lock);
+    ch->pid = pid;
+    ch->fd = sv[0];
+    ch->why[0] = '\0';
+    pthread_mutex_unlock(&ch->lock);
+    return 0;
+}
+
+/* Wait for the child to end, by `deadline`, then kill it; its status. */
+static int reap(struct child *ch, double deadline)
+{
+    int status = 0;
+    pid_t pid = ch->pid, got;
+
+    if (pid <= 0)
+        return 0;
+    while ((got = waitpid(pid, &status, WNOHANG)) == 0 && ip_clock() < deadline)
+        poll(NULL, 0, 5);
+    if (got == 0) {
+        kill(-pid, SIGKILL);
+        while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+            ;
+    }
+    pthread_mutex_lock(&ch->lock);
+    ch->pid = 0;
+    pthread_mutex_unlock(&ch->lock);
+    if (ch->fd >= 0)
+        close(ch->fd);
+    ch->fd = -1;
+    return status;
+}
+
+static void kill_child(struct child *ch)
+{
+    pthread_mutex_lock(&ch->lock);
+    if (ch->pid > 0)
+        kill(-ch->pid, SIGKILL);
+    pthread_mutex_unlock(&ch->lock);
+}
+
+void child_kill(struct child *ch, const char *why)
+{
+    if (!ch)
+        return;
+    pthread_mutex_lock(&ch->lock);
+    snprintf(ch->why, sizeof(ch->why), "%s", why);
+    pthread_mutex_unlock(&ch->lock);
+    kill_child(ch);
+}
+
+/* The parent's copy of what the child recorded. */
+static void apply_frame(struct ip_report *rep, struct frame *f, int type)
+{
+    if (type == F_CHECK) {
+        char *name = get_str(f), *target = get_str(f), *msg;
+        int status = get_i32(f);
+        double duration = get_f64(f);
+        int has_value = get_i32(f);
+        double value = get_f64(f);
+
+        msg = get_str(f);
+        if (!f->bad && name)
+            report_add_check(rep, name, target, (enum ip_status)status, duration, has_value, value,
+                             msg);
+        free(name);
+        free(target);
+        free(msg);
+    } else if (type == F_METRIC) {
+        struct metric_result m = {0};
+        int32_t n;
+
+        m.name = get_str(f);
+        m.help = get_str(f);
+        m.type = (enum ip_metric_type)get_i32(f);
+        m.target = get_str(f);
+        m.value = get_f64(f);
+        n = get_i32(f);
+        if (n > 0 && n < 256 && (m.labels = calloc((size_t)n + 1, sizeof(*m.labels))))
+            for (int32_t i = 0; i < n; i++)
+                m.labels[i] = get_str(f);
+        if (!f->bad && m.name)
+            report_add_metric(rep, &m);
+        free(m.name);
+        free(m.help);
+        free(m.target);
+        for (int32_t i = 0; m.labels && i < n; i++)
+            free(m.labels[i]);
+        free(m.labels);
+    } else if (type == F_RESTORE) {
+        struct pending_restore p;
+
+        p.action = get_str(f);
+        p.command = get_str(f);
+        p.timeout = get_f64(f);
+        p.pgid = get_i32(f);
+        if (!f->bad)
+            fault_owe(rep, &p);
+        free(p.action);
+        free(p.command);
+    }
+}
+
+/* Wait for a frame by `deadline`: its type, 0 at the deadline, -1 at the child's end. */
+static int wait_frame(struct child *ch, double deadline)
+{
+    for (;;) {
+        struct pollfd pfd = {.fd = ch->fd, .events = POLLIN};
+        int n;
+
+        if (ip_clock() >= deadline)
+            return 0;
+        n = poll(&pfd, 1, ip_deadline_ms(deadline));
+        if (n < 0 && errno != EINTR)
+            return -1;
+        if (n > 0)
+            return frame_recv(ch->fd, &ch->frame);
+    }
+}
+
+static int start(struct child *ch, double deadline, char *err, size_t errlen)
+{
+    int t;
+
+    if (spawn_child(ch, err, errlen) != 0)
+        return -1;
+    t = wait_frame(ch, deadline);
+    if (t == F_READY && get_i32(&ch->frame) == 1)
+        return 0;
+    kill_child(ch);
+    reap(ch, deadline);
+    snprintf(err, errlen, "%s",
+             t == 0 ? "its process did not start by the deadline"
+                    : "its process could not set it up (see the log)");
+    return -1;
+}
+
+/* What ended the child, for the report. */
+static void describe_end(struct child *ch, int status, char *out, size_t outlen)
+{
+    if (ch->why[0])
+        snprintf(out, outlen, "%s", ch->why);
+    else if (WIFSIGNALED(status))
+        snprintf(out, outlen, "plugin %s crashed (SIG%s)", ch->pc->plugin->name,
+                 sigabbrev_np(WTERMSIG(status)) ? sigabbrev_np(WTERMSIG(status)) : "?");
+    else
+        snprintf(out, outlen, "plugin %s exited with status %d", ch->pc->plugin->name,
+                 WEXITSTATUS(status));
+}
+
+void child_run(struct child *ch, struct ip_report *rep, double deadline)
+{
+    struct frame *f = &ch->frame;
+    char why[256];
+    int t, status;
+
+    if (ch->pid <= 0 && start(ch, deadline, why, sizeof(why)) != 0) {
+        report_run_check(rep, IP_UNKNOWN, "%s", why);
+        return;
+    }
+    frame_start(f, F_RUN);
+    put_f64(f, rep->deadline);
+    put_i32(f, rep->drill != NULL);
+    put_str(f, rep->run_id);
+    put_f64(f, rep->started);
+    put_f64(f, rep->wall);
+    t = frame_send(ch->fd, f) == 0 ? 1 : -1;
+    while (t > 0 && (t = wait_frame(ch, deadline)) > 0 && t != F_DONE)
+        apply_frame(rep, f, t);
+    if (t == F_DONE)
+        return;
+    if (t == 0) {
+        pthread_mutex_lock(&ch->lock);
+        if (!ch->why[0])
+            snprintf(ch->why, sizeof(ch->why), "timed out after %.3f s", deadline - rep->started);
+        pthread_mutex_unlock(&ch->lock);
+        kill_child(ch);
+    }
+    /* The socket's end is the child's, or near enough: wait briefly, then make sure. */
+    status = reap(ch, ip_clock() + 1.0);
+    describe_end(ch, status, why, sizeof(why));
+    report_run_check(rep, IP_UNKNOWN, "%s", why);
+    fault_restore(rep, why);
+}
+
+void child_free(struct child *ch, double deadline)
+{
+    if (!ch)
+        return;
+    if (ch->pid > 0) {
+        /* Its end of the socket closes: it tears the probe down and exits. */
+        shutdown(ch->fd, SHUT_RDWR);
+        reap(ch, deadline);
+    }
+    pthread_mutex_destroy(&ch->lock);
+    free(ch);
+}

@@ -1,0 +1,61 @@
+/*
+ * One run of one probe. The same code runs on a worker thread (isolation "thread") and in a
+ * supervised child (isolation "process"), so that both report alike.
+ */
+#include "config.h"
+
+#include "probe_run.h"
+
+#include <infraprobe/plugin.h>
+
+#include "signals.h"
+
+/* The deadline a plugin sees comes a little before the one the core enforces, so that a
+ * plugin that gives up on time has time left to record why and return: its own message
+ * ("SET timed out") says more than the core's "timed out". */
+double probe_run_plugin_deadline(double deadline, double timeout)
+{
+    double margin = timeout * 0.1;
+
+    return deadline - (margin < 0.1 ? margin : 0.1);
+}
+
+double probe_run_deadline(const struct probe_conf *pc, double started, int drill)
+{
+    /* A drill has its own budget, after the regular checks'. */
+    return started + pc->timeout + (drill ? pc->drill.timeout : 0);
+}
+
+struct ip_report *probe_run_report(const struct probe_conf *pc, double deadline, int drill)
+{
+    struct ip_report *rep = report_new(pc->name, pc->plugin->name, deadline);
+
+    if (!rep)
+        return NULL;
+    rep->decls = pc->plugin->checks;
+    rep->thresholds = pc->thresholds;
+    rep->nthresholds = pc->nthresholds;
+    if (drill && pc->drills)
+        rep->drill = &pc->drill;
+    return rep;
+}
+
+void probe_run(const struct probe_conf *pc, struct ip_report *rep)
+{
+    int rc;
+
+    signals_current_probe(pc->name, pc->plugin->name);
+    rc = pc->plugin->run(pc->state, rep);
+
+    if (rc != 0)
+        report_run_check(rep, IP_UNKNOWN, "plugin %s failed: %s", pc->plugin->name,
+                         ip_strerror(rc));
+    /* A drill that returned owing a restore (an error path that forgot it) is put right
+     * here, before anything else can happen to it. */
+    fault_restore(rep, "the drill returned without it");
+    if (pc->plugin->metrics)
+        pc->plugin->metrics(pc->state, rep);
+    if (rep->nchecks == 0)
+        report_run_check(rep, IP_UNKNOWN, "plugin %s recorded no check", pc->plugin->name);
+    signals_current_probe(NULL, NULL);
+}
