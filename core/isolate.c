@@ -1,7 +1,11 @@
 /*
  * Process isolation: the parent's supervisor of one probe's child, the child's serving loop,
- * and the frames between them. Frames travel over SOCK_SEQPACKET, so each is one message that
- * arrives whole or not at all, and the end of the child is the end of the socket.
+ * and the frames between them. Requests and the end of a run travel over SOCK_SEQPACKET, so
+ * each is one message that arrives whole or not at all, and the end of the child is the end
+ * of the socket. What a run records (checks, metrics, the restore it owes) goes into a memory
+ * area both share instead, as it is recorded: the parent reads it when the run ends, or after
+ * it killed the child, so a run costs one round trip however much it records, and a child
+ * killed at its deadline still leaves every check it had recorded.
  */
 #include "config.h"
 
@@ -17,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -28,8 +33,20 @@
 
 extern char **environ;
 
-#define CHILD_FD  3
-#define FRAME_MAX 65536
+#define CHILD_FD     3
+#define CHILD_SHM_FD 4
+#define FRAME_MAX    65536
+#define SHM_SIZE     (1u << 20)
+
+/* The shared record of one run: frames, each preceded by its size, `len` bytes of them. The
+ * child publishes a frame by storing len after its bytes, so a frame cut by a kill never
+ * counts. What does not fit goes over the socket. */
+struct shm {
+    uint32_t len;
+    unsigned char data[];
+};
+
+#define SHM_ROOM (SHM_SIZE - sizeof(struct shm))
 
 enum frame_type {
     F_READY = 'Y',   /* child: set up, i32 ok */
@@ -168,6 +185,28 @@ static int frame_recv(int fd, struct frame *f)
 
 /* ---- the child ------------------------------------------------------------------------ */
 
+static struct shm *child_shm; /* NULL: every frame over the socket */
+
+/* Record frame `f` for the parent: in the shared area while it has room. */
+static void emit(const struct frame *f)
+{
+    uint32_t len, size = (uint32_t)f->len;
+
+    if (f->bad)
+        return;
+    if (child_shm) {
+        len = __atomic_load_n(&child_shm->len, __ATOMIC_RELAXED);
+        if (len + sizeof(size) + size <= SHM_ROOM) {
+            memcpy(child_shm->data + len, &size, sizeof(size));
+            memcpy(child_shm->data + len + sizeof(size), f->buf, size);
+            __atomic_store_n(&child_shm->len, len + (uint32_t)sizeof(size) + size,
+                             __ATOMIC_RELEASE);
+            return;
+        }
+    }
+    frame_send(CHILD_FD, f);
+}
+
 /* Frames are sent from the plugin's threads too, under the report's lock: one at a time. */
 static void send_check(void *ctx, const struct check_result *c)
 {
@@ -184,7 +223,7 @@ static void send_check(void *ctx, const struct check_result *c)
     put_i32(f, c->has_value);
     put_f64(f, c->value);
     put_str(f, c->message);
-    frame_send(CHILD_FD, f);
+    emit(f);
     free(f);
 }
 
@@ -205,7 +244,7 @@ static void send_restore(void *ctx, const struct pending_restore *p)
         return;
     frame_start(f, F_RESTORE);
     put_restore(f, p);
-    frame_send(CHILD_FD, f);
+    emit(f);
     free(f);
 }
 
@@ -226,8 +265,7 @@ static void send_metrics(const struct ip_report *rep, struct frame *f)
         put_i32(f, n);
         for (int32_t j = 0; j < n; j++)
             put_str(f, m->labels[j]);
-        if (!f->bad)
-            frame_send(CHILD_FD, f);
+        emit(f);
     }
 }
 
@@ -246,14 +284,11 @@ static int serve_run(const struct probe_conf *pc, struct frame *f)
         free(run_id);
         return -1;
     }
-    rep = probe_run_report(pc, deadline, drill);
-    if (!rep) {
-        free(run_id);
-        return -1;
-    }
     /* The parent's id and times: the report that goes out is the parent's. */
-    free(rep->run_id);
-    rep->run_id = run_id;
+    rep = probe_run_report(pc, deadline, drill, run_id);
+    free(run_id);
+    if (!rep)
+        return -1;
     rep->started = started;
     rep->wall = wall;
     rep->hooks = &child_hooks;
@@ -276,6 +311,9 @@ int isolate_serve(struct conf *c, const char *probe)
     signal(SIGTERM, SIG_IGN);
     signal(SIGHUP, SIG_IGN);
     prctl(PR_SET_PDEATHSIG, SIGKILL);
+    child_shm = mmap(NULL, SHM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, CHILD_SHM_FD, 0);
+    if (child_shm == MAP_FAILED)
+        child_shm = NULL;
     for (size_t i = 0; i < c->nprobes; i++)
         if (strcmp(c->probes[i].name, probe) == 0 && c->probes[i].ready)
             pc = &c->probes[i];
@@ -338,9 +376,24 @@ struct child {
     pthread_mutex_t lock; /* pid and why, which child_kill() reads from another thread */
     pid_t pid;            /* 0: not running */
     int fd;
+    int shm_fd; /* the shared area's memfd, kept across restarts; -1: none */
+    struct shm *shm;
     char why[128]; /* set by child_kill() */
     struct frame frame;
 };
+
+/* `fd` moved above the numbers a child's file actions write to (0..4), so that no dup2()
+ * of one action overwrites the source of the next. */
+static int high_fd(int fd)
+{
+    int n;
+
+    if (fd < 0 || fd > CHILD_SHM_FD)
+        return fd;
+    n = fcntl(fd, F_DUPFD_CLOEXEC, CHILD_SHM_FD + 1);
+    close(fd);
+    return n;
+}
 
 struct child *child_new(const struct probe_conf *pc)
 {
@@ -350,6 +403,16 @@ struct child *child_new(const struct probe_conf *pc)
         return NULL;
     ch->pc = pc;
     ch->fd = -1;
+    ch->shm_fd = high_fd(memfd_create("infraprobe-run", MFD_CLOEXEC));
+    if (ch->shm_fd >= 0 && ftruncate(ch->shm_fd, SHM_SIZE) == 0)
+        ch->shm = mmap(NULL, SHM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, ch->shm_fd, 0);
+    if (ch->shm == MAP_FAILED)
+        ch->shm = NULL;
+    if (!ch->shm && ch->shm_fd >= 0) {
+        /* Every frame goes over the socket then: slower, as sound. */
+        close(ch->shm_fd);
+        ch->shm_fd = -1;
+    }
     pthread_mutex_init(&ch->lock, NULL);
     return ch;
 }
@@ -371,6 +434,16 @@ static int spawn_child(struct child *ch, char *err, size_t errlen)
         snprintf(err, errlen, "socketpair: %s", strerror(errno));
         return -1;
     }
+    sv[0] = high_fd(sv[0]);
+    sv[1] = high_fd(sv[1]);
+    if (sv[0] < 0 || sv[1] < 0) {
+        snprintf(err, errlen, "socketpair: %s", strerror(errno));
+        if (sv[0] >= 0)
+            close(sv[0]);
+        if (sv[1] >= 0)
+            close(sv[1]);
+        return -1;
+    }
     /* Workers start children at once: each has its own argv. */
     memcpy(argv, child_argv, child_argc * sizeof(*argv));
     argv[child_argc] = (char *)ch->pc->name;
@@ -378,6 +451,8 @@ static int spawn_child(struct child *ch, char *err, size_t errlen)
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
     posix_spawn_file_actions_adddup2(&fa, sv[1], CHILD_FD);
+    if (ch->shm_fd >= 0)
+        posix_spawn_file_actions_adddup2(&fa, ch->shm_fd, CHILD_SHM_FD);
     /* A plugin that prints must not write into the report on our stdout. */
     posix_spawn_file_actions_adddup2(&fa, STDERR_FILENO, STDOUT_FILENO);
     posix_spawnattr_init(&attr);
@@ -501,6 +576,31 @@ static void apply_frame(struct ip_report *rep, struct frame *f, int type)
     }
 }
 
+/* What the run recorded in the shared area, into its report. */
+static void apply_shared(struct child *ch, struct ip_report *rep)
+{
+    uint32_t len, off = 0, size;
+
+    if (!ch->shm)
+        return;
+    len = __atomic_load_n(&ch->shm->len, __ATOMIC_ACQUIRE);
+    if (len > SHM_ROOM)
+        len = 0;
+    while (off + sizeof(size) <= len) {
+        memcpy(&size, ch->shm->data + off, sizeof(size));
+        off += sizeof(size);
+        if (size == 0 || size > FRAME_MAX || size > len - off)
+            break;
+        memcpy(ch->frame.buf, ch->shm->data + off, size);
+        off += size;
+        ch->frame.len = size;
+        ch->frame.pos = 1;
+        ch->frame.bad = 0;
+        apply_frame(rep, &ch->frame, ch->frame.buf[0]);
+    }
+    __atomic_store_n(&ch->shm->len, 0, __ATOMIC_RELEASE);
+}
+
 /* Wait for a frame by `deadline`: its type, 0 at the deadline, -1 at the child's end. */
 static int wait_frame(struct child *ch, double deadline)
 {
@@ -558,6 +658,8 @@ void child_run(struct child *ch, struct ip_report *rep, double deadline)
         report_run_check(rep, IP_UNKNOWN, "%s", why);
         return;
     }
+    if (ch->shm)
+        __atomic_store_n(&ch->shm->len, 0, __ATOMIC_RELEASE);
     frame_start(f, F_RUN);
     put_f64(f, rep->deadline);
     put_i32(f, rep->drill != NULL);
@@ -567,8 +669,10 @@ void child_run(struct child *ch, struct ip_report *rep, double deadline)
     t = frame_send(ch->fd, f) == 0 ? 1 : -1;
     while (t > 0 && (t = wait_frame(ch, deadline)) > 0 && t != F_DONE)
         apply_frame(rep, f, t);
-    if (t == F_DONE)
+    if (t == F_DONE) {
+        apply_shared(ch, rep);
         return;
+    }
     if (t == 0) {
         pthread_mutex_lock(&ch->lock);
         if (!ch->why[0])
@@ -578,6 +682,7 @@ void child_run(struct child *ch, struct ip_report *rep, double deadline)
     }
     /* The socket's end is the child's, or near enough: wait briefly, then make sure. */
     status = reap(ch, ip_clock() + 1.0);
+    apply_shared(ch, rep);
     describe_end(ch, status, why, sizeof(why));
     report_run_check(rep, IP_UNKNOWN, "%s", why);
     fault_restore(rep, why);
@@ -592,6 +697,10 @@ void child_free(struct child *ch, double deadline)
         shutdown(ch->fd, SHUT_RDWR);
         reap(ch, deadline);
     }
+    if (ch->shm)
+        munmap(ch->shm, SHM_SIZE);
+    if (ch->shm_fd >= 0)
+        close(ch->shm_fd);
     pthread_mutex_destroy(&ch->lock);
     free(ch);
 }

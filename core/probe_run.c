@@ -26,9 +26,10 @@ double probe_run_deadline(const struct probe_conf *pc, double started, int drill
     return started + pc->timeout + (drill ? pc->drill.timeout : 0);
 }
 
-struct ip_report *probe_run_report(const struct probe_conf *pc, double deadline, int drill)
+struct ip_report *probe_run_report(const struct probe_conf *pc, double deadline, int drill,
+                                   const char *run_id)
 {
-    struct ip_report *rep = report_new(pc->name, pc->plugin->name, deadline);
+    struct ip_report *rep = report_new_as(pc->name, pc->plugin->name, deadline, run_id);
 
     if (!rep)
         return NULL;

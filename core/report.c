@@ -46,6 +46,12 @@ static char *new_run_id(void)
 
 struct ip_report *report_new(const char *probe, const char *plugin, double deadline)
 {
+    return report_new_as(probe, plugin, deadline, NULL);
+}
+
+struct ip_report *report_new_as(const char *probe, const char *plugin, double deadline,
+                                const char *run_id)
+{
     struct ip_report *r = calloc(1, sizeof(*r));
     struct timespec now;
 
@@ -53,7 +59,7 @@ struct ip_report *report_new(const char *probe, const char *plugin, double deadl
         return NULL;
     r->probe = strdup(probe);
     r->plugin = strdup(plugin);
-    r->run_id = new_run_id();
+    r->run_id = run_id ? strdup(run_id) : new_run_id();
     if (!r->probe || !r->plugin || !r->run_id) {
         free(r->probe);
         free(r->plugin);

@@ -108,6 +108,9 @@ struct run_result {
 
 /* A report for one run of probe `probe` of plugin `plugin`, due by `deadline`. */
 IP_PRIVATE struct ip_report *report_new(const char *probe, const char *plugin, double deadline);
+/* The same for a run whose id is already known (a child's run, which its parent named). */
+IP_PRIVATE struct ip_report *report_new_as(const char *probe, const char *plugin, double deadline,
+                                           const char *run_id);
 IP_PRIVATE void report_free(struct ip_report *r);
 /* Apply thresholds, compute the probe's status and duration. */
 IP_PRIVATE void report_finish(struct ip_report *r);

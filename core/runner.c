@@ -163,7 +163,7 @@ static void *worker(void *arg)
         s->started = ip_clock();
         s->deadline = probe_run_deadline(pc, s->started, s->drill);
         s->running = probe_run_report(
-            pc, probe_run_plugin_deadline(s->started + pc->timeout, pc->timeout), s->drill);
+            pc, probe_run_plugin_deadline(s->started + pc->timeout, pc->timeout), s->drill, NULL);
         rep = s->running;
         /* The collector may be waiting with no deadline in sight: it has one now. */
         pthread_cond_broadcast(&r->done);
