@@ -6,4 +6,4 @@ bench_noop_la_LDFLAGS = -module -avoid-version -shared -rpath /nowhere
 bench_noop_la_LIBADD = core/libinfraprobe.la
 check_PROGRAMS += bench/listeners
 bench_listeners_SOURCES = bench/listeners.c
-EXTRA_DIST += bench/run bench/README bench/isolation
+EXTRA_DIST += bench/run bench/README bench/isolation bench/soak
