@@ -190,13 +190,15 @@ int ip_probe_has(struct ip_probe *probe, const char *key)
     return probe->group && config_setting_get_member(probe->group, key) != NULL;
 }
 
-/* Expand `in`; an error is reported at `s` about `key`. NULL on error. */
-static const char *expand(struct ip_probe *p, config_setting_t *s, const char *key, const char *in)
+/* Expand `in`; an error is reported at `s` about `key`. NULL on error. `flags`: 0, or
+ * EXPAND_SECRET for a value that must never be printed. */
+static const char *expand(struct ip_probe *p, config_setting_t *s, const char *key, const char *in,
+                          int flags)
 {
     char err[512];
     char *out;
 
-    if (expand_vars(in, &out, err, sizeof(err)) < 0) {
+    if (expand_vars(in, &out, err, sizeof(err), flags) < 0) {
         error_at(p, s, key, ": %s", err);
         return NULL;
     }
@@ -204,11 +206,11 @@ static const char *expand(struct ip_probe *p, config_setting_t *s, const char *k
 }
 
 /* The setting's string after expansion, or NULL (with an error when it is not a string). */
-static const char *string_of(struct ip_probe *p, config_setting_t *s, const char *key)
+static const char *string_of(struct ip_probe *p, config_setting_t *s, const char *key, int flags)
 {
     if (config_setting_type(s) != CONFIG_TYPE_STRING)
         return NULL;
-    return expand(p, s, key, config_setting_get_string(s));
+    return expand(p, s, key, config_setting_get_string(s), flags);
 }
 
 const char *ip_probe_string(struct ip_probe *probe, const char *key, const char *def)
@@ -217,13 +219,13 @@ const char *ip_probe_string(struct ip_probe *probe, const char *key, const char 
     const char *v;
 
     if (!s)
-        return def ? expand(probe, NULL, key, def) : NULL;
+        return def ? expand(probe, NULL, key, def, 0) : NULL;
     if (config_setting_type(s) != CONFIG_TYPE_STRING) {
         error_at(probe, s, key, ": expected a string");
-        return def ? expand(probe, NULL, key, def) : NULL;
+        return def ? expand(probe, NULL, key, def, 0) : NULL;
     }
-    v = string_of(probe, s, key);
-    return v ? v : def ? expand(probe, NULL, key, def) : NULL;
+    v = string_of(probe, s, key, 0);
+    return v ? v : def ? expand(probe, NULL, key, def, 0) : NULL;
 }
 
 /* Parse a whole string as a number; 0 or -1. */
@@ -260,7 +262,7 @@ long long ip_probe_int(struct ip_probe *probe, const char *key, long long def, l
         v = config_setting_get_int64(s);
         break;
     case CONFIG_TYPE_STRING:
-        if (!(str = string_of(probe, s, key)))
+        if (!(str = string_of(probe, s, key, 0)))
             return def;
         if (parse_ll(str, &v) < 0) {
             error_at(probe, s, key, " = \"%s\": expected an integer", str);
@@ -295,7 +297,7 @@ double ip_probe_double(struct ip_probe *probe, const char *key, double def, doub
         v = config_setting_get_float(s);
         break;
     case CONFIG_TYPE_STRING:
-        if (!(str = string_of(probe, s, key)))
+        if (!(str = string_of(probe, s, key, 0)))
             return def;
         if (parse_double(str, &v) < 0) {
             error_at(probe, s, key, " = \"%s\": expected a number", str);
@@ -334,7 +336,7 @@ int ip_probe_bool(struct ip_probe *probe, const char *key, int def)
         error_at(probe, s, key, ": expected true or false");
         return def;
     }
-    if (!(str = string_of(probe, s, key)))
+    if (!(str = string_of(probe, s, key, 0)))
         return def;
     for (int i = 0; yes[i]; i++) {
         if (strcasecmp(str, yes[i]) == 0)
@@ -384,7 +386,7 @@ const char *const *ip_probe_strings(struct ip_probe *probe, const char *key, siz
     if (!s)
         goto out;
     if (config_setting_type(s) == CONFIG_TYPE_STRING) {
-        const char *str = string_of(probe, s, key);
+        const char *str = string_of(probe, s, key, 0);
 
         v = str ? split(probe, str, &count) : NULL;
     } else if (config_setting_is_aggregate(s) && config_setting_type(s) != CONFIG_TYPE_GROUP) {
@@ -400,7 +402,7 @@ const char *const *ip_probe_strings(struct ip_probe *probe, const char *key, siz
                 items = NULL;
                 break;
             }
-            if (!(items[count] = string_of(probe, e, key)))
+            if (!(items[count] = string_of(probe, e, key, 0)))
                 continue;
             count++;
         }
@@ -458,7 +460,7 @@ const char *ip_probe_secret(struct ip_probe *probe, const char *key)
             error_at(probe, s, key, ": expected a string");
             return NULL;
         }
-        return string_of(probe, s, key);
+        return string_of(probe, s, key, EXPAND_SECRET);
     }
     if (f) {
         const char *path = ip_probe_string(probe, file_key, NULL);

@@ -25,25 +25,25 @@ START_TEST(expand_plain_and_defaults)
     setenv("IP_T_SET", "redis:1", 1);
     setenv("IP_T_EMPTY", "", 1);
     unsetenv("IP_T_UNSET");
-    ck_assert_int_eq(expand_vars("no vars", &out, err, sizeof(err)), 0);
+    ck_assert_int_eq(expand_vars("no vars", &out, err, sizeof(err), 0), 0);
     ck_assert_str_eq(out, "no vars");
     free(out);
-    ck_assert_int_eq(expand_vars("a=${IP_T_SET}/b", &out, err, sizeof(err)), 0);
+    ck_assert_int_eq(expand_vars("a=${IP_T_SET}/b", &out, err, sizeof(err), 0), 0);
     ck_assert_str_eq(out, "a=redis:1/b");
     free(out);
-    ck_assert_int_eq(expand_vars("${IP_T_UNSET:-127.0.0.1:6379}", &out, err, sizeof(err)), 0);
+    ck_assert_int_eq(expand_vars("${IP_T_UNSET:-127.0.0.1:6379}", &out, err, sizeof(err), 0), 0);
     ck_assert_str_eq(out, "127.0.0.1:6379");
     free(out);
-    ck_assert_int_eq(expand_vars("${IP_T_EMPTY:-dflt}", &out, err, sizeof(err)), 0);
+    ck_assert_int_eq(expand_vars("${IP_T_EMPTY:-dflt}", &out, err, sizeof(err), 0), 0);
     ck_assert_str_eq(out, "dflt");
     free(out);
-    ck_assert_int_eq(expand_vars("${IP_T_SET:-dflt}", &out, err, sizeof(err)), 0);
+    ck_assert_int_eq(expand_vars("${IP_T_SET:-dflt}", &out, err, sizeof(err), 0), 0);
     ck_assert_str_eq(out, "redis:1");
     free(out);
-    ck_assert_int_eq(expand_vars("${IP_T_EMPTY}", &out, err, sizeof(err)), 0);
+    ck_assert_int_eq(expand_vars("${IP_T_EMPTY}", &out, err, sizeof(err), 0), 0);
     ck_assert_str_eq(out, "");
     free(out);
-    ck_assert_int_eq(expand_vars("p$$w$rd", &out, err, sizeof(err)), 0);
+    ck_assert_int_eq(expand_vars("p$$w$rd", &out, err, sizeof(err), 0), 0);
     ck_assert_str_eq(out, "p$w$rd");
     free(out);
 }
@@ -54,14 +54,32 @@ START_TEST(expand_errors)
     char err[256], *out = (char *)"x";
 
     unsetenv("IP_T_UNSET");
-    ck_assert_int_eq(expand_vars("${IP_T_UNSET}", &out, err, sizeof(err)), -1);
+    ck_assert_int_eq(expand_vars("${IP_T_UNSET}", &out, err, sizeof(err), 0), -1);
     ck_assert_ptr_null(out);
     ck_assert_ptr_nonnull(strstr(err, "${IP_T_UNSET} is not set"));
-    ck_assert_int_eq(expand_vars("${IP_T_UNSET", &out, err, sizeof(err)), -1);
+    ck_assert_int_eq(expand_vars("${IP_T_UNSET", &out, err, sizeof(err), 0), -1);
     ck_assert_ptr_nonnull(strstr(err, "unterminated"));
-    ck_assert_int_eq(expand_vars("${1BAD}", &out, err, sizeof(err)), -1);
-    ck_assert_int_eq(expand_vars("${A:=b}", &out, err, sizeof(err)), -1);
+    ck_assert_int_eq(expand_vars("${1BAD}", &out, err, sizeof(err), 0), -1);
+    ck_assert_int_eq(expand_vars("${A:=b}", &out, err, sizeof(err), 0), -1);
     ck_assert_ptr_nonnull(strstr(err, "bad variable reference"));
+}
+END_TEST
+
+/* A secret's reasons name positions, never a byte of the value, nor a variable's name. */
+START_TEST(expand_secret_errors_quote_nothing)
+{
+    static const char *const bad[] = {"hunter2${oops", "hunter2${1oops}", "hunter2${OOPS_UNSET}",
+                                      NULL};
+    char err[256], *out;
+
+    unsetenv("OOPS_UNSET");
+    for (size_t i = 0; bad[i]; i++) {
+        err[0] = '\0';
+        ck_assert_int_eq(expand_vars(bad[i], &out, err, sizeof(err), EXPAND_SECRET), -1);
+        ck_assert_msg(strstr(err, "character 8"), "no position in \"%s\"", err);
+        ck_assert_msg(!strstr(err, "hunter") && !strstr(err, "oops") && !strstr(err, "OOPS"),
+                      "the secret in \"%s\"", err);
+    }
 }
 END_TEST
 
@@ -230,6 +248,28 @@ START_TEST(secrets_both_set_or_unreadable)
 }
 END_TEST
 
+START_TEST(secret_never_echoed_in_an_expansion_error)
+{
+    unsetenv("IP_T_UNSET");
+    load_group("password = \"hunter2${oops\";\n"
+               "token = \"s3cr3t${IP_T_UNSET}\";\n"
+               "dsn = \"u:pa55${\";\n");
+    ck_assert_ptr_null(ip_probe_secret(probe, "password"));
+    ck_assert_ptr_null(ip_probe_secret(probe, "token"));
+    ck_assert_ptr_null(ip_probe_secret(probe, "dsn"));
+    ck_assert_int_eq(ip_probe_err(probe), 3);
+    finish();
+    ck_assert_msg(strstr(errors, ":1: probe \"p1\": password: unterminated \"${\" at character 8"),
+                  "got: %s", errors);
+    ck_assert_msg(strstr(errors, ":2: probe \"p1\": token: the variable at character 7 is not set"),
+                  "got: %s", errors);
+    ck_assert_msg(strstr(errors, ":3: probe \"p1\": dsn: unterminated"), "got: %s", errors);
+    ck_assert_msg(!strstr(errors, "hunter2") && !strstr(errors, "s3cr3t") &&
+                      !strstr(errors, "IP_T_UNSET") && !strstr(errors, "pa55"),
+                  "a secret in: %s", errors);
+}
+END_TEST
+
 START_TEST(plugin_validation_error_names_the_key_line)
 {
     load_group("x = 1;\ndsn = \"bad\";\n");
@@ -371,6 +411,7 @@ int main(void)
     tc = tcase_create("expand");
     tcase_add_test(tc, expand_plain_and_defaults);
     tcase_add_test(tc, expand_errors);
+    tcase_add_test(tc, expand_secret_errors_quote_nothing);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("getters");
@@ -380,6 +421,7 @@ int main(void)
     tcase_add_test(tc, getters_report_every_mistake_with_its_line);
     tcase_add_test(tc, secrets_from_key_or_file);
     tcase_add_test(tc, secrets_both_set_or_unreadable);
+    tcase_add_test(tc, secret_never_echoed_in_an_expansion_error);
     tcase_add_test(tc, plugin_validation_error_names_the_key_line);
     suite_add_tcase(s, tc);
 
