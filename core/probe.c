@@ -228,20 +228,27 @@ const char *ip_probe_string(struct ip_probe *probe, const char *key, const char 
     return v ? v : def ? expand(probe, NULL, key, def, 0) : NULL;
 }
 
-/* Parse a whole string as a number; 0 or -1. */
+/* Parse a whole string as a base-10 integer; 0 or -1. Base 10 only: "010" is ten, as an
+ * operator reads it, never eight, and "0x10" is a mistake, not sixteen. */
 static int parse_ll(const char *s, long long *out)
 {
     char *end;
 
+    if (!*s || strspn(s, "+-0123456789") != strlen(s))
+        return -1;
     errno = 0;
-    *out = strtoll(s, &end, 0);
+    *out = strtoll(s, &end, 10);
     return errno || end == s || *end ? -1 : 0;
 }
 
+/* Parse a whole string as a decimal number; 0 or -1. No hexadecimal ("0x1p3"), no "inf"
+ * or "nan": what a config file writes as a number, nothing strtod() would take besides. */
 static int parse_double(const char *s, double *out)
 {
     char *end;
 
+    if (!*s || strspn(s, "+-.0123456789eE") != strlen(s))
+        return -1;
     errno = 0;
     *out = strtod(s, &end);
     return errno || end == s || *end ? -1 : 0;
@@ -265,7 +272,7 @@ long long ip_probe_int(struct ip_probe *probe, const char *key, long long def, l
         if (!(str = string_of(probe, s, key, 0)))
             return def;
         if (parse_ll(str, &v) < 0) {
-            error_at(probe, s, key, " = \"%s\": expected an integer", str);
+            error_at(probe, s, key, " = \"%s\": expected a decimal integer", str);
             return def;
         }
         break;
@@ -300,7 +307,7 @@ double ip_probe_double(struct ip_probe *probe, const char *key, double def, doub
         if (!(str = string_of(probe, s, key, 0)))
             return def;
         if (parse_double(str, &v) < 0) {
-            error_at(probe, s, key, " = \"%s\": expected a number", str);
+            error_at(probe, s, key, " = \"%s\": expected a decimal number", str);
             return def;
         }
         break;

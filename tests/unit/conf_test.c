@@ -155,6 +155,32 @@ START_TEST(getters_typed_values)
 }
 END_TEST
 
+/* Numbers in strings are decimal: "010" is ten, as an operator reads it, never eight. */
+START_TEST(getters_numbers_in_strings_are_decimal)
+{
+    load_group("i1 = \"010\"; i2 = \"-007\"; i3 = \"0x10\"; i4 = \"1e3\"; i5 = \" 5\";\n"
+               "f1 = \"010.5\"; f2 = \"0x1p3\"; f3 = \"inf\"; f4 = \"nan\"; f5 = \"-1.5e-3\";\n");
+    ck_assert_int_eq(ip_probe_int(probe, "i1", 0, -100, 100), 10);
+    ck_assert_int_eq(ip_probe_int(probe, "i2", 0, -100, 100), -7);
+    ck_assert_int_eq(ip_probe_int(probe, "i3", 1, -100, 100), 1);
+    ck_assert_int_eq(ip_probe_int(probe, "i4", 2, -10000, 10000), 2);
+    ck_assert_int_eq(ip_probe_int(probe, "i5", 3, -100, 100), 3);
+    ck_assert_double_eq(ip_probe_double(probe, "f1", 0, -100, 100), 10.5);
+    ck_assert_double_eq(ip_probe_double(probe, "f2", 1, -1e300, 1e300), 1);
+    ck_assert_double_eq(ip_probe_double(probe, "f3", 2, -1e300, 1e300), 2);
+    ck_assert_double_eq(ip_probe_double(probe, "f4", 3, -1e300, 1e300), 3);
+    ck_assert_double_eq(ip_probe_double(probe, "f5", 0, -1, 1), -1.5e-3);
+    finish();
+    ck_assert_int_eq(ip_probe_err(probe), 6);
+    ck_assert_msg(strstr(errors, "i3 = \"0x10\": expected a decimal integer\n"), "got: %s", errors);
+    ck_assert_msg(strstr(errors, "i4 = \"1e3\": expected a decimal integer\n"), "got: %s", errors);
+    ck_assert_msg(strstr(errors, "i5 = \" 5\": expected a decimal integer\n"), "got: %s", errors);
+    ck_assert_msg(strstr(errors, "f2 = \"0x1p3\": expected a decimal number\n"), "got: %s", errors);
+    ck_assert_msg(strstr(errors, "f3 = \"inf\": expected a decimal number\n"), "got: %s", errors);
+    ck_assert_msg(strstr(errors, "f4 = \"nan\": expected a decimal number\n"), "got: %s", errors);
+}
+END_TEST
+
 START_TEST(getters_defaults_when_absent)
 {
     size_t n = 99;
@@ -205,7 +231,8 @@ START_TEST(getters_report_every_mistake_with_its_line)
     ck_assert_int_eq(count_lines(errors), 9);
     ck_assert_ptr_nonnull(strstr(errors, ":1: probe \"p1\": port = 70000: must be 1..65535\n"));
     ck_assert_ptr_nonnull(strstr(errors, ":2: probe \"p1\": host: expected a string\n"));
-    ck_assert_ptr_nonnull(strstr(errors, ":3: probe \"p1\": n = \"12x\": expected an integer\n"));
+    ck_assert_ptr_nonnull(
+        strstr(errors, ":3: probe \"p1\": n = \"12x\": expected a decimal integer\n"));
     ck_assert_ptr_nonnull(strstr(errors, ":4: probe \"p1\": addr: ${IP_T_UNSET} is not set"));
     ck_assert_ptr_nonnull(strstr(errors, ":5: probe \"p1\": flag = \"maybe\": expected true"));
     ck_assert_ptr_nonnull(strstr(errors, ":6: probe \"p1\": items[0]: expected a string\n"));
@@ -417,6 +444,7 @@ int main(void)
     tc = tcase_create("getters");
     tcase_add_checked_fixture(tc, NULL, teardown_group);
     tcase_add_test(tc, getters_typed_values);
+    tcase_add_test(tc, getters_numbers_in_strings_are_decimal);
     tcase_add_test(tc, getters_defaults_when_absent);
     tcase_add_test(tc, getters_report_every_mistake_with_its_line);
     tcase_add_test(tc, secrets_from_key_or_file);
