@@ -287,34 +287,43 @@ long long ip_probe_int(struct ip_probe *probe, const char *key, long long def, l
     return v;
 }
 
-double ip_probe_double(struct ip_probe *probe, const char *key, double def, double min, double max)
+/* The number at `key`: 1 with *v set, 0 when absent, -1 after reporting a mistake. */
+static int number(struct ip_probe *probe, const char *key, config_setting_t **sp, double *v)
 {
-    config_setting_t *s = lookup(probe, key);
+    config_setting_t *s = *sp = lookup(probe, key);
     const char *str;
-    double v;
 
     if (!s)
-        return def;
+        return 0;
     switch (config_setting_type(s)) {
     case CONFIG_TYPE_INT:
     case CONFIG_TYPE_INT64:
-        v = (double)config_setting_get_int64(s);
-        break;
+        *v = (double)config_setting_get_int64(s);
+        return 1;
     case CONFIG_TYPE_FLOAT:
-        v = config_setting_get_float(s);
-        break;
+        *v = config_setting_get_float(s);
+        return 1;
     case CONFIG_TYPE_STRING:
         if (!(str = string_of(probe, s, key, 0)))
-            return def;
-        if (parse_double(str, &v) < 0) {
+            return -1;
+        if (parse_double(str, v) < 0) {
             error_at(probe, s, key, " = \"%s\": expected a decimal number", str);
-            return def;
+            return -1;
         }
-        break;
+        return 1;
     default:
         error_at(probe, s, key, ": expected a number");
-        return def;
+        return -1;
     }
+}
+
+double ip_probe_double(struct ip_probe *probe, const char *key, double def, double min, double max)
+{
+    config_setting_t *s;
+    double v;
+
+    if (number(probe, key, &s, &v) <= 0)
+        return def;
     if (!(v >= min && v <= max)) {
         error_at(probe, s, key, " = %g: must be %g..%g", v, min, max);
         return def;
@@ -322,10 +331,33 @@ double ip_probe_double(struct ip_probe *probe, const char *key, double def, doub
     return v;
 }
 
+/* A duration in [min, max] seconds, or 0 when zero_ok; never NaN nor an infinity. */
+static double duration(struct ip_probe *probe, const char *key, double def, double min, double max,
+                       int zero_ok)
+{
+    config_setting_t *s;
+    double v;
+
+    if (number(probe, key, &s, &v) <= 0)
+        return def;
+    if (!(v >= min && v <= max) && !(zero_ok && v == 0)) {
+        error_at(probe, s, key, " = %g: must be %s%.15g to %.15g seconds", v,
+                 zero_ok ? "0 or " : "", min, max);
+        return def;
+    }
+    return v;
+}
+
+double probe_duration(struct ip_probe *probe, const char *key, double def, double min, double max)
+{
+    return duration(probe, key, def, min, max, 0);
+}
+
 double ip_probe_duration(struct ip_probe *probe, const char *key, double def)
 {
-    /* Up to a year: anything longer is a typo in a monitoring tool. */
-    return ip_probe_double(probe, key, def, 0, 365.0 * 86400);
+    /* Below a millisecond, a poll() timeout rounds to 0 and a loop spins; beyond a year is a
+     * typo in a monitoring tool, and would overflow a count of milliseconds. */
+    return duration(probe, key, def, 0.001, 365.0 * 86400, 1);
 }
 
 int ip_probe_bool(struct ip_probe *probe, const char *key, int def)

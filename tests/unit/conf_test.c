@@ -181,6 +181,44 @@ START_TEST(getters_numbers_in_strings_are_decimal)
 }
 END_TEST
 
+/* A plugin's duration: 0, or a millisecond to a year; the default after any other value. */
+START_TEST(getters_duration_bounds)
+{
+    load_group("d0 = 0; d1 = 0.001; d2 = 31536000; d3 = \"2.5\";\n" /* 1: valid */
+               "e1 = 1e-300;\n"                                     /* 2 */
+               "e2 = -1.0;\n"                                       /* 3 */
+               "e3 = 1e999;\n"                                      /* 4: infinite */
+               "e4 = 0.0005;\n"                                     /* 5 */
+               "e5 = 31536001;\n"                                   /* 6 */
+               "e6 = \"nan\";\n"                                    /* 7 */
+               "e7 = true;\n");                                     /* 8 */
+    ck_assert_double_eq(ip_probe_duration(probe, "d0", 9), 0);
+    ck_assert_double_eq(ip_probe_duration(probe, "d1", 9), 0.001);
+    ck_assert_double_eq(ip_probe_duration(probe, "d2", 9), 31536000);
+    ck_assert_double_eq(ip_probe_duration(probe, "d3", 9), 2.5);
+    for (int i = 1; i <= 7; i++) {
+        char key[8];
+
+        snprintf(key, sizeof(key), "e%d", i);
+        ck_assert_msg(ip_probe_duration(probe, key, 9) == 9, "%s: not the default", key);
+    }
+    finish();
+    ck_assert_int_eq(ip_probe_err(probe), 7);
+    ck_assert_msg(strstr(errors, ":2: probe \"p1\": e1 = 1e-300: must be 0 or 0.001 to 31536000 "
+                                 "seconds\n"),
+                  "got: %s", errors);
+    ck_assert_msg(strstr(errors, ":3: probe \"p1\": e2 = -1: must be 0 or 0.001"), "got: %s",
+                  errors);
+    ck_assert_msg(strstr(errors, ":4: probe \"p1\": e3 = inf: must be 0 or 0.001"), "got: %s",
+                  errors);
+    ck_assert_msg(strstr(errors, ":5: probe \"p1\": e4 = 0.0005: must be"), "got: %s", errors);
+    ck_assert_msg(strstr(errors, ":6: probe \"p1\": e5 = 3.1536e+07: must be"), "got: %s", errors);
+    ck_assert_msg(strstr(errors, ":7: probe \"p1\": e6 = \"nan\": expected a decimal number"),
+                  "got: %s", errors);
+    ck_assert_msg(strstr(errors, ":8: probe \"p1\": e7: expected a number"), "got: %s", errors);
+}
+END_TEST
+
 START_TEST(getters_defaults_when_absent)
 {
     size_t n = 99;
@@ -418,6 +456,42 @@ START_TEST(conf_reports_each_mistake_once)
 }
 END_TEST
 
+/* The core's durations have floors where a daemon would spin (interval = 1e-300 ran at 98 %
+ * CPU and ignored SIGTERM) and ceilings where milliseconds overflow. */
+START_TEST(conf_duration_bounds)
+{
+    char want[512];
+
+    ck_assert_int_eq(load("infraprobe: { interval = 1e-300; timeout = 1e999; };\n"    /* 1 */
+                          "probes = (\n"                                              /* 2 */
+                          "  { name = \"a\"; plugin = \"tcp\"; interval = 0.05; },\n" /* 3 */
+                          "  { name = \"b\"; plugin = \"tcp\"; timeout = 0.001; },\n" /* 4 */
+                          "  { name = \"c\"; plugin = \"tcp\"; timeout = 86401; },\n" /* 5 */
+                          "  { name = \"d\"; plugin = \"tcp\"; interval = 0.1; timeout = 0.01; }\n"
+                          ");\n"),
+                     5);
+    ck_assert_int_eq(count_lines(errors), 5);
+    snprintf(want, sizeof(want),
+             "%s:1: infraprobe.interval = 1e-300: must be 0.1 to 31536000 seconds\n", path);
+    ck_assert_msg(strstr(errors, want), "got: %s", errors);
+    snprintf(want, sizeof(want), "%s:1: infraprobe.timeout = inf: must be 0.01 to 86400 seconds\n",
+             path);
+    ck_assert_msg(strstr(errors, want), "got: %s", errors);
+    snprintf(want, sizeof(want), "%s:3: probe \"a\": interval = 0.05: must be 0.1 to", path);
+    ck_assert_msg(strstr(errors, want), "got: %s", errors);
+    snprintf(want, sizeof(want), "%s:4: probe \"b\": timeout = 0.001: must be 0.01 to", path);
+    ck_assert_msg(strstr(errors, want), "got: %s", errors);
+    snprintf(want, sizeof(want), "%s:5: probe \"c\": timeout = 86401: must be 0.01 to", path);
+    ck_assert_msg(strstr(errors, want), "got: %s", errors);
+    /* A mistake gives the default, never the absurd value. */
+    ck_assert_double_eq(conf.interval, 10.0);
+    ck_assert_double_eq(conf.timeout, 5.0);
+    ck_assert_double_eq(conf.probes[0].interval, 10.0);
+    ck_assert_double_eq(conf.probes[3].interval, 0.1);
+    ck_assert_double_eq(conf.probes[3].timeout, 0.01);
+}
+END_TEST
+
 START_TEST(conf_probes_must_be_a_list)
 {
     ck_assert_int_eq(load("probes = { name = \"x\"; };\n"), 1);
@@ -445,6 +519,7 @@ int main(void)
     tcase_add_checked_fixture(tc, NULL, teardown_group);
     tcase_add_test(tc, getters_typed_values);
     tcase_add_test(tc, getters_numbers_in_strings_are_decimal);
+    tcase_add_test(tc, getters_duration_bounds);
     tcase_add_test(tc, getters_defaults_when_absent);
     tcase_add_test(tc, getters_report_every_mistake_with_its_line);
     tcase_add_test(tc, secrets_from_key_or_file);
@@ -461,6 +536,7 @@ int main(void)
     tcase_add_test(tc, conf_syntax_error_has_file_and_line);
     tcase_add_test(tc, conf_reports_each_mistake_once);
     tcase_add_test(tc, conf_probes_must_be_a_list);
+    tcase_add_test(tc, conf_duration_bounds);
     suite_add_tcase(s, tc);
 
     sr = srunner_create(s);
