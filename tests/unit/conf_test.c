@@ -8,6 +8,7 @@
 #include <libconfig.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <infraprobe/plugin.h>
 
@@ -502,6 +503,239 @@ START_TEST(conf_probes_must_be_a_list)
 }
 END_TEST
 
+/* ---- what libconfig never sees: checked before it parses ---- */
+
+static char dir[64];
+
+/* Write `len` bytes of `text` (NUL bytes included) to dir/name; returns the path. */
+static char *put(const char *name, const char *text, size_t len)
+{
+    char *file;
+    FILE *f;
+
+    if (!*dir) {
+        strcpy(dir, "/tmp/infraprobe-scan-XXXXXX");
+        ck_assert_ptr_nonnull(mkdtemp(dir));
+    }
+    ck_assert_int_ge(asprintf(&file, "%s/%s", dir, name), 0);
+    f = fopen(file, "w");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_uint_eq(fwrite(text, 1, len, f), len);
+    fclose(f);
+    return file;
+}
+
+/* Forget the last load (its files stay until the test ends). */
+static void unload(void)
+{
+    conf_free(&conf);
+    memset(&conf, 0, sizeof(conf));
+    free(path);
+    free(errors);
+    path = errors = NULL;
+}
+
+/* conf_load() of dir/main.conf holding `len` bytes of `text`. */
+static int load_main(const char *text, size_t len)
+{
+    int n;
+
+    unload();
+    path = put("main.conf", text, len);
+    capture_start(&cap);
+    n = conf_load(&conf, path);
+    errors = capture_end(&cap);
+    return n;
+}
+
+static void teardown_scan(void)
+{
+    char cmd[128];
+
+    unload();
+    if (*dir) {
+        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+        ck_assert_int_eq(system(cmd), 0);
+    }
+    *dir = '\0';
+}
+
+#define PROBE "probes = ( { name = \"a\"; plugin = \"tcp\"; } );\n"
+
+/* errors holds "dir/FILE:LINE: what". */
+static void expect_error(const char *file, int line, const char *what)
+{
+    char want[512];
+
+    snprintf(want, sizeof(want), "%s/%s:%d: %s", dir, file, line, what);
+    ck_assert_msg(strstr(errors, want), "no \"%s\" in: %s", want, errors);
+}
+
+/* libconfig's scanner exited the process with status 2 ("input in flex scanner failed"). */
+START_TEST(scan_include_without_a_name)
+{
+    static const char text[] = "x = 1;\n@include \"\"\n" PROBE;
+
+    ck_assert_int_eq(load_main(text, sizeof(text) - 1), 1);
+    expect_error("main.conf", 2, "@include \"\": no file name\n");
+}
+END_TEST
+
+START_TEST(scan_includes_checked)
+{
+    static const char text[] = "@include \"sub\"\n"         /* 1: a directory */
+                               "@include \"missing\"\n"     /* 2 */
+                               "  @include \"loop.inc\"\n"  /* 3: includes itself */
+                               "@include \"nul.inc\"\n"     /* 4 */
+                               "/*\n@include \"\"\n*/\n"    /* 5-7: a comment */
+                               "x = \"\n@include \"\"\";\n" /* 8-9: a string */
+                               "@include \"ok.inc\"\n";     /* 10 */
+    static const char loop[] = "@include \"loop.inc\"\n";
+    static const char nul[] = "a = 1;\nb = \"abc\0def\";\n";
+    char sub[128];
+
+    free(put("loop.inc", loop, sizeof(loop) - 1));
+    free(put("nul.inc", nul, sizeof(nul) - 1));
+    free(put("ok.inc", PROBE, strlen(PROBE)));
+    snprintf(sub, sizeof(sub), "%s/sub", dir);
+    ck_assert_int_eq(mkdir(sub, 0700), 0);
+    ck_assert_int_eq(load_main(text, sizeof(text) - 1), 4);
+    ck_assert_msg(count_lines(errors) == 4, "got: %s", errors);
+    expect_error("main.conf", 1, "@include \"sub\": ");
+    ck_assert_msg(strstr(errors, "/sub: a directory\n"), "got: %s", errors);
+    expect_error("main.conf", 2, "@include \"missing\": ");
+    ck_assert_msg(strstr(errors, "/missing: No such file or directory\n"), "got: %s", errors);
+    ck_assert_msg(strstr(errors, "/loop.inc:1: @include \"loop.inc\": nested more than 10"),
+                  "got: %s", errors);
+    ck_assert_msg(strstr(errors, "/nul.inc:2: a NUL byte (column 9)"), "got: %s", errors);
+}
+END_TEST
+
+START_TEST(scan_include_that_works)
+{
+    static const char text[] = "infraprobe: { workers = 2; };\n@include \"ok.inc\"\n";
+
+    free(put("ok.inc", PROBE, strlen(PROBE)));
+    ck_assert_int_eq(load_main(text, sizeof(text) - 1), 0);
+    ck_assert_str_eq(errors, "");
+    ck_assert_int_eq(conf.nprobes, 1);
+    ck_assert_int_eq(conf.workers, 2);
+}
+END_TEST
+
+/* A password "abc\0def" was silently cut to "abc". */
+START_TEST(scan_nul_byte)
+{
+    static const char text[] = "probes = ( { name = \"a\"; plugin = \"tcp\";\n"
+                               "  password = \"abc\0def\"; } );\n";
+
+    ck_assert_int_eq(load_main(text, sizeof(text) - 1), 1);
+    expect_error("main.conf", 2, "a NUL byte (column 18): a configuration is text\n");
+}
+END_TEST
+
+/* libconfig drops "\x00" from a string without a word. */
+START_TEST(scan_nul_escape)
+{
+    static const char text[] = "probes = ( { name = \"a\"; plugin = \"tcp\";\n"
+                               "  password = \"abc\\x00def\"; } );\n";
+
+    ck_assert_int_eq(load_main(text, sizeof(text) - 1), 1);
+    expect_error("main.conf", 2, "\"\\x00\" in a string: a string cannot hold a NUL byte\n");
+}
+END_TEST
+
+/* PROBE, then `lines` comment lines of `width` bytes, newline included. */
+static char *filler(size_t lines, size_t width)
+{
+    size_t n = strlen(PROBE);
+    char *text = malloc(n + lines * width + 1);
+
+    ck_assert_ptr_nonnull(text);
+    memcpy(text, PROBE, n);
+    for (size_t i = 0; i < lines; i++) {
+        char *l = text + n + i * width;
+
+        memset(l, 'x', width - 1);
+        l[0] = '#';
+        l[width - 1] = '\n';
+    }
+    text[n + lines * width] = '\0';
+    return text;
+}
+
+/* A 10 MB string kept `infraprobe -t` busy for minutes: libconfig's scanner is quadratic. */
+START_TEST(scan_size_limit)
+{
+    static const char twice[] = "@include \"big.inc\"\n# again:\n@include \"big.inc\"\n";
+    char *text = filler(1048576 / 64, 64); /* more than 1 MiB */
+    int line = 1;
+
+    text[1048575] = '\n'; /* libconfig wants a comment's line to end */
+    ck_assert_int_eq(load_main(text, 1048576), 0);
+    ck_assert_str_eq(errors, "");
+    /* One byte more is refused, at the line of that byte. */
+    ck_assert_int_eq(load_main(text, 1048577), 1);
+    for (size_t i = 0; i < 1048576; i++)
+        line += text[i] == '\n';
+    expect_error("main.conf", line,
+                 "the configuration passes 1048576 bytes (1 MiB) here, with its @include files\n");
+    free(text);
+    /* A 10 MB string. */
+    text = malloc(10 * 1048576 + 16);
+    ck_assert_ptr_nonnull(text);
+    memcpy(text, "s = \"", 5);
+    memset(text + 5, 'x', 10 * 1048576);
+    memcpy(text + 5 + 10 * 1048576, "\";\n", 4);
+    ck_assert_int_eq(load_main(text, strlen(text)), 1);
+    expect_error("main.conf", 1, "the configuration passes 1048576 bytes");
+    free(text);
+    /* The budget is for all the files together. */
+    text = filler(600000 / 64, 64);
+    free(put("big.inc", text, strlen(text)));
+    free(text);
+    ck_assert_int_eq(load_main(twice, strlen(twice)), 1);
+    ck_assert_msg(strstr(errors, "/big.inc:"), "got: %s", errors);
+    ck_assert_msg(strstr(errors, ": the configuration passes 1048576 bytes"), "got: %s", errors);
+}
+END_TEST
+
+START_TEST(scan_line_and_string_limits)
+{
+    char *text = filler(1, 16385); /* line 2: 16384 bytes and its newline */
+
+    ck_assert_int_eq(load_main(text, strlen(text)), 0);
+    ck_assert_str_eq(errors, "");
+    free(text);
+    text = filler(2, 16386); /* lines 2 and 3: 16385 bytes */
+    ck_assert_int_eq(load_main(text, strlen(text)), 2);
+    expect_error("main.conf", 2, "a line longer than 16384 bytes\n");
+    expect_error("main.conf", 3, "a line longer than 16384 bytes\n");
+    free(text);
+
+    /* A string of 65536 bytes passes, 65537 not, even on several lines. */
+    for (size_t len = 65536; len <= 65537; len++) {
+        char *s = malloc(len + 128);
+        size_t n;
+
+        ck_assert_ptr_nonnull(s);
+        strcpy(s, PROBE "#\ns = \"");
+        n = strlen(s);
+        for (size_t i = 0; i < len; i++)
+            s[n + i] = i % 100 == 99 ? '\n' : 'y';
+        strcpy(s + n + len, "\";\n");
+        if (len == 65536) {
+            ck_assert_int_eq(load_main(s, strlen(s)), 1);
+            ck_assert_msg(strstr(errors, "unknown key \"s\""), "got: %s", errors);
+        } else {
+            ck_assert_int_eq(load_main(s, strlen(s)), 1);
+            expect_error("main.conf", 3, "a string longer than 65536 bytes (from this line)\n");
+        }
+        free(s);
+    }
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("conf");
@@ -537,6 +771,17 @@ int main(void)
     tcase_add_test(tc, conf_reports_each_mistake_once);
     tcase_add_test(tc, conf_probes_must_be_a_list);
     tcase_add_test(tc, conf_duration_bounds);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("scan");
+    tcase_add_checked_fixture(tc, NULL, teardown_scan);
+    tcase_add_test(tc, scan_include_without_a_name);
+    tcase_add_test(tc, scan_includes_checked);
+    tcase_add_test(tc, scan_include_that_works);
+    tcase_add_test(tc, scan_nul_byte);
+    tcase_add_test(tc, scan_nul_escape);
+    tcase_add_test(tc, scan_size_limit);
+    tcase_add_test(tc, scan_line_and_string_limits);
     suite_add_tcase(s, tc);
 
     sr = srunner_create(s);
