@@ -136,17 +136,20 @@ static void scan_include(struct scan *sc, const char *file, unsigned line, const
         scan_error(sc, file, line, "out of memory");
         return;
     }
-    if (!(f = fopen(full, "r"))) {
+    /* stat() first: opening a FIFO would wait for a writer. */
+    if (stat(full, &st) != 0) {
         scan_error(sc, file, line, "@include \"%s\": %s: %s", path, full, strerror(errno));
-    } else if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+    } else if (!S_ISREG(st.st_mode)) {
         scan_error(sc, file, line, "@include \"%s\": %s: %s", path, full,
                    S_ISDIR(st.st_mode) ? "a directory" : "not a regular file");
-    } else if ((text = slurp(sc, f, full, &n))) {
-        scan_file(sc, full, text, n, depth + 1);
+    } else if (!(f = fopen(full, "r"))) {
+        scan_error(sc, file, line, "@include \"%s\": %s: %s", path, full, strerror(errno));
+    } else {
+        if ((text = slurp(sc, f, full, &n)))
+            scan_file(sc, full, text, n, depth + 1);
         free(text);
-    }
-    if (f)
         fclose(f);
+    }
     free(full);
 }
 

@@ -589,7 +589,8 @@ START_TEST(scan_includes_checked)
                                "@include \"nul.inc\"\n"     /* 4 */
                                "/*\n@include \"\"\n*/\n"    /* 5-7: a comment */
                                "x = \"\n@include \"\"\";\n" /* 8-9: a string */
-                               "@include \"ok.inc\"\n";     /* 10 */
+                               "@include \"ok.inc\"\n"      /* 10 */
+                               "@include \"fifo\"\n";       /* 11: would wait for a writer */
     static const char loop[] = "@include \"loop.inc\"\n";
     static const char nul[] = "a = 1;\nb = \"abc\0def\";\n";
     char sub[128];
@@ -599,8 +600,12 @@ START_TEST(scan_includes_checked)
     free(put("ok.inc", PROBE, strlen(PROBE)));
     snprintf(sub, sizeof(sub), "%s/sub", dir);
     ck_assert_int_eq(mkdir(sub, 0700), 0);
-    ck_assert_int_eq(load_main(text, sizeof(text) - 1), 4);
-    ck_assert_msg(count_lines(errors) == 4, "got: %s", errors);
+    snprintf(sub, sizeof(sub), "%s/fifo", dir);
+    ck_assert_int_eq(mkfifo(sub, 0600), 0);
+    ck_assert_int_eq(load_main(text, sizeof(text) - 1), 5);
+    ck_assert_msg(count_lines(errors) == 5, "got: %s", errors);
+    expect_error("main.conf", 11, "@include \"fifo\": ");
+    ck_assert_msg(strstr(errors, "/fifo: not a regular file\n"), "got: %s", errors);
     expect_error("main.conf", 1, "@include \"sub\": ");
     ck_assert_msg(strstr(errors, "/sub: a directory\n"), "got: %s", errors);
     expect_error("main.conf", 2, "@include \"missing\": ");
