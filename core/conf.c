@@ -9,14 +9,47 @@
 
 #include <errno.h>
 #include <libgen.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <infraprobe/plugin.h>
 
 #include "loader.h"
 #include "probe.h"
+
+/* What a configuration may be, checked before libconfig sees it: its flex scanner exits the
+ * process on a file it cannot read (`@include ""` names a directory), keeps a string up to
+ * its first NUL byte (a password "abc\0def" becomes "abc"), and takes time quadratic in a
+ * token's length when it reads a file (a 10 MB string kept `-t` busy for minutes). */
+#define CONF_MAX_BYTES  (1024 * 1024) /* the whole configuration, with its @include files */
+#define CONF_MAX_LINE   16384
+#define CONF_MAX_STRING 65536
+#define CONF_MAX_DEPTH  10 /* libconfig's own limit of nested @include */
+
+/* The core's durations, in seconds, in one place (infraprobe.conf(5) lists them): below the
+ * minimum a daemon spins (interval = 1e-300 ran at 98 % CPU and never answered SIGTERM),
+ * past the maximum a count of milliseconds overflows. */
+static const struct {
+    const char *key;
+    double min, max;
+} core_durations[] = {
+    {"interval", 0.1, 365.0 * 86400}, /* a probe's and the default */
+    {"timeout", 0.01, 86400},         /* a probe's, the default, and a drill's */
+    {"action_timeout", 0.01, 86400},  /* a drill's fault action */
+    {"shutdown_timeout", 0, 3600},    /* the daemon's grace at SIGTERM */
+};
+
+static double core_duration(struct ip_probe *g, const char *key, double def)
+{
+    size_t i = 0;
+
+    while (strcmp(core_durations[i].key, key) != 0)
+        i++;
+    return probe_duration(g, key, def, core_durations[i].min, core_durations[i].max);
+}
 
 static int file_error(const char *file, const char *what)
 {
@@ -37,6 +70,208 @@ static enum isolation get_isolation(struct ip_probe *p, enum isolation def)
         return ISOLATION_THREAD;
     ip_probe_fail(p, "isolation", "\"%s\": expected \"process\" or \"thread\"", v);
     return def;
+}
+
+struct scan {
+    const char *dir; /* libconfig's include_dir: an @include names dir/path */
+    size_t used;     /* bytes read so far, all files together */
+    int errors;
+};
+
+static void scan_error(struct scan *sc, const char *file, unsigned line, const char *fmt, ...)
+    IP_PRINTF(4, 5);
+static void scan_error(struct scan *sc, const char *file, unsigned line, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (line)
+        fprintf(stderr, "%s:%u: ", file, line);
+    else
+        fprintf(stderr, "%s: ", file);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    sc->errors++;
+}
+
+/* The whole of f, within what is left of the budget; NULL after an error. */
+static char *slurp(struct scan *sc, FILE *f, const char *file, size_t *n)
+{
+    size_t left = CONF_MAX_BYTES - sc->used, got = 0;
+    char *buf = malloc(left + 2);
+    unsigned line = 1;
+
+    if (!buf) {
+        scan_error(sc, file, 0, "out of memory");
+        return NULL;
+    }
+    got = fread(buf, 1, left + 1, f);
+    if (ferror(f)) {
+        scan_error(sc, file, 0, "%s", strerror(errno));
+        free(buf);
+        return NULL;
+    }
+    if (got > left) {
+        for (size_t i = 0; i < left; i++)
+            line += buf[i] == '\n';
+        scan_error(sc, file, line,
+                   "the configuration passes %d bytes (1 MiB) here, with its @include files",
+                   CONF_MAX_BYTES);
+        free(buf);
+        return NULL;
+    }
+    buf[got] = '\0';
+    sc->used += got;
+    *n = got;
+    return buf;
+}
+
+static void scan_file(struct scan *sc, const char *file, const char *text, size_t n, int depth);
+
+/* `@include "path"` at file:line: refuse what libconfig would choke on, then scan it. */
+static void scan_include(struct scan *sc, const char *file, unsigned line, const char *path,
+                         int depth)
+{
+    struct stat st;
+    char *full = NULL, *text;
+    FILE *f;
+    size_t n;
+
+    if (!*path) {
+        scan_error(sc, file, line, "@include \"\": no file name");
+        return;
+    }
+    if (depth >= CONF_MAX_DEPTH) {
+        scan_error(sc, file, line, "@include \"%s\": nested more than %d deep (an include loop?)",
+                   path, CONF_MAX_DEPTH);
+        return;
+    }
+    /* As libconfig 1.5 opens it: the include directory, a slash, the path as written. */
+    if (asprintf(&full, "%s/%s", sc->dir ? sc->dir : ".", path) < 0) {
+        scan_error(sc, file, line, "out of memory");
+        return;
+    }
+    /* stat() first: opening a FIFO would wait for a writer. */
+    if (stat(full, &st) != 0) {
+        scan_error(sc, file, line, "@include \"%s\": %s: %s", path, full, strerror(errno));
+    } else if (!S_ISREG(st.st_mode)) {
+        scan_error(sc, file, line, "@include \"%s\": %s: %s", path, full,
+                   S_ISDIR(st.st_mode) ? "a directory" : "not a regular file");
+    } else if (!(f = fopen(full, "r"))) {
+        scan_error(sc, file, line, "@include \"%s\": %s: %s", path, full, strerror(errno));
+    } else {
+        if ((text = slurp(sc, f, full, &n)))
+            scan_file(sc, full, text, n, depth + 1);
+        free(text);
+        fclose(f);
+    }
+    free(full);
+}
+
+/* Walk `text` as libconfig's scanner does (strings, comments, @include at a line's start)
+ * and report each NUL byte, over-long line or string, and bad @include, with FILE:LINE. */
+static void scan_file(struct scan *sc, const char *file, const char *text, size_t n, int depth)
+{
+    enum { CODE, STRING, COMMENT, LINE_COMMENT } state = CODE;
+    unsigned line = 1, string_line = 0, told = 0; /* told: a line already reported */
+    size_t bol = 0, string_len = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        char ch = text[i];
+
+        if (ch == '\0') {
+            if (told != line)
+                scan_error(sc, file, line, "a NUL byte (column %zu): a configuration is text",
+                           i - bol + 1);
+            told = line;
+            continue;
+        }
+        if (ch == '\n') {
+            if (i - bol > CONF_MAX_LINE && told != line)
+                scan_error(sc, file, line, "a line longer than %d bytes", CONF_MAX_LINE);
+            line++;
+            bol = i + 1;
+            if (state == LINE_COMMENT)
+                state = CODE;
+        }
+        switch (state) {
+        case CODE:
+            if (i == bol) {
+                size_t j = i + strspn(text + i, " \t");
+
+                if (strncmp(text + j, "@include", 8) == 0 && strchr(" \t", text[j + 8]) &&
+                    text[j + 8]) {
+                    j += 8 + strspn(text + j + 8, " \t");
+                    if (text[j] == '"') {
+                        char path[4096];
+                        size_t k = 0;
+
+                        /* libconfig's escapes in a file name: \\ and \" only. */
+                        for (j++; j < n && !strchr("\"\n", text[j]); j++) {
+                            if (text[j] == '\\' && (text[j + 1] == '\\' || text[j + 1] == '"'))
+                                j++;
+                            if (k < sizeof(path) - 1)
+                                path[k++] = text[j];
+                        }
+                        path[k] = '\0';
+                        if (k == sizeof(path) - 1) {
+                            scan_error(sc, file, line,
+                                       "@include: a file name longer than %zu bytes",
+                                       sizeof(path) - 2);
+                            i = j - (text[j] != '"');
+                        } else if (text[j] == '"') {
+                            scan_include(sc, file, line, path, depth);
+                            i = j;
+                        } else {
+                            scan_error(sc, file, line, "@include: no '\"' after the file name");
+                            i = j - 1; /* its line's end (or NUL) is seen as any other */
+                        }
+                        break;
+                    }
+                }
+            }
+            if (ch == '"') {
+                state = STRING;
+                string_line = line;
+                string_len = 0;
+            } else if (ch == '#' || (ch == '/' && text[i + 1] == '/')) {
+                state = LINE_COMMENT;
+            } else if (ch == '/' && text[i + 1] == '*') {
+                state = COMMENT;
+                i++;
+            }
+            break;
+        case STRING:
+            if (ch == '"') {
+                state = CODE;
+                break;
+            }
+            if (ch == '\\' && (text[i + 1] == 'x' || text[i + 1] == 'X') && text[i + 2] == '0' &&
+                text[i + 3] == '0') {
+                scan_error(sc, file, line,
+                           "\"\\x00\" in a string: a string cannot hold a NUL byte");
+            }
+            if (ch == '\\' && i + 1 < n && text[i + 1] != '\0' && text[i + 1] != '\n')
+                i++;
+            if (++string_len == CONF_MAX_STRING + 1) {
+                scan_error(sc, file, string_line, "a string longer than %d bytes (from this line)",
+                           CONF_MAX_STRING);
+                told = line;
+            }
+            break;
+        case COMMENT:
+            if (ch == '*' && text[i + 1] == '/') {
+                state = CODE;
+                i++;
+            }
+            break;
+        case LINE_COMMENT:
+            break;
+        }
+    }
+    if (n - bol > CONF_MAX_LINE && told != line)
+        scan_error(sc, file, line, "a line longer than %d bytes", CONF_MAX_LINE);
 }
 
 static int load_probe(struct conf *c, config_setting_t *s, int index)
@@ -71,8 +306,8 @@ static int load_probe(struct conf *c, config_setting_t *s, int index)
     pc->name = ip_probe_name(pc->probe);
     pc->setting = s;
     pc->plugin_name = ip_probe_string(pc->probe, "plugin", NULL);
-    pc->interval = ip_probe_double(pc->probe, "interval", c->interval, 0.001, 365.0 * 86400);
-    pc->timeout = ip_probe_double(pc->probe, "timeout", c->timeout, 0.001, 86400);
+    pc->interval = core_duration(pc->probe, "interval", c->interval);
+    pc->timeout = core_duration(pc->probe, "timeout", c->timeout);
     pc->isolation = get_isolation(pc->probe, c->isolation);
     if (!pc->plugin_name && !ip_probe_has(pc->probe, "plugin"))
         probe_error(pc->probe, s, "missing plugin = \"...\"");
@@ -81,11 +316,23 @@ static int load_probe(struct conf *c, config_setting_t *s, int index)
     return errors;
 }
 
+/* Settings read from memory have no file: they are the top file's. */
+static void name_file(config_setting_t *s, const char *file)
+{
+    if (!config_setting_source_file(s))
+        s->file = file;
+    if (config_setting_is_aggregate(s))
+        for (int i = 0; i < config_setting_length(s); i++)
+            name_file(config_setting_get_elem(s, (unsigned)i), file);
+}
+
 int conf_load(struct conf *c, const char *file)
 {
     config_setting_t *root, *core, *probes;
-    char *dir, *copy;
+    struct scan sc = {0};
+    char *copy, *text;
     FILE *f;
+    size_t n;
     int errors = 0;
 
     memset(c, 0, sizeof(*c));
@@ -94,17 +341,28 @@ int conf_load(struct conf *c, const char *file)
     /* Fail with the system's reason, which libconfig's "file I/O error" does not give. */
     if (!(f = fopen(file, "r")))
         return file_error(file, strerror(errno));
-    fclose(f);
     copy = strdup(file);
-    dir = copy ? dirname(copy) : NULL;
-    config_set_include_dir(&c->cfg, dir);
+    sc.dir = copy ? dirname(copy) : NULL;
+    config_set_include_dir(&c->cfg, sc.dir);
+    /* Read once, checked, and parsed from memory: libconfig's scanner is linear there. */
+    text = slurp(&sc, f, file, &n);
+    fclose(f);
+    if (text)
+        scan_file(&sc, file, text, n, 0);
     free(copy);
-    if (!config_read_file(&c->cfg, file)) {
+    if (!text || sc.errors) {
+        free(text);
+        return sc.errors;
+    }
+    if (!config_read_string(&c->cfg, text)) {
         fprintf(stderr, "%s:%d: %s\n",
                 config_error_file(&c->cfg) ? config_error_file(&c->cfg) : file,
                 config_error_line(&c->cfg), config_error_text(&c->cfg));
+        free(text);
         return 1;
     }
+    free(text);
+    name_file(config_root_setting(&c->cfg), file);
     root = config_root_setting(&c->cfg);
     core = config_setting_get_member(root, "infraprobe");
     if (core && config_setting_type(core) != CONFIG_TYPE_GROUP) {
@@ -116,18 +374,14 @@ int conf_load(struct conf *c, const char *file)
     c->core = probe_new(core, NULL, "infraprobe.", 0);
     if (!c->core)
         return file_error(file, "out of memory");
-    c->interval = ip_probe_duration(c->core, "interval", 10.0);
-    c->timeout = ip_probe_double(c->core, "timeout", 5.0, 0.001, 86400);
+    c->interval = core_duration(c->core, "interval", 10.0);
+    c->timeout = core_duration(c->core, "timeout", 5.0);
     c->workers = (int)ip_probe_int(c->core, "workers", 4, 1, 1024);
     c->plugin_dir = ip_probe_string(c->core, "plugin_dir", NULL);
     c->isolation = get_isolation(c->core, ISOLATION_PROCESS);
     c->shutdown_timeout = ip_probe_has(c->core, "shutdown_timeout")
-                              ? ip_probe_double(c->core, "shutdown_timeout", 10.0, 0, 3600)
+                              ? core_duration(c->core, "shutdown_timeout", 10.0)
                               : -1;
-    if (c->interval <= 0) {
-        ip_probe_fail(c->core, "interval", "must be more than 0");
-        c->interval = 10.0;
-    }
     probe_unread(c->core);
     errors += ip_probe_err(c->core);
 
@@ -267,8 +521,8 @@ static void bind_drill(struct probe_conf *pc)
         probe_reported(f);
         return;
     }
-    pc->drill.timeout = ip_probe_duration(g, "timeout", 30.0);
-    pc->drill.action_timeout = ip_probe_duration(g, "action_timeout", 10.0);
+    pc->drill.timeout = core_duration(g, "timeout", 30.0);
+    pc->drill.action_timeout = core_duration(g, "action_timeout", 10.0);
     n = config_setting_length(f);
     pc->actions = calloc((size_t)n + 1, sizeof(*pc->actions));
     for (int i = 0; pc->actions && i < n; i++) {

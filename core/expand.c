@@ -24,12 +24,15 @@ static int valid_var(const char *s, size_t n)
     return 1;
 }
 
-int expand_vars(const char *in, char **out, char *err, size_t errlen)
+int expand_vars(const char *in, char **out, char *err, size_t errlen, int flags)
 {
     char *buf = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
     const char *p = in;
+    /* A secret's reasons say where, never what: not one byte of it is quoted, not even a
+     * variable's name (a password may hold "${" by mistake). */
+    int secret = flags & EXPAND_SECRET;
 
     *out = NULL;
     if (!f) {
@@ -38,7 +41,7 @@ int expand_vars(const char *in, char **out, char *err, size_t errlen)
     }
     while (*p) {
         const char *end, *colon, *value;
-        size_t namelen;
+        size_t namelen, at = (size_t)(p - in) + 1;
         char name[256];
 
         if (p[0] == '$' && p[1] == '$') {
@@ -52,14 +55,22 @@ int expand_vars(const char *in, char **out, char *err, size_t errlen)
         }
         end = strchr(p + 2, '}');
         if (!end) {
-            snprintf(err, errlen, "\"%s\": unterminated \"${\"", in);
+            if (secret)
+                snprintf(err, errlen,
+                         "unterminated \"${\" at character %zu (write $$ for a literal $)", at);
+            else
+                snprintf(err, errlen, "\"%s\": unterminated \"${\"", in);
             goto fail;
         }
         colon = memchr(p + 2, ':', (size_t)(end - p - 2));
         namelen = (size_t)((colon ? colon : end) - (p + 2));
         if (!valid_var(p + 2, namelen) || namelen >= sizeof(name) || (colon && colon[1] != '-')) {
-            snprintf(err, errlen, "\"%s\": bad variable reference \"%.*s\"", in, (int)(end - p + 1),
-                     p);
+            if (secret)
+                snprintf(err, errlen,
+                         "bad variable reference at character %zu (write $$ for a literal $)", at);
+            else
+                snprintf(err, errlen, "\"%s\": bad variable reference \"%.*s\"", in,
+                         (int)(end - p + 1), p);
             goto fail;
         }
         memcpy(name, p + 2, namelen);
@@ -71,7 +82,14 @@ int expand_vars(const char *in, char **out, char *err, size_t errlen)
                 value = NULL;
             }
         } else if (!value) {
-            snprintf(err, errlen, "${%s} is not set (give a default: ${%s:-VALUE})", name, name);
+            if (secret)
+                snprintf(err, errlen,
+                         "the variable at character %zu is not set (give a default: "
+                         "${NAME:-VALUE})",
+                         at);
+            else
+                snprintf(err, errlen, "${%s} is not set (give a default: ${%s:-VALUE})", name,
+                         name);
             goto fail;
         }
         if (value)

@@ -8,9 +8,13 @@
 
 #include "private.h"
 
+/* `in` is a secret: a reason names positions only, never a byte of the input. */
+#define EXPAND_SECRET 1
+
 /* Expand `in` into a new string in *out (the caller frees it). `${VAR}` is an error when
  * VAR is unset; `${VAR:-default}` gives default when VAR is unset or empty; `$$` is a
- * literal `$`. Returns 0, or -1 with a reason in err (and *out NULL). */
-IP_PRIVATE int expand_vars(const char *in, char **out, char *err, size_t errlen);
+ * literal `$`. Returns 0, or -1 with a reason in err (and *out NULL). `flags`: 0 or
+ * EXPAND_SECRET. */
+IP_PRIVATE int expand_vars(const char *in, char **out, char *err, size_t errlen, int flags);
 
 #endif

@@ -190,13 +190,15 @@ int ip_probe_has(struct ip_probe *probe, const char *key)
     return probe->group && config_setting_get_member(probe->group, key) != NULL;
 }
 
-/* Expand `in`; an error is reported at `s` about `key`. NULL on error. */
-static const char *expand(struct ip_probe *p, config_setting_t *s, const char *key, const char *in)
+/* Expand `in`; an error is reported at `s` about `key`. NULL on error. `flags`: 0, or
+ * EXPAND_SECRET for a value that must never be printed. */
+static const char *expand(struct ip_probe *p, config_setting_t *s, const char *key, const char *in,
+                          int flags)
 {
     char err[512];
     char *out;
 
-    if (expand_vars(in, &out, err, sizeof(err)) < 0) {
+    if (expand_vars(in, &out, err, sizeof(err), flags) < 0) {
         error_at(p, s, key, ": %s", err);
         return NULL;
     }
@@ -204,11 +206,11 @@ static const char *expand(struct ip_probe *p, config_setting_t *s, const char *k
 }
 
 /* The setting's string after expansion, or NULL (with an error when it is not a string). */
-static const char *string_of(struct ip_probe *p, config_setting_t *s, const char *key)
+static const char *string_of(struct ip_probe *p, config_setting_t *s, const char *key, int flags)
 {
     if (config_setting_type(s) != CONFIG_TYPE_STRING)
         return NULL;
-    return expand(p, s, key, config_setting_get_string(s));
+    return expand(p, s, key, config_setting_get_string(s), flags);
 }
 
 const char *ip_probe_string(struct ip_probe *probe, const char *key, const char *def)
@@ -217,29 +219,36 @@ const char *ip_probe_string(struct ip_probe *probe, const char *key, const char 
     const char *v;
 
     if (!s)
-        return def ? expand(probe, NULL, key, def) : NULL;
+        return def ? expand(probe, NULL, key, def, 0) : NULL;
     if (config_setting_type(s) != CONFIG_TYPE_STRING) {
         error_at(probe, s, key, ": expected a string");
-        return def ? expand(probe, NULL, key, def) : NULL;
+        return def ? expand(probe, NULL, key, def, 0) : NULL;
     }
-    v = string_of(probe, s, key);
-    return v ? v : def ? expand(probe, NULL, key, def) : NULL;
+    v = string_of(probe, s, key, 0);
+    return v ? v : def ? expand(probe, NULL, key, def, 0) : NULL;
 }
 
-/* Parse a whole string as a number; 0 or -1. */
+/* Parse a whole string as a base-10 integer; 0 or -1. Base 10 only: "010" is ten, as an
+ * operator reads it, never eight, and "0x10" is a mistake, not sixteen. */
 static int parse_ll(const char *s, long long *out)
 {
     char *end;
 
+    if (!*s || strspn(s, "+-0123456789") != strlen(s))
+        return -1;
     errno = 0;
-    *out = strtoll(s, &end, 0);
+    *out = strtoll(s, &end, 10);
     return errno || end == s || *end ? -1 : 0;
 }
 
+/* Parse a whole string as a decimal number; 0 or -1. No hexadecimal ("0x1p3"), no "inf"
+ * or "nan": what a config file writes as a number, nothing strtod() would take besides. */
 static int parse_double(const char *s, double *out)
 {
     char *end;
 
+    if (!*s || strspn(s, "+-.0123456789eE") != strlen(s))
+        return -1;
     errno = 0;
     *out = strtod(s, &end);
     return errno || end == s || *end ? -1 : 0;
@@ -260,10 +269,10 @@ long long ip_probe_int(struct ip_probe *probe, const char *key, long long def, l
         v = config_setting_get_int64(s);
         break;
     case CONFIG_TYPE_STRING:
-        if (!(str = string_of(probe, s, key)))
+        if (!(str = string_of(probe, s, key, 0)))
             return def;
         if (parse_ll(str, &v) < 0) {
-            error_at(probe, s, key, " = \"%s\": expected an integer", str);
+            error_at(probe, s, key, " = \"%s\": expected a decimal integer", str);
             return def;
         }
         break;
@@ -278,34 +287,43 @@ long long ip_probe_int(struct ip_probe *probe, const char *key, long long def, l
     return v;
 }
 
-double ip_probe_double(struct ip_probe *probe, const char *key, double def, double min, double max)
+/* The number at `key`: 1 with *v set, 0 when absent, -1 after reporting a mistake. */
+static int number(struct ip_probe *probe, const char *key, config_setting_t **sp, double *v)
 {
-    config_setting_t *s = lookup(probe, key);
+    config_setting_t *s = *sp = lookup(probe, key);
     const char *str;
-    double v;
 
     if (!s)
-        return def;
+        return 0;
     switch (config_setting_type(s)) {
     case CONFIG_TYPE_INT:
     case CONFIG_TYPE_INT64:
-        v = (double)config_setting_get_int64(s);
-        break;
+        *v = (double)config_setting_get_int64(s);
+        return 1;
     case CONFIG_TYPE_FLOAT:
-        v = config_setting_get_float(s);
-        break;
+        *v = config_setting_get_float(s);
+        return 1;
     case CONFIG_TYPE_STRING:
-        if (!(str = string_of(probe, s, key)))
-            return def;
-        if (parse_double(str, &v) < 0) {
-            error_at(probe, s, key, " = \"%s\": expected a number", str);
-            return def;
+        if (!(str = string_of(probe, s, key, 0)))
+            return -1;
+        if (parse_double(str, v) < 0) {
+            error_at(probe, s, key, " = \"%s\": expected a decimal number", str);
+            return -1;
         }
-        break;
+        return 1;
     default:
         error_at(probe, s, key, ": expected a number");
-        return def;
+        return -1;
     }
+}
+
+double ip_probe_double(struct ip_probe *probe, const char *key, double def, double min, double max)
+{
+    config_setting_t *s;
+    double v;
+
+    if (number(probe, key, &s, &v) <= 0)
+        return def;
     if (!(v >= min && v <= max)) {
         error_at(probe, s, key, " = %g: must be %g..%g", v, min, max);
         return def;
@@ -313,10 +331,33 @@ double ip_probe_double(struct ip_probe *probe, const char *key, double def, doub
     return v;
 }
 
+/* A duration in [min, max] seconds, or 0 when zero_ok; never NaN nor an infinity. */
+static double duration(struct ip_probe *probe, const char *key, double def, double min, double max,
+                       int zero_ok)
+{
+    config_setting_t *s;
+    double v;
+
+    if (number(probe, key, &s, &v) <= 0)
+        return def;
+    if (!(v >= min && v <= max) && !(zero_ok && v == 0)) {
+        error_at(probe, s, key, " = %g: must be %s%.15g to %.15g seconds", v,
+                 zero_ok ? "0 or " : "", min, max);
+        return def;
+    }
+    return v;
+}
+
+double probe_duration(struct ip_probe *probe, const char *key, double def, double min, double max)
+{
+    return duration(probe, key, def, min, max, 0);
+}
+
 double ip_probe_duration(struct ip_probe *probe, const char *key, double def)
 {
-    /* Up to a year: anything longer is a typo in a monitoring tool. */
-    return ip_probe_double(probe, key, def, 0, 365.0 * 86400);
+    /* Below a millisecond, a poll() timeout rounds to 0 and a loop spins; beyond a year is a
+     * typo in a monitoring tool, and would overflow a count of milliseconds. */
+    return duration(probe, key, def, 0.001, 365.0 * 86400, 1);
 }
 
 int ip_probe_bool(struct ip_probe *probe, const char *key, int def)
@@ -334,7 +375,7 @@ int ip_probe_bool(struct ip_probe *probe, const char *key, int def)
         error_at(probe, s, key, ": expected true or false");
         return def;
     }
-    if (!(str = string_of(probe, s, key)))
+    if (!(str = string_of(probe, s, key, 0)))
         return def;
     for (int i = 0; yes[i]; i++) {
         if (strcasecmp(str, yes[i]) == 0)
@@ -384,7 +425,7 @@ const char *const *ip_probe_strings(struct ip_probe *probe, const char *key, siz
     if (!s)
         goto out;
     if (config_setting_type(s) == CONFIG_TYPE_STRING) {
-        const char *str = string_of(probe, s, key);
+        const char *str = string_of(probe, s, key, 0);
 
         v = str ? split(probe, str, &count) : NULL;
     } else if (config_setting_is_aggregate(s) && config_setting_type(s) != CONFIG_TYPE_GROUP) {
@@ -400,7 +441,7 @@ const char *const *ip_probe_strings(struct ip_probe *probe, const char *key, siz
                 items = NULL;
                 break;
             }
-            if (!(items[count] = string_of(probe, e, key)))
+            if (!(items[count] = string_of(probe, e, key, 0)))
                 continue;
             count++;
         }
@@ -458,7 +499,7 @@ const char *ip_probe_secret(struct ip_probe *probe, const char *key)
             error_at(probe, s, key, ": expected a string");
             return NULL;
         }
-        return string_of(probe, s, key);
+        return string_of(probe, s, key, EXPAND_SECRET);
     }
     if (f) {
         const char *path = ip_probe_string(probe, file_key, NULL);

@@ -24,6 +24,10 @@ IP_PRIVATE void probe_reported(config_setting_t *s);
 /* Print an error at `s` (or at the probe when NULL) and count it. */
 IP_PRIVATE void probe_error(struct ip_probe *p, const config_setting_t *s, const char *fmt, ...)
     IP_PRINTF(3, 4);
+/* A duration of the core's, in seconds: min..max (NaN and infinities never are), or an error
+ * at FILE:LINE and def. */
+IP_PRIVATE double probe_duration(struct ip_probe *probe, const char *key, double def, double min,
+                                 double max);
 /* Report every key that nothing read; returns how many. */
 IP_PRIVATE int probe_unread(struct ip_probe *p);
 

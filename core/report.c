@@ -7,6 +7,7 @@
 #include "report.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -14,8 +15,31 @@
 #include <string.h>
 #include <sys/random.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <infraprobe/plugin.h>
+
+/* Fill b with n random bytes, or say why not and exit 3. Never a weaker source: a run id
+ * that repeats across hosts would let a plugin remove another run's data as its own.
+ * _exit(), not exit(): this runs in a worker thread while other threads are inside
+ * plugins, whose libraries' exit handlers must not run under them. */
+static void random_bytes(unsigned char *b, size_t n)
+{
+    size_t got = 0;
+
+    while (got < n) {
+        ssize_t r = getrandom(b + got, n - got, 0);
+
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0) {
+            fprintf(stderr, "infraprobe: cannot make a run id: getrandom: %s\n",
+                    r < 0 ? strerror(errno) : "no bytes");
+            _exit(3);
+        }
+        got += (size_t)r;
+    }
+}
 
 /* A run id must be unique across hosts and restarts: 122 random bits, as in a UUID v4.
  * Written digit by digit: snprintf() with sixteen %02x costs more than the rest of a run. */
@@ -27,11 +51,7 @@ static char *new_run_id(void)
 
     if (!id)
         return NULL;
-    if (getrandom(b, sizeof(b), 0) != (ssize_t)sizeof(b)) {
-        /* getrandom() on Linux >= 3.17 does not fail for 16 bytes; be safe anyway. */
-        for (size_t i = 0; i < sizeof(b); i++)
-            b[i] = (unsigned char)rand();
-    }
+    random_bytes(b, sizeof(b));
     b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
     b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
     for (size_t i = 0; i < sizeof(b); i++) {

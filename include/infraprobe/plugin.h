@@ -151,7 +151,8 @@ IP_EXPORT long long ip_probe_int(struct ip_probe *probe, const char *key, long l
                                  long long min, long long max);
 IP_EXPORT double ip_probe_double(struct ip_probe *probe, const char *key, double def, double min,
                                  double max);
-/* Seconds, >= 0. */
+/* Seconds: 0, or 0.001 to 31536000 (a year); anything else (negative, NaN, infinite, between
+ * 0 and a millisecond) is an error at FILE:LINE and gives def. */
 IP_EXPORT double ip_probe_duration(struct ip_probe *probe, const char *key, double def);
 IP_EXPORT int ip_probe_bool(struct ip_probe *probe, const char *key, int def);
 /* A list of strings (or one comma-separated string); NULL-terminated, *n set when n is

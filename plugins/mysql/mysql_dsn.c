@@ -5,7 +5,9 @@
  * ':' in them ends the user name (a password may hold ':' and '@'), and an address in
  * parentheses must close right before that '/'. Parameters are the driver's, except that
  * one the driver would send to the server as a system variable is refused here: a typo
- * must never be silently ignored.
+ * must never be silently ignored. A DSN holds a password, and a malformed one may hold it
+ * anywhere (a '/' in it moves every part): a message says what is wrong at which
+ * character, and quotes no byte of the DSN but a parameter's name.
  */
 #include "mysql_dsn.h"
 
@@ -123,8 +125,10 @@ double mysql_dsn_duration(const char *s)
     return total;
 }
 
-/* tcp address: host, host:port, [v6], [v6]:port, :port (Go's default host). */
-static int dsn_tcp_addr(struct mysql_dsn *d, const char *a, size_t n, char *err, size_t errlen)
+/* tcp address: host, host:port, [v6], [v6]:port, :port (Go's default host). `dsn` is the
+ * whole DSN, for positions in messages. */
+static int dsn_tcp_addr(struct mysql_dsn *d, const char *dsn, const char *a, size_t n, char *err,
+                        size_t errlen)
 {
     const char *colon = NULL, *host = a;
     size_t hostlen;
@@ -159,14 +163,16 @@ static int dsn_tcp_addr(struct mysql_dsn *d, const char *a, size_t n, char *err,
         size_t plen = n - (size_t)(colon + 1 - a);
 
         if (plen == 0 || plen >= sizeof(buf)) {
-            snprintf(err, errlen, "address: bad port");
+            snprintf(err, errlen, "address: the port at character %zu must be 1..65535",
+                     (size_t)(colon + 1 - dsn) + 1);
             return -1;
         }
         memcpy(buf, colon + 1, plen);
         buf[plen] = '\0';
         port = strtol(buf, &end, 10);
         if (*end || !isdigit((unsigned char)buf[0]) || port < 1 || port > 65535) {
-            snprintf(err, errlen, "address: port \"%s\": must be 1..65535", buf);
+            snprintf(err, errlen, "address: the port at character %zu must be 1..65535",
+                     (size_t)(colon + 1 - dsn) + 1);
             return -1;
         }
     }
@@ -182,26 +188,41 @@ static int dsn_tcp_addr(struct mysql_dsn *d, const char *a, size_t n, char *err,
     return 0;
 }
 
-static int dsn_param(struct mysql_dsn *d, const char *p, size_t n, char *err, size_t errlen)
+/* A parameter's name may be quoted when it looks like one; a value never is. */
+static int dsn_is_name(const char *key)
+{
+    size_t n = strlen(key);
+
+    if (n == 0 || n > 32 || !isalpha((unsigned char)key[0]))
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!isalnum((unsigned char)key[i]) && key[i] != '_')
+            return 0;
+    return 1;
+}
+
+static int dsn_param(struct mysql_dsn *d, const char *dsn, const char *p, size_t n, char *err,
+                     size_t errlen)
 {
     const char *eq = memchr(p, '=', n);
+    size_t at = (size_t)(p - dsn) + 1;
     char key[64], value[256];
     double secs;
 
     if (!eq) {
-        snprintf(err, errlen, "parameter \"%.*s\": expected key=value", (int)(n < 60 ? n : 60), p);
+        snprintf(err, errlen, "the parameter at character %zu: expected key=value", at);
         return -1;
     }
     if (dsn_copy(key, sizeof(key), p, (size_t)(eq - p)) != 0 ||
         dsn_unescape(value, sizeof(value), eq + 1, n - (size_t)(eq + 1 - p), 1) != 0) {
-        snprintf(err, errlen, "parameter \"%.*s\": too long or badly escaped",
-                 (int)((size_t)(eq - p) < 60 ? (size_t)(eq - p) : 60), p);
+        snprintf(err, errlen, "the parameter at character %zu: too long or badly escaped", at);
         return -1;
     }
     if (!strcmp(key, "timeout") || !strcmp(key, "readTimeout") || !strcmp(key, "writeTimeout")) {
         secs = mysql_dsn_duration(value);
         if (secs < 0) {
-            snprintf(err, errlen, "%s=\"%s\": expected a duration such as 500ms or 2s", key, value);
+            snprintf(err, errlen, "%s (character %zu): expected a duration such as 500ms or 2s",
+                     key, at);
             return -1;
         }
         if (key[0] == 't')
@@ -215,8 +236,8 @@ static int dsn_param(struct mysql_dsn *d, const char *p, size_t n, char *err, si
     if (!strcmp(key, "tls")) {
         if (strcmp(value, "true") && strcmp(value, "false") && strcmp(value, "skip-verify") &&
             strcmp(value, "preferred")) {
-            snprintf(err, errlen, "tls=\"%s\": expected true, false, skip-verify or preferred",
-                     value);
+            snprintf(err, errlen,
+                     "tls (character %zu): expected true, false, skip-verify or preferred", at);
             return -1;
         }
         snprintf(d->tls, sizeof(d->tls), "%.15s", value);
@@ -226,7 +247,7 @@ static int dsn_param(struct mysql_dsn *d, const char *p, size_t n, char *err, si
         size_t len = strcspn(value, ",");
 
         if (len == 0 || dsn_copy(d->charset, sizeof(d->charset), value, len) != 0) {
-            snprintf(err, errlen, "charset=\"%s\": expected a character set name", value);
+            snprintf(err, errlen, "charset (character %zu): expected a character set name", at);
             return -1;
         }
         return 0;
@@ -234,7 +255,10 @@ static int dsn_param(struct mysql_dsn *d, const char *p, size_t n, char *err, si
     for (size_t i = 0; dsn_ignored[i]; i++)
         if (!strcmp(key, dsn_ignored[i]))
             return 0;
-    snprintf(err, errlen, "unknown parameter \"%s\"", key);
+    if (dsn_is_name(key))
+        snprintf(err, errlen, "unknown parameter \"%s\" (character %zu)", key, at);
+    else
+        snprintf(err, errlen, "unknown parameter at character %zu", at);
     return -1;
 }
 
@@ -293,8 +317,8 @@ int mysql_dsn_parse(const char *s, struct mysql_dsn *d, char *err, size_t errlen
                  "'/' (escape a '/' in parameters as %%2F)");
         return -1;
     }
-    if (!open && memchr(netp, ')', (size_t)(slash - netp))) {
-        snprintf(err, errlen, "')' without '('");
+    if (!open && (p = memchr(netp, ')', (size_t)(slash - netp)))) {
+        snprintf(err, errlen, "a ')' without '(' at character %zu", (size_t)(p - s) + 1);
         return -1;
     }
     len = (size_t)((open ? open : slash) - netp);
@@ -303,8 +327,8 @@ int mysql_dsn_parse(const char *s, struct mysql_dsn *d, char *err, size_t errlen
     } else if (dsn_copy(d->net, sizeof(d->net), netp, len) != 0 ||
                (strcmp(d->net, "tcp") && strcmp(d->net, "tcp4") && strcmp(d->net, "tcp6") &&
                 strcmp(d->net, "unix"))) {
-        snprintf(err, errlen, "network \"%.*s\": expected tcp or unix", (int)(len < 20 ? len : 20),
-                 netp);
+        snprintf(err, errlen, "the network at character %zu: expected tcp, tcp4, tcp6 or unix",
+                 (size_t)(netp - s) + 1);
         return -1;
     } else if (strncmp(d->net, "tcp", 3) == 0) {
         strcpy(d->net, "tcp");
@@ -318,7 +342,7 @@ int mysql_dsn_parse(const char *s, struct mysql_dsn *d, char *err, size_t errlen
             return -1;
         }
     } else if (open) {
-        if (dsn_tcp_addr(d, open + 1, (size_t)(slash - 1 - (open + 1)), err, errlen) != 0)
+        if (dsn_tcp_addr(d, s, open + 1, (size_t)(slash - 1 - (open + 1)), err, errlen) != 0)
             return -1;
     } else {
         strcpy(d->host, "127.0.0.1");
@@ -333,7 +357,7 @@ int mysql_dsn_parse(const char *s, struct mysql_dsn *d, char *err, size_t errlen
     for (p = q ? q + 1 : NULL; p && *p;) {
         size_t n = strcspn(p, "&");
 
-        if (n > 0 && dsn_param(d, p, n, err, errlen) != 0)
+        if (n > 0 && dsn_param(d, s, p, n, err, errlen) != 0)
             return -1;
         p += n;
         if (*p == '&')

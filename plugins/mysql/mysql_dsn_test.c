@@ -127,6 +127,15 @@ START_TEST(malformed)
         "im:S3cr3t@tcp(h:1)/db?timeout",      /* no '=' */
         "im:S3cr3t@tcp(h:1)/d%zzb",           /* bad escape */
         "im:S3cr3t@unix()/db",                /* no socket path */
+        /* The password where the parser looks for another part: */
+        "im:S3cr3t/x@tcp(h:1)",              /* its '/' taken for the database's */
+        "im:pw@tcp(h:S3cr3t)/db",            /* as the port */
+        "im:pw@tcp(h:1)/db?S3cr3t",          /* as a parameter */
+        "im:pw@tcp(h:1)/db?tls=S3cr3t",      /* as a value */
+        "im:pw@tcp(h:1)/db?timeout=S3cr3t",  /* as a duration */
+        "im:pw@tcp(h:1)/db?charset=,S3cr3t", /* as a character set */
+        "im:pw@tcp(h:1)/db?S3cr3t%zz=1",     /* badly escaped */
+        "im:pw@tcp(h:1)/db?x-S3cr3t=1",      /* not a parameter's name */
         NULL,
     };
 
@@ -136,6 +145,21 @@ START_TEST(malformed)
         ck_assert_msg(err[0] != '\0', "no reason for %s", bad[i]);
         ck_assert_msg(!strstr(err, "S3cr3t"), "password in \"%s\"", err);
     }
+}
+END_TEST
+
+/* What is wrong, and where: the character's position, or a parameter's name. */
+START_TEST(malformed_says_where)
+{
+    ck_assert_int_eq(mysql_dsn_parse("im:S3cr3t/x@tcp(h:1)", &d, err, sizeof(err)), -1);
+    ck_assert_msg(strstr(err, "network at character 1:"), "got \"%s\"", err);
+    ck_assert_int_eq(mysql_dsn_parse("im:pw@tcp(h:S3cr3t)/db", &d, err, sizeof(err)), -1);
+    ck_assert_msg(strstr(err, "port at character 13 must be 1..65535"), "got \"%s\"", err);
+    ck_assert_int_eq(mysql_dsn_parse("im:pw@tcp(h:1)/db?tls=S3cr3t", &d, err, sizeof(err)), -1);
+    ck_assert_msg(strstr(err, "tls (character 19): expected true"), "got \"%s\"", err);
+    ck_assert_int_eq(mysql_dsn_parse("u:p@tcp(h:1)/db?tls=true&timout=1s", &d, err, sizeof(err)),
+                     -1);
+    ck_assert_msg(strstr(err, "unknown parameter \"timout\" (character 26)"), "got \"%s\"", err);
 }
 END_TEST
 
@@ -153,6 +177,7 @@ int main(void)
     tcase_add_test(tc, params);
     tcase_add_test(tc, durations);
     tcase_add_test(tc, malformed);
+    tcase_add_test(tc, malformed_says_where);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

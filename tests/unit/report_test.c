@@ -4,9 +4,17 @@
 #include "config.h"
 
 #include <check.h>
+#include <errno.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <infraprobe/plugin.h>
 
@@ -235,6 +243,56 @@ START_TEST(run_ids_are_unique_uuids)
 }
 END_TEST
 
+/* Make getrandom() fail with ENOSYS in this process, as on a kernel older than 3.17 or
+ * under a sandbox that denies it: a seccomp filter, so no other source is touched. */
+static void deny_getrandom(void)
+{
+    struct sock_filter code[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_getrandom, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+    };
+    struct sock_fprog prog = {.len = sizeof(code) / sizeof(code[0]), .filter = code};
+
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
+        prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) != 0)
+        _exit(100 + errno);
+}
+
+/* Without getrandom() there is no run id: infraprobe says so and exits 3, never falling
+ * back to rand() (ids that would repeat across hosts). */
+START_TEST(no_getrandom_no_run_id)
+{
+    char out[512] = "";
+    int fds[2], status;
+    ssize_t n;
+    pid_t pid;
+
+    ck_assert_int_eq(pipe(fds), 0);
+    pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        dup2(fds[1], STDERR_FILENO);
+        close(fds[0]);
+        deny_getrandom();
+        report_free(report_new("probe-1", "redis", ip_clock() + 5));
+        _exit(0);
+    }
+    close(fds[1]);
+    n = read(fds[0], out, sizeof(out) - 1);
+    out[n > 0 ? n : 0] = '\0';
+    close(fds[0]);
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 3,
+                  "status %#x (exit %d), expected exit 3; stderr: %s", status,
+                  WIFEXITED(status) ? WEXITSTATUS(status) : -1, out);
+    ck_assert_msg(strstr(out, "infraprobe: cannot make a run id: getrandom: Function not "
+                              "implemented\n"),
+                  "stderr: %s", out);
+}
+END_TEST
+
 START_TEST(deadline_and_remaining)
 {
     double left = ip_report_remaining(r);
@@ -266,6 +324,7 @@ int main(void)
     tcase_add_test(tc, metric_names_follow_prometheus);
     tcase_add_test(tc, metric_bad_names_refused);
     tcase_add_test(tc, run_ids_are_unique_uuids);
+    tcase_add_test(tc, no_getrandom_no_run_id);
     tcase_add_test(tc, deadline_and_remaining);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
