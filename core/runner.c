@@ -231,6 +231,16 @@ size_t runner_pending(struct runner *r)
     return n;
 }
 
+size_t runner_threads(struct runner *r)
+{
+    size_t n;
+
+    pthread_mutex_lock(&r->lock);
+    n = r->nthreads; /* a stuck run's thread leaves the table when it returns */
+    pthread_mutex_unlock(&r->lock);
+    return n;
+}
+
 size_t runner_stuck(struct runner *r)
 {
     size_t n;

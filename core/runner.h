@@ -33,6 +33,8 @@ void runner_interrupt(struct runner *r, const char *why);
 void runner_wake(struct runner *r);
 /* How many runs were abandoned and have not returned yet. */
 size_t runner_stuck(struct runner *r);
+/* The threads the runner holds: its workers, and the stuck runs' (at most workers + stuck). */
+size_t runner_threads(struct runner *r);
 /* Stop the workers and free the runner; only when runner_stuck() is 0. */
 void runner_free(struct runner *r);
 

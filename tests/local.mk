@@ -56,6 +56,16 @@ tests_unit_format_sample_SOURCES = tests/unit/format_sample.c tests/unit/format_
 tests_unit_format_sample_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) -I$(top_srcdir)/tests/unit
 tests_unit_format_sample_LDADD = core/libinfraprobe.la $(JANSSON_LIBS) -lm
 
+# The runner, with an in-test plugin whose runs wait on a gate.
+if HAVE_CHECK
+check_PROGRAMS += tests/unit/runner_test
+TESTS += tests/unit/runner_test
+endif
+tests_unit_runner_test_SOURCES = tests/unit/runner_test.c core/runner.c core/isolate.c \
+	core/probe_run.c core/signals.c
+tests_unit_runner_test_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_runner_test_LDADD = $(UNIT_LDADD)
+
 # The SDK's connection pool, under many threads.
 if HAVE_CHECK
 check_PROGRAMS += tests/unit/pool_test
