@@ -17,12 +17,12 @@
 #include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -271,6 +271,36 @@ static void send_metrics(const struct ip_report *rep, struct frame *f)
 
 static const struct report_hooks child_hooks = {.check = send_check, .restore = send_restore};
 
+static atomic_int child_running; /* a run is in the plugin's hands */
+
+/* A parent that dies in the middle of a run must not leave its child running a plugin for
+ * ever. PR_SET_PDEATHSIG cannot tell: it fires when the *thread* that started the child ends,
+ * and workers end whenever a stuck run is replaced. The socket's end is the parent's end. */
+static void *watch_parent(void *arg)
+{
+    struct pollfd pfd = {.fd = CHILD_FD, .events = 0};
+
+    (void)arg;
+    for (;;) {
+        if (poll(&pfd, 1, -1) < 0)
+            continue;
+        if (pfd.revents & (POLLHUP | POLLERR)) {
+            if (atomic_load(&child_running))
+                _exit(3);
+            /* Between runs, the serving loop reads the end and tears down. */
+            return NULL;
+        }
+    }
+}
+
+static void start_watcher(void)
+{
+    pthread_t t;
+
+    if (pthread_create(&t, NULL, watch_parent, NULL) == 0)
+        pthread_detach(t);
+}
+
 /* One run, as the parent asked for it in `f`. */
 static int serve_run(const struct probe_conf *pc, struct frame *f)
 {
@@ -292,7 +322,9 @@ static int serve_run(const struct probe_conf *pc, struct frame *f)
     rep->started = started;
     rep->wall = wall;
     rep->hooks = &child_hooks;
+    atomic_store(&child_running, 1);
     probe_run(pc, rep);
+    atomic_store(&child_running, 0);
     send_metrics(rep, f);
     report_free(rep);
     frame_start(f, F_DONE);
@@ -310,7 +342,7 @@ int isolate_serve(struct conf *c, const char *probe)
     signal(SIGINT, SIG_IGN);
     signal(SIGTERM, SIG_IGN);
     signal(SIGHUP, SIG_IGN);
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    start_watcher();
     child_shm = mmap(NULL, SHM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, CHILD_SHM_FD, 0);
     if (child_shm == MAP_FAILED)
         child_shm = NULL;
