@@ -352,7 +352,13 @@ static void redis_replication(struct redis_state *st, struct ip_report *rep, con
         return;
     }
     redis_info_ll(info, "master_repl_offset", &master_off);
-    for (int i = 0; redis_info_replica(info, i, &r) == 0; i++) {
+    for (int i = 0, rc; (rc = redis_info_replica(info, i, &r)) != -1; i++) {
+        if (rc == -2) {
+            if (!problem[0])
+                snprintf(problem, sizeof(problem), "INFO replication: slave%d: malformed", i);
+            s = IP_WARNING;
+            continue;
+        }
         if (strcmp(r.state, "online") != 0 && !problem[0]) {
             snprintf(problem, sizeof(problem), "replica %s:%d is %s", r.host, r.port, r.state);
             s = IP_WARNING;
