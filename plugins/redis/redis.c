@@ -130,6 +130,9 @@ static int redis_setup(struct ip_probe *probe, void **statep)
         ip_probe_fail(probe, "persistence",
                       "\"%s\": expected \"rdb\", \"aof\", \"any\" or \"none\"", persist);
     st->replicas = (int)ip_probe_int(probe, "replicas", -1, 0, 1000);
+    /* Bytes; at least what an INFO reply needs, at most 1 TiB. */
+    st->max_reply = (size_t)ip_probe_int(probe, "max_reply", (long long)REDIS_DEFAULT_MAX_REPLY,
+                                         65536, 1LL << 40);
     redis_client_name(st->probe_name, NULL, st->client_name, sizeof(st->client_name));
     if (gethostname(st->host, sizeof(st->host)) != 0 || !st->host[0])
         snprintf(st->host, sizeof(st->host), "unknown");
@@ -196,10 +199,10 @@ static void redis_skip(struct ip_report *rep, const char *target, const char *wh
 static void redis_rw(struct redis_state *st, struct ip_report *rep, redisContext *c,
                      const char *target, const char *info, double deadline)
 {
-    char key[1024], val[256], pxs[32], err[512], role[32] = "", buf[1100];
+    char key[1024], val[256], pxs[32], err[512], role[32] = "", got[200];
     long long ttl_ms = llround(st->ttl * 1000);
     redisReply *r;
-    double t0, took;
+    double took;
 
     if (redis_info_field(info, "role", role, sizeof(role)) == 0 && strcmp(role, "master") != 0) {
         char mh[256] = "?", mp[16] = "?";
@@ -215,26 +218,26 @@ static void redis_rw(struct redis_state *st, struct ip_report *rep, redisContext
              (long)getpid(), st->seq);
     snprintf(val, sizeof(val), "%s:%lld", ip_report_run_id(rep), st->seq);
     snprintf(pxs, sizeof(pxs), "%lld", ttl_ms);
-    r = redis_cmd_timed(c, deadline, err, sizeof(err), 5,
-                        (const char *[]){"SET", key, val, "PX", pxs}, &took);
-    if (!r) {
+    if (redis_cmd_status(c, deadline, err, sizeof(err), "OK", 5,
+                         (const char *[]){"SET", key, val, "PX", pxs}, &took) != 0) {
         ip_check(rep, "write", target, IP_CRITICAL, took, "%s", err);
         redis_skip(rep, target, "nothing written", (const char *[]){"read", "ttl", NULL});
         return;
     }
-    freeReplyObject(r);
     redis_latency(rep, target, "write", took);
     ip_check(rep, "write", target, IP_OK, took, "SET \"%s\" PX %lld", key, ttl_ms);
 
     r = redis_cmd_timed(c, deadline, err, sizeof(err), 2, (const char *[]){"GET", key}, &took);
+    if (r)
+        redis_describe(r, got, sizeof(got));
     if (!r)
         ip_check(rep, "read", target, IP_CRITICAL, took, "%s", err);
-    else if (r->type != REDIS_REPLY_STRING)
-        ip_check(rep, "read", target, IP_CRITICAL, took, "GET \"%s\": %s", key,
-                 r->type == REDIS_REPLY_NIL ? "not found (nil)" : "not a string");
-    else if (r->len != strlen(val) || memcmp(r->str, val, r->len) != 0)
-        ip_check(rep, "read", target, IP_CRITICAL, took, "GET \"%s\": got \"%.*s\", wrote \"%s\"",
-                 key, (int)(r->len > 200 ? 200 : r->len), r->str, val);
+    else if (r->type == REDIS_REPLY_NIL)
+        ip_check(rep, "read", target, IP_CRITICAL, took, "GET \"%s\": not found (nil)", key);
+    else if (r->type != REDIS_REPLY_STRING || r->len != strlen(val) ||
+             memcmp(r->str, val, r->len) != 0)
+        ip_check(rep, "read", target, IP_CRITICAL, took, "GET \"%s\": got %s, wrote \"%s\"", key,
+                 got, val);
     else {
         redis_latency(rep, target, "read", took);
         ip_check(rep, "read", target, IP_OK, took, "GET returned what was written");
@@ -246,34 +249,36 @@ static void redis_rw(struct redis_state *st, struct ip_report *rep, redisContext
      * wait for it to go is not part of the check's duration. */
     {
         long long pttl = -3, short_pttl = -3, exists = -1;
-        double spent;
+        char buf[1100];
+        double spent, t0;
 
         t0 = ip_clock();
-        r = redis_cmd(c, deadline, err, sizeof(err), 2, (const char *[]){"PTTL", key});
+        r = redis_cmd_type(c, deadline, err, sizeof(err), REDIS_REPLY_INTEGER, 2,
+                           (const char *[]){"PTTL", key}, NULL);
         if (r) {
-            pttl = r->type == REDIS_REPLY_INTEGER ? r->integer : -3;
+            pttl = r->integer;
             freeReplyObject(r);
             snprintf(buf, sizeof(buf), "%s:short", key);
-            r = redis_cmd(c, deadline, err, sizeof(err), 5,
-                          (const char *[]){"SET", buf, "x", "PX", "5"});
-        }
-        if (r) {
-            freeReplyObject(r);
-            r = redis_cmd(c, deadline, err, sizeof(err), 2, (const char *[]){"PTTL", buf});
+            r = redis_cmd_status(c, deadline, err, sizeof(err), "OK", 5,
+                                 (const char *[]){"SET", buf, "x", "PX", "5"}, NULL) == 0
+                    ? redis_cmd_type(c, deadline, err, sizeof(err), REDIS_REPLY_INTEGER, 2,
+                                     (const char *[]){"PTTL", buf}, NULL)
+                    : NULL;
         }
         spent = ip_clock() - t0;
         if (r) {
             struct timespec ts = {0, (REDIS_SHORT_PX + 1) * 1000000L};
 
-            short_pttl = r->type == REDIS_REPLY_INTEGER ? r->integer : -3;
+            short_pttl = r->integer;
             freeReplyObject(r);
             nanosleep(&ts, NULL);
             t0 = ip_clock();
-            r = redis_cmd(c, deadline, err, sizeof(err), 2, (const char *[]){"EXISTS", buf});
+            r = redis_cmd_type(c, deadline, err, sizeof(err), REDIS_REPLY_INTEGER, 2,
+                               (const char *[]){"EXISTS", buf}, NULL);
             spent += ip_clock() - t0;
         }
         if (r) {
-            exists = r->type == REDIS_REPLY_INTEGER ? r->integer : -1;
+            exists = r->integer;
             freeReplyObject(r);
         }
         if (!r)
@@ -309,8 +314,17 @@ static void redis_persistence(struct redis_state *st, struct ip_report *rep, red
     /* CONFIG may be renamed away on a hardened server: then the save points are unknown. */
     r = redis_cmd(c, deadline, err, sizeof(err), 3, (const char *[]){"CONFIG", "GET", "save"});
     if (r && r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
-        r->element[1]->type == REDIS_REPLY_STRING)
+        r->element[1]->type == REDIS_REPLY_STRING) {
         save = strdup(r->element[1]->str);
+    } else if (r) {
+        char got[160];
+
+        redis_describe(r, got, sizeof(got));
+        freeReplyObject(r);
+        ip_check(rep, "persistence", target, IP_CRITICAL, ip_clock() - t0,
+                 "CONFIG GET save: expected an array of 2, got %s", got);
+        return;
+    }
     if (r)
         freeReplyObject(r);
     else if (c->err) {
@@ -385,7 +399,8 @@ static int redis_run(void *state, struct ip_report *rep)
     static const char *const after_connect[] = {"write",       "read", "ttl",
                                                 "persistence", "pool", NULL};
     struct redis_state *st = state;
-    const struct redis_conn_opts opts = {st->username, st->password, st->database, st->client_name};
+    const struct redis_conn_opts opts = {st->username,    st->password,  st->database,
+                                         st->client_name, st->max_reply, 0};
     double deadline = ip_report_deadline(rep), t0 = ip_clock();
     char addr[300], host[256], err[1024], *info = NULL;
     const char *target;
@@ -434,8 +449,11 @@ static int redis_run(void *state, struct ip_report *rep)
 
         redis_info_field(info, "redis_version", version, sizeof(version));
         redis_info_field(info, "role", role, sizeof(role));
-        ip_check(rep, "connect", target, IP_OK, ip_clock() - t0, "redis %s, role %s, as %s",
-                 version, role, st->client_name);
+        /* Where a name was configured, say which of its addresses answered. */
+        ip_check(rep, "connect", target, IP_OK, ip_clock() - t0, "redis %s, role %s, as %s%s%s",
+                 version, role, st->client_name,
+                 strncmp(redis_conn_addr(c), host, strlen(host)) ? " at " : "",
+                 strncmp(redis_conn_addr(c), host, strlen(host)) ? redis_conn_addr(c) : "");
     }
     redis_rw(st, rep, c, target, info, deadline);
     redis_persistence(st, rep, c, target, info, deadline);
@@ -444,7 +462,7 @@ static int redis_run(void *state, struct ip_report *rep)
     redis_pool_check(st, rep, c, host, port, target);
 out:
     free(info);
-    redisFree(c);
+    redis_free(c);
     redis_drill(st, rep, addr);
     return 0;
 }

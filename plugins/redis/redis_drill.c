@@ -47,11 +47,20 @@ static void drill_cleanup(const char *addr, const struct redis_conn_opts *o, cha
 
     if (!c)
         return;
-    for (int i = 0; i < n; i++)
-        redis_cmd_ok(c, deadline, err, sizeof(err), 2, (const char *[]){"DEL", keys[i]});
-    if (after)
-        redis_cmd_ok(c, deadline, err, sizeof(err), 2, (const char *[]){"DEL", after});
-    redisFree(c);
+    for (int i = 0; i < n; i++) {
+        redisReply *r =
+            redis_cmd(c, deadline, err, sizeof(err), 2, (const char *[]){"DEL", keys[i]});
+
+        if (r)
+            freeReplyObject(r);
+    }
+    if (after) {
+        redisReply *r = redis_cmd(c, deadline, err, sizeof(err), 2, (const char *[]){"DEL", after});
+
+        if (r)
+            freeReplyObject(r);
+    }
+    redis_free(c);
 }
 
 /* Write the markers with `px` ms to live and have a replica acknowledge them. */
@@ -67,10 +76,11 @@ static int drill_markers(redisContext *c, char keys[][512], const char *run_id, 
                          (const char *[]){"SET", keys[i], val, "PX", px}) != 0)
             return -1;
     }
-    r = redis_cmd(c, deadline, err, errlen, 3, (const char *[]){"WAIT", "1", "2000"});
+    r = redis_cmd_type(c, deadline, err, errlen, REDIS_REPLY_INTEGER, 3,
+                       (const char *[]){"WAIT", "1", "2000"}, NULL);
     if (!r)
         return -1;
-    if (r->type != REDIS_REPLY_INTEGER || r->integer < 1) {
+    if (r->integer < 1) {
         snprintf(err, errlen, "WAIT 1: no replica acknowledged the markers");
         freeReplyObject(r);
         return -1;
@@ -93,7 +103,7 @@ static int drill_lost(const char *addr, const struct redis_conn_opts *o, char ke
         char val[128];
 
         if (!r) {
-            redisFree(c);
+            redis_free(c);
             return -1;
         }
         snprintf(val, sizeof(val), "%s:%d", run_id, i);
@@ -101,7 +111,7 @@ static int drill_lost(const char *addr, const struct redis_conn_opts *o, char ke
             lost++;
         freeReplyObject(r);
     }
-    redisFree(c);
+    redis_free(c);
     return lost;
 }
 
@@ -124,13 +134,13 @@ static int drill_rejoin(const char *addr, const char *master, const struct redis
             snprintf(now, sizeof(now), "%s:%s", mh, mp);
             free(info);
             if (strcmp(role, "slave") == 0 && strcmp(link, "up") == 0 && strcmp(now, master) == 0) {
-                redisFree(c);
+                redis_free(c);
                 return 0;
             }
             snprintf(err, errlen, "old master %s: role %s, master %s, master_link_status:%s", addr,
                      role, role[0] == 's' ? now : "-", link[0] ? link : "-");
         }
-        redisFree(c);
+        redis_free(c);
         drill_sleep(DRILL_POLL);
     }
     return -1;
@@ -162,7 +172,8 @@ static int drill_agree(const struct redis_state *st, const char *master, double 
 
 void redis_drill(struct redis_state *st, struct ip_report *rep, const char *master)
 {
-    const struct redis_conn_opts opts = {st->username, st->password, st->database, st->client_name};
+    const struct redis_conn_opts opts = {st->username,    st->password,  st->database,
+                                         st->client_name, st->max_reply, 0};
     const char *run_id = ip_report_run_id(rep);
     const char *vars[] = {"master", master, NULL};
     char keys[DRILL_MARKERS][512], after[600], px[32], err[1024], serr[1024], newm[300] = "";
@@ -189,11 +200,11 @@ void redis_drill(struct redis_state *st, struct ip_report *rep, const char *mast
     if (!c || drill_markers(c, keys, run_id, px, deadline, err, sizeof(err)) != 0) {
         ip_check(rep, "failover", master, IP_CRITICAL, ip_clock() - t0,
                  "before the fault, on master %s: %s; no fault injected", master, err);
-        redisFree(c);
+        redis_free(c);
         drill_cleanup(master, &opts, keys, DRILL_MARKERS, NULL, deadline);
         return;
     }
-    redisFree(c);
+    redis_free(c);
 
     t0 = ip_clock();
     if (ip_fault(rep, "stop", vars, err, sizeof(err)) != 0) {
@@ -223,10 +234,10 @@ void redis_drill(struct redis_state *st, struct ip_report *rep, const char *mast
         if (c && redis_cmd_ok(c, deadline, err, sizeof(err), 5,
                               (const char *[]){"SET", after, run_id, "PX", px}) == 0) {
             recover = ip_clock() - t0;
-            redisFree(c);
+            redis_free(c);
             break;
         }
-        redisFree(c);
+        redis_free(c);
         drill_sleep(DRILL_POLL);
     }
     if (recover >= 0)

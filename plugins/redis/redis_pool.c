@@ -56,7 +56,7 @@ static int pool_open(void *ctx, double deadline, void **conn, char *err, size_t 
 static void pool_close(void *ctx, void *conn)
 {
     (void)ctx;
-    redisFree(conn);
+    redis_free(conn);
 }
 
 static int pool_ping(void *ctx, void *conn, double deadline)
@@ -64,7 +64,8 @@ static int pool_ping(void *ctx, void *conn, double deadline)
     char err[256];
 
     (void)ctx;
-    return redis_cmd_ok(conn, deadline, err, sizeof(err), 1, (const char *[]){"PING"});
+    return redis_cmd_status(conn, deadline, err, sizeof(err), "PONG", 1, (const char *[]){"PING"},
+                            NULL);
 }
 
 static const struct ip_pool_ops pool_ops = {pool_open, pool_close, pool_ping};
@@ -121,17 +122,13 @@ static void *pool_worker(void *arg)
 static int pool_server_count(redisContext *c, const char *name, double deadline, long long *ids,
                              size_t *nids, char *err, size_t errlen)
 {
-    redisReply *r = redis_cmd(c, deadline, err, errlen, 2, (const char *[]){"CLIENT", "LIST"});
+    redisReply *r = redis_cmd_type(c, deadline, err, errlen, REDIS_REPLY_STRING, 2,
+                                   (const char *[]){"CLIENT", "LIST"}, NULL);
     long long seen[256];
     int n;
 
     if (!r)
         return -1;
-    if (r->type != REDIS_REPLY_STRING) {
-        snprintf(err, errlen, "CLIENT LIST: unexpected reply type %d", r->type);
-        freeReplyObject(r);
-        return -1;
-    }
     n = redis_client_count(r->str, name, seen, sizeof(seen) / sizeof(seen[0]));
     freeReplyObject(r);
     for (int i = 0; ids && i < n && i < 256; i++) {
@@ -206,8 +203,8 @@ void redis_pool_check(struct redis_state *st, struct ip_report *rep, redisContex
         if (st->pool_ctx) {
             snprintf(st->pool_ctx->host, sizeof(st->pool_ctx->host), "%s", host);
             st->pool_ctx->port = port;
-            st->pool_ctx->opts = (struct redis_conn_opts){st->username, st->password, st->database,
-                                                          st->pool_client_name};
+            st->pool_ctx->opts = (struct redis_conn_opts){
+                st->username, st->password, st->database, st->pool_client_name, st->max_reply, 0};
             st->pool = ip_pool_new(&pool_ops, st->pool_ctx, &st->pool_config);
         }
         if (!st->pool) {
