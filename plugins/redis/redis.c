@@ -10,6 +10,7 @@
  * parsing of INFO and CLIENT LIST).
  */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,9 +61,12 @@ static const struct ip_check_decl redis_checks[] = {
     {0},
 };
 
-/* A short-lived key's TTL for the expiry check, in ms: long enough to be seen with its
- * TTL, short enough to wait for within a run. */
+/* A short-lived key's TTL for the expiry check, in ms: short enough to wait for within a
+ * run. It is read back inside the transaction that writes it, so no link is too slow. */
 #define REDIS_SHORT_PX 5
+/* How far past the expiry, by the server's clock, a key may still be seen: TIME and the
+ * lookup in one EXEC are microseconds apart, and expiry works in whole milliseconds. */
+#define REDIS_EXPIRY_SLACK_US 1000
 
 static void redis_teardown(void *state)
 {
@@ -195,6 +199,179 @@ static void redis_skip(struct ip_report *rep, const char *target, const char *wh
         ip_check(rep, *names, target, IP_SKIPPED, 0, "%s", why);
 }
 
+/* The server's clock from a TIME reply (seconds and microseconds as bulks): 0 or -1. */
+static int redis_time_us(const redisReply *r, long long *us)
+{
+    long long v[2];
+
+    if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != 2)
+        return -1;
+    for (int i = 0; i < 2; i++) {
+        char *end;
+
+        if (r->element[i]->type != REDIS_REPLY_STRING || !r->element[i]->len)
+            return -1;
+        errno = 0;
+        v[i] = strtoll(r->element[i]->str, &end, 10);
+        if (*end || errno == ERANGE || v[i] < 0 || v[i] > 1000000000000LL)
+            return -1;
+    }
+    *us = v[0] * 1000000 + v[1];
+    return 0;
+}
+
+/* MULTI, the commands, EXEC, in one round trip: 0 with the EXEC array in *exec (the
+ * caller frees it), or -1 with err. Every reply is checked: +OK, +QUEUED each, an array
+ * of as many replies. */
+static int redis_transaction(redisContext *c, double deadline, int n, const int *argcs,
+                             const char **const *argvs, redisReply **exec, double *took, char *err,
+                             size_t errlen)
+{
+    int total = n + 2, argc[8];
+    const char **argv[8];
+    redisReply *r[8];
+    int rc = -1;
+
+    *exec = NULL;
+    argc[0] = 1;
+    argv[0] = (const char *[]){"MULTI"};
+    for (int i = 0; i < n; i++) {
+        argc[i + 1] = argcs[i];
+        argv[i + 1] = (const char **)argvs[i];
+    }
+    argc[n + 1] = 1;
+    argv[n + 1] = (const char *[]){"EXEC"};
+    if (redis_cmds(c, deadline, err, errlen, total, argc, (const char **const *)argv, r, took))
+        return -1;
+    if (redis_expect(r[0], REDIS_REPLY_STATUS, "OK", argc[0], argv[0], err, errlen) != 0)
+        goto out;
+    for (int i = 1; i <= n; i++)
+        if (redis_expect(r[i], REDIS_REPLY_STATUS, "QUEUED", argc[i], argv[i], err, errlen))
+            goto out;
+    if (redis_expect(r[n + 1], REDIS_REPLY_ARRAY, NULL, 1, argv[n + 1], err, errlen) != 0)
+        goto out;
+    if (r[n + 1]->elements != (size_t)n) {
+        snprintf(err, errlen, "EXEC: expected an array of %d, got an array of %zu", n,
+                 r[n + 1]->elements);
+        goto out;
+    }
+    for (int i = 0; i < n; i++)
+        if (r[n + 1]->element[i]->type == REDIS_REPLY_ERROR) {
+            snprintf(err, errlen, "EXEC: %s", r[n + 1]->element[i]->str);
+            goto out;
+        }
+    *exec = r[n + 1];
+    r[n + 1] = NULL;
+    rc = 0;
+out:
+    for (int i = 0; i < total; i++)
+        if (r[i])
+            freeReplyObject(r[i]);
+    return rc;
+}
+
+/*
+ * ttl: the key carries its TTL, and a key written with a tiny one really goes. Proven with
+ * the server's own clock, so that it holds on a link of any latency: one transaction
+ * writes the short key and reads its PTTL and the server's TIME (t1) together, so the PTTL
+ * is seen before the key can expire however long the round trip. Then we ask, again in
+ * one transaction, whether it still exists and the server's TIME (t2): gone is a pass;
+ * still there while t2 < t1 + PX is too early to tell, and we wait out the difference;
+ * still there once t2 is past t1 + PX (+ 1 ms) is a failure. Only the deadline bounds
+ * the waiting, and the waits are not part of the check's duration.
+ */
+static void redis_ttl(struct redis_state *st, struct ip_report *rep, redisContext *c,
+                      const char *target, const char *key, long long ttl_ms, double deadline)
+{
+    char shortkey[1100], err[512], px[16];
+    long long pttl, short_pttl, t1, t2, expiry;
+    redisReply *x = NULL;
+    double spent = 0, took;
+    int rc;
+
+    (void)st;
+    snprintf(shortkey, sizeof(shortkey), "%s:short", key);
+    snprintf(px, sizeof(px), "%d", REDIS_SHORT_PX);
+    rc = redis_transaction(c, deadline, 4, (const int[]){2, 5, 2, 1},
+                           (const char **const[]){(const char *[]){"PTTL", key},
+                                                  (const char *[]){"SET", shortkey, "x", "PX", px},
+                                                  (const char *[]){"PTTL", shortkey},
+                                                  (const char *[]){"TIME"}},
+                           &x, &took, err, sizeof(err));
+    spent += took;
+    if (rc == 0 && (redis_expect(x->element[0], REDIS_REPLY_INTEGER, NULL, 1,
+                                 (const char *[]){"PTTL"}, err, sizeof(err)) ||
+                    redis_expect(x->element[1], REDIS_REPLY_STATUS, "OK", 1,
+                                 (const char *[]){"SET"}, err, sizeof(err)) ||
+                    redis_expect(x->element[2], REDIS_REPLY_INTEGER, NULL, 1,
+                                 (const char *[]){"PTTL"}, err, sizeof(err)) ||
+                    (redis_time_us(x->element[3], &t1) != 0 &&
+                     snprintf(err, sizeof(err), "TIME: expected seconds and microseconds") > 0)))
+        rc = -1;
+    if (rc != 0) {
+        ip_check(rep, "ttl", target, IP_CRITICAL, spent, "%s", err);
+        if (x)
+            freeReplyObject(x);
+        return;
+    }
+    pttl = x->element[0]->integer;
+    short_pttl = x->element[2]->integer;
+    freeReplyObject(x);
+    if (pttl <= 0 || pttl > ttl_ms) {
+        ip_check(rep, "ttl", target, IP_CRITICAL, spent,
+                 "PTTL \"%s\" = %lld ms: expected in (0, %lld]", key, pttl, ttl_ms);
+        return;
+    }
+    if (short_pttl <= 0 || short_pttl > REDIS_SHORT_PX) {
+        ip_check(rep, "ttl", target, IP_CRITICAL, spent,
+                 "PTTL \"%s\" = %lld ms: expected in (0, %d]", shortkey, short_pttl,
+                 REDIS_SHORT_PX);
+        return;
+    }
+    expiry = t1 + REDIS_SHORT_PX * 1000LL + REDIS_EXPIRY_SLACK_US;
+    t2 = t1;
+    for (;;) {
+        long long wait_us = expiry - t2, exists;
+
+        if (wait_us > 0) {
+            struct timespec ts = {(time_t)(wait_us / 1000000), (long)(wait_us % 1000000) * 1000};
+
+            nanosleep(&ts, NULL);
+        }
+        rc = redis_transaction(
+            c, deadline, 2, (const int[]){2, 1},
+            (const char **const[]){(const char *[]){"EXISTS", shortkey}, (const char *[]){"TIME"}},
+            &x, &took, err, sizeof(err));
+        spent += took;
+        if (rc == 0 &&
+            (redis_expect(x->element[0], REDIS_REPLY_INTEGER, NULL, 1, (const char *[]){"EXISTS"},
+                          err, sizeof(err)) ||
+             (redis_time_us(x->element[1], &t2) != 0 &&
+              snprintf(err, sizeof(err), "TIME: expected seconds and microseconds") > 0)))
+            rc = -1;
+        if (rc != 0) {
+            ip_check(rep, "ttl", target, IP_CRITICAL, spent, "%s", err);
+            if (x)
+                freeReplyObject(x);
+            return;
+        }
+        exists = x->element[0]->integer;
+        freeReplyObject(x);
+        if (exists == 0)
+            break;
+        if (t2 >= expiry) {
+            ip_check(rep, "ttl", target, IP_CRITICAL, spent,
+                     "\"%s\" written with PX %d still exists %.1f ms later by the server's clock",
+                     shortkey, REDIS_SHORT_PX, (double)(t2 - t1) / 1000.0);
+            return;
+        }
+    }
+    redis_latency(rep, target, "ttl", spent);
+    ip_check(rep, "ttl", target, IP_OK, spent,
+             "PTTL %lld ms of %lld; a key written with PX %d expired (by the server's clock)", pttl,
+             ttl_ms, REDIS_SHORT_PX);
+}
+
 /* write, read, ttl on a master; a replica would refuse writes. */
 static void redis_rw(struct redis_state *st, struct ip_report *rep, redisContext *c,
                      const char *target, const char *info, double deadline)
@@ -244,62 +421,11 @@ static void redis_rw(struct redis_state *st, struct ip_report *rep, redisContext
     }
     if (r)
         freeReplyObject(r);
-
-    /* ttl: the key carries its TTL, and a key written with a tiny one really goes. The
-     * wait for it to go is not part of the check's duration. */
-    {
-        long long pttl = -3, short_pttl = -3, exists = -1;
-        char buf[1100];
-        double spent, t0;
-
-        t0 = ip_clock();
-        r = redis_cmd_type(c, deadline, err, sizeof(err), REDIS_REPLY_INTEGER, 2,
-                           (const char *[]){"PTTL", key}, NULL);
-        if (r) {
-            pttl = r->integer;
-            freeReplyObject(r);
-            snprintf(buf, sizeof(buf), "%s:short", key);
-            r = redis_cmd_status(c, deadline, err, sizeof(err), "OK", 5,
-                                 (const char *[]){"SET", buf, "x", "PX", "5"}, NULL) == 0
-                    ? redis_cmd_type(c, deadline, err, sizeof(err), REDIS_REPLY_INTEGER, 2,
-                                     (const char *[]){"PTTL", buf}, NULL)
-                    : NULL;
-        }
-        spent = ip_clock() - t0;
-        if (r) {
-            struct timespec ts = {0, (REDIS_SHORT_PX + 1) * 1000000L};
-
-            short_pttl = r->integer;
-            freeReplyObject(r);
-            nanosleep(&ts, NULL);
-            t0 = ip_clock();
-            r = redis_cmd_type(c, deadline, err, sizeof(err), REDIS_REPLY_INTEGER, 2,
-                               (const char *[]){"EXISTS", buf}, NULL);
-            spent += ip_clock() - t0;
-        }
-        if (r) {
-            exists = r->integer;
-            freeReplyObject(r);
-        }
-        if (!r)
-            ip_check(rep, "ttl", target, IP_CRITICAL, spent, "%s", err);
-        else if (pttl <= 0 || pttl > ttl_ms)
-            ip_check(rep, "ttl", target, IP_CRITICAL, spent,
-                     "PTTL \"%s\" = %lld ms: expected in (0, %lld]", key, pttl, ttl_ms);
-        else if (short_pttl <= 0 || short_pttl > REDIS_SHORT_PX)
-            ip_check(rep, "ttl", target, IP_CRITICAL, spent,
-                     "PTTL \"%s\" = %lld ms: expected in (0, %d]", buf, short_pttl, REDIS_SHORT_PX);
-        else if (exists != 0)
-            ip_check(rep, "ttl", target, IP_CRITICAL, spent,
-                     "\"%s\" written with PX %d still exists %d ms later", buf, REDIS_SHORT_PX,
-                     REDIS_SHORT_PX + 1);
-        else {
-            redis_latency(rep, target, "ttl", spent);
-            ip_check(rep, "ttl", target, IP_OK, spent,
-                     "PTTL %lld ms of %lld; a key written with PX %d expired", pttl, ttl_ms,
-                     REDIS_SHORT_PX);
-        }
+    if (c->err) {
+        redis_skip(rep, target, "connection lost", (const char *[]){"ttl", NULL});
+        return;
     }
+    redis_ttl(st, rep, c, target, key, ttl_ms, deadline);
 }
 
 static void redis_persistence(struct redis_state *st, struct ip_report *rep, redisContext *c,

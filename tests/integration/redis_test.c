@@ -295,6 +295,89 @@ static void fake_start(struct fake *f, enum fake_mode mode, size_t big, const ch
     ck_assert_int_eq(pthread_create(&f->thread, NULL, fake_main, f), 0);
 }
 
+/* ---- A slow link: a proxy on 127.0.0.1 that holds every chunk `delay_ms` each way, and
+ * a close `eof_delay_ms` (a server that reads a client's EOF late). ---- */
+
+struct proxy {
+    int fd, port, target_port, delay_ms, eof_delay_ms;
+    pthread_t thread;
+};
+
+struct pump {
+    int from, to, delay_ms, eof_delay_ms;
+};
+
+static void *pump_main(void *arg)
+{
+    struct pump *p = arg;
+    char buf[65536];
+    ssize_t n;
+
+    while ((n = recv(p->from, buf, sizeof(buf), 0)) > 0) {
+        struct timespec ts = {0, p->delay_ms * 1000000L};
+
+        nanosleep(&ts, NULL);
+        if (send_all(p->to, buf, (size_t)n) != 0)
+            break;
+    }
+    if (n == 0 && p->eof_delay_ms) {
+        struct timespec ts = {p->eof_delay_ms / 1000, (p->eof_delay_ms % 1000) * 1000000L};
+
+        nanosleep(&ts, NULL);
+    }
+    shutdown(p->to, SHUT_WR);
+    shutdown(p->from, SHUT_RD);
+    free(p);
+    return NULL;
+}
+
+static void *proxy_main(void *arg)
+{
+    struct proxy *px = arg;
+    int c;
+
+    while ((c = accept(px->fd, NULL, NULL)) >= 0) {
+        struct sockaddr_in a = {.sin_family = AF_INET,
+                                .sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+                                .sin_port = htons((uint16_t)px->target_port)};
+        int up = socket(AF_INET, SOCK_STREAM, 0);
+        struct pump *p1 = malloc(sizeof(*p1)), *p2 = malloc(sizeof(*p2));
+        pthread_t t;
+
+        if (up < 0 || !p1 || !p2 || connect(up, (struct sockaddr *)&a, sizeof(a)) != 0) {
+            close(c);
+            free(p1);
+            free(p2);
+            continue;
+        }
+        /* The fds stay open until the test's process ends: a test runs a few connections. */
+        *p1 = (struct pump){c, up, px->delay_ms, px->eof_delay_ms};
+        *p2 = (struct pump){up, c, px->delay_ms, 0};
+        pthread_create(&t, NULL, pump_main, p1);
+        pthread_detach(t);
+        pthread_create(&t, NULL, pump_main, p2);
+        pthread_detach(t);
+    }
+    return NULL;
+}
+
+static void proxy_start(struct proxy *px, int target_port, int delay_ms, int eof_delay_ms)
+{
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof(a);
+
+    px->target_port = target_port;
+    px->delay_ms = delay_ms;
+    px->eof_delay_ms = eof_delay_ms;
+    px->fd = socket(AF_INET, SOCK_STREAM, 0);
+    ck_assert_int_ge(px->fd, 0);
+    ck_assert_int_eq(bind(px->fd, (struct sockaddr *)&a, len), 0);
+    ck_assert_int_eq(listen(px->fd, 64), 0);
+    ck_assert_int_eq(getsockname(px->fd, (struct sockaddr *)&a, &len), 0);
+    px->port = ntohs(a.sin_port);
+    ck_assert_int_eq(pthread_create(&px->thread, NULL, proxy_main, px), 0);
+}
+
 /* The port of a host:port. */
 static int port_of(const char *addr)
 {
@@ -703,7 +786,7 @@ START_TEST(every_reply_is_checked)
     expect_check(doc, "connect", "ok", "role master");
     expect_check(doc, "write", "ok", NULL); /* +OK is SET's right answer */
     expect_check(doc, "read", "critical", "got status \"OK\", wrote");
-    expect_check(doc, "ttl", "critical", "PTTL: expected an integer, got status \"OK\"");
+    expect_check(doc, "ttl", "critical", "expected QUEUED, got status \"OK\"");
     expect_check(doc, "persistence", "critical",
                  "CONFIG GET save: expected an array of 2, got status \"OK\"");
     expect_check(doc, "pool", "critical", "CLIENT LIST: expected a bulk string, got status \"OK\"");
@@ -771,6 +854,29 @@ START_TEST(reply_larger_than_max_reply_is_refused)
              loose);
     doc = run_probe(settings, &code);
     expect_check(doc, "connect", "ok", "redis ?, role ?");
+    json_decref(doc);
+}
+END_TEST
+
+/* Through a link that holds every chunk 8 ms each way (a round trip of 16 ms or more), a
+ * key written with PX 5 has expired before any reply comes back: expiry is proven with
+ * the server's own clock instead. */
+START_TEST(ttl_holds_on_a_slow_link)
+{
+    struct proxy px;
+    char settings[1024], addr[64];
+    json_t *doc;
+    int code;
+
+    proxy_start(&px, port_of(shared.master), 8, 0);
+    snprintf(addr, sizeof(addr), "127.0.0.1:%d", px.port);
+    snprintf(settings, sizeof(settings), "address = \"%s\"; concurrency = 0; %s", addr, loose);
+    doc = run_probe(settings, &code);
+    expect_check(doc, "connect", "ok", NULL);
+    expect_check(doc, "write", "ok", NULL);
+    expect_check(doc, "read", "ok", NULL);
+    expect_check(doc, "ttl", "ok", "a key written with PX 5 expired");
+    ck_assert_msg(code == 0, "exit %d", code);
     json_decref(doc);
 }
 END_TEST
@@ -994,6 +1100,7 @@ int main(void)
     tcase_add_test(tc, every_reply_is_checked);
     tcase_add_test(tc, trickling_server_is_bounded_as_a_whole);
     tcase_add_test(tc, reply_larger_than_max_reply_is_refused);
+    tcase_add_test(tc, ttl_holds_on_a_slow_link);
     tcase_add_test(tc, address_by_name);
     tcase_add_test(tc, name_not_resolved_by_the_deadline);
     tcase_add_test(tc, each_address_tried_in_turn);
