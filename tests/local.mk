@@ -63,3 +63,14 @@ endif
 tests_unit_pool_test_SOURCES = tests/unit/pool_test.c
 tests_unit_pool_test_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_pool_test_LDADD = $(UNIT_LDADD)
+
+# Name resolution within a deadline (ip_resolve), and the tcp plugin's use of it, inside a
+# network and mount namespace of the test's own (root).
+if HAVE_CHECK
+check_PROGRAMS += tests/unit/resolve_test
+TESTS += tests/unit/resolve_test
+endif
+tests_unit_resolve_test_SOURCES = tests/unit/resolve_test.c \
+	tests/integration/testlib.c tests/integration/testlib.h
+tests_unit_resolve_test_CFLAGS = $(UNIT_CFLAGS) $(JANSSON_CFLAGS) -I$(top_srcdir)/tests/integration
+tests_unit_resolve_test_LDADD = $(UNIT_LDADD) $(JANSSON_LIBS)
