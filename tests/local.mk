@@ -70,7 +70,13 @@ if HAVE_CHECK
 check_PROGRAMS += tests/unit/resolve_test
 TESTS += tests/unit/resolve_test
 endif
+# The mysql plugin's cases, when it is built.
+RESOLVE_TEST_MYSQL =
+if BUILD_MYSQL
+RESOLVE_TEST_MYSQL += -DWITH_MYSQL_PLUGIN
+endif
 tests_unit_resolve_test_SOURCES = tests/unit/resolve_test.c \
 	tests/integration/testlib.c tests/integration/testlib.h
-tests_unit_resolve_test_CFLAGS = $(UNIT_CFLAGS) $(JANSSON_CFLAGS) -I$(top_srcdir)/tests/integration
+tests_unit_resolve_test_CFLAGS = $(UNIT_CFLAGS) $(JANSSON_CFLAGS) -I$(top_srcdir)/tests/integration \
+	$(RESOLVE_TEST_MYSQL)
 tests_unit_resolve_test_LDADD = $(UNIT_LDADD) $(JANSSON_LIBS)

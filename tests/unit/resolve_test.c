@@ -230,8 +230,8 @@ static void assert_check(json_t *doc, const char *target, const char *status, co
     json_t *c = testlib_find_check(doc, "connect", target);
 
     ck_assert_msg(strcmp(testlib_status(c), status) == 0 && strstr(testlib_message(c), message),
-                  "connect %s: %s \"%s\", expected %s with \"%s\"", target, testlib_status(c),
-                  testlib_message(c), status, message);
+                  "connect %s: %s \"%s\", expected %s with \"%s\"", target ? target : "",
+                  testlib_status(c), testlib_message(c), status, message);
 }
 
 /* A name that DNS never answers costs its own target a verdict at the deadline, given by the
@@ -279,6 +279,52 @@ START_TEST(tcp_tries_every_address)
 }
 END_TEST
 
+#ifdef WITH_MYSQL_PLUGIN
+static json_t *run_mysql(const char *hostport, int *code)
+{
+    char conf[512];
+
+    snprintf(conf, sizeof(conf), "%s/mysql.conf", workdir);
+    testlib_write(conf,
+                  "probes = ( { name = \"m\"; plugin = \"mysql\"; timeout = 1.0;\n"
+                  "  dsn = \"im:secret@tcp(%s)/im_chat\"; } );\n",
+                  hostport);
+    return testlib_run_json(conf, "--once -f json", code, NULL, NULL);
+}
+
+/* Connector/C would resolve the name itself, with no deadline: the plugin resolves it, by the
+ * deadline, and gives its verdict before the core's. */
+START_TEST(mysql_name_not_resolved_by_the_deadline)
+{
+    json_t *doc;
+    int code;
+
+    enter_blackhole(HOSTS);
+    doc = run_mysql("nowhere.test:3306", &code);
+    assert_check(doc, NULL, "critical", "nowhere.test: not resolved by the deadline");
+    ck_assert_msg(!testlib_has_check(doc, "run"), "the core timed the run out: %s",
+                  testlib_message(testlib_find_check(doc, "run", NULL)));
+    ck_assert_int_eq(code, 2);
+    json_decref(doc);
+}
+END_TEST
+
+/* Each address of a name in turn, while nothing answers there; the message names each. */
+START_TEST(mysql_tries_every_address)
+{
+    json_t *doc;
+    int code;
+
+    enter_blackhole(HOSTS);
+    doc = run_mysql("refusing.test:3306", &code);
+    assert_check(doc, NULL, "critical", "'127.0.0.3'");
+    assert_check(doc, NULL, "critical", "'127.0.0.2'");
+    ck_assert_int_eq(code, 2);
+    json_decref(doc);
+}
+END_TEST
+#endif
+
 int main(void)
 {
     Suite *s = suite_create("resolve");
@@ -299,6 +345,10 @@ int main(void)
     tcase_add_test(tc, every_address_of_a_name);
     tcase_add_test(tc, tcp_name_not_resolved_by_the_deadline);
     tcase_add_test(tc, tcp_tries_every_address);
+#ifdef WITH_MYSQL_PLUGIN
+    tcase_add_test(tc, mysql_name_not_resolved_by_the_deadline);
+    tcase_add_test(tc, mysql_tries_every_address);
+#endif
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     /* The namespace tests move their own process: it must be a child, whatever CK_FORK says. */
