@@ -80,3 +80,13 @@ tests_unit_resolve_test_SOURCES = tests/unit/resolve_test.c \
 tests_unit_resolve_test_CFLAGS = $(UNIT_CFLAGS) $(JANSSON_CFLAGS) -I$(top_srcdir)/tests/integration \
 	$(RESOLVE_TEST_MYSQL)
 tests_unit_resolve_test_LDADD = $(UNIT_LDADD) $(JANSSON_LIBS)
+
+# The drills' fault actions (core/fault.c) through the SDK, on a report built as the runner
+# builds one.
+if HAVE_CHECK
+check_PROGRAMS += tests/unit/fault_test
+TESTS += tests/unit/fault_test
+endif
+tests_unit_fault_test_SOURCES = tests/unit/fault_test.c
+tests_unit_fault_test_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_fault_test_LDADD = $(UNIT_LDADD)
