@@ -219,7 +219,8 @@ END_TEST
 
 /* A command that overruns action_timeout is killed, and with it everything it started: here a
  * background sleep that outlives the shell and holds its output open. The test process is the
- * orphans' reaper, so that it can see how the sleep ended. */
+ * orphans' reaper, so that it can see how the sleep ended. The 1 s leaves a loaded machine
+ * the time to start the shell and have it write its line. */
 START_TEST(timeout_kills_the_process_group)
 {
     struct ip_report *rep;
@@ -229,10 +230,10 @@ START_TEST(timeout_kills_the_process_group)
 
     ck_assert_int_eq(prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0), 0);
     snprintf(cmd, sizeof(cmd), "sleep 60 & echo $! > %s/bg; echo 'still going' >&2", tmp);
-    rep = drill_report(cmd, 0.3);
+    rep = drill_report(cmd, 1.0);
     rc = ip_fault(rep, "act", NULL, err, sizeof(err));
     ck_assert_msg(rc == IP_EACTION, "%d, expected IP_EACTION: %s", rc, err);
-    ck_assert_str_eq(err, "act: timed out after 0.300 s: still going");
+    ck_assert_str_eq(err, "act: timed out after 1.000 s: still going");
     bg = (pid_t)atoi(slurp("bg"));
     ck_assert_msg(bg > 0, "no pid in %s/bg: \"%s\"", tmp, slurp("bg"));
     /* Were it not killed, this would wait for the sleep's 60 s and see it exit 0. */
@@ -242,10 +243,10 @@ START_TEST(timeout_kills_the_process_group)
     report_free(rep);
 
     /* A command that itself runs on. */
-    rep = drill_report("echo waiting; sleep 60", 0.3);
+    rep = drill_report("echo waiting; sleep 60", 1.0);
     rc = ip_fault(rep, "act", NULL, err, sizeof(err));
     ck_assert_msg(rc == IP_EACTION, "%d, expected IP_EACTION: %s", rc, err);
-    ck_assert_str_eq(err, "act: timed out after 0.300 s: waiting");
+    ck_assert_str_eq(err, "act: timed out after 1.000 s: waiting");
     report_free(rep);
 }
 END_TEST

@@ -220,7 +220,7 @@ static json_t *run_tcp(const char *targets, int *code)
 
     snprintf(conf, sizeof(conf), "%s/tcp.conf", workdir);
     testlib_write(
-        conf, "probes = ( { name = \"t\"; plugin = \"tcp\"; timeout = 0.5; targets = %s; } );\n",
+        conf, "probes = ( { name = \"t\"; plugin = \"tcp\"; timeout = 1.0; targets = %s; } );\n",
         targets);
     return testlib_run_json(conf, "--once -f json", code, NULL, NULL);
 }
