@@ -11,7 +11,7 @@ core_libinfraprobe_la_SOURCES = \
 	core/probe.c core/probe.h \
 	core/hostport.c \
 	core/resolve.c \
-	core/pool.c \
+	core/pool.c core/pool.h \
 	core/fault.c \
 	core/report.c core/report.h core/private.h
 core_libinfraprobe_la_CFLAGS = $(AM_CFLAGS) $(LIBCONFIG_CFLAGS)

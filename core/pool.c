@@ -35,6 +35,8 @@
  */
 #include "config.h"
 
+#include "pool.h"
+
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -49,6 +51,14 @@
 /* A waiter's longest single sleep (seconds), so that a far or infinite deadline never
  * overflows a timespec: it just sleeps again. */
 #define POOL_MAX_SLEEP 3600.0
+
+/* ip_clock(), unless a unit test has set a clock of its own (pool_set_clock()). */
+static double (*pool_clock)(void) = ip_clock;
+
+void pool_set_clock(double (*clock)(void))
+{
+    pool_clock = clock ? clock : ip_clock;
+}
 
 enum pool_state {
     POOL_IDLE,
@@ -266,7 +276,7 @@ static int pool_open(struct ip_pool *pool, double deadline, struct pool_conn **o
         return IP_EOPEN;
     }
     pc->conn = conn;
-    pc->created = ip_clock();
+    pc->created = pool_clock();
     pc->state = POOL_IN_USE;
     pool->conns[pool->nconns++] = pc;
     pool->opened++;
@@ -335,13 +345,13 @@ static int pool_wait(struct ip_pool *pool, double deadline, struct pool_conn **o
     /* The clock decides, not the wait's return code: a timed wait may end a hair early
      * when the two clocks round differently, and a timeout must never come before the
      * deadline. */
-    start = now = ip_clock();
+    start = now = pool_clock();
     while (!w.conn && !w.granted && now < deadline) {
         pool_abstime(deadline - now, &ts);
         pthread_cond_timedwait(&w.cond, &pool->lock, &ts);
-        now = ip_clock();
+        now = pool_clock();
     }
-    pool->wait_duration += ip_clock() - start;
+    pool->wait_duration += pool_clock() - start;
 
     if (w.conn) {
         *out = w.conn;
@@ -414,10 +424,10 @@ int ip_pool_acquire(struct ip_pool *pool, double deadline, void **conn, char *er
 
     pthread_mutex_lock(&pool->lock);
     /* Expired ones first: their slots may be what this caller needs. */
-    pool_prune(pool, ip_clock(), &doomed);
+    pool_prune(pool, pool_clock(), &doomed);
     pool_retire(pool, doomed);
 
-    now = ip_clock();
+    now = pool_clock();
     pc = pool_pop_idle(pool);
     if (pc) {
         if (!pool->ops.ping || now - pc->idle_since < POOL_PING_IDLE)
@@ -450,7 +460,7 @@ int ip_pool_acquire(struct ip_pool *pool, double deadline, void **conn, char *er
     goto out;
 
 open:
-    if (ip_clock() >= deadline) {
+    if (pool_clock() >= deadline) {
         pool_free_slot(pool);
         goto timeout;
     }
@@ -490,7 +500,7 @@ void ip_pool_release(struct ip_pool *pool, void *conn)
     pc = pool_find(pool, conn, POOL_IN_USE);
     if (!pc)
         goto out;
-    now = ip_clock();
+    now = pool_clock();
     if (pool_expired(pool, pc, now)) {
         pool_forget(pool, pc);
         pool->max_lifetime_closed++;

@@ -74,3 +74,30 @@ endif
 tests_unit_pool_test_SOURCES = tests/unit/pool_test.c
 tests_unit_pool_test_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_pool_test_LDADD = $(UNIT_LDADD)
+
+# Name resolution within a deadline (ip_resolve), and the tcp plugin's use of it, inside a
+# network and mount namespace of the test's own (root).
+if HAVE_CHECK
+check_PROGRAMS += tests/unit/resolve_test
+TESTS += tests/unit/resolve_test
+endif
+# The mysql plugin's cases, when it is built.
+RESOLVE_TEST_MYSQL =
+if BUILD_MYSQL
+RESOLVE_TEST_MYSQL += -DWITH_MYSQL_PLUGIN
+endif
+tests_unit_resolve_test_SOURCES = tests/unit/resolve_test.c \
+	tests/integration/testlib.c tests/integration/testlib.h
+tests_unit_resolve_test_CFLAGS = $(UNIT_CFLAGS) $(JANSSON_CFLAGS) -I$(top_srcdir)/tests/integration \
+	$(RESOLVE_TEST_MYSQL)
+tests_unit_resolve_test_LDADD = $(UNIT_LDADD) $(JANSSON_LIBS)
+
+# The drills' fault actions (core/fault.c) through the SDK, on a report built as the runner
+# builds one.
+if HAVE_CHECK
+check_PROGRAMS += tests/unit/fault_test
+TESTS += tests/unit/fault_test
+endif
+tests_unit_fault_test_SOURCES = tests/unit/fault_test.c
+tests_unit_fault_test_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_fault_test_LDADD = $(UNIT_LDADD)

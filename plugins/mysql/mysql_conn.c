@@ -4,12 +4,15 @@
  * only until the caller's deadline. The library's MYSQL_OPT_*_TIMEOUT options are whole
  * seconds, per read, so a query of many packets could take several times as long; here a
  * call never runs past its deadline by more than the poll() wake-up (about a millisecond).
- * Name resolution inside mysql_real_connect is the one blocking step, as in the library:
- * configure an address, not a name, where that matters.
+ * The library would resolve a host name itself, with no deadline: names go through
+ * ip_resolve() instead, and the library gets each numeric address in turn. The exception is
+ * a TLS mode that verifies the certificate, which Connector/C checks against the host name it
+ * was given: there the name, once resolved within the deadline, is handed over as it is.
  */
 #define _GNU_SOURCE
 #include "mysql_conn.h"
 
+#include <errmsg.h>
 #include <errno.h>
 #include <math.h>
 #include <poll.h>
@@ -18,6 +21,9 @@
 #include <string.h>
 
 #include <infraprobe/plugin.h>
+
+/* The addresses of one name tried in turn, at most. */
+#define CONN_MAX_ADDRS 8
 
 int mysql_conn_server_error(unsigned int errnum)
 {
@@ -105,29 +111,48 @@ fail:
     return -1;
 }
 
-int mysql_conn_open(const struct mysql_conn_opts *o, double deadline, struct mysql_conn **out,
-                    char *err, size_t errlen)
+/* Does the library check the server's certificate against the host name it connects to? */
+static int conn_verifies_name(const struct mysql_conn_opts *o)
+{
+    const char *mode = o->ssl_mode ? o->ssl_mode : "";
+
+    return !strcmp(mode, "verify_ca") || !strcmp(mode, "verify_identity");
+}
+
+/* Why a connect ran out of time: which limit it hit. */
+static void conn_timed_out(const struct mysql_conn_opts *o, double start, int by_connect_timeout,
+                           char *err, size_t errlen)
+{
+    if (by_connect_timeout)
+        snprintf(err, errlen, "connect timed out after %.3f s (connect timeout %.3f s)",
+                 ip_clock() - start, o->connect_timeout);
+    else
+        snprintf(err, errlen, "connect timed out after %.3f s (the run's deadline)",
+                 ip_clock() - start);
+}
+
+/* One connection attempt to `host` (a numeric address, a name, or NULL for the socket): 0,
+ * MYSQL_CONN_TIMEDOUT or MYSQL_CONN_BROKEN, with *next set when nothing answered there
+ * (refused, unreachable), so that another address may. */
+static int conn_open_at(const struct mysql_conn_opts *o, const char *host, double deadline,
+                        struct mysql_conn **out, char *err, size_t errlen, int *next)
 {
     struct mysql_conn *c = calloc(1, sizeof(*c));
-    double start = ip_clock(), left = deadline - start;
     unsigned int secs, io, proto;
     MYSQL *ret = NULL;
     int status, ev;
     const char *info;
 
     *out = NULL;
-    if (o->connect_timeout > 0 && o->connect_timeout < left) {
-        deadline = start + o->connect_timeout;
-        left = o->connect_timeout;
-    }
+    *next = 0;
     if (!c || !(c->mysql = mysql_init(NULL))) {
         free(c);
         snprintf(err, errlen, "out of memory");
         return MYSQL_CONN_BROKEN;
     }
-    secs = conn_secs(left);
+    secs = conn_secs(deadline - ip_clock());
     io = o->io_timeout > 0 ? conn_secs(o->io_timeout) : 0;
-    proto = o->host && *o->host ? MYSQL_PROTOCOL_TCP : MYSQL_PROTOCOL_SOCKET;
+    proto = host ? MYSQL_PROTOCOL_TCP : MYSQL_PROTOCOL_SOCKET;
     if (mysql_options(c->mysql, MYSQL_OPT_NONBLOCK, 0) != 0 ||
         mysql_options(c->mysql, MYSQL_OPT_CONNECT_TIMEOUT, &secs) != 0 ||
         mysql_options(c->mysql, MYSQL_OPT_READ_TIMEOUT, &io) != 0 ||
@@ -139,13 +164,12 @@ int mysql_conn_open(const struct mysql_conn_opts *o, double deadline, struct mys
     }
     if (conn_set_tls(c->mysql, o, err, errlen) != 0)
         goto fail;
-    status = mysql_real_connect_start(
-        &ret, c->mysql, proto == MYSQL_PROTOCOL_TCP ? o->host : NULL, o->user, o->password,
-        o->database && *o->database ? o->database : NULL, (unsigned)o->port, o->socket, 0);
+    status = mysql_real_connect_start(&ret, c->mysql, host, o->user, o->password,
+                                      o->database && *o->database ? o->database : NULL,
+                                      (unsigned)o->port, o->socket, 0);
     while (status) {
         ev = conn_wait(c->mysql, status, deadline);
         if (ev < 0) {
-            snprintf(err, errlen, "connect timed out after %.3f s", ip_clock() - start);
             c->broken = 1;
             mysql_conn_close(c);
             return MYSQL_CONN_TIMEDOUT;
@@ -155,6 +179,8 @@ int mysql_conn_open(const struct mysql_conn_opts *o, double deadline, struct mys
     if (!ret) {
         conn_error(c->mysql, err, errlen);
         c->broken = 1;
+        *next = mysql_errno(c->mysql) == CR_CONNECTION_ERROR ||
+                mysql_errno(c->mysql) == CR_CONN_HOST_ERROR;
         goto fail;
     }
     c->created = ip_clock();
@@ -168,6 +194,48 @@ int mysql_conn_open(const struct mysql_conn_opts *o, double deadline, struct mys
 fail:
     mysql_conn_close(c);
     return MYSQL_CONN_BROKEN;
+}
+
+int mysql_conn_open(const struct mysql_conn_opts *o, double deadline, struct mysql_conn **out,
+                    char *err, size_t errlen)
+{
+    char addrs[CONN_MAX_ADDRS][IP_ADDRSTRLEN], why[512];
+    double start = ip_clock();
+    int by_connect_timeout = 0, next = 0, n, rc = MYSQL_CONN_BROKEN;
+    size_t used = 0;
+
+    *out = NULL;
+    if (o->connect_timeout > 0 && start + o->connect_timeout < deadline) {
+        deadline = start + o->connect_timeout;
+        by_connect_timeout = 1;
+    }
+    if (!o->host || !*o->host) {
+        rc = conn_open_at(o, NULL, deadline, out, err, errlen, &next);
+        goto out;
+    }
+    n = ip_resolve(o->host, deadline, addrs, CONN_MAX_ADDRS, err, errlen);
+    if (n < 0)
+        return n == IP_ETIMEDOUT ? MYSQL_CONN_TIMEDOUT : MYSQL_CONN_BROKEN;
+    if (conn_verifies_name(o)) {
+        rc = conn_open_at(o, o->host, deadline, out, err, errlen, &next);
+        goto out;
+    }
+    /* Each address in turn while nothing answers; a server's own refusal (a wrong password,
+     * an unknown database) is the verdict. With several, each address's reason is kept. */
+    why[0] = '\0';
+    for (int i = 0; i < n; i++) {
+        rc = conn_open_at(o, addrs[i], deadline, out, err, errlen, &next);
+        if (rc != MYSQL_CONN_BROKEN || !next)
+            break;
+        if (used < sizeof(why))
+            used += (size_t)snprintf(why + used, sizeof(why) - used, "%s%s", used ? "; " : "", err);
+    }
+    if (rc == MYSQL_CONN_BROKEN && next && n > 1)
+        snprintf(err, errlen, "%s", why);
+out:
+    if (rc == MYSQL_CONN_TIMEDOUT)
+        conn_timed_out(o, start, by_connect_timeout, err, errlen);
+    return rc;
 }
 
 int mysql_conn_query(struct mysql_conn *c, const char *sql, double deadline, MYSQL_RES **res,

@@ -3,12 +3,21 @@
  * like monitoring-plugins' check_tcp. All targets are probed at once on non-blocking
  * sockets in one poll() loop, so a hundred targets cost one deadline, not a hundred, and a
  * target that never answers costs only its own checks.
+ *
+ * Host names go through ip_resolve() on a few helper threads, so that a slow name delays
+ * only its own target: the numeric targets connect at once, and each name connects as soon
+ * as it is resolved (its addresses tried in turn), the helpers waking the poll() loop
+ * through a pipe. Every helper has returned by the deadline, and is joined before run()
+ * returns.
  */
 #define _GNU_SOURCE
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
 #include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,10 +32,16 @@ static const struct ip_check_decl tcp_checks[] = {
     {0},
 };
 
+/* The addresses of one name tried in turn, at most. */
+#define TCP_MAX_ADDRS 8
+/* Names resolved at once, at most: one helper thread each. */
+#define TCP_RESOLVERS 16
+
 struct tcp_target {
     const char *spec; /* as configured, the checks' target */
     char host[256];
     char port[8];
+    int numeric; /* an IPv4 or IPv6 address, not a name */
 };
 
 struct tcp_state {
@@ -40,7 +55,7 @@ struct tcp_state {
     long long connect_failures;
 };
 
-enum tcp_phase { CONNECTING, SENDING, READING, DONE };
+enum tcp_phase { RESOLVING, CONNECTING, SENDING, READING, DONE };
 
 struct tcp_conn {
     const struct tcp_target *target;
@@ -51,6 +66,26 @@ struct tcp_conn {
     size_t sent;
     size_t got;
     char buf[1024];
+    /* The target's addresses, and the one being tried. */
+    char addrs[TCP_MAX_ADDRS][IP_ADDRSTRLEN];
+    int naddrs;
+    int addr;
+    char why[512]; /* each failed address's reason, for a name */
+    /* Set by a resolver thread: ip_resolve()'s result, then `resolved`. */
+    int resolve_rc;
+    char resolve_err[320];
+    atomic_int resolved;
+};
+
+/* The helper threads' shared work: the RESOLVING connections, taken in turn. */
+struct tcp_resolver {
+    struct tcp_conn *conns;
+    size_t nconns;
+    double deadline;
+    atomic_size_t next;
+    int wake; /* the pipe's write end: a byte per name resolved */
+    pthread_t threads[TCP_RESOLVERS];
+    int nthreads;
 };
 
 static void tcp_teardown(void *state)
@@ -87,6 +122,7 @@ static int tcp_setup(struct ip_probe *probe, void **statep)
             ip_probe_fail(probe, "targets", "\"%s\": expected host:port or [v6addr]:port",
                           targets[i]);
         snprintf(t->port, sizeof(t->port), "%d", port);
+        t->numeric = strchr(t->host, ':') || inet_pton(AF_INET, t->host, &(struct in_addr){0});
     }
     st->ntargets = n;
     if (!st->targets || ip_probe_err(probe)) {
@@ -97,59 +133,6 @@ static int tcp_setup(struct ip_probe *probe, void **statep)
     }
     *statep = st;
     return 0;
-}
-
-/* Resolve every target by the deadline: numeric ones at once, names in parallel through
- * getaddrinfo_a(), since a plain getaddrinfo() can block on DNS for far longer. */
-static void tcp_resolve(const struct tcp_state *st, struct addrinfo **ai, int *err, double deadline)
-{
-    struct gaicb *cbs = calloc(st->ntargets + 1, sizeof(*cbs));
-    struct gaicb **list = calloc(st->ntargets + 1, sizeof(*list));
-    struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV};
-    size_t nnames = 0;
-
-    for (size_t i = 0; i < st->ntargets; i++) {
-        struct addrinfo numeric = hints;
-
-        numeric.ai_flags |= AI_NUMERICHOST;
-        err[i] = getaddrinfo(st->targets[i].host, st->targets[i].port, &numeric, &ai[i]);
-        if (err[i] != EAI_NONAME || !cbs || !list)
-            continue;
-        cbs[i].ar_name = st->targets[i].host;
-        cbs[i].ar_service = st->targets[i].port;
-        cbs[i].ar_request = &hints;
-        list[nnames++] = &cbs[i];
-    }
-    if (nnames && getaddrinfo_a(GAI_NOWAIT, list, (int)nnames, NULL) == 0) {
-        for (;;) {
-            double left = deadline - ip_clock();
-            struct timespec ts = {(time_t)left, (long)((left - (time_t)left) * 1e9)};
-            size_t pending = 0;
-
-            for (size_t i = 0; i < nnames; i++)
-                pending += gai_error(list[i]) == EAI_INPROGRESS;
-            if (!pending || left <= 0 ||
-                gai_suspend((const struct gaicb *const *)list, (int)nnames, &ts) == EAI_AGAIN)
-                break;
-        }
-        for (size_t i = 0; i < st->ntargets; i++) {
-            if (!cbs[i].ar_name)
-                continue;
-            if (gai_cancel(&cbs[i]) == EAI_NOTCANCELED || gai_error(&cbs[i]) == 0) {
-                /* It may still finish after the deadline; wait for it to free its result. */
-                const struct gaicb *one[] = {&cbs[i]};
-
-                while (gai_error(&cbs[i]) == EAI_INPROGRESS)
-                    gai_suspend(one, 1, NULL);
-            }
-            err[i] = gai_error(&cbs[i]);
-            ai[i] = err[i] == 0 ? cbs[i].ar_result : NULL;
-            if (err[i] == EAI_CANCELED || err[i] == EAI_INPROGRESS)
-                err[i] = EAI_AGAIN;
-        }
-    }
-    free(cbs);
-    free(list);
 }
 
 /* Printable, truncated, for a message about what the server sent. */
@@ -174,7 +157,7 @@ static void tcp_fail(struct tcp_state *st, struct ip_report *rep, struct tcp_con
 {
     double took = ip_clock() - c->started;
 
-    if (c->phase == CONNECTING) {
+    if (c->phase == RESOLVING || c->phase == CONNECTING) {
         st->connect_failures++;
         ip_check(rep, "connect", c->target->spec, IP_CRITICAL, took, "%s", why);
         if (st->expect)
@@ -186,7 +169,54 @@ static void tcp_fail(struct tcp_state *st, struct ip_report *rep, struct tcp_con
                  "%s; expected \"%s\", got \"%s\"", why, st->expect,
                  tcp_printable(c->buf, c->got, got, sizeof(got)));
     }
+    if (c->fd >= 0)
+        close(c->fd);
+    c->fd = -1;
     c->phase = DONE;
+}
+
+/* Start connecting to the address c->addrs[c->addr]; 0, or an errno. */
+static int tcp_connect(struct tcp_conn *c)
+{
+    struct addrinfo hints = {.ai_socktype = SOCK_STREAM,
+                             .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV};
+    struct addrinfo *ai = NULL;
+    int err = 0;
+
+    /* Numeric: getaddrinfo() only parses (and keeps an IPv6 address's scope). */
+    if (getaddrinfo(c->addrs[c->addr], c->target->port, &hints, &ai) != 0)
+        return EINVAL;
+    c->fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
+    if (c->fd < 0 || (connect(c->fd, ai->ai_addr, ai->ai_addrlen) < 0 && errno != EINPROGRESS))
+        err = errno;
+    freeaddrinfo(ai);
+    return err;
+}
+
+/* The connection to the current address failed with errno `err`: try the next address of
+ * the target, or give up with every address's reason. */
+static void tcp_connect_failed(struct tcp_state *st, struct ip_report *rep, struct tcp_conn *c,
+                               int err)
+{
+    for (;;) {
+        size_t len = strlen(c->why);
+
+        if (c->fd >= 0)
+            close(c->fd);
+        c->fd = -1;
+        /* An address as configured needs no naming; a name's addresses do. */
+        if (c->target->numeric)
+            snprintf(c->why, sizeof(c->why), "%s", strerror(err));
+        else
+            snprintf(c->why + len, sizeof(c->why) - len, "%s%s: %s", len ? "; " : "",
+                     c->addrs[c->addr], strerror(err));
+        if (++c->addr >= c->naddrs) {
+            tcp_fail(st, rep, c, c->why);
+            return;
+        }
+        if ((err = tcp_connect(c)) == 0)
+            return;
+    }
 }
 
 /* Advance one connection after poll() said it is ready. */
@@ -200,11 +230,16 @@ static void tcp_step(struct tcp_state *st, struct ip_report *rep, struct tcp_con
     case CONNECTING:
         getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &soerr, &len);
         if (soerr) {
-            tcp_fail(st, rep, c, strerror(soerr));
+            tcp_connect_failed(st, rep, c, soerr);
             return;
         }
         c->connected = ip_clock();
-        ip_check(rep, "connect", c->target->spec, IP_OK, c->connected - c->started, "connected");
+        if (c->target->numeric)
+            ip_check(rep, "connect", c->target->spec, IP_OK, c->connected - c->started,
+                     "connected");
+        else
+            ip_check(rep, "connect", c->target->spec, IP_OK, c->connected - c->started,
+                     "connected to %s", c->addrs[c->addr]);
         c->phase = st->send ? SENDING : st->expect ? READING : DONE;
         return;
     case SENDING:
@@ -234,27 +269,91 @@ static void tcp_step(struct tcp_state *st, struct ip_report *rep, struct tcp_con
             tcp_fail(st, rep, c, "not in the first 1024 bytes");
         }
         return;
+    case RESOLVING:
     case DONE:
         return;
     }
 }
 
-static void tcp_start(struct tcp_state *st, struct ip_report *rep, struct tcp_conn *c,
-                      const struct addrinfo *ai, int gai_err)
+/* The target's addresses are known (or not): start connecting to the first. */
+static void tcp_start(struct tcp_state *st, struct ip_report *rep, struct tcp_conn *c, int n,
+                      const char *err)
 {
-    c->started = ip_clock();
-    c->phase = CONNECTING;
-    c->fd = -1;
-    if (gai_err) {
-        tcp_fail(st, rep, c,
-                 gai_err == EAI_AGAIN ? "name not resolved by the deadline"
-                                      : gai_strerror(gai_err));
+    int rc;
+
+    if (n <= 0) {
+        tcp_fail(st, rep, c, err);
         return;
     }
+    c->naddrs = n;
+    c->addr = 0;
+    c->phase = CONNECTING;
     st->connects++;
-    c->fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
-    if (c->fd < 0 || (connect(c->fd, ai->ai_addr, ai->ai_addrlen) < 0 && errno != EINPROGRESS))
-        tcp_fail(st, rep, c, strerror(errno));
+    if ((rc = tcp_connect(c)) != 0)
+        tcp_connect_failed(st, rep, c, rc);
+}
+
+static void *tcp_resolver_main(void *arg)
+{
+    struct tcp_resolver *r = arg;
+    size_t i;
+
+    while ((i = atomic_fetch_add(&r->next, 1)) < r->nconns) {
+        struct tcp_conn *c = &r->conns[i];
+
+        if (c->phase != RESOLVING)
+            continue;
+        /* A name not even started by the deadline must not start a lookup now. */
+        if (ip_clock() >= r->deadline) {
+            c->resolve_rc = IP_ETIMEDOUT;
+            snprintf(c->resolve_err, sizeof(c->resolve_err), "%s: not resolved by the deadline",
+                     c->target->host);
+        } else {
+            c->resolve_rc = ip_resolve(c->target->host, r->deadline, c->addrs, TCP_MAX_ADDRS,
+                                       c->resolve_err, sizeof(c->resolve_err));
+        }
+        atomic_store(&c->resolved, 1);
+        if (write(r->wake, "", 1) < 0) {
+            /* A full pipe already wakes the loop, which then looks at every name. */
+        }
+    }
+    return NULL;
+}
+
+/* Start up to TCP_RESOLVERS helpers for the `nnames` RESOLVING connections; with none
+ * started, resolve them here (each within the deadline). */
+static void tcp_resolvers_start(struct tcp_resolver *r, size_t nnames)
+{
+    while (r->nthreads < TCP_RESOLVERS && (size_t)r->nthreads < nnames &&
+           pthread_create(&r->threads[r->nthreads], NULL, tcp_resolver_main, r) == 0)
+        r->nthreads++;
+    if (r->nthreads == 0)
+        tcp_resolver_main(r);
+}
+
+static void tcp_resolvers_join(struct tcp_resolver *r)
+{
+    for (int i = 0; i < r->nthreads; i++)
+        pthread_join(r->threads[i], NULL);
+    r->nthreads = 0;
+}
+
+/* Start the connections whose names the helpers have resolved since the last look. */
+static size_t tcp_take_resolved(struct tcp_state *st, struct ip_report *rep, struct tcp_conn *conns)
+{
+    size_t pending = 0;
+
+    for (size_t i = 0; i < st->ntargets; i++) {
+        struct tcp_conn *c = &conns[i];
+
+        if (c->phase != RESOLVING)
+            continue;
+        if (atomic_load(&c->resolved))
+            tcp_start(st, rep, c, c->resolve_rc, c->resolve_err);
+        else
+            pending++;
+    }
+    return pending;
 }
 
 static int tcp_run(void *state, struct ip_report *rep)
@@ -262,48 +361,75 @@ static int tcp_run(void *state, struct ip_report *rep)
     struct tcp_state *st = state;
     double deadline = ip_report_deadline(rep), started = ip_clock();
     struct tcp_conn *conns = calloc(st->ntargets, sizeof(*conns));
-    struct pollfd *pfd = calloc(st->ntargets, sizeof(*pfd));
-    struct addrinfo **ai = calloc(st->ntargets, sizeof(*ai));
-    int *gai_err = calloc(st->ntargets, sizeof(*gai_err));
+    struct pollfd *pfd = calloc(st->ntargets + 1, sizeof(*pfd));
+    struct tcp_resolver r = {.conns = conns, .nconns = st->ntargets, .deadline = deadline};
+    int wake[2] = {-1, -1};
+    size_t nnames = 0, pending;
     int rc = IP_ENOMEM;
 
     for (size_t i = 0; conns && i < st->ntargets; i++)
         conns[i].fd = -1;
-    if (!conns || !pfd || !ai || !gai_err)
+    if (!conns || !pfd)
         goto out;
-    tcp_resolve(st, ai, gai_err, deadline);
-    for (size_t i = 0; i < st->ntargets; i++) {
-        conns[i].target = &st->targets[i];
-        tcp_start(st, rep, &conns[i], ai[i], gai_err[i]);
+    if (pipe2(wake, O_NONBLOCK | O_CLOEXEC) != 0) {
+        rc = IP_EINVAL;
+        goto out;
     }
+    r.wake = wake[1];
+    for (size_t i = 0; i < st->ntargets; i++) {
+        struct tcp_conn *c = &conns[i];
+
+        c->target = &st->targets[i];
+        c->started = started;
+        c->phase = RESOLVING;
+        if (c->target->numeric) {
+            int n = ip_resolve(c->target->host, deadline, c->addrs, TCP_MAX_ADDRS, c->resolve_err,
+                               sizeof(c->resolve_err));
+
+            tcp_start(st, rep, c, n, c->resolve_err);
+        } else {
+            nnames++;
+        }
+    }
+    if (nnames)
+        tcp_resolvers_start(&r, nnames);
     for (;;) {
         size_t n = 0;
         double left = deadline - ip_clock();
+        char drain[64];
 
+        pending = tcp_take_resolved(st, rep, conns);
         for (size_t i = 0; i < st->ntargets; i++) {
-            if (conns[i].phase == DONE)
+            if (conns[i].phase == DONE || conns[i].phase == RESOLVING)
                 continue;
             pfd[n].fd = conns[i].fd;
             pfd[n].events = conns[i].phase == READING ? POLLIN : POLLOUT;
             pfd[n].revents = 0;
             n++;
         }
-        if (n == 0)
+        if (n == 0 && pending == 0)
             break;
         if (left <= 0) {
             char why[64];
 
+            /* The helpers return by the deadline: their verdicts name the host. */
+            tcp_resolvers_join(&r);
+            tcp_take_resolved(st, rep, conns);
             snprintf(why, sizeof(why), "timed out after %.3f s", ip_clock() - started);
             for (size_t i = 0; i < st->ntargets; i++)
                 if (conns[i].phase != DONE)
                     tcp_fail(st, rep, &conns[i], why);
             break;
         }
-        /* Round the wait up: waking a hair before the deadline would spin. */
-        if (poll(pfd, n, (int)(left * 1000) + 1) < 0 && errno != EINTR)
+        pfd[n].fd = pending ? wake[0] : -1;
+        pfd[n].events = POLLIN;
+        pfd[n].revents = 0;
+        if (poll(pfd, n + 1, ip_deadline_ms(deadline)) < 0 && errno != EINTR)
             goto out;
+        while (read(wake[0], drain, sizeof(drain)) > 0)
+            ;
         for (size_t i = 0, k = 0; i < st->ntargets; i++) {
-            if (conns[i].phase == DONE)
+            if (conns[i].phase == DONE || conns[i].phase == RESOLVING)
                 continue;
             if (pfd[k++].revents)
                 tcp_step(st, rep, &conns[i]);
@@ -311,16 +437,16 @@ static int tcp_run(void *state, struct ip_report *rep)
     }
     rc = 0;
 out:
+    tcp_resolvers_join(&r);
     for (size_t i = 0; conns && i < st->ntargets; i++)
         if (conns[i].fd >= 0)
             close(conns[i].fd);
-    for (size_t i = 0; ai && i < st->ntargets; i++)
-        if (ai[i])
-            freeaddrinfo(ai[i]);
+    if (wake[0] >= 0) {
+        close(wake[0]);
+        close(wake[1]);
+    }
     free(conns);
     free(pfd);
-    free(ai);
-    free(gai_err);
     return rc;
 }
 

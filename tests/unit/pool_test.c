@@ -2,8 +2,9 @@
  * Unit tests of the connection pool (core/pool.c) with fake connections: malloc'd objects
  * whose open() counts how many are alive at once, can be told to fail or to block, and
  * whose close() frees them, so that a leak or a double close shows under ASan/valgrind.
- * Timing: tests sleep to let deadlines and lifetimes pass, and compare ip_clock() values
- * ("not before the deadline"); they never assert that something was fast.
+ * Timing: lifetimes and idle times pass on a clock the tests advance (pool_set_clock());
+ * deadlines pass by sleeping, and the tests compare ip_clock() values ("not before the
+ * deadline"); they never assert that something was fast.
  */
 #include "config.h"
 
@@ -17,6 +18,8 @@
 #include <time.h>
 
 #include <infraprobe/plugin.h>
+
+#include "pool.h"
 
 struct fake_conn {
     int id;
@@ -44,12 +47,6 @@ static void sleep_us(long us)
     struct timespec ts = {.tv_sec = us / 1000000, .tv_nsec = (us % 1000000) * 1000};
 
     nanosleep(&ts, NULL);
-}
-
-static void sleep_until(double t)
-{
-    while (ip_clock() < t)
-        sleep_us(1000);
 }
 
 /* Decrement *n when positive; 1 if it did. */
@@ -596,23 +593,42 @@ START_TEST(test_open_fails_wakes_waiter)
 }
 END_TEST
 
-/* ---- lifetime ---------------------------------------------------------------------------- */
+/* ---- lifetime ----------------------------------------------------------------------------
+ * These tests run the pool on a clock of their own (pool_set_clock()): time passes when a test
+ * advances it, so that every assertion holds however slowly the machine runs the test. None of
+ * them makes a caller wait (a waiter sleeps on the real clock). */
+
+static double fake_now = 1000.0;
+
+static double fake_clock(void)
+{
+    return fake_now;
+}
+
+static void use_fake_clock(void)
+{
+    fake_now = 1000.0;
+    pool_set_clock(fake_clock);
+}
 
 START_TEST(test_lifetime)
 {
     struct fake f = {0};
-    struct ip_pool *pool = new_pool(&f, &fake_ops, 4, 4, 0.2);
+    struct ip_pool *pool;
     struct fake_conn *c[3], *d;
     struct ip_pool_stats st;
-    double opened;
     int i;
 
+    use_fake_clock();
+    pool = new_pool(&f, &fake_ops, 4, 4, 0.2);
     /* An idle one past its lifetime is replaced, not reused. */
-    d = acquire_ok(pool, ip_clock() + 10.0);
-    opened = ip_clock(); /* after d's creation */
+    d = acquire_ok(pool, fake_now + 10.0);
     ip_pool_release(pool, d);
-    sleep_until(opened + 0.25);
-    d = acquire_ok(pool, ip_clock() + 10.0);
+    fake_now += 0.19;
+    ck_assert_ptr_eq(acquire_ok(pool, fake_now + 10.0), d); /* not yet */
+    ip_pool_release(pool, d);
+    fake_now += 0.02;
+    d = acquire_ok(pool, fake_now + 10.0);
     ck_assert_int_eq(d->id, 2);
     st = stats(pool);
     ck_assert_int_eq(st.max_lifetime_closed, 1);
@@ -620,8 +636,7 @@ START_TEST(test_lifetime)
     ck_assert_int_eq(atomic_load(&f.closed), 1);
 
     /* One released past its lifetime is closed. */
-    opened = ip_clock();
-    sleep_until(opened + 0.25);
+    fake_now += 0.25;
     ip_pool_release(pool, d);
     st = stats(pool);
     ck_assert_int_eq(st.max_lifetime_closed, 2);
@@ -630,13 +645,12 @@ START_TEST(test_lifetime)
 
     /* Every expired idle one goes, not just the one on top. */
     for (i = 0; i < 3; i++)
-        c[i] = acquire_ok(pool, ip_clock() + 10.0);
-    opened = ip_clock();
+        c[i] = acquire_ok(pool, fake_now + 10.0);
     for (i = 0; i < 3; i++)
         ip_pool_release(pool, c[i]);
     ck_assert_int_eq(stats(pool).idle, 3);
-    sleep_until(opened + 0.25);
-    d = acquire_ok(pool, ip_clock() + 10.0);
+    fake_now += 0.25;
+    d = acquire_ok(pool, fake_now + 10.0);
     st = stats(pool);
     ck_assert_int_eq(st.max_lifetime_closed, 5);
     ck_assert_int_eq(st.open, 1);
@@ -653,29 +667,25 @@ END_TEST
 START_TEST(test_lifetime_release_prunes)
 {
     struct fake f = {0};
-    struct ip_pool *pool = new_pool(&f, &fake_ops, 4, 4, 0.2);
+    struct ip_pool *pool;
     struct fake_conn *old, *young;
     struct ip_pool_stats st;
-    double old_made, young_made;
 
-    old = acquire_ok(pool, ip_clock() + 10.0);
-    old_made = ip_clock(); /* after old's creation */
-    sleep_until(old_made + 0.1);
-    young_made = ip_clock(); /* before young's creation */
-    young = acquire_ok(pool, ip_clock() + 10.0);
+    use_fake_clock();
+    pool = new_pool(&f, &fake_ops, 4, 4, 0.2);
+    old = acquire_ok(pool, fake_now + 10.0);
+    fake_now += 0.1;
+    young = acquire_ok(pool, fake_now + 10.0);
     ip_pool_release(pool, old);
     ck_assert_int_eq(stats(pool).idle, 1);
-    sleep_until(old_made + 0.21);
+    fake_now += 0.11; /* old is 0.21 s old, young 0.11 s */
     ip_pool_release(pool, young);
-    /* Unless this thread slept so long that young expired too (then both are closed). */
-    if (ip_clock() < young_made + 0.2) {
-        st = stats(pool);
-        ck_assert_int_eq(st.max_lifetime_closed, 1);
-        ck_assert_int_eq(st.idle, 1);
-        ck_assert_int_eq(atomic_load(&f.closed), 1);
-        ck_assert_ptr_eq(acquire_ok(pool, ip_clock() + 10.0), young);
-        ip_pool_release(pool, young);
-    }
+    st = stats(pool);
+    ck_assert_int_eq(st.max_lifetime_closed, 1);
+    ck_assert_int_eq(st.idle, 1);
+    ck_assert_int_eq(atomic_load(&f.closed), 1);
+    ck_assert_ptr_eq(acquire_ok(pool, fake_now + 10.0), young);
+    ip_pool_release(pool, young);
     check_quiet(pool, &f, 4);
     free_and_check(pool, &f);
 }
@@ -686,24 +696,26 @@ END_TEST
 START_TEST(test_ping)
 {
     struct fake f = {0};
-    struct ip_pool *pool = new_pool(&f, &fake_ping_ops, 2, 2, 0);
-    struct fake_conn *c = acquire_ok(pool, ip_clock() + 10.0), *d;
-    double released;
+    struct ip_pool *pool;
+    struct fake_conn *c, *d;
     void *conn;
 
-    /* Reused at once: no round trip. */
+    use_fake_clock();
+    pool = new_pool(&f, &fake_ping_ops, 2, 2, 0);
+    c = acquire_ok(pool, fake_now + 10.0);
+    /* Reused at once, and after just under a second idle: no round trip. */
     ip_pool_release(pool, c);
-    released = ip_clock();
-    d = acquire_ok(pool, ip_clock() + 10.0);
+    d = acquire_ok(pool, fake_now + 10.0);
     ck_assert_ptr_eq(d, c);
-    if (ip_clock() - released < 1.0) /* the pool pings after a second idle */
-        ck_assert_int_eq(atomic_load(&f.pings), 0);
-
-    /* Idle a while: pinged, alive, reused. */
     ip_pool_release(pool, c);
-    released = ip_clock();
-    sleep_until(released + 1.05);
-    d = acquire_ok(pool, ip_clock() + 10.0);
+    fake_now += 0.99;
+    ck_assert_ptr_eq(acquire_ok(pool, fake_now + 10.0), c);
+    ck_assert_int_eq(atomic_load(&f.pings), 0);
+
+    /* Idle a second: pinged, alive, reused. */
+    ip_pool_release(pool, c);
+    fake_now += 1.0;
+    d = acquire_ok(pool, fake_now + 10.0);
     ck_assert_ptr_eq(d, c);
     ck_assert_int_eq(atomic_load(&f.pings), 1);
 
@@ -711,12 +723,11 @@ START_TEST(test_ping)
      * passed never pings: the connection stays idle. */
     atomic_store(&c->dead, 1);
     ip_pool_release(pool, c);
-    released = ip_clock();
-    sleep_until(released + 1.05);
-    ck_assert_int_eq(ip_pool_acquire(pool, ip_clock() - 1.0, &conn, NULL, 0), IP_ETIMEDOUT);
+    fake_now += 1.05;
+    ck_assert_int_eq(ip_pool_acquire(pool, fake_now - 1.0, &conn, NULL, 0), IP_ETIMEDOUT);
     ck_assert_int_eq(atomic_load(&f.pings), 1);
     ck_assert_int_eq(stats(pool).idle, 1);
-    d = acquire_ok(pool, ip_clock() + 10.0);
+    d = acquire_ok(pool, fake_now + 10.0);
     ck_assert_int_eq(atomic_load(&f.pings), 2);
     ck_assert_int_eq(d->id, 2);
     ck_assert_int_eq(atomic_load(&f.closed), 1);
