@@ -1128,6 +1128,92 @@ START_TEST(failover_drill)
 }
 END_TEST
 
+/* SIGINT in the middle of a failover drill: infraprobe kills the probe's child, runs the
+ * restore the drill owes, and exits with its report; the old master comes back and the two
+ * replicate again, whichever of them Sentinel left master. */
+START_TEST(failover_drill_interrupted)
+{
+    char dir[600], settings[8192], stop[2048], conf[700], out[700], mark[700];
+    const char *argv[12];
+    struct sandbox sb;
+    json_t *doc, *chk;
+    json_error_t jerr;
+    char *text;
+    FILE *f;
+    pid_t pid;
+    int status, linked = 0;
+
+    snprintf(dir, sizeof(dir), "%s/interrupted", workdir);
+    ck_assert_msg(sandbox_up(&sb, dir) == 0, "sandbox up failed");
+    snprintf(mark, sizeof(mark), "%s/stopped", dir);
+    snprintf(stop, sizeof(stop), "'%s' --dir '%s' kill %%{master} && touch '%s'",
+             testlib_sandbox_tool(), sb.sb.dir, mark);
+    drill_settings(&sb, stop, settings, sizeof(settings));
+    snprintf(conf, sizeof(conf), "%s/interrupted.conf", workdir);
+    testlib_write(conf, "probes = ( { name = \"redis main\"; plugin = \"redis\"; %s } );\n",
+                  settings);
+    snprintf(out, sizeof(out), "%s/interrupted.json", workdir);
+    argv[0] = getenv("INFRAPROBE");
+    argv[1] = "--plugin-dir";
+    argv[2] = getenv("INFRAPROBE_PLUGIN_PATH");
+    argv[3] = "--drill";
+    argv[4] = "-f";
+    argv[5] = "json";
+    argv[6] = "-o";
+    argv[7] = out;
+    argv[8] = "-c";
+    argv[9] = conf;
+    argv[10] = NULL;
+    pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        execv(argv[0], (char *const *)argv);
+        _exit(127);
+    }
+    /* The master is down; Sentinel is electing: now. */
+    while (access(mark, F_OK) != 0 && waitpid(pid, &status, WNOHANG) == 0)
+        usleep(10000);
+    kill(pid, SIGINT);
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 3, "exit status %d", status);
+    f = fopen(out, "r");
+    ck_assert_ptr_nonnull(f);
+    doc = json_loadf(f, 0, &jerr);
+    fclose(f);
+    ck_assert_msg(doc, "no JSON report: %s", jerr.text);
+    chk = testlib_find_check(doc, "restore", NULL);
+    ck_assert_msg(chk, "no restore check in %s", text = json_dumps(doc, 0));
+    ck_assert_str_eq(testlib_status(chk), "ok");
+    ck_assert_msg(strstr(testlib_message(chk), "start ran after interrupted by SIGINT"), "%s",
+                  testlib_message(chk));
+    json_decref(doc);
+
+    /* Replicating again: one of the two is master with the other linked. */
+    for (int i = 0; i < 600 && !linked; i++) {
+        const char *addrs[] = {sb.master, sb.replica};
+
+        for (int j = 0; j < 2 && !linked; j++) {
+            redisContext *c = redisConnect("127.0.0.1", atoi(strrchr(addrs[j], ':') + 1));
+            redisReply *r;
+
+            if (!c || c->err) {
+                redisFree(c);
+                continue;
+            }
+            r = redisCommand(c, "INFO replication");
+            linked = r && r->type == REDIS_REPLY_STRING && strstr(r->str, "role:slave") &&
+                     strstr(r->str, "master_link_status:up");
+            freeReplyObject(r);
+            redisFree(c);
+        }
+        if (!linked)
+            usleep(100000);
+    }
+    ck_assert_msg(linked, "the old master did not come back as a linked replica or master");
+    sandbox_down(&sb);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("redis");
@@ -1170,6 +1256,7 @@ int main(void)
     tcase_add_test(tc, pool_reports_no_false_leak);
     tcase_set_timeout(drill, 180);
     tcase_add_test(drill, failover_drill);
+    tcase_add_test(drill, failover_drill_interrupted);
     suite_add_tcase(s, tc);
     suite_add_tcase(s, drill);
     sr = srunner_create(s);
