@@ -1,5 +1,5 @@
-# Man pages, the systemd unit, the out-of-tree example plugin and its test, the RPM spec.
-# The man pages and the unit are made from their .in by sed, so that the paths they name
+# Man pages, and the out-of-tree example plugin and its test. The man pages are made from
+# their .in by sed (ip_edit, which packaging/local.mk uses too), so that the paths they name
 # follow --prefix, --sysconfdir, --libdir and --docdir.
 
 ip_edit = $(SED) \
@@ -28,25 +28,6 @@ man/infraprobe.conf.5: $(srcdir)/man/infraprobe.conf.5.in Makefile
 man/infraprobe-plugin.3: $(srcdir)/man/infraprobe-plugin.3.in Makefile
 	$(ip_edit_rule)
 
-# ---- systemd unit -----------------------------------------------------------------------
-# configure substitutes systemdsystemunitdir (--with-systemdsystemunitdir); when it is empty
-# (--without-systemdsystemunitdir) automake's install rule installs nothing.
-infraprobeunitdir = $(systemdsystemunitdir)
-infraprobeunit_DATA = etc/infraprobe.service
-EXTRA_DIST += etc/infraprobe.service.in
-CLEANFILES += etc/infraprobe.service
-
-etc/infraprobe.service: $(srcdir)/etc/infraprobe.service.in Makefile
-	$(ip_edit_rule)
-
-# distcheck installs as the user into a temporary prefix: keep the unit there too.
-AM_DISTCHECK_CONFIGURE_FLAGS = --with-systemdsystemunitdir='$${prefix}/lib/systemd/system'
-
-# configure's exit trap runs `rm -f core ... && rm -f -r conftest* confdefs.h`: with our
-# core/ directory the first rm fails, so confdefs.h stays behind in every build directory
-# and distcheck's distcleancheck fails. distclean removes it.
-DISTCLEANFILES = confdefs.h
-
 # ---- the example plugin, installed as documentation -------------------------------------
 # It builds out of tree against the installed SDK (its own Makefile, pkg-config); never
 # by this Makefile. tests/sdk.test installs the SDK into a temporary DESTDIR, builds the
@@ -59,10 +40,3 @@ dist_helloexample_DATA = plugins/example/README plugins/example/Makefile plugins
 
 TESTS += tests/sdk.test
 EXTRA_DIST += tests/sdk.test
-
-# ---- packaging --------------------------------------------------------------------------
-# infraprobe.spec is made by configure (AC_CONFIG_FILES) and shipped, so that
-# `rpmbuild -ta infraprobe-VERSION.tar.gz` works.
-EXTRA_DIST += infraprobe.spec.in infraprobe.spec \
-	debian/changelog debian/control debian/copyright debian/rules debian/source/format \
-	debian/infraprobe.install debian/libinfraprobe-dev.install debian/infraprobe.lintian-overrides

@@ -1,8 +1,13 @@
 # Unit tests (Check) and integration tests; the sandbox has its own local.mk.
 include $(srcdir)/tests/plugins/local.mk
 
-UNIT_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(LIBCONFIG_CFLAGS) -I$(top_srcdir)/tests/unit
-UNIT_LDADD = core/libinfraprobe.la $(CHECK_LIBS) $(LIBCONFIG_LIBS) -lm
+# Unit tests see the private headers of lib/ and src/ and link their convenience libraries,
+# exporting the SDK as the program does (plugins they load call the test's copy).
+UNIT_CPPFLAGS = $(SRC_CPPFLAGS) -I$(top_srcdir)/tests/unit
+UNIT_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(LIBCONFIG_CFLAGS)
+UNIT_LINK = $(PROGRAM_LINK)
+UNIT_LDADD = lib/libsdk.la $(CHECK_LIBS) $(LIBCONFIG_LIBS) -lm
+UNIT_PROGRAM_LDADD = src/libprogram.la $(CHECK_LIBS) $(LIBCONFIG_LIBS) -lm
 
 if HAVE_CHECK
 check_PROGRAMS += tests/unit/status_test tests/unit/conf_test tests/unit/report_test
@@ -10,15 +15,20 @@ TESTS += tests/unit/status_test tests/unit/conf_test tests/unit/report_test
 endif
 
 tests_unit_status_test_SOURCES = tests/unit/status_test.c
+tests_unit_status_test_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_status_test_LDFLAGS = $(UNIT_LINK)
 tests_unit_status_test_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_status_test_LDADD = $(UNIT_LDADD)
 
-tests_unit_conf_test_SOURCES = tests/unit/conf_test.c tests/unit/testutil.h \
-	core/conf.c core/loader.c
+tests_unit_conf_test_SOURCES = tests/unit/conf_test.c tests/unit/testutil.h
+tests_unit_conf_test_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_conf_test_LDFLAGS = $(UNIT_LINK)
 tests_unit_conf_test_CFLAGS = $(UNIT_CFLAGS)
-tests_unit_conf_test_LDADD = $(UNIT_LDADD) $(LTDL_LIBS)
+tests_unit_conf_test_LDADD = $(UNIT_PROGRAM_LDADD)
 
 tests_unit_report_test_SOURCES = tests/unit/report_test.c
+tests_unit_report_test_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_report_test_LDFLAGS = $(UNIT_LINK)
 tests_unit_report_test_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_report_test_LDADD = $(UNIT_LDADD)
 
@@ -37,9 +47,6 @@ EXTRA_DIST += tests/integration/lib.sh tests/integration/cli.test tests/integrat
 	tests/integration/drill.test tests/integration/lifecycle.test
 
 # Output formats: unit tests, and each format read by its real consumer.
-FORMAT_SOURCES = core/format.c core/format.h core/format_impl.h \
-	core/format_text.c core/format_json.c core/format_junit.c \
-	core/format_tap.c core/format_prometheus.c core/format_nagios.c
 if HAVE_CHECK
 check_PROGRAMS += tests/unit/format_test
 TESTS += tests/unit/format_test
@@ -48,23 +55,27 @@ check_PROGRAMS += tests/unit/format_sample
 TESTS += tests/formats.test
 dist_check_SCRIPTS += tests/formats.test
 tests_unit_format_test_SOURCES = tests/unit/format_test.c tests/unit/format_fixture.c \
-	tests/unit/format_fixture.h $(FORMAT_SOURCES)
+	tests/unit/format_fixture.h
+tests_unit_format_test_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_format_test_LDFLAGS = $(UNIT_LINK)
 tests_unit_format_test_CFLAGS = $(UNIT_CFLAGS) $(JANSSON_CFLAGS)
-tests_unit_format_test_LDADD = $(UNIT_LDADD) $(JANSSON_LIBS)
+tests_unit_format_test_LDADD = $(UNIT_PROGRAM_LDADD) $(JANSSON_LIBS)
 tests_unit_format_sample_SOURCES = tests/unit/format_sample.c tests/unit/format_fixture.c \
-	tests/unit/format_fixture.h $(FORMAT_SOURCES)
-tests_unit_format_sample_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) -I$(top_srcdir)/tests/unit
-tests_unit_format_sample_LDADD = core/libinfraprobe.la $(JANSSON_LIBS) -lm
+	tests/unit/format_fixture.h
+tests_unit_format_sample_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_format_sample_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
+tests_unit_format_sample_LDADD = src/libprogram.la $(JANSSON_LIBS) -lm
 
 # The runner, with an in-test plugin whose runs wait on a gate.
 if HAVE_CHECK
 check_PROGRAMS += tests/unit/runner_test
 TESTS += tests/unit/runner_test
 endif
-tests_unit_runner_test_SOURCES = tests/unit/runner_test.c core/runner.c core/isolate.c \
-	core/probe_run.c core/signals.c
+tests_unit_runner_test_SOURCES = tests/unit/runner_test.c
+tests_unit_runner_test_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_runner_test_LDFLAGS = $(UNIT_LINK)
 tests_unit_runner_test_CFLAGS = $(UNIT_CFLAGS)
-tests_unit_runner_test_LDADD = $(UNIT_LDADD)
+tests_unit_runner_test_LDADD = $(UNIT_PROGRAM_LDADD)
 
 # The SDK's connection pool, under many threads.
 if HAVE_CHECK
@@ -72,6 +83,8 @@ check_PROGRAMS += tests/unit/pool_test
 TESTS += tests/unit/pool_test
 endif
 tests_unit_pool_test_SOURCES = tests/unit/pool_test.c
+tests_unit_pool_test_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_pool_test_LDFLAGS = $(UNIT_LINK)
 tests_unit_pool_test_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_pool_test_LDADD = $(UNIT_LDADD)
 
@@ -88,16 +101,20 @@ RESOLVE_TEST_MYSQL += -DWITH_MYSQL_PLUGIN
 endif
 tests_unit_resolve_test_SOURCES = tests/unit/resolve_test.c \
 	tests/integration/testlib.c tests/integration/testlib.h
+tests_unit_resolve_test_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_resolve_test_LDFLAGS = $(UNIT_LINK)
 tests_unit_resolve_test_CFLAGS = $(UNIT_CFLAGS) $(JANSSON_CFLAGS) -I$(top_srcdir)/tests/integration \
 	$(RESOLVE_TEST_MYSQL)
 tests_unit_resolve_test_LDADD = $(UNIT_LDADD) $(JANSSON_LIBS)
 
-# The drills' fault actions (core/fault.c) through the SDK, on a report built as the runner
+# The drills' fault actions (lib/fault.c) through the SDK, on a report built as the runner
 # builds one.
 if HAVE_CHECK
 check_PROGRAMS += tests/unit/fault_test
 TESTS += tests/unit/fault_test
 endif
 tests_unit_fault_test_SOURCES = tests/unit/fault_test.c
+tests_unit_fault_test_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_fault_test_LDFLAGS = $(UNIT_LINK)
 tests_unit_fault_test_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_fault_test_LDADD = $(UNIT_LDADD)

@@ -5,7 +5,7 @@ plugins_mysql_mysql_la_SOURCES = plugins/mysql/mysql.c plugins/mysql/mysql_conn.
 	plugins/mysql/mysql_conn.h plugins/mysql/mysql_dsn.c plugins/mysql/mysql_dsn.h
 plugins_mysql_mysql_la_CFLAGS = $(AM_CFLAGS) $(MARIADB_CFLAGS)
 plugins_mysql_mysql_la_LDFLAGS = -module -avoid-version -shared -export-symbols-regex '^infraprobe_plugin$$'
-plugins_mysql_mysql_la_LIBADD = core/libinfraprobe.la $(MARIADB_LIBS) -lm
+plugins_mysql_mysql_la_LIBADD = lib/libinfraprobe.la $(MARIADB_LIBS) -lm
 
 if HAVE_CHECK
 # The DSN parser, without a server.
@@ -31,6 +31,6 @@ check_PROGRAMS += bench/mysql_select1
 bench_mysql_select1_SOURCES = bench/mysql_select1.c plugins/mysql/mysql_conn.c \
 	plugins/mysql/mysql_conn.h
 bench_mysql_select1_CFLAGS = $(AM_CFLAGS) $(MARIADB_CFLAGS) -I$(top_srcdir)/plugins/mysql
-bench_mysql_select1_LDADD = core/libinfraprobe.la $(MARIADB_LIBS) -lm
+bench_mysql_select1_LDADD = lib/libinfraprobe.la $(MARIADB_LIBS) -lm
 endif
 EXTRA_DIST += plugins/mysql/README bench/mysql-select1

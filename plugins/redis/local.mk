@@ -6,7 +6,7 @@ plugins_redis_redis_la_SOURCES = plugins/redis/redis.c plugins/redis/redis_plugi
 	plugins/redis/redis_drill.c plugins/redis/redis_info.c plugins/redis/redis_info.h
 plugins_redis_redis_la_CFLAGS = $(AM_CFLAGS) $(HIREDIS_CFLAGS)
 plugins_redis_redis_la_LDFLAGS = -module -avoid-version -shared -export-symbols-regex '^infraprobe_plugin$$'
-plugins_redis_redis_la_LIBADD = core/libinfraprobe.la $(HIREDIS_LIBS) -lm
+plugins_redis_redis_la_LIBADD = lib/libinfraprobe.la $(HIREDIS_LIBS) -lm
 
 if HAVE_CHECK
 # The INFO / CLIENT LIST parser, without a server.

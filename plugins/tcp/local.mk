@@ -2,4 +2,4 @@
 pkglib_LTLIBRARIES += plugins/tcp/tcp.la
 plugins_tcp_tcp_la_SOURCES = plugins/tcp/tcp.c
 plugins_tcp_tcp_la_LDFLAGS = -module -avoid-version -shared -export-symbols-regex '^infraprobe_plugin$$'
-plugins_tcp_tcp_la_LIBADD = core/libinfraprobe.la
+plugins_tcp_tcp_la_LIBADD = lib/libinfraprobe.la

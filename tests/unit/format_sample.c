@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "format.h"
+#include "output.h"
 #include "format_fixture.h"
 
 int main(int argc, char **argv)

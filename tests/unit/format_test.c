@@ -14,9 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "format.h"
+#include "output.h"
 #include "format_fixture.h"
-#include "format_impl.h"
+#include "output_util.h"
+#include "writers.h"
 
 /* ---- helpers ---------------------------------------------------------------------------- */
 
@@ -168,7 +169,7 @@ START_TEST(test_write_error)
 }
 END_TEST
 
-/* ---- helpers of format_impl.h -------------------------------------------------------------- */
+/* ---- helpers of output_util.h -------------------------------------------------------------- */
 
 START_TEST(test_utf8)
 {

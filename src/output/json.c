@@ -14,7 +14,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "format_impl.h"
+#include "output_util.h"
+#include "writers.h"
 
 /* 15 significant digits: what a decimal figure keeps, without 0.41000000000000003. */
 #define JSON_FLAGS (JSON_REAL_PRECISION(15) | JSON_PRESERVE_ORDER)

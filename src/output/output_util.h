@@ -1,30 +1,13 @@
 /*
- * Private to the format_*.c files: one writer per format, and the few helpers they share
- * (UTF-8 decoding, number formatting, status counting). format.c dispatches to the writers.
+ * Helpers the writers share (output_util.c): status counting, UTF-8 decoding, numbers.
  */
-#ifndef IP_CORE_FORMAT_IMPL_H
-#define IP_CORE_FORMAT_IMPL_H
+#ifndef IP_OUTPUT_UTIL_H
+#define IP_OUTPUT_UTIL_H
 
 #include <stddef.h>
 #include <stdio.h>
 
 #include "report.h"
-
-/*
- * The writers. Each writes `run` to `out` and returns 0, or -1 with errno set when it
- * could not build its output (ENOMEM, EINVAL); write errors are left in ferror(out), which
- * format_write() checks after flushing.
- */
-int format_text(FILE *out, const struct run_result *run, int colour);
-int format_json(FILE *out, const struct run_result *run, int colour);
-int format_junit(FILE *out, const struct run_result *run, int colour);
-int format_tap(FILE *out, const struct run_result *run, int colour);
-int format_prometheus(FILE *out, const struct run_result *run, int colour);
-int format_nagios(FILE *out, const struct run_result *run, int colour);
-
-/* Daemon mode: one probe's lines of the text report; one JSON Lines record. */
-int format_text_probe(FILE *out, const struct ip_report *probe, int colour);
-int format_json_probe(FILE *out, const struct ip_report *probe);
 
 /* A status that indexes an array of IP_SKIPPED + 1 entries: a value outside the enum (a
  * bug elsewhere) reads as IP_UNKNOWN, never as healthy. */

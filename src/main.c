@@ -21,10 +21,10 @@
 #include <infraprobe/plugin.h>
 
 #include "conf.h"
-#include "format.h"
 #include "isolate.h"
 #include "loader.h"
 #include "log.h"
+#include "output.h"
 #include "report.h"
 #include "runner.h"
 #include "signals.h"

@@ -1,11 +1,11 @@
 /*
  * Output formats of a run's results (`--format`): text, json, junit, tap, prometheus and
- * nagios. Each format lives in its own core/format_<name>.c; this header is what the rest
- * of the core calls: parse a --format name, write a --once run, write one probe's run in
+ * nagios. Each format lives in its own src/output/<name>.c; this header is what the rest
+ * of the program calls: parse a --format name, write a --once run, write one probe's run in
  * daemon mode.
  */
-#ifndef IP_CORE_FORMAT_H
-#define IP_CORE_FORMAT_H
+#ifndef IP_OUTPUT_H
+#define IP_OUTPUT_H
 
 #include <stdio.h>
 

@@ -13,7 +13,8 @@
 
 #include <string.h>
 
-#include "format_impl.h"
+#include "output_util.h"
+#include "writers.h"
 
 static const char *const prom_core_names[] = {
     "infraprobe_run_status",   "infraprobe_run_duration_seconds",

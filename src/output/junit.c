@@ -14,7 +14,8 @@
 #include <math.h>
 #include <string.h>
 
-#include "format_impl.h"
+#include "output_util.h"
+#include "writers.h"
 
 /* Write `s` as XML 1.0 character data or attribute value. Markup characters become
  * entities; tab and line breaks character references (an attribute would otherwise read

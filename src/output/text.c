@@ -10,7 +10,8 @@
 #include <math.h>
 #include <string.h>
 
-#include "format_impl.h"
+#include "output_util.h"
+#include "writers.h"
 
 static const char *const text_colours[] = {
     [IP_OK] = "\033[32m",       /* green */

@@ -18,7 +18,8 @@
 #include <math.h>
 #include <string.h>
 
-#include "format_impl.h"
+#include "output_util.h"
+#include "writers.h"
 
 static const char *const nagios_states[] = {
     [IP_OK] = "OK",           [IP_WARNING] = "WARNING", [IP_CRITICAL] = "CRITICAL",

@@ -15,7 +15,8 @@
 
 #include <math.h>
 
-#include "format_impl.h"
+#include "output_util.h"
+#include "writers.h"
 
 /* A test point's description or directive text: one line, with '#' and '\' escaped as
  * TAP::Parser unescapes them, so that no '#' starts a directive. */

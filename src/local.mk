@@ -1,0 +1,31 @@
+# The infraprobe program: what it is made of (a convenience library that the unit tests link
+# too) and main.c. It links the SDK statically and exports its ip_* functions, so that the
+# plugins it loads call this copy, whose state (the log level) is the program's. It also
+# needs libinfraprobe.so itself: a plugin's DT_NEEDED on it is then met by the library
+# already loaded, wherever the plugin was built.
+SRC_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/lib -I$(top_srcdir)/src -I$(top_srcdir)/src/output
+PROGRAM_LINK = -Wl,--dynamic-list=$(top_srcdir)/src/infraprobe.dyn
+EXTRA_DIST += src/infraprobe.dyn
+
+noinst_LTLIBRARIES += src/libprogram.la
+src_libprogram_la_SOURCES = \
+	src/conf.c src/conf.h \
+	src/loader.c src/loader.h \
+	src/runner.c src/runner.h \
+	src/probe_run.c src/probe_run.h \
+	src/isolate.c src/isolate.h \
+	src/signals.c src/signals.h \
+	src/output/output.c src/output/output.h src/output/writers.h \
+	src/output/text.c src/output/json.c src/output/junit.c \
+	src/output/tap.c src/output/prometheus.c src/output/nagios.c \
+	src/output/output_util.c src/output/output_util.h
+src_libprogram_la_CPPFLAGS = $(SRC_CPPFLAGS)
+src_libprogram_la_CFLAGS = $(AM_CFLAGS) $(LIBCONFIG_CFLAGS) $(JANSSON_CFLAGS)
+src_libprogram_la_LIBADD = lib/libsdk.la $(LIBCONFIG_LIBS) $(JANSSON_LIBS) $(LTDL_LIBS) -lm
+
+bin_PROGRAMS += infraprobe
+infraprobe_SOURCES = src/main.c
+infraprobe_CPPFLAGS = $(SRC_CPPFLAGS)
+infraprobe_CFLAGS = $(AM_CFLAGS) $(LIBCONFIG_CFLAGS)
+infraprobe_LDFLAGS = $(PROGRAM_LINK) -Wl,--no-as-needed
+infraprobe_LDADD = src/libprogram.la lib/libinfraprobe.la
