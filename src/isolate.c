@@ -728,13 +728,19 @@ void child_run(struct child *ch, struct ip_report *rep, double deadline)
     fault_restore(rep, why);
 }
 
+void child_hangup(struct child *ch)
+{
+    /* Its end of the socket closes: it tears the probe down and exits. */
+    if (ch && ch->pid > 0 && ch->fd >= 0)
+        shutdown(ch->fd, SHUT_RDWR);
+}
+
 void child_free(struct child *ch, double deadline)
 {
     if (!ch)
         return;
     if (ch->pid > 0) {
-        /* Its end of the socket closes: it tears the probe down and exits. */
-        shutdown(ch->fd, SHUT_RDWR);
+        child_hangup(ch);
         reap(ch, deadline);
     }
     if (ch->shm)

@@ -28,6 +28,8 @@ struct child *child_new(const struct probe_conf *pc);
 void child_run(struct child *ch, struct ip_report *rep, double deadline);
 /* Kill the child now (from any thread): its run ends with `why` ("interrupted by SIGTERM"). */
 void child_kill(struct child *ch, const char *why);
+/* Ask the child to tear down and exit, without waiting (so that many tear down at once). */
+void child_hangup(struct child *ch);
 /* Ask the child to tear down and exit; kill it if it has not by `deadline`. */
 void child_free(struct child *ch, double deadline);
 

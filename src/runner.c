@@ -454,6 +454,8 @@ void runner_free(struct runner *r)
     /* Each child tears its probe down, all within one bound: the daemon's shutdown promises
      * its grace period plus a second, and a teardown that hangs is killed with its child. */
     deadline = ip_clock() + 0.5;
+    for (size_t i = 0; i < r->nslots; i++)
+        child_hangup(r->slots[i].child);
     for (size_t i = 0; i < r->nslots; i++) {
         report_free(r->slots[i].result);
         child_free(r->slots[i].child, deadline);
