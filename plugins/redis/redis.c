@@ -10,6 +10,7 @@
  * parsing of INFO and CLIENT LIST).
  */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,9 +61,12 @@ static const struct ip_check_decl redis_checks[] = {
     {0},
 };
 
-/* A short-lived key's TTL for the expiry check, in ms: long enough to be seen with its
- * TTL, short enough to wait for within a run. */
+/* A short-lived key's TTL for the expiry check, in ms: short enough to wait for within a
+ * run. It is read back inside the transaction that writes it, so no link is too slow. */
 #define REDIS_SHORT_PX 5
+/* How far past the expiry, by the server's clock, a key may still be seen: TIME and the
+ * lookup in one EXEC are microseconds apart, and expiry works in whole milliseconds. */
+#define REDIS_EXPIRY_SLACK_US 1000
 
 static void redis_teardown(void *state)
 {
@@ -130,6 +134,9 @@ static int redis_setup(struct ip_probe *probe, void **statep)
         ip_probe_fail(probe, "persistence",
                       "\"%s\": expected \"rdb\", \"aof\", \"any\" or \"none\"", persist);
     st->replicas = (int)ip_probe_int(probe, "replicas", -1, 0, 1000);
+    /* Bytes; at least what an INFO reply needs, at most 1 TiB. */
+    st->max_reply = (size_t)ip_probe_int(probe, "max_reply", (long long)REDIS_DEFAULT_MAX_REPLY,
+                                         65536, 1LL << 40);
     redis_client_name(st->probe_name, NULL, st->client_name, sizeof(st->client_name));
     if (gethostname(st->host, sizeof(st->host)) != 0 || !st->host[0])
         snprintf(st->host, sizeof(st->host), "unknown");
@@ -192,14 +199,187 @@ static void redis_skip(struct ip_report *rep, const char *target, const char *wh
         ip_check(rep, *names, target, IP_SKIPPED, 0, "%s", why);
 }
 
+/* The server's clock from a TIME reply (seconds and microseconds as bulks): 0 or -1. */
+static int redis_time_us(const redisReply *r, long long *us)
+{
+    long long v[2];
+
+    if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != 2)
+        return -1;
+    for (int i = 0; i < 2; i++) {
+        char *end;
+
+        if (r->element[i]->type != REDIS_REPLY_STRING || !r->element[i]->len)
+            return -1;
+        errno = 0;
+        v[i] = strtoll(r->element[i]->str, &end, 10);
+        if (*end || errno == ERANGE || v[i] < 0 || v[i] > 1000000000000LL)
+            return -1;
+    }
+    *us = v[0] * 1000000 + v[1];
+    return 0;
+}
+
+/* MULTI, the commands, EXEC, in one round trip: 0 with the EXEC array in *exec (the
+ * caller frees it), or -1 with err. Every reply is checked: +OK, +QUEUED each, an array
+ * of as many replies. */
+static int redis_transaction(redisContext *c, double deadline, int n, const int *argcs,
+                             const char **const *argvs, redisReply **exec, double *took, char *err,
+                             size_t errlen)
+{
+    int total = n + 2, argc[8];
+    const char **argv[8];
+    redisReply *r[8];
+    int rc = -1;
+
+    *exec = NULL;
+    argc[0] = 1;
+    argv[0] = (const char *[]){"MULTI"};
+    for (int i = 0; i < n; i++) {
+        argc[i + 1] = argcs[i];
+        argv[i + 1] = (const char **)argvs[i];
+    }
+    argc[n + 1] = 1;
+    argv[n + 1] = (const char *[]){"EXEC"};
+    if (redis_cmds(c, deadline, err, errlen, total, argc, (const char **const *)argv, r, took))
+        return -1;
+    if (redis_expect(r[0], REDIS_REPLY_STATUS, "OK", argc[0], argv[0], err, errlen) != 0)
+        goto out;
+    for (int i = 1; i <= n; i++)
+        if (redis_expect(r[i], REDIS_REPLY_STATUS, "QUEUED", argc[i], argv[i], err, errlen))
+            goto out;
+    if (redis_expect(r[n + 1], REDIS_REPLY_ARRAY, NULL, 1, argv[n + 1], err, errlen) != 0)
+        goto out;
+    if (r[n + 1]->elements != (size_t)n) {
+        snprintf(err, errlen, "EXEC: expected an array of %d, got an array of %zu", n,
+                 r[n + 1]->elements);
+        goto out;
+    }
+    for (int i = 0; i < n; i++)
+        if (r[n + 1]->element[i]->type == REDIS_REPLY_ERROR) {
+            snprintf(err, errlen, "EXEC: %s", r[n + 1]->element[i]->str);
+            goto out;
+        }
+    *exec = r[n + 1];
+    r[n + 1] = NULL;
+    rc = 0;
+out:
+    for (int i = 0; i < total; i++)
+        if (r[i])
+            freeReplyObject(r[i]);
+    return rc;
+}
+
+/*
+ * ttl: the key carries its TTL, and a key written with a tiny one really goes. Proven with
+ * the server's own clock, so that it holds on a link of any latency: one transaction
+ * writes the short key and reads its PTTL and the server's TIME (t1) together, so the PTTL
+ * is seen before the key can expire however long the round trip. Then we ask, again in
+ * one transaction, whether it still exists and the server's TIME (t2): gone is a pass;
+ * still there while t2 < t1 + PX is too early to tell, and we wait out the difference;
+ * still there once t2 is past t1 + PX (+ 1 ms) is a failure. Only the deadline bounds
+ * the waiting, and the waits are not part of the check's duration.
+ */
+static void redis_ttl(struct redis_state *st, struct ip_report *rep, redisContext *c,
+                      const char *target, const char *key, long long ttl_ms, double deadline)
+{
+    char shortkey[1100], err[512], px[16];
+    long long pttl, short_pttl, t1, t2, expiry;
+    redisReply *x = NULL;
+    double spent = 0, took;
+    int rc;
+
+    (void)st;
+    snprintf(shortkey, sizeof(shortkey), "%s:short", key);
+    snprintf(px, sizeof(px), "%d", REDIS_SHORT_PX);
+    rc = redis_transaction(c, deadline, 4, (const int[]){2, 5, 2, 1},
+                           (const char **const[]){(const char *[]){"PTTL", key},
+                                                  (const char *[]){"SET", shortkey, "x", "PX", px},
+                                                  (const char *[]){"PTTL", shortkey},
+                                                  (const char *[]){"TIME"}},
+                           &x, &took, err, sizeof(err));
+    spent += took;
+    if (rc == 0 && (redis_expect(x->element[0], REDIS_REPLY_INTEGER, NULL, 1,
+                                 (const char *[]){"PTTL"}, err, sizeof(err)) ||
+                    redis_expect(x->element[1], REDIS_REPLY_STATUS, "OK", 1,
+                                 (const char *[]){"SET"}, err, sizeof(err)) ||
+                    redis_expect(x->element[2], REDIS_REPLY_INTEGER, NULL, 1,
+                                 (const char *[]){"PTTL"}, err, sizeof(err)) ||
+                    (redis_time_us(x->element[3], &t1) != 0 &&
+                     snprintf(err, sizeof(err), "TIME: expected seconds and microseconds") > 0)))
+        rc = -1;
+    if (rc != 0) {
+        ip_check(rep, "ttl", target, IP_CRITICAL, spent, "%s", err);
+        if (x)
+            freeReplyObject(x);
+        return;
+    }
+    pttl = x->element[0]->integer;
+    short_pttl = x->element[2]->integer;
+    freeReplyObject(x);
+    if (pttl <= 0 || pttl > ttl_ms) {
+        ip_check(rep, "ttl", target, IP_CRITICAL, spent,
+                 "PTTL \"%s\" = %lld ms: expected in (0, %lld]", key, pttl, ttl_ms);
+        return;
+    }
+    if (short_pttl <= 0 || short_pttl > REDIS_SHORT_PX) {
+        ip_check(rep, "ttl", target, IP_CRITICAL, spent,
+                 "PTTL \"%s\" = %lld ms: expected in (0, %d]", shortkey, short_pttl,
+                 REDIS_SHORT_PX);
+        return;
+    }
+    expiry = t1 + REDIS_SHORT_PX * 1000LL + REDIS_EXPIRY_SLACK_US;
+    t2 = t1;
+    for (;;) {
+        long long wait_us = expiry - t2, exists;
+
+        if (wait_us > 0) {
+            struct timespec ts = {(time_t)(wait_us / 1000000), (long)(wait_us % 1000000) * 1000};
+
+            nanosleep(&ts, NULL);
+        }
+        rc = redis_transaction(
+            c, deadline, 2, (const int[]){2, 1},
+            (const char **const[]){(const char *[]){"EXISTS", shortkey}, (const char *[]){"TIME"}},
+            &x, &took, err, sizeof(err));
+        spent += took;
+        if (rc == 0 &&
+            (redis_expect(x->element[0], REDIS_REPLY_INTEGER, NULL, 1, (const char *[]){"EXISTS"},
+                          err, sizeof(err)) ||
+             (redis_time_us(x->element[1], &t2) != 0 &&
+              snprintf(err, sizeof(err), "TIME: expected seconds and microseconds") > 0)))
+            rc = -1;
+        if (rc != 0) {
+            ip_check(rep, "ttl", target, IP_CRITICAL, spent, "%s", err);
+            if (x)
+                freeReplyObject(x);
+            return;
+        }
+        exists = x->element[0]->integer;
+        freeReplyObject(x);
+        if (exists == 0)
+            break;
+        if (t2 >= expiry) {
+            ip_check(rep, "ttl", target, IP_CRITICAL, spent,
+                     "\"%s\" written with PX %d still exists %.1f ms later by the server's clock",
+                     shortkey, REDIS_SHORT_PX, (double)(t2 - t1) / 1000.0);
+            return;
+        }
+    }
+    redis_latency(rep, target, "ttl", spent);
+    ip_check(rep, "ttl", target, IP_OK, spent,
+             "PTTL %lld ms of %lld; a key written with PX %d expired (by the server's clock)", pttl,
+             ttl_ms, REDIS_SHORT_PX);
+}
+
 /* write, read, ttl on a master; a replica would refuse writes. */
 static void redis_rw(struct redis_state *st, struct ip_report *rep, redisContext *c,
                      const char *target, const char *info, double deadline)
 {
-    char key[1024], val[256], pxs[32], err[512], role[32] = "", buf[1100];
+    char key[1024], val[256], pxs[32], err[512], role[32] = "", got[200];
     long long ttl_ms = llround(st->ttl * 1000);
     redisReply *r;
-    double t0, took;
+    double took;
 
     if (redis_info_field(info, "role", role, sizeof(role)) == 0 && strcmp(role, "master") != 0) {
         char mh[256] = "?", mp[16] = "?";
@@ -215,86 +395,37 @@ static void redis_rw(struct redis_state *st, struct ip_report *rep, redisContext
              (long)getpid(), st->seq);
     snprintf(val, sizeof(val), "%s:%lld", ip_report_run_id(rep), st->seq);
     snprintf(pxs, sizeof(pxs), "%lld", ttl_ms);
-    r = redis_cmd_timed(c, deadline, err, sizeof(err), 5,
-                        (const char *[]){"SET", key, val, "PX", pxs}, &took);
-    if (!r) {
+    if (redis_cmd_status(c, deadline, err, sizeof(err), "OK", 5,
+                         (const char *[]){"SET", key, val, "PX", pxs}, &took) != 0) {
         ip_check(rep, "write", target, IP_CRITICAL, took, "%s", err);
         redis_skip(rep, target, "nothing written", (const char *[]){"read", "ttl", NULL});
         return;
     }
-    freeReplyObject(r);
     redis_latency(rep, target, "write", took);
     ip_check(rep, "write", target, IP_OK, took, "SET \"%s\" PX %lld", key, ttl_ms);
 
     r = redis_cmd_timed(c, deadline, err, sizeof(err), 2, (const char *[]){"GET", key}, &took);
+    if (r)
+        redis_describe(r, got, sizeof(got));
     if (!r)
         ip_check(rep, "read", target, IP_CRITICAL, took, "%s", err);
-    else if (r->type != REDIS_REPLY_STRING)
-        ip_check(rep, "read", target, IP_CRITICAL, took, "GET \"%s\": %s", key,
-                 r->type == REDIS_REPLY_NIL ? "not found (nil)" : "not a string");
-    else if (r->len != strlen(val) || memcmp(r->str, val, r->len) != 0)
-        ip_check(rep, "read", target, IP_CRITICAL, took, "GET \"%s\": got \"%.*s\", wrote \"%s\"",
-                 key, (int)(r->len > 200 ? 200 : r->len), r->str, val);
+    else if (r->type == REDIS_REPLY_NIL)
+        ip_check(rep, "read", target, IP_CRITICAL, took, "GET \"%s\": not found (nil)", key);
+    else if (r->type != REDIS_REPLY_STRING || r->len != strlen(val) ||
+             memcmp(r->str, val, r->len) != 0)
+        ip_check(rep, "read", target, IP_CRITICAL, took, "GET \"%s\": got %s, wrote \"%s\"", key,
+                 got, val);
     else {
         redis_latency(rep, target, "read", took);
         ip_check(rep, "read", target, IP_OK, took, "GET returned what was written");
     }
     if (r)
         freeReplyObject(r);
-
-    /* ttl: the key carries its TTL, and a key written with a tiny one really goes. The
-     * wait for it to go is not part of the check's duration. */
-    {
-        long long pttl = -3, short_pttl = -3, exists = -1;
-        double spent;
-
-        t0 = ip_clock();
-        r = redis_cmd(c, deadline, err, sizeof(err), 2, (const char *[]){"PTTL", key});
-        if (r) {
-            pttl = r->type == REDIS_REPLY_INTEGER ? r->integer : -3;
-            freeReplyObject(r);
-            snprintf(buf, sizeof(buf), "%s:short", key);
-            r = redis_cmd(c, deadline, err, sizeof(err), 5,
-                          (const char *[]){"SET", buf, "x", "PX", "5"});
-        }
-        if (r) {
-            freeReplyObject(r);
-            r = redis_cmd(c, deadline, err, sizeof(err), 2, (const char *[]){"PTTL", buf});
-        }
-        spent = ip_clock() - t0;
-        if (r) {
-            struct timespec ts = {0, (REDIS_SHORT_PX + 1) * 1000000L};
-
-            short_pttl = r->type == REDIS_REPLY_INTEGER ? r->integer : -3;
-            freeReplyObject(r);
-            nanosleep(&ts, NULL);
-            t0 = ip_clock();
-            r = redis_cmd(c, deadline, err, sizeof(err), 2, (const char *[]){"EXISTS", buf});
-            spent += ip_clock() - t0;
-        }
-        if (r) {
-            exists = r->type == REDIS_REPLY_INTEGER ? r->integer : -1;
-            freeReplyObject(r);
-        }
-        if (!r)
-            ip_check(rep, "ttl", target, IP_CRITICAL, spent, "%s", err);
-        else if (pttl <= 0 || pttl > ttl_ms)
-            ip_check(rep, "ttl", target, IP_CRITICAL, spent,
-                     "PTTL \"%s\" = %lld ms: expected in (0, %lld]", key, pttl, ttl_ms);
-        else if (short_pttl <= 0 || short_pttl > REDIS_SHORT_PX)
-            ip_check(rep, "ttl", target, IP_CRITICAL, spent,
-                     "PTTL \"%s\" = %lld ms: expected in (0, %d]", buf, short_pttl, REDIS_SHORT_PX);
-        else if (exists != 0)
-            ip_check(rep, "ttl", target, IP_CRITICAL, spent,
-                     "\"%s\" written with PX %d still exists %d ms later", buf, REDIS_SHORT_PX,
-                     REDIS_SHORT_PX + 1);
-        else {
-            redis_latency(rep, target, "ttl", spent);
-            ip_check(rep, "ttl", target, IP_OK, spent,
-                     "PTTL %lld ms of %lld; a key written with PX %d expired", pttl, ttl_ms,
-                     REDIS_SHORT_PX);
-        }
+    if (c->err) {
+        redis_skip(rep, target, "connection lost", (const char *[]){"ttl", NULL});
+        return;
     }
+    redis_ttl(st, rep, c, target, key, ttl_ms, deadline);
 }
 
 static void redis_persistence(struct redis_state *st, struct ip_report *rep, redisContext *c,
@@ -309,8 +440,17 @@ static void redis_persistence(struct redis_state *st, struct ip_report *rep, red
     /* CONFIG may be renamed away on a hardened server: then the save points are unknown. */
     r = redis_cmd(c, deadline, err, sizeof(err), 3, (const char *[]){"CONFIG", "GET", "save"});
     if (r && r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
-        r->element[1]->type == REDIS_REPLY_STRING)
+        r->element[1]->type == REDIS_REPLY_STRING) {
         save = strdup(r->element[1]->str);
+    } else if (r) {
+        char got[160];
+
+        redis_describe(r, got, sizeof(got));
+        freeReplyObject(r);
+        ip_check(rep, "persistence", target, IP_CRITICAL, ip_clock() - t0,
+                 "CONFIG GET save: expected an array of 2, got %s", got);
+        return;
+    }
     if (r)
         freeReplyObject(r);
     else if (c->err) {
@@ -352,7 +492,13 @@ static void redis_replication(struct redis_state *st, struct ip_report *rep, con
         return;
     }
     redis_info_ll(info, "master_repl_offset", &master_off);
-    for (int i = 0; redis_info_replica(info, i, &r) == 0; i++) {
+    for (int i = 0, rc; (rc = redis_info_replica(info, i, &r)) != -1; i++) {
+        if (rc == -2) {
+            if (!problem[0])
+                snprintf(problem, sizeof(problem), "INFO replication: slave%d: malformed", i);
+            s = IP_WARNING;
+            continue;
+        }
         if (strcmp(r.state, "online") != 0 && !problem[0]) {
             snprintf(problem, sizeof(problem), "replica %s:%d is %s", r.host, r.port, r.state);
             s = IP_WARNING;
@@ -379,7 +525,8 @@ static int redis_run(void *state, struct ip_report *rep)
     static const char *const after_connect[] = {"write",       "read", "ttl",
                                                 "persistence", "pool", NULL};
     struct redis_state *st = state;
-    const struct redis_conn_opts opts = {st->username, st->password, st->database, st->client_name};
+    const struct redis_conn_opts opts = {st->username,    st->password,  st->database,
+                                         st->client_name, st->max_reply, 0};
     double deadline = ip_report_deadline(rep), t0 = ip_clock();
     char addr[300], host[256], err[1024], *info = NULL;
     const char *target;
@@ -428,8 +575,11 @@ static int redis_run(void *state, struct ip_report *rep)
 
         redis_info_field(info, "redis_version", version, sizeof(version));
         redis_info_field(info, "role", role, sizeof(role));
-        ip_check(rep, "connect", target, IP_OK, ip_clock() - t0, "redis %s, role %s, as %s",
-                 version, role, st->client_name);
+        /* Where a name was configured, say which of its addresses answered. */
+        ip_check(rep, "connect", target, IP_OK, ip_clock() - t0, "redis %s, role %s, as %s%s%s",
+                 version, role, st->client_name,
+                 strncmp(redis_conn_addr(c), host, strlen(host)) ? " at " : "",
+                 strncmp(redis_conn_addr(c), host, strlen(host)) ? redis_conn_addr(c) : "");
     }
     redis_rw(st, rep, c, target, info, deadline);
     redis_persistence(st, rep, c, target, info, deadline);
@@ -438,7 +588,7 @@ static int redis_run(void *state, struct ip_report *rep)
     redis_pool_check(st, rep, c, host, port, target);
 out:
     free(info);
-    redisFree(c);
+    redis_free(c);
     redis_drill(st, rep, addr);
     return 0;
 }

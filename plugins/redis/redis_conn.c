@@ -1,211 +1,585 @@
 /*
- * Connections and commands with a deadline, on hiredis 0.14's blocking API: the connect
- * timeout and, before every command, the socket's send and receive timeouts are the time
- * left before the deadline, so no call can outlive the run. hiredis reports a receive
- * timeout as an I/O error (EAGAIN); we name it "timed out" with the time it took.
+ * Connections and commands with a deadline, on hiredis 0.14's non-blocking API: hiredis
+ * formats commands and parses replies, and we do the I/O ourselves with poll() against the
+ * deadline, so that a command is bounded as a whole, not per syscall (a server that sends
+ * one byte every 200 ms never stretches it). Names go through ip_resolve() within the same
+ * deadline and hiredis only ever sees numeric addresses, tried in turn. A reply is bounded
+ * too: the bytes buffered for it plus the reply objects built from them never exceed
+ * max_reply, and a bulk announced larger than that is refused before it is read.
  */
-#include <ctype.h>
 #include <errno.h>
-#include <math.h>
+#include <poll.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
+#include <sys/socket.h>
 
 #include "redis_plugin.h"
 
-/* The shortest timeout we hand to the socket: hiredis takes a zero timeval as "block
- * forever", so a hair of time left must never round down to it. */
-#define CONN_MIN_TIMEOUT 0.001
+/* What one connection carries besides hiredis's context, in its reader's privdata (the
+ * only user field a context has): the reply limit and what the current reply costs. */
+struct conn_extra {
+    redisReplyObjectFunctions *hiredis_fns; /* the reader's own, which we wrap */
+    size_t max_reply;
+    size_t charged; /* bytes of reply objects built for the current reply */
+    int too_big;
+    long long id; /* the server's CLIENT ID, or -1 */
+    char addr[IP_ADDRSTRLEN + 8];
+};
 
-static struct timeval conn_tv(double left)
+/* A reply object's cost: its struct and the allocator's overhead, then its payload. */
+#define CONN_OBJ_COST (sizeof(redisReply) + 16)
+/* Bytes read from the socket at once. */
+#define CONN_READ_CHUNK 16384
+
+static int conn_charge(const redisReadTask *task, size_t bytes)
 {
-    struct timeval tv;
+    struct conn_extra *x = task->privdata;
 
-    if (left < CONN_MIN_TIMEOUT)
-        left = CONN_MIN_TIMEOUT;
-    tv.tv_sec = (time_t)left;
-    tv.tv_usec = (suseconds_t)ceil((left - (double)tv.tv_sec) * 1e6);
-    if (tv.tv_usec >= 1000000) {
-        tv.tv_sec++;
-        tv.tv_usec -= 1000000;
+    if (!x)
+        return 0;
+    if (bytes > x->max_reply || x->charged > x->max_reply - bytes) {
+        x->too_big = 1;
+        return -1;
     }
-    return tv;
+    x->charged += bytes;
+    return 0;
 }
 
-/* "SET" from "set" or from a format "SET %s %b PX %lld". */
-static void conn_name(const char *word, char *out, size_t outlen)
+/* hiredis's functions, after the charge: NULL makes the reader stop with an error. */
+static void *conn_create_string(const redisReadTask *task, char *str, size_t len)
 {
-    size_t i;
+    struct conn_extra *x = task->privdata;
 
-    for (i = 0; word[i] && word[i] != ' ' && i + 1 < outlen; i++)
-        out[i] = (char)toupper((unsigned char)word[i]);
+    if (conn_charge(task, CONN_OBJ_COST + len + 1) != 0)
+        return NULL;
+    return x->hiredis_fns->createString(task, str, len);
+}
+
+static void *conn_create_array(const redisReadTask *task, int elements)
+{
+    struct conn_extra *x = task->privdata;
+
+    /* Charged before hiredis allocates the element vector: "*1000000000" costs nothing. */
+    if (conn_charge(task, CONN_OBJ_COST + (size_t)(elements > 0 ? elements : 0) * sizeof(void *)))
+        return NULL;
+    return x->hiredis_fns->createArray(task, elements);
+}
+
+static void *conn_create_integer(const redisReadTask *task, long long value)
+{
+    struct conn_extra *x = task->privdata;
+
+    if (conn_charge(task, CONN_OBJ_COST) != 0)
+        return NULL;
+    return x->hiredis_fns->createInteger(task, value);
+}
+
+static void *conn_create_nil(const redisReadTask *task)
+{
+    struct conn_extra *x = task->privdata;
+
+    if (conn_charge(task, CONN_OBJ_COST) != 0)
+        return NULL;
+    return x->hiredis_fns->createNil(task);
+}
+
+static void conn_free_object(void *obj)
+{
+    freeReplyObject(obj);
+}
+
+static redisReplyObjectFunctions conn_fns = {
+    conn_create_string, conn_create_array, conn_create_integer, conn_create_nil, conn_free_object};
+
+static struct conn_extra *conn_x(const redisContext *c)
+{
+    return c && c->reader ? c->reader->privdata : NULL;
+}
+
+void redis_free(redisContext *c)
+{
+    struct conn_extra *x = conn_x(c);
+
+    if (!c)
+        return;
+    /* The reader frees a half-built reply with its functions: give it hiredis's back. */
+    if (x)
+        c->reader->fn = x->hiredis_fns;
+    c->reader->privdata = NULL;
+    redisFree(c);
+    free(x);
+}
+
+long long redis_conn_id(const redisContext *c)
+{
+    const struct conn_extra *x = conn_x(c);
+
+    return x ? x->id : -1;
+}
+
+const char *redis_conn_addr(const redisContext *c)
+{
+    const struct conn_extra *x = conn_x(c);
+
+    return x ? x->addr : "?";
+}
+
+/* "64 MiB", "1.5 KiB", "100 bytes". */
+static void conn_size(size_t n, char *out, size_t outlen)
+{
+    if (n >= 1048576 && n % 1048576 == 0)
+        snprintf(out, outlen, "%zu MiB", n / 1048576);
+    else if (n >= 1048576)
+        snprintf(out, outlen, "%.1f MiB", (double)n / 1048576.0);
+    else if (n >= 1024 && n % 1024 == 0)
+        snprintf(out, outlen, "%zu KiB", n / 1024);
+    else
+        snprintf(out, outlen, "%zu bytes", n);
+}
+
+/* Mark the connection broken, so that every caller drops it. */
+static void conn_break(redisContext *c, int type)
+{
+    if (!c->err)
+        c->err = type;
+    if (!c->errstr[0])
+        snprintf(c->errstr, sizeof(c->errstr), "broken");
+}
+
+/* Wait until fd is ready for `events` or the deadline passes: 1 ready, 0 deadline. */
+static int conn_poll(int fd, short events, double deadline)
+{
+    for (;;) {
+        struct pollfd p = {.fd = fd, .events = events};
+        int ms = ip_deadline_ms(deadline), r;
+
+        if (ms <= 0)
+            return 0;
+        r = poll(&p, 1, ms);
+        if (r > 0)
+            return 1;
+        if (r < 0 && errno != EINTR)
+            return 1; /* let the read or write that follows report it */
+    }
+}
+
+/* A bulk being read whose announced length is past the limit: refused before its bytes
+ * arrive. hiredis leaves the reader's cursor on an incomplete bulk's "$<len>\r\n". */
+static int conn_bulk_too_big(const redisReader *rd, const struct conn_extra *x)
+{
+    const char *p = rd->buf + rd->pos, *nl;
+    size_t avail = rd->len - rd->pos;
+    char digits[24];
+    long long len;
+    char *end;
+
+    if (avail < 2 || p[0] != '$')
+        return 0;
+    nl = memchr(p, '\r', avail < sizeof(digits) ? avail : sizeof(digits));
+    if (!nl || nl - p - 1 <= 0 || (size_t)(nl - p - 1) >= sizeof(digits))
+        return 0;
+    memcpy(digits, p + 1, (size_t)(nl - p - 1));
+    digits[nl - p - 1] = '\0';
+    errno = 0;
+    len = strtoll(digits, &end, 10);
+    if (*end || errno == ERANGE)
+        return 0; /* hiredis will call it a protocol error */
+    return len > 0 && (unsigned long long)len > x->max_reply - x->charged;
+}
+
+/*
+ * Send what was appended to c->obuf and read n replies into out[], all by `deadline`. 0,
+ * or -1 with err ("GET timed out after 1.000 s", "GET: connection closed by the server",
+ * "GET: reply larger than 64 MiB from 127.0.0.1:6379") and the connection broken.
+ */
+static int conn_exchange(redisContext *c, const char *cmd, double started, double deadline, int n,
+                         redisReply **out, char *err, size_t errlen)
+{
+    struct conn_extra *x = conn_x(c);
+    char buf[CONN_READ_CHUNK];
+    int i;
+
+    for (i = 0; i < n; i++)
+        out[i] = NULL;
+    while (sdslen(c->obuf) > 0) {
+        ssize_t w;
+
+        if (!conn_poll(c->fd, POLLOUT, deadline))
+            goto timed_out;
+        /* MSG_NOSIGNAL: a server gone away is an error here, never a SIGPIPE. */
+        w = send(c->fd, c->obuf, sdslen(c->obuf), MSG_NOSIGNAL);
+        if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+            continue;
+        if (w < 0) {
+            snprintf(err, errlen, "%s: %s", cmd, strerror(errno));
+            goto broken;
+        }
+        sdsrange(c->obuf, w, -1);
+    }
+    for (i = 0; i < n; i++) {
+        x->charged = 0;
+        x->too_big = 0;
+        for (;;) {
+            void *reply = NULL;
+            ssize_t got;
+
+            if (redisReaderGetReply(c->reader, &reply) != REDIS_OK) {
+                if (x->too_big)
+                    goto too_big;
+                snprintf(err, errlen, "%s: %s", cmd, c->reader->errstr);
+                goto broken;
+            }
+            if (reply) {
+                out[i] = reply;
+                break;
+            }
+            if (!conn_poll(c->fd, POLLIN, deadline))
+                goto timed_out;
+            got = recv(c->fd, buf, sizeof(buf), 0);
+            if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+                continue;
+            if (got < 0) {
+                snprintf(err, errlen, "%s: %s", cmd, strerror(errno));
+                goto broken;
+            }
+            if (got == 0) {
+                snprintf(err, errlen, "%s: connection closed by the server", cmd);
+                goto broken;
+            }
+            /* What is buffered and not yet parsed counts against the limit too. */
+            if ((size_t)got + c->reader->len - c->reader->pos > x->max_reply - x->charged)
+                goto too_big;
+            if (redisReaderFeed(c->reader, buf, (size_t)got) != REDIS_OK) {
+                snprintf(err, errlen, "%s: out of memory", cmd);
+                goto broken;
+            }
+            if (conn_bulk_too_big(c->reader, x))
+                goto too_big;
+        }
+    }
+    return 0;
+too_big : {
+    char size[32];
+
+    conn_size(x->max_reply, size, sizeof(size));
+    snprintf(err, errlen, "%s: reply larger than %s from %s (max_reply)", cmd, size, x->addr);
+    goto broken;
+}
+timed_out:
+    snprintf(err, errlen, "%s timed out after %.3f s", cmd, ip_clock() - started);
+broken:
+    conn_break(c, REDIS_ERR_IO);
+    for (i = 0; i < n; i++) {
+        if (out[i])
+            freeReplyObject(out[i]);
+        out[i] = NULL;
+    }
+    return -1;
+}
+
+/* "SET" from "set"; "CLIENT SETNAME" says more than "CLIENT". */
+static void conn_name(int argc, const char **argv, char *out, size_t outlen)
+{
+    size_t i = 0;
+
+    for (int a = 0; a < argc && a < 2; a++) {
+        if (a == 1 && strcasecmp(argv[0], "CLIENT") && strcasecmp(argv[0], "CONFIG") &&
+            strcasecmp(argv[0], "SENTINEL"))
+            break;
+        if (a == 1 && i + 1 < outlen)
+            out[i++] = ' ';
+        for (const char *p = argv[a]; *p && *p != ' ' && i + 1 < outlen; p++)
+            out[i++] = (char)((*p >= 'a' && *p <= 'z') ? *p - 32 : *p);
+    }
     out[i] = '\0';
 }
 
-/* Send what was appended and read its reply. */
-static redisReply *conn_reply(redisContext *c, const char *cmd, double started, double deadline,
-                              char *err, size_t errlen)
+void redis_describe(const redisReply *r, char *out, size_t outlen)
 {
-    void *reply = NULL;
+    switch (r ? r->type : 0) {
+    case REDIS_REPLY_STATUS:
+        snprintf(out, outlen, "status \"%.*s\"", (int)(r->len > 100 ? 100 : r->len), r->str);
+        break;
+    case REDIS_REPLY_ERROR:
+        snprintf(out, outlen, "error \"%.*s\"", (int)(r->len > 100 ? 100 : r->len), r->str);
+        break;
+    case REDIS_REPLY_STRING:
+        snprintf(out, outlen, "bulk \"%.*s\"%s", (int)(r->len > 100 ? 100 : r->len), r->str,
+                 r->len > 100 ? "..." : "");
+        break;
+    case REDIS_REPLY_INTEGER:
+        snprintf(out, outlen, "integer %lld", r->integer);
+        break;
+    case REDIS_REPLY_NIL:
+        snprintf(out, outlen, "nil");
+        break;
+    case REDIS_REPLY_ARRAY:
+        snprintf(out, outlen, "an array of %zu", r->elements);
+        break;
+    default:
+        snprintf(out, outlen, "no reply");
+    }
+}
+
+static const char *conn_type_name(int type)
+{
+    switch (type) {
+    case REDIS_REPLY_STATUS:
+        return "a status";
+    case REDIS_REPLY_STRING:
+        return "a bulk string";
+    case REDIS_REPLY_INTEGER:
+        return "an integer";
+    case REDIS_REPLY_ARRAY:
+        return "an array";
+    default:
+        return "nil";
+    }
+}
+
+int redis_cmds(redisContext *c, double deadline, char *err, size_t errlen, int n, const int *argcs,
+               const char **const *argvs, redisReply **replies, double *took)
+{
+    double started = ip_clock();
+    char cmd[64];
+    int i;
+
+    conn_name(argcs[0], (const char **)argvs[0], cmd, sizeof(cmd));
+    if (took)
+        *took = 0;
+    for (i = 0; i < n; i++)
+        replies[i] = NULL;
+    if (c->err) {
+        snprintf(err, errlen, "%s: %s", cmd, c->errstr);
+        return -1;
+    }
+    if (ip_deadline_ms(deadline) <= 0) {
+        snprintf(err, errlen, "%s timed out: no time left before the deadline", cmd);
+        return -1;
+    }
+    for (i = 0; i < n; i++) {
+        if (redisAppendCommandArgv(c, argcs[i], (const char **)argvs[i], NULL) != REDIS_OK) {
+            snprintf(err, errlen, "%s: %s", cmd, c->errstr);
+            conn_break(c, REDIS_ERR_OOM);
+            return -1;
+        }
+    }
+    if (conn_exchange(c, cmd, started, deadline, n, replies, err, errlen) != 0) {
+        if (took)
+            *took = ip_clock() - started;
+        return -1;
+    }
+    if (took)
+        *took = ip_clock() - started;
+    for (i = 0; i < n; i++) {
+        if (replies[i]->type == REDIS_REPLY_ERROR) {
+            char name[64];
+
+            conn_name(argcs[i], (const char **)argvs[i], name, sizeof(name));
+            snprintf(err, errlen, "%s: %s", name, replies[i]->str);
+            for (int j = 0; j < n; j++) {
+                freeReplyObject(replies[j]);
+                replies[j] = NULL;
+            }
+            return -1;
+        }
+    }
+    return 0;
+}
+
+redisReply *redis_cmd_timed(redisContext *c, double deadline, char *err, size_t errlen, int argc,
+                            const char **argv, double *took)
+{
     redisReply *r;
 
-    if (redisGetReply(c, &reply) != REDIS_OK || !reply) {
-        int timed_out = c->err == REDIS_ERR_IO && (errno == EAGAIN || errno == EWOULDBLOCK ||
-                                                   errno == ETIMEDOUT || ip_clock() >= deadline);
-
-        if (timed_out)
-            snprintf(err, errlen, "%s timed out after %.3f s", cmd, ip_clock() - started);
-        else
-            snprintf(err, errlen, "%s: %s", cmd,
-                     c->err == REDIS_ERR_EOF ? "connection closed by the server" : c->errstr);
-        if (!c->err) /* no reply and no error: make sure the caller drops the connection */
-            c->err = REDIS_ERR_OTHER;
+    if (redis_cmds(c, deadline, err, errlen, 1, &argc, &argv, &r, took) != 0)
         return NULL;
-    }
-    r = reply;
-    if (r->type == REDIS_REPLY_ERROR) {
-        snprintf(err, errlen, "%s: %s", cmd, r->str);
+    return r;
+}
+
+redisReply *redis_cmd(redisContext *c, double deadline, char *err, size_t errlen, int argc,
+                      const char **argv)
+{
+    return redis_cmd_timed(c, deadline, err, errlen, argc, argv, NULL);
+}
+
+int redis_expect(redisReply *r, int type, const char *status, int argc, const char **argv,
+                 char *err, size_t errlen)
+{
+    char cmd[64], got[160];
+
+    if (r->type == type &&
+        (!status || (r->len == strlen(status) && memcmp(r->str, status, r->len) == 0)))
+        return 0;
+    conn_name(argc, argv, cmd, sizeof(cmd));
+    redis_describe(r, got, sizeof(got));
+    if (status)
+        snprintf(err, errlen, "%s: expected %s, got %s", cmd, status, got);
+    else
+        snprintf(err, errlen, "%s: expected %s, got %s", cmd, conn_type_name(type), got);
+    return -1;
+}
+
+redisReply *redis_cmd_type(redisContext *c, double deadline, char *err, size_t errlen, int type,
+                           int argc, const char **argv, double *took)
+{
+    redisReply *r = redis_cmd_timed(c, deadline, err, errlen, argc, argv, took);
+
+    if (r && redis_expect(r, type, NULL, argc, argv, err, errlen) != 0) {
         freeReplyObject(r);
         return NULL;
     }
     return r;
 }
 
-/* Arm the socket's timeouts for what is left, or refuse when nothing is. */
-static int conn_arm(redisContext *c, const char *cmd, double deadline, char *err, size_t errlen)
+int redis_cmd_status(redisContext *c, double deadline, char *err, size_t errlen, const char *status,
+                     int argc, const char **argv, double *took)
 {
-    double left = deadline - ip_clock();
-
-    if (c->err) {
-        snprintf(err, errlen, "%s: %s", cmd, c->errstr);
-        return -1;
-    }
-    if (left <= 0) {
-        snprintf(err, errlen, "%s timed out: no time left before the deadline", cmd);
-        return -1;
-    }
-    if (redisSetTimeout(c, conn_tv(left)) != REDIS_OK) {
-        snprintf(err, errlen, "%s: %s", cmd, c->errstr);
-        return -1;
-    }
-    return 0;
-}
-
-redisReply *redis_cmd(redisContext *c, double deadline, char *err, size_t errlen, int argc,
-                      const char **argv)
-{
-    double took;
-
-    return redis_cmd_timed(c, deadline, err, errlen, argc, argv, &took);
-}
-
-redisReply *redis_cmd_timed(redisContext *c, double deadline, char *err, size_t errlen, int argc,
-                            const char **argv, double *took)
-{
-    double started = ip_clock();
-    redisReply *r;
-    char cmd[64];
-
-    conn_name(argv[0], cmd, sizeof(cmd));
-    /* "CLIENT SETNAME timed out" says more than "CLIENT timed out". */
-    if (argc > 1 &&
-        (!strcmp(cmd, "CLIENT") || !strcmp(cmd, "CONFIG") || !strcmp(cmd, "SENTINEL"))) {
-        size_t len = strlen(cmd);
-
-        cmd[len] = ' ';
-        conn_name(argv[1], cmd + len + 1, sizeof(cmd) - len - 1);
-    }
-    if (conn_arm(c, cmd, deadline, err, errlen) != 0)
-        return NULL;
-    /* The clock starts once the timeouts are armed: setting them is not the server's time. */
-    *took = ip_clock();
-    if (redisAppendCommandArgv(c, argc, argv, NULL) != REDIS_OK) {
-        snprintf(err, errlen, "%s: %s", cmd, c->errstr);
-        return NULL;
-    }
-    r = conn_reply(c, cmd, started, deadline, err, errlen);
-    *took = ip_clock() - *took;
-    return r;
-}
-
-redisReply *redis_cmdf(redisContext *c, double deadline, char *err, size_t errlen, const char *fmt,
-                       ...)
-{
-    double started = ip_clock();
-    char cmd[32];
-    va_list ap;
+    redisReply *r = redis_cmd_timed(c, deadline, err, errlen, argc, argv, took);
     int rc;
 
-    conn_name(fmt, cmd, sizeof(cmd));
-    if (conn_arm(c, cmd, deadline, err, errlen) != 0)
-        return NULL;
-    va_start(ap, fmt);
-    rc = redisvAppendCommand(c, fmt, ap);
-    va_end(ap);
-    if (rc != REDIS_OK) {
-        snprintf(err, errlen, "%s: %s", cmd, c->errstr);
-        return NULL;
-    }
-    return conn_reply(c, cmd, started, deadline, err, errlen);
+    if (!r)
+        return -1;
+    rc = redis_expect(r, REDIS_REPLY_STATUS, status, argc, argv, err, errlen);
+    freeReplyObject(r);
+    return rc;
 }
 
 int redis_cmd_ok(redisContext *c, double deadline, char *err, size_t errlen, int argc,
                  const char **argv)
 {
-    redisReply *r = redis_cmd(c, deadline, err, errlen, argc, argv);
-
-    if (!r)
-        return -1;
-    freeReplyObject(r);
-    return 0;
+    return redis_cmd_status(c, deadline, err, errlen, "OK", argc, argv, NULL);
 }
 
 char *redis_info(redisContext *c, const char *section, double deadline, char *err, size_t errlen)
 {
     const char *argv[] = {"INFO", section};
-    redisReply *r = redis_cmd(c, deadline, err, errlen, section ? 2 : 1, argv);
-    char *s = NULL;
+    redisReply *r =
+        redis_cmd_type(c, deadline, err, errlen, REDIS_REPLY_STRING, section ? 2 : 1, argv, NULL);
+    char *s;
 
     if (!r)
         return NULL;
-    if (r->type == REDIS_REPLY_STRING || r->type == REDIS_REPLY_STATUS)
-        s = strdup(r->str);
-    else
-        snprintf(err, errlen, "INFO: unexpected reply type %d", r->type);
-    if (!s && (r->type == REDIS_REPLY_STRING || r->type == REDIS_REPLY_STATUS))
-        snprintf(err, errlen, "INFO: out of memory");
+    /* Taken from the reply, not copied: it may be as large as max_reply. */
+    s = r->str;
+    r->str = NULL;
     freeReplyObject(r);
     return s;
+}
+
+/* A connected socket to ip:port by `deadline`, or NULL with why in err. */
+static redisContext *conn_tcp(const char *ip, int port, double deadline, char *err, size_t errlen)
+{
+    redisContext *c = redisConnectNonBlock(ip, port);
+    int soerr = 0;
+    socklen_t len = sizeof(soerr);
+
+    if (!c) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    if (c->err) {
+        snprintf(err, errlen, "%s", c->errstr);
+        redisFree(c);
+        return NULL;
+    }
+    /* A non-blocking connect is under way: writable means it ended, SO_ERROR how. */
+    if (!conn_poll(c->fd, POLLOUT, deadline)) {
+        snprintf(err, errlen, "connect timed out");
+        redisFree(c);
+        return NULL;
+    }
+    if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &soerr, &len) != 0)
+        soerr = errno;
+    if (soerr) {
+        snprintf(err, errlen, "%s", strerror(soerr));
+        redisFree(c);
+        return NULL;
+    }
+    return c;
+}
+
+/* Append "; what" (or "what" first) to err. */
+static void conn_note(char *err, size_t errlen, const char *what)
+{
+    size_t len = strnlen(err, errlen);
+
+    if (len + 3 < errlen)
+        snprintf(err + len, errlen - len, "%s%s", len ? "; " : "", what);
+}
+
+/* TCP to the first of host's addresses that accepts, each given a fair share of the time
+ * left so that one that hangs leaves time for the next. */
+static redisContext *conn_open(const char *host, int port, double deadline, char *addr,
+                               size_t addrlen, char *err, size_t errlen)
+{
+    char ips[8][IP_ADDRSTRLEN], why[256], note[400];
+    int n = ip_resolve(host, deadline, ips, 8, err, errlen);
+
+    if (n <= 0) {
+        if (n == 0)
+            snprintf(err, errlen, "%s: no address", host);
+        return NULL;
+    }
+    err[0] = '\0';
+    for (int i = 0; i < n; i++) {
+        double left = deadline - ip_clock();
+        redisContext *c;
+
+        if (left <= 0) {
+            snprintf(note, sizeof(note), "%s: not tried: no time left", ips[i]);
+            conn_note(err, errlen, note);
+            continue;
+        }
+        c = conn_tcp(ips[i], port, ip_clock() + left / (double)(n - i), why, sizeof(why));
+        snprintf(addr, addrlen, strchr(ips[i], ':') ? "[%.*s]:%d" : "%.*s:%d", IP_ADDRSTRLEN,
+                 ips[i], port);
+        if (c)
+            return c;
+        /* One address: its error alone, as the check's target already names it. */
+        if (n == 1)
+            snprintf(note, sizeof(note), "%s", why);
+        else
+            snprintf(note, sizeof(note), "%s: %s", addr, why);
+        conn_note(err, errlen, note);
+    }
+    return NULL;
 }
 
 redisContext *redis_connect(const char *host, int port, const struct redis_conn_opts *o,
                             double deadline, char *err, size_t errlen)
 {
-    double left = deadline - ip_clock();
-    char db[16];
+    char addr[IP_ADDRSTRLEN + 8], db[16];
+    struct conn_extra *x;
     redisContext *c;
 
-    if (left <= 0) {
+    if (ip_deadline_ms(deadline) <= 0) {
         snprintf(err, errlen, "connect timed out: no time left before the deadline");
         return NULL;
     }
-    c = redisConnectWithTimeout(host, port, conn_tv(left));
-    if (!c) {
+    if (!(x = calloc(1, sizeof(*x)))) {
         snprintf(err, errlen, "connect: out of memory");
         return NULL;
     }
-    if (c->err) {
-        /* hiredis says "Connection timed out" itself; the deadline is what made it so. */
-        snprintf(err, errlen, "%s", c->errstr);
-        goto fail;
+    c = conn_open(host, port, deadline, addr, sizeof(addr), err, errlen);
+    if (!c) {
+        free(x);
+        return NULL;
     }
+    x->hiredis_fns = c->reader->fn;
+    x->max_reply = o->max_reply ? o->max_reply : REDIS_DEFAULT_MAX_REPLY;
+    x->id = -1;
+    snprintf(x->addr, sizeof(x->addr), "%s", addr);
+    c->reader->fn = &conn_fns;
+    c->reader->privdata = x;
+    /* Freed buffers: hiredis keeps up to maxbuf of an emptied buffer, 16 KiB. */
     if (o->password) {
-        const char *argv[] = {"AUTH", o->username, o->password};
-
         if (o->username
-                ? redis_cmd_ok(c, deadline, err, errlen, 3, argv)
+                ? redis_cmd_ok(c, deadline, err, errlen, 3,
+                               (const char *[]){"AUTH", o->username, o->password})
                 : redis_cmd_ok(c, deadline, err, errlen, 2, (const char *[]){"AUTH", o->password}))
             goto fail;
     }
@@ -217,13 +591,22 @@ redisContext *redis_connect(const char *host, int port, const struct redis_conn_
     if (o->client_name && redis_cmd_ok(c, deadline, err, errlen, 3,
                                        (const char *[]){"CLIENT", "SETNAME", o->client_name}))
         goto fail;
+    if (o->want_id) {
+        redisReply *r = redis_cmd_type(c, deadline, err, errlen, REDIS_REPLY_INTEGER, 2,
+                                       (const char *[]){"CLIENT", "ID"}, NULL);
+
+        if (!r)
+            goto fail;
+        x->id = r->integer;
+        freeReplyObject(r);
+    }
     /* A server whose last save failed refuses even PING with MISCONF: it is up, though,
      * and the write and persistence checks will say what is wrong with it. */
-    if (redis_cmd_ok(c, deadline, err, errlen, 1, (const char *[]){"PING"}) &&
+    if (redis_cmd_status(c, deadline, err, errlen, "PONG", 1, (const char *[]){"PING"}, NULL) &&
         (c->err || strncmp(err, "PING: MISCONF", 13) != 0))
         goto fail;
     return c;
 fail:
-    redisFree(c);
+    redis_free(c);
     return NULL;
 }

@@ -5,6 +5,8 @@
  */
 #include "redis_info.h"
 
+#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,18 +48,37 @@ int redis_info_field(const char *info, const char *key, char *out, size_t outlen
     return 0;
 }
 
-int redis_info_ll(const char *info, const char *key, long long *value)
+int redis_ll(const char *s, size_t len, long long min, long long max, long long *value)
 {
-    char buf[64], *end;
+    char buf[32], *end;
     long long v;
 
-    if (redis_info_field(info, key, buf, sizeof(buf)) != 0 || !buf[0])
+    /* A number, not whatever strtoll makes of a prefix: no sign tricks, spaces or junk. */
+    if (len == 0 || len >= sizeof(buf) || (s[0] != '-' && (s[0] < '0' || s[0] > '9')))
         return -1;
+    memcpy(buf, s, len);
+    buf[len] = '\0';
+    errno = 0;
     v = strtoll(buf, &end, 10);
-    if (end == buf || (*end && *end != '.'))
+    if (end == buf || *end || errno == ERANGE || v < min || v > max)
         return -1;
     *value = v;
     return 0;
+}
+
+int redis_info_ll(const char *info, const char *key, long long *value)
+{
+    char buf[64];
+    size_t len;
+
+    if (redis_info_field(info, key, buf, sizeof(buf)) != 0)
+        return -1;
+    /* "12.5" is 12: the integer part of a float figure (used_cpu_sys). */
+    len = strcspn(buf, ".");
+    if (buf[len] == '.' &&
+        (!buf[len + 1] || strspn(buf + len + 1, "0123456789") != strlen(buf + len + 1)))
+        return -1;
+    return redis_ll(buf, len, LLONG_MIN, LLONG_MAX, value);
 }
 
 /* The value of field `name` in a "a=1,b=2" (sep ',') or "a=1 b=2" (sep ' ') list. */
@@ -90,6 +111,7 @@ int redis_info_replica(const char *info, int i, struct redis_replica *r)
 {
     char key[32], buf[64];
     const char *v;
+    long long n;
     size_t len;
 
     snprintf(key, sizeof(key), "slave%d", i);
@@ -99,16 +121,21 @@ int redis_info_replica(const char *info, int i, struct redis_replica *r)
     memset(r, 0, sizeof(*r));
     r->lag = -1;
     if (pairs_get(v, len, ',', "ip", r->host, sizeof(r->host)) != 0)
-        return -1;
-    if (pairs_get(v, len, ',', "port", buf, sizeof(buf)) != 0)
-        return -1;
-    r->port = atoi(buf);
+        return -2;
+    if (pairs_get(v, len, ',', "port", buf, sizeof(buf)) != 0 ||
+        redis_ll(buf, strlen(buf), 1, 65535, &n) != 0)
+        return -2;
+    r->port = (int)n;
     if (pairs_get(v, len, ',', "state", r->state, sizeof(r->state)) != 0)
         snprintf(r->state, sizeof(r->state), "unknown");
-    if (pairs_get(v, len, ',', "offset", buf, sizeof(buf)) == 0)
-        r->offset = strtoll(buf, NULL, 10);
-    if (pairs_get(v, len, ',', "lag", buf, sizeof(buf)) == 0)
-        r->lag = strtoll(buf, NULL, 10);
+    if (pairs_get(v, len, ',', "offset", buf, sizeof(buf)) == 0) {
+        if (redis_ll(buf, strlen(buf), 0, LLONG_MAX, &r->offset) != 0)
+            return -2;
+    }
+    if (pairs_get(v, len, ',', "lag", buf, sizeof(buf)) == 0) {
+        if (redis_ll(buf, strlen(buf), 0, LLONG_MAX, &r->lag) != 0)
+            return -2;
+    }
     return 0;
 }
 
@@ -122,8 +149,14 @@ int redis_client_count(const char *list, const char *name, long long *ids, size_
         char got[256], id[32];
 
         if (pairs_get(p, len, ' ', "name", got, sizeof(got)) == 0 && strcmp(got, name) == 0) {
-            if (ids && (size_t)n < maxids && pairs_get(p, len, ' ', "id", id, sizeof(id)) == 0)
-                ids[n] = strtoll(id, NULL, 10);
+            long long v = -1;
+
+            /* An id that is not a number is -1: counted, never mistaken for another's. */
+            if (pairs_get(p, len, ' ', "id", id, sizeof(id)) != 0 ||
+                redis_ll(id, strlen(id), 0, LLONG_MAX, &v) != 0)
+                v = -1;
+            if (ids && (size_t)n < maxids)
+                ids[n] = v;
             n++;
         }
         p += len;

@@ -13,8 +13,11 @@
 /* The value of `key` in an INFO reply, copied into out (truncated to outlen - 1). 0 when
  * found, -1 when not. */
 int redis_info_field(const char *info, const char *key, char *out, size_t outlen);
-/* The same, parsed as an integer (or the integer part of a float, e.g. "12.5" -> 12). */
+/* The same, parsed as an integer (or the integer part of a float, e.g. "12.5" -> 12); -1
+ * when absent or not a number in range (garbage, "1e3", "99999999999999999999"). */
 int redis_info_ll(const char *info, const char *key, long long *value);
+/* The base-10 integer s[0..len) in [min, max] into *value: 0, or -1 for anything else. */
+int redis_ll(const char *s, size_t len, long long min, long long max, long long *value);
 
 /* One replica as its master lists it: "slave0:ip=127.0.0.1,port=16380,state=online,...". */
 struct redis_replica {
@@ -25,7 +28,8 @@ struct redis_replica {
     long long lag; /* seconds since its last ack, -1 when not given */
 };
 
-/* Replica i (0-based) of INFO replication; 0 when there is one, -1 when not. */
+/* Replica i (0-based) of INFO replication; 0 when there is one, -1 when not, -2 when its
+ * line is malformed (no ip, a port not in 1..65535, an offset or lag not a number). */
 int redis_info_replica(const char *info, int i, struct redis_replica *r);
 
 /* The number of CLIENT LIST lines whose name is exactly `name`. When ids is not NULL, the

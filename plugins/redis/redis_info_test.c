@@ -54,6 +54,49 @@ START_TEST(replicas)
 }
 END_TEST
 
+/* Server data is never trusted: garbage, overflow and junk after a number are refused,
+ * never read as 0 or as a wrapped value. */
+START_TEST(garbage_and_overflow)
+{
+    static const char bad[] =
+        "connected_slaves:abc\r\nused_memory:99999999999999999999\r\nmaxmemory:12abc\r\n"
+        "evicted_keys: 5\r\nkeyspace_hits:-99999999999999999999\r\nempty:\r\n"
+        "big:9223372036854775807\r\nfloaty:1.5e3\r\nplus:+3\r\n"
+        "slave0:ip=127.0.0.1,port=99999,state=online,offset=1,lag=0\r\n"
+        "slave1:ip=127.0.0.1,port=6379,state=online,offset=18446744073709551616,lag=0\r\n"
+        "slave2:ip=127.0.0.1,port=6379x,state=online,offset=1,lag=0\r\n"
+        "slave3:ip=127.0.0.1,port=6379,state=online,offset=5,lag=abc\r\n"
+        "slave4:port=6379,state=online\r\n";
+    struct redis_replica r;
+    long long v = 42, ids[2] = {0, 0};
+
+    ck_assert_int_eq(redis_info_ll(bad, "connected_slaves", &v), -1);
+    ck_assert_int_eq(redis_info_ll(bad, "used_memory", &v), -1);
+    ck_assert_int_eq(redis_info_ll(bad, "maxmemory", &v), -1);
+    ck_assert_int_eq(redis_info_ll(bad, "evicted_keys", &v), -1);
+    ck_assert_int_eq(redis_info_ll(bad, "keyspace_hits", &v), -1);
+    ck_assert_int_eq(redis_info_ll(bad, "empty", &v), -1);
+    ck_assert_int_eq(redis_info_ll(bad, "floaty", &v), -1);
+    ck_assert_int_eq(redis_info_ll(bad, "plus", &v), -1);
+    ck_assert_int_eq(v, 42); /* untouched by every refusal */
+    ck_assert_int_eq(redis_info_ll(bad, "big", &v), 0);
+    ck_assert_int_eq(v, 9223372036854775807LL);
+    for (int i = 0; i < 5; i++)
+        ck_assert_msg(redis_info_replica(bad, i, &r) == -2, "slave%d accepted", i);
+    ck_assert_int_eq(redis_info_replica(bad, 5, &r), -1);
+    ck_assert_int_eq(redis_ll("65535", 5, 1, 65535, &v), 0);
+    ck_assert_int_eq(redis_ll("65536", 5, 1, 65535, &v), -1);
+    ck_assert_int_eq(redis_ll("0x10", 4, 0, 100, &v), -1);
+    ck_assert_int_eq(redis_ll("010", 3, 0, 100, &v), 0);
+    ck_assert_int_eq(v, 10); /* base 10, never octal */
+    /* A client id that is not a number is counted, as -1. */
+    ck_assert_int_eq(
+        redis_client_count("id=x1 name=p\nid=99999999999999999999 name=p\n", "p", ids, 2), 2);
+    ck_assert_int_eq(ids[0], -1);
+    ck_assert_int_eq(ids[1], -1);
+}
+END_TEST
+
 START_TEST(client_list)
 {
     const char list[] =
@@ -164,6 +207,7 @@ int main(void)
     tcase_add_test(tc, fields);
     tcase_add_test(tc, replicas);
     tcase_add_test(tc, client_list);
+    tcase_add_test(tc, garbage_and_overflow);
     tcase_add_test(tc, client_names);
     tcase_add_test(tc, persistence_expectations);
     tcase_add_test(tc, persistence_failures);

@@ -28,7 +28,8 @@ struct redis_state {
     struct ip_pool_config pool_config;
     int concurrency;
     enum redis_persist persistence;
-    int replicas;               /* expected; -1: not set */
+    int replicas; /* expected; -1: not set */
+    size_t max_reply;
     char client_name[300];      /* the main connection's, CLIENT SETNAME */
     char pool_client_name[300]; /* the pool's connections' */
     char host[256];             /* this machine's name, in keys */
@@ -42,36 +43,60 @@ struct redis_state {
     long long failures; /* runs with a critical check */
 };
 
+/* The default max_reply: the most a reply may cost us in memory. */
+#define REDIS_DEFAULT_MAX_REPLY ((size_t)64 * 1024 * 1024)
+
 /* Who to talk to and how: the connection settings of one run. */
 struct redis_conn_opts {
     const char *username;
     const char *password;
     int database;
     const char *client_name; /* NULL: no CLIENT SETNAME */
+    size_t max_reply;        /* 0: REDIS_DEFAULT_MAX_REPLY */
+    int want_id;             /* ask CLIENT ID: redis_conn_id() */
 };
 
 /* ---- redis_conn.c ---- */
 
-/* Connect to host:port and AUTH, SELECT, CLIENT SETNAME, PING, everything by `deadline`.
- * NULL on failure with why in err ("AUTH: WRONGPASS ..."). */
+/* Resolve host (ip_resolve), connect to its addresses in turn, then AUTH, SELECT, CLIENT
+ * SETNAME, PING, everything by `deadline`. NULL on failure with why in err ("AUTH:
+ * WRONGPASS ...", "redis.example: not resolved by the deadline"). Free with redis_free(). */
 redisContext *redis_connect(const char *host, int port, const struct redis_conn_opts *o,
                             double deadline, char *err, size_t errlen);
-/* One command by `deadline`: the socket's timeouts are set to the time left before it is
- * sent, and a command whose deadline has passed is not sent. NULL on failure, with err
- * ("SET timed out after 1.000 s", the server's error reply, the I/O error); after a
- * timeout or an I/O error the connection is broken (c->err is set) and must be freed. */
+void redis_free(redisContext *c);
+/* The server's CLIENT ID of a connection made with want_id, else -1. */
+long long redis_conn_id(const redisContext *c);
+/* The numeric ip:port a connection reached. */
+const char *redis_conn_addr(const redisContext *c);
+
+/* n commands sent at once (a pipeline) and their n replies, all by `deadline`. 0, or -1
+ * with err ("SET timed out after 1.000 s", "GET: reply larger than 64 MiB from
+ * 127.0.0.1:6379", the server's error reply) and no replies; after anything but an error
+ * reply the connection is broken (c->err is set) and must be freed. *took (unless NULL) is
+ * the time from sending to the last reply. */
+int redis_cmds(redisContext *c, double deadline, char *err, size_t errlen, int n, const int *argcs,
+               const char **const *argvs, redisReply **replies, double *took);
+/* One command: its reply, or NULL with err as above. */
 redisReply *redis_cmd(redisContext *c, double deadline, char *err, size_t errlen, int argc,
                       const char **argv);
-/* The same, with the time from sending the command to its reply in *took (seconds): the
- * operation's latency, without the setsockopt() calls that arm the timeouts. */
 redisReply *redis_cmd_timed(redisContext *c, double deadline, char *err, size_t errlen, int argc,
                             const char **argv, double *took);
-/* The same with printf-style arguments for a one-word-per-%s command (hiredis format). */
-redisReply *redis_cmdf(redisContext *c, double deadline, char *err, size_t errlen, const char *fmt,
-                       ...);
-/* A command expected to reply +OK (or any status); 0 or -1 with err. */
+/* One command whose reply must be of `type` (REDIS_REPLY_*): anything else is NULL with
+ * err "GET: expected a bulk string, got status \"OK\"". */
+redisReply *redis_cmd_type(redisContext *c, double deadline, char *err, size_t errlen, int type,
+                           int argc, const char **argv, double *took);
+/* One command whose reply must be the status `status` ("OK", "PONG"): 0 or -1 with err. */
+int redis_cmd_status(redisContext *c, double deadline, char *err, size_t errlen, const char *status,
+                     int argc, const char **argv, double *took);
+/* redis_cmd_status() for "OK". */
 int redis_cmd_ok(redisContext *c, double deadline, char *err, size_t errlen, int argc,
                  const char **argv);
+/* Whether reply r of the command argv is of `type` (and is `status`, unless NULL): 0, or
+ * -1 with err saying what came back. */
+int redis_expect(redisReply *r, int type, const char *status, int argc, const char **argv,
+                 char *err, size_t errlen);
+/* What a reply is, for messages: status "OK", integer 5, bulk "abc", nil, an array of 2. */
+void redis_describe(const redisReply *r, char *out, size_t outlen);
 /* The INFO text of `section` (NULL: the default sections), malloc'd, or NULL with err. */
 char *redis_info(redisContext *c, const char *section, double deadline, char *err, size_t errlen);
 

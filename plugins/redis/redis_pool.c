@@ -25,10 +25,18 @@
 /* Distinct server-side connection ids remembered per run. */
 #define POOL_MAX_IDS 4096
 
+/* Server-side ids of the pool's connections closed lately, remembered. */
+#define POOL_CLOSED_IDS 4096
+
 struct redis_pool_ctx {
     char host[256];
     int port;
     struct redis_conn_opts opts;
+    /* The ids of the connections we closed: the server lists a closed connection until it
+     * has read the EOF, a moment later, and such a connection is no leak. */
+    pthread_mutex_t lock;
+    long long closed[POOL_CLOSED_IDS]; /* a ring */
+    size_t nclosed;                    /* ever closed */
 };
 
 struct pool_run {
@@ -55,8 +63,29 @@ static int pool_open(void *ctx, double deadline, void **conn, char *err, size_t 
 
 static void pool_close(void *ctx, void *conn)
 {
-    (void)ctx;
-    redisFree(conn);
+    struct redis_pool_ctx *pc = ctx;
+    long long id = redis_conn_id(conn);
+
+    /* Remembered before the socket closes, so that any count made after sees it. */
+    if (id >= 0) {
+        pthread_mutex_lock(&pc->lock);
+        pc->closed[pc->nclosed++ % POOL_CLOSED_IDS] = id;
+        pthread_mutex_unlock(&pc->lock);
+    }
+    redis_free(conn);
+}
+
+static int pool_was_closed(struct redis_pool_ctx *pc, long long id)
+{
+    size_t n;
+    int found = 0;
+
+    pthread_mutex_lock(&pc->lock);
+    n = pc->nclosed < POOL_CLOSED_IDS ? pc->nclosed : POOL_CLOSED_IDS;
+    for (size_t i = 0; i < n && !found; i++)
+        found = pc->closed[i] == id;
+    pthread_mutex_unlock(&pc->lock);
+    return found;
 }
 
 static int pool_ping(void *ctx, void *conn, double deadline)
@@ -64,7 +93,8 @@ static int pool_ping(void *ctx, void *conn, double deadline)
     char err[256];
 
     (void)ctx;
-    return redis_cmd_ok(conn, deadline, err, sizeof(err), 1, (const char *[]){"PING"});
+    return redis_cmd_status(conn, deadline, err, sizeof(err), "PONG", 1, (const char *[]){"PING"},
+                            NULL);
 }
 
 static const struct ip_pool_ops pool_ops = {pool_open, pool_close, pool_ping};
@@ -73,6 +103,8 @@ void redis_pool_free(struct redis_state *st)
 {
     ip_pool_free(st->pool);
     st->pool = NULL;
+    if (st->pool_ctx)
+        pthread_mutex_destroy(&st->pool_ctx->lock);
     free(st->pool_ctx);
     st->pool_ctx = NULL;
     st->pool_addr[0] = '\0';
@@ -117,32 +149,45 @@ static void *pool_worker(void *arg)
     return NULL;
 }
 
-/* The pool's connections the server sees now; their ids added to ids[]. -1 on error. */
-static int pool_server_count(redisContext *c, const char *name, double deadline, long long *ids,
-                             size_t *nids, char *err, size_t errlen)
+/*
+ * The pool's connections the server lists now, their ids added to ids[]; -1 on error.
+ * Those we closed are left out: the list is read after its reply arrived, so every
+ * connection counted was open at once, on the server when it listed it and on our side
+ * after, and a connection whose close the server has not seen yet is not counted.
+ */
+static int pool_server_count(struct redis_pool_ctx *pc, redisContext *c, const char *name,
+                             double deadline, long long *ids, size_t *nids, char *err,
+                             size_t errlen)
 {
-    redisReply *r = redis_cmd(c, deadline, err, errlen, 2, (const char *[]){"CLIENT", "LIST"});
-    long long seen[256];
-    int n;
+    redisReply *r = redis_cmd_type(c, deadline, err, errlen, REDIS_REPLY_STRING, 2,
+                                   (const char *[]){"CLIENT", "LIST"}, NULL);
+    long long *seen;
+    int n, open = 0;
 
     if (!r)
         return -1;
-    if (r->type != REDIS_REPLY_STRING) {
-        snprintf(err, errlen, "CLIENT LIST: unexpected reply type %d", r->type);
+    n = redis_client_count(r->str, name, NULL, 0);
+    seen = calloc((size_t)n + 1, sizeof(*seen));
+    if (!seen) {
+        snprintf(err, errlen, "out of memory");
         freeReplyObject(r);
         return -1;
     }
-    n = redis_client_count(r->str, name, seen, sizeof(seen) / sizeof(seen[0]));
+    redis_client_count(r->str, name, seen, (size_t)n);
     freeReplyObject(r);
-    for (int i = 0; ids && i < n && i < 256; i++) {
+    for (int i = 0; i < n; i++) {
         size_t j;
 
-        for (j = 0; j < *nids && ids[j] != seen[i]; j++)
+        if (pool_was_closed(pc, seen[i]))
+            continue;
+        open++;
+        for (j = 0; ids && j < *nids && ids[j] != seen[i]; j++)
             ;
-        if (j == *nids && *nids < POOL_MAX_IDS)
+        if (ids && j == *nids && *nids < POOL_MAX_IDS)
             ids[(*nids)++] = seen[i];
     }
-    return n;
+    free(seen);
+    return open;
 }
 
 static void pool_metrics(struct ip_report *rep, const char *target, const struct ip_pool_stats *s,
@@ -206,8 +251,9 @@ void redis_pool_check(struct redis_state *st, struct ip_report *rep, redisContex
         if (st->pool_ctx) {
             snprintf(st->pool_ctx->host, sizeof(st->pool_ctx->host), "%s", host);
             st->pool_ctx->port = port;
-            st->pool_ctx->opts = (struct redis_conn_opts){st->username, st->password, st->database,
-                                                          st->pool_client_name};
+            st->pool_ctx->opts = (struct redis_conn_opts){
+                st->username, st->password, st->database, st->pool_client_name, st->max_reply, 1};
+            pthread_mutex_init(&st->pool_ctx->lock, NULL);
             st->pool = ip_pool_new(&pool_ops, st->pool_ctx, &st->pool_config);
         }
         if (!st->pool) {
@@ -242,8 +288,8 @@ void redis_pool_check(struct redis_state *st, struct ip_report *rep, redisContex
     while (atomic_load(&pr.done) < started) {
         struct timespec ts = {0, 200000};
 
-        n = pool_server_count(main_conn, st->pool_client_name, pr.deadline, ids, &nids, err,
-                              sizeof(err));
+        n = pool_server_count(st->pool_ctx, main_conn, st->pool_client_name, pr.deadline, ids,
+                              &nids, err, sizeof(err));
         if (n < 0)
             break;
         if (n > peak)
@@ -254,8 +300,8 @@ void redis_pool_check(struct redis_state *st, struct ip_report *rep, redisContex
         pthread_join(threads[i], NULL);
     ip_pool_stats(st->pool, &after);
     remain = err[0] ? -1
-                    : pool_server_count(main_conn, st->pool_client_name, pr.deadline, NULL, NULL,
-                                        err, sizeof(err));
+                    : pool_server_count(st->pool_ctx, main_conn, st->pool_client_name, pr.deadline,
+                                        NULL, NULL, err, sizeof(err));
     pool_metrics(rep, target, &after, peak);
     ops = st->concurrency * POOL_OPS_PER_WORKER;
     if (started < st->concurrency)

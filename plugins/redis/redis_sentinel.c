@@ -58,21 +58,24 @@ int redis_sentinel_master(const char *const *sentinels, size_t n, const char *na
                      r->element[0]->str, strchr(r->element[0]->str, ':') ? "]" : "",
                      r->element[1]->str);
             freeReplyObject(r);
-            redisFree(c);
+            redis_free(c);
             return 0;
         }
         if (r && r->type == REDIS_REPLY_NIL)
             snprintf(note, sizeof(note), "%s: does not know master \"%s\" (nil)", sentinels[i],
                      name);
-        else if (r)
-            snprintf(note, sizeof(note), "%s: unexpected answer (reply type %d)", sentinels[i],
-                     r->type);
-        else
+        else if (r) {
+            char got[160];
+
+            redis_describe(r, got, sizeof(got));
+            snprintf(note, sizeof(note), "%s: expected an array of 2 bulks, got %s", sentinels[i],
+                     got);
+        } else
             snprintf(note, sizeof(note), "%s: %s", sentinels[i], why);
         sentinel_note(err, errlen, note);
         if (r)
             freeReplyObject(r);
-        redisFree(c);
+        redis_free(c);
     }
     if (n == 0)
         snprintf(err, errlen, "no sentinel configured");
