@@ -66,7 +66,6 @@ tests_unit_pool_test_LDADD = $(UNIT_LDADD)
 
 # The fault matrix: tcp, redis and mysql against badserver's misbehaving servers and paused
 # sandbox servers (tests/faults/matrix_test.c; its figures are the README's table).
-# matrix-known.test runs the cells of defects still open, expected to fail (XFAIL).
 check_PROGRAMS += tests/faults/badserver
 tests_faults_badserver_SOURCES = tests/faults/badserver.c
 MATRIX_DEFS =
@@ -79,12 +78,7 @@ endif
 if HAVE_CHECK
 check_PROGRAMS += tests/faults/matrix_test
 TESTS += tests/faults/matrix_test
-if BUILD_REDIS
-TESTS += tests/faults/matrix-known.test
-XFAIL_TESTS = tests/faults/matrix-known.test
 endif
-endif
-dist_check_SCRIPTS += tests/faults/matrix-known.test
 tests_faults_matrix_test_SOURCES = tests/faults/matrix_test.c \
 	tests/integration/testlib.c tests/integration/testlib.h
 tests_faults_matrix_test_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(JANSSON_CFLAGS) $(MATRIX_DEFS) \
