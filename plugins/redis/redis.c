@@ -280,8 +280,8 @@ out:
  * still there once t2 is past t1 + PX (+ 1 ms) is a failure. Only the deadline bounds
  * the waiting, and the waits are not part of the check's duration.
  */
-static void redis_ttl(struct redis_state *st, struct ip_report *rep, redisContext *c,
-                      const char *target, const char *key, long long ttl_ms, double deadline)
+static void redis_ttl(struct ip_report *rep, redisContext *c, const char *target, const char *key,
+                      long long ttl_ms, double deadline)
 {
     char shortkey[1100], err[512], px[16];
     long long pttl, short_pttl, t1, t2, expiry;
@@ -289,7 +289,6 @@ static void redis_ttl(struct redis_state *st, struct ip_report *rep, redisContex
     double spent = 0, took;
     int rc;
 
-    (void)st;
     snprintf(shortkey, sizeof(shortkey), "%s:short", key);
     snprintf(px, sizeof(px), "%d", REDIS_SHORT_PX);
     rc = redis_transaction(c, deadline, 4, (const int[]){2, 5, 2, 1},
@@ -425,7 +424,7 @@ static void redis_rw(struct redis_state *st, struct ip_report *rep, redisContext
         redis_skip(rep, target, "connection lost", (const char *[]){"ttl", NULL});
         return;
     }
-    redis_ttl(st, rep, c, target, key, ttl_ms, deadline);
+    redis_ttl(rep, c, target, key, ttl_ms, deadline);
 }
 
 static void redis_persistence(struct redis_state *st, struct ip_report *rep, redisContext *c,

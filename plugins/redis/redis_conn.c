@@ -9,11 +9,10 @@
  */
 #include <errno.h>
 #include <poll.h>
-#include <stdarg.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 
 #include "redis_plugin.h"
@@ -575,7 +574,6 @@ redisContext *redis_connect(const char *host, int port, const struct redis_conn_
     snprintf(x->addr, sizeof(x->addr), "%s", addr);
     c->reader->fn = &conn_fns;
     c->reader->privdata = x;
-    /* Freed buffers: hiredis keeps up to maxbuf of an emptied buffer, 16 KiB. */
     if (o->password) {
         if (o->username
                 ? redis_cmd_ok(c, deadline, err, errlen, 3,
