@@ -288,7 +288,9 @@ static void cell_settings(const struct cell *c, int port, char *buf, size_t len)
 }
 
 /* Run infraprobe on cell i's config, in a process group of its own, reaped with wait4()
- * for its own peak RSS; killed (the group) only past HANG_BOUND. */
+ * for its peak RSS; killed (the group) only past HANG_BOUND. wait4()'s usage is that of the
+ * process and of the children it reaped (a probe isolated in a child of its own counts
+ * once reaped), not of one it left running. */
 static void run_cell(size_t i, struct outcome *o)
 {
     char conf[600], outf[600], errf[600], settings[512];
