@@ -118,3 +118,24 @@ tests_unit_fault_test_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_fault_test_LDFLAGS = $(UNIT_LINK)
 tests_unit_fault_test_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_fault_test_LDADD = $(UNIT_LDADD)
+
+# The fault matrix: tcp, redis and mysql against badserver's misbehaving servers and paused
+# sandbox servers (tests/faults/matrix_test.c; its figures are the README's table).
+check_PROGRAMS += tests/faults/badserver
+tests_faults_badserver_SOURCES = tests/faults/badserver.c
+MATRIX_DEFS =
+if BUILD_REDIS
+MATRIX_DEFS += -DMATRIX_REDIS
+endif
+if BUILD_MYSQL
+MATRIX_DEFS += -DMATRIX_MYSQL
+endif
+if HAVE_CHECK
+check_PROGRAMS += tests/faults/matrix_test
+TESTS += tests/faults/matrix_test
+endif
+tests_faults_matrix_test_SOURCES = tests/faults/matrix_test.c \
+	tests/integration/testlib.c tests/integration/testlib.h
+tests_faults_matrix_test_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(JANSSON_CFLAGS) $(MATRIX_DEFS) \
+	-I$(top_srcdir)/tests/integration
+tests_faults_matrix_test_LDADD = $(CHECK_LIBS) $(JANSSON_LIBS)
