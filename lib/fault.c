@@ -295,15 +295,15 @@ void fault_owe(struct ip_report *r, const struct pending_restore *p)
     owe(r, &copy);
 }
 
-/* Record the restore, done by the drill itself or by the core for `why`. */
+/* Record the restore, run by the drill itself (why NULL) or by the core because of `why`. */
 static void record_restore(struct ip_report *r, const char *action, int rc, double took,
                            const char *why, const char *err)
 {
     char msg[768];
 
-    snprintf(msg, sizeof(msg), "%s %s%s%s in %.3f s%s%s", action, rc == 0 ? "ran" : "failed",
-             why ? " after " : "", why ? why : "", took, rc != 0 && *err ? ": " : "",
-             rc != 0 ? err : "");
+    snprintf(msg, sizeof(msg), "%s %s in %.3f s (run by %s%s)%s%s", action,
+             rc == 0 ? "ran" : "failed", took, why ? "infraprobe: " : "the drill", why ? why : "",
+             rc != 0 && *err ? ": " : "", rc != 0 ? err : "");
     report_add_check(r, "restore", NULL, rc == 0 ? IP_OK : IP_CRITICAL, took, 0, 0, msg);
 }
 

@@ -1184,7 +1184,7 @@ START_TEST(failover_drill_interrupted)
     chk = testlib_find_check(doc, "restore", NULL);
     ck_assert_msg(chk, "no restore check in %s", text = json_dumps(doc, 0));
     ck_assert_str_eq(testlib_status(chk), "ok");
-    ck_assert_msg(strstr(testlib_message(chk), "start ran after interrupted by SIGINT"), "%s",
+    ck_assert_msg(strstr(testlib_message(chk), "(run by infraprobe: interrupted by SIGINT)"), "%s",
                   testlib_message(chk));
     json_decref(doc);
 

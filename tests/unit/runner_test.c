@@ -224,7 +224,7 @@ START_TEST(a_drill_given_up_on_is_restored)
             restore = &got[0]->checks[i];
     ck_assert_ptr_nonnull(restore);
     ck_assert_int_eq(restore->status, IP_OK);
-    ck_assert_msg(strstr(restore->message, "start ran after timed out after 0.100 s"), "%s",
+    ck_assert_msg(strstr(restore->message, "(run by infraprobe: timed out after 0.100 s)"), "%s",
                   restore->message);
     gate_set(1);
     EVENTUALLY(runner_stuck(r) == 0);
