@@ -214,7 +214,16 @@ static int vcheck(struct ip_report *r, const char *name, const char *target, enu
 {
     char *msg;
 
-    if (!name || !report_decl(r, name) || (unsigned)st > IP_SKIPPED)
+    if (!name || !report_decl(r, name)) {
+        /* Recorded, not dropped: no caller checks the return, and a check that goes missing
+         * hides the bug. */
+        if (name && asprintf(&msg, "plugin bug: undeclared check \"%s\"", name) >= 0)
+            add_check(r, name, target, IP_UNKNOWN, seconds, 0, 0, msg);
+        else
+            report_run_check(r, IP_UNKNOWN, "plugin bug: a check without a name");
+        return IP_EINVAL;
+    }
+    if ((unsigned)st > IP_SKIPPED)
         return IP_EINVAL;
     msg = one_line(fmt ? fmt : "", ap);
     if (!msg)

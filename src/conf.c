@@ -506,8 +506,9 @@ static void bind_drill(struct probe_conf *pc)
     struct ip_probe *g;
     int n;
 
+    /* Declared, never guessed from a name (the loader flags an ABI 1 plugin's by name). */
     for (const struct ip_check_decl *d = pc->plugin->checks; d->name; d++)
-        if (!strcmp(d->name, "failover") || !strcmp(d->name, "exhaustion"))
+        if (d->flags & IP_CHECK_DRILL)
             pc->drills = 1;
     pc->drill.timeout = 30.0;
     pc->drill.action_timeout = 10.0;
@@ -572,9 +573,11 @@ int conf_bind(struct conf *c, const char *const *only)
             errors++;
             continue;
         }
+        if (pc->plugin->flags & IP_PLUGIN_OWN_PROCESS)
+            pc->isolation = ISOLATION_PROCESS;
         bind_thresholds(pc);
         bind_drill(pc);
-        if (pc->plugin->setup(pc->probe, &pc->state) != 0) {
+        if (loader_setup(pc->plugin, pc->probe, &pc->state) != 0) {
             if (ip_probe_err(pc->probe) == before) /* never fail without a word */
                 probe_error(pc->probe, NULL, "plugin %s: setup failed", pc->plugin->name);
             pc->state = NULL;
@@ -601,6 +604,7 @@ void conf_free(struct conf *c)
         free(pc->actions);
         probe_free(pc->probe);
     }
+    loader_shutdown();
     free(c->probes);
     probe_free(c->core);
     config_destroy(&c->cfg);

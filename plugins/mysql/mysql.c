@@ -49,7 +49,8 @@ static const struct ip_check_decl mysql_checks[] = {
     {.name = "reuse", .help = "sequential queries reuse an idle connection", .kind = IP_LATENCY},
     {.name = "exhaustion",
      .help = "drill: more queries than max_open wait, complete and leak nothing",
-     .kind = IP_LATENCY},
+     .kind = IP_LATENCY,
+     .flags = IP_CHECK_DRILL},
     {0},
 };
 
@@ -1094,7 +1095,7 @@ static int mysql_metrics(void *state, struct ip_report *rep)
 }
 
 IP_EXPORT const struct ip_plugin infraprobe_plugin = {
-    .abi = IP_PLUGIN_ABI,
+    IP_PLUGIN_HEADER,
     .name = "mysql",
     .description = "MariaDB/MySQL: pooled connections, concurrency, timeouts, server stats",
     .checks = mysql_checks,

@@ -57,7 +57,10 @@ static const struct ip_check_decl redis_checks[] = {
      .warn = 1048576,
      .crit = 10485760,
      .unit = "bytes"},
-    {.name = "failover", .help = "drill: master failover through Sentinel", .kind = IP_LATENCY},
+    {.name = "failover",
+     .help = "drill: master failover through Sentinel",
+     .kind = IP_LATENCY,
+     .flags = IP_CHECK_DRILL},
     {0},
 };
 
@@ -604,7 +607,7 @@ static int redis_metrics(void *state, struct ip_report *rep)
 }
 
 IP_EXPORT const struct ip_plugin infraprobe_plugin = {
-    .abi = IP_PLUGIN_ABI,
+    IP_PLUGIN_HEADER,
     .name = "redis",
     .description = "Redis: connect, write, read, TTL, persistence, pool, replication, failover",
     .checks = redis_checks,

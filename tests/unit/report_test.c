@@ -48,17 +48,32 @@ static const struct check_result *check(size_t i)
     return &r->checks[i];
 }
 
-START_TEST(records_declared_checks_only)
+START_TEST(records_declared_checks)
 {
     ck_assert_int_eq(ip_check(r, "write", "127.0.0.1:1", IP_OK, 0.001, "set %s", "k1"), 0);
-    ck_assert_int_eq(ip_check(r, "nope", NULL, IP_OK, 0.001, "x"), IP_EINVAL);
-    ck_assert_int_eq(ip_check(r, NULL, NULL, IP_OK, 0.001, "x"), IP_EINVAL);
     ck_assert_int_eq(ip_check(r, "plain", NULL, (enum ip_status)9, 0, "x"), IP_EINVAL);
     ck_assert_uint_eq(r->nchecks, 1);
     ck_assert_str_eq(check(0)->name, "write");
     ck_assert_str_eq(check(0)->target, "127.0.0.1:1");
     ck_assert_str_eq(check(0)->message, "set k1");
     ck_assert_double_eq(check(0)->duration, 0.001);
+}
+END_TEST
+
+/* The plugin's bug shows in the report instead of the check going missing. */
+START_TEST(undeclared_checks_are_recorded_as_bugs)
+{
+    ck_assert_int_eq(ip_check(r, "nope", "t1", IP_OK, 0.001, "x"), IP_EINVAL);
+    ck_assert_int_eq(ip_check(r, NULL, NULL, IP_OK, 0.001, "x"), IP_EINVAL);
+    ck_assert_uint_eq(r->nchecks, 2);
+    ck_assert_str_eq(check(0)->name, "nope");
+    ck_assert_str_eq(check(0)->target, "t1");
+    ck_assert_int_eq(check(0)->status, IP_UNKNOWN);
+    ck_assert_str_eq(check(0)->message, "plugin bug: undeclared check \"nope\"");
+    ck_assert_str_eq(check(1)->name, "run");
+    ck_assert_str_eq(check(1)->message, "plugin bug: a check without a name");
+    report_finish(r);
+    ck_assert_int_eq(r->status, IP_UNKNOWN);
 }
 END_TEST
 
@@ -311,7 +326,8 @@ int main(void)
     int failed;
 
     tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_add_test(tc, records_declared_checks_only);
+    tcase_add_test(tc, records_declared_checks);
+    tcase_add_test(tc, undeclared_checks_are_recorded_as_bugs);
     tcase_add_test(tc, messages_are_one_line);
     tcase_add_test(tc, latency_thresholds_from_defaults);
     tcase_add_test(tc, latency_thresholds_overridden);
