@@ -547,6 +547,68 @@ static void bind_drill(struct probe_conf *pc)
     pc->drill.actions = pc->actions;
 }
 
+static int in_list(const char *const *list, const char *name)
+{
+    while (list && *list && strcmp(*list, name) != 0)
+        list++;
+    return list && *list;
+}
+
+/* The list `key` (checks or skip), each name one the plugin declares; NULL when unset. */
+static const char *const *check_list(struct probe_conf *pc, const char *key,
+                                     config_setting_t **where)
+{
+    config_setting_t *s = config_setting_get_member(pc->setting, key);
+    const char *const *names = ip_probe_strings(pc->probe, key, NULL);
+
+    *where = s;
+    if (!s)
+        return NULL;
+    if (!names[0])
+        probe_error(pc->probe, s, "%s: an empty list", key);
+    for (size_t i = 0; names[i]; i++) {
+        const struct ip_check_decl *d = pc->plugin->checks;
+
+        while (d->name && strcmp(d->name, names[i]) != 0)
+            d++;
+        if (!d->name)
+            probe_error(pc->probe, s, "%s: plugin %s has no check \"%s\"", key, pc->plugin->name,
+                        names[i]);
+    }
+    return names;
+}
+
+/* read_only = true; checks = [ ... ] or skip = [ ... ]: which declared checks the probe's runs
+ * skip, and why. */
+static void bind_selection(struct probe_conf *pc)
+{
+    int read_only = ip_probe_bool(pc->probe, "read_only", 0);
+    config_setting_t *cs, *ss;
+    const char *const *only = check_list(pc, "checks", &cs);
+    const char *const *skip = check_list(pc, "skip", &ss);
+    size_t n = 0;
+
+    if (cs && ss)
+        probe_error(pc->probe, ss, "skip: set checks or skip, not both");
+    if (!read_only && !cs && !ss)
+        return;
+    while (pc->plugin->checks[n].name)
+        n++;
+    pc->disabled = calloc(n + 1, sizeof(*pc->disabled));
+    for (size_t i = 0; pc->disabled && i < n; i++) {
+        const struct ip_check_decl *d = &pc->plugin->checks[i];
+
+        if (only && !in_list(only, d->name))
+            pc->disabled[i] = "not in the probe's checks = [ ... ]";
+        else if (in_list(skip, d->name))
+            pc->disabled[i] = "in the probe's skip = [ ... ]";
+        else if (read_only && (d->flags & IP_CHECK_WRITES))
+            pc->disabled[i] = "read_only = true (the check writes to the backend)";
+    }
+    if (!pc->disabled)
+        probe_error(pc->probe, NULL, "out of memory");
+}
+
 int conf_bind(struct conf *c, const char *const *only)
 {
     int errors = 0;
@@ -577,6 +639,7 @@ int conf_bind(struct conf *c, const char *const *only)
             pc->isolation = ISOLATION_PROCESS;
         bind_thresholds(pc);
         bind_drill(pc);
+        bind_selection(pc);
         if (loader_setup(pc->plugin, pc->probe, &pc->state) != 0) {
             if (ip_probe_err(pc->probe) == before) /* never fail without a word */
                 probe_error(pc->probe, NULL, "plugin %s: setup failed", pc->plugin->name);
@@ -602,6 +665,7 @@ void conf_free(struct conf *c)
             pc->plugin->teardown(pc->state);
         free(pc->thresholds);
         free(pc->actions);
+        free(pc->disabled);
         probe_free(pc->probe);
     }
     loader_shutdown();

@@ -31,6 +31,7 @@ struct probe_conf {
     int drills;                   /* the plugin has a drill (a check flagged IP_CHECK_DRILL) */
     struct drill drill;           /* its limits and fault actions */
     struct fault_action *actions; /* owned; drill.actions */
+    const char **disabled;        /* owned; NULL, or per declared check why runs skip it */
 };
 
 struct conf {

@@ -34,6 +34,7 @@ struct ip_report *probe_run_report(const struct probe_conf *pc, double deadline,
     if (!rep)
         return NULL;
     rep->decls = pc->plugin->checks;
+    rep->disabled = pc->disabled;
     rep->thresholds = pc->thresholds;
     rep->nthresholds = pc->nthresholds;
     if (drill && pc->drills)
@@ -67,6 +68,7 @@ void probe_run(const struct probe_conf *pc, struct ip_report *rep)
     else if (rc != 0)
         report_run_check(rep, IP_UNKNOWN, "plugin %s failed: returned %d (not an IP_E* code)",
                          pc->plugin->name, rc);
+    report_skip_disabled(rep);
     /* A drill that returned owing a restore (an error path that forgot it) is put right
      * here, before anything else can happen to it. */
     fault_restore(rep, "the drill returned without it");

@@ -104,8 +104,10 @@ enum ip_check_kind {
 };
 
 /* What a check is, in ip_check_decl.flags. IP_CHECK_DRILL: a drill's result (recorded under
- * --drill), so the plugin has a drill and its probes may have a `failover` block. */
-#define IP_CHECK_DRILL 0x1u
+ * --drill), so the plugin has a drill and its probes may have a `failover` block.
+ * IP_CHECK_WRITES: the check writes to or loads the backend; `read_only = true` skips it. */
+#define IP_CHECK_DRILL  0x1u
+#define IP_CHECK_WRITES 0x2u
 
 /* One check a plugin records. Thresholds are defaults that the probe's `thresholds`
  * setting overrides; 0 means "none" (latency in milliseconds, values in `unit`). The table
@@ -157,8 +159,11 @@ struct ip_check_decl {
  *   ("returned 7 (not an IP_E* code)"). Every check it records carries a name from
  *   `checks`: an undeclared name is recorded by the core as `unknown: plugin bug: undeclared
  *   check "x"`, so the mistake shows instead of the check going missing.
+ * - A check marked IP_CHECK_WRITES, or deselected by the probe's `checks` / `skip` setting, is
+ *   disabled: run() asks ip_check_enabled() before doing a check's work, and the core records
+ *   `skipped` (saying why) for a disabled check the plugin did not record itself.
  * - Threads: run() may start helper threads; they may call ip_check(), ip_check_value(),
- *   ip_metric(), ip_report_log(), ip_report_*() getters, ip_fault(),
+ *   ip_metric(), ip_report_log(), ip_report_*() getters, ip_check_enabled(), ip_fault(),
  *   ip_resolve(), ip_deadline_ms(), ip_clock() and the ip_pool_* functions, and must all
  *   have ended (joined) before run() returns: the report is freed after it. The ip_probe_*
  *   getters are for setup() only.
@@ -287,6 +292,14 @@ IP_EXPORT int ip_check(struct ip_report *report, const char *name, const char *t
 IP_EXPORT int ip_check_value(struct ip_report *report, const char *name, const char *target,
                              enum ip_status status, double seconds, double value, const char *fmt,
                              ...) IP_PRINTF(7, 8);
+
+/*
+ * Should run() do the work of check `name`? 0 when the probe disables it: a check marked
+ * IP_CHECK_WRITES under `read_only = true`, or a name left out by `checks = [...]` or listed
+ * in `skip = [...]`; then the core records it `skipped` with the reason, unless the plugin
+ * recorded it itself. 1 otherwise, and for a name the plugin did not declare. Thread-safe.
+ */
+IP_EXPORT int ip_check_enabled(const struct ip_report *report, const char *name);
 
 enum ip_metric_type { IP_GAUGE = 0, IP_COUNTER = 1 };
 

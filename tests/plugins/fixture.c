@@ -9,7 +9,8 @@
  *   fail = true;       # run() returns IP_EINVAL after recording (a broken plugin)
  *   member = "x";      # under --drill: the %{member} of the fault actions "stop" and "start"
  *
- * Under --drill it runs "stop", then "start" even when stop failed, and
+ * A result whose check the probe disabled (read_only, checks, skip) is not recorded: the core
+ * records it skipped. Under --drill it runs "stop", then "start" even when stop failed, and
  * records the check failover: ok when both succeeded, unknown with the action's reason
  * otherwise.
  *
@@ -53,6 +54,10 @@ static const struct ip_check_decl fixture_checks[] = {
      .warn = 1000,
      .crit = 10000,
      .unit = "bytes"},
+    {.name = "write",
+     .help = "a check that writes to the backend",
+     .kind = IP_LATENCY,
+     .flags = IP_CHECK_WRITES},
     {.name = "failover",
      .help = "the drill's fault actions ran",
      .kind = IP_LATENCY,
@@ -173,7 +178,7 @@ static int fixture_run(void *state, struct ip_report *report)
         status = strtok_r(NULL, ":", &save);
         msg = strtok_r(NULL, ":", &save);
         value = strtok_r(NULL, ":", &save);
-        if (!name || !status)
+        if (!name || !status || !ip_check_enabled(report, name))
             continue;
         if (value)
             ip_check_value(report, name, NULL, fixture_status(status), f->duration,

@@ -77,6 +77,35 @@ START_TEST(undeclared_checks_are_recorded_as_bugs)
 }
 END_TEST
 
+/* A disabled check: ip_check_enabled() says so, and the core records it skipped with the
+ * reason unless the plugin recorded it; a drill's check only in a drill run. */
+START_TEST(disabled_checks_are_skipped_with_the_reason)
+{
+    static const char *const disabled[] = {"read_only = true (why)", NULL, NULL, "skip", NULL};
+
+    r->disabled = disabled;
+    ck_assert_int_eq(ip_check_enabled(r, "write"), 0);
+    ck_assert_int_eq(ip_check_enabled(r, "plain"), 1);
+    ck_assert_int_eq(ip_check_enabled(r, "lag"), 0);
+    ck_assert_int_eq(ip_check_enabled(r, "undeclared"), 1);
+    ip_check(r, "lag", NULL, IP_OK, 0, "recorded all the same");
+    report_skip_disabled(r);
+    ck_assert_uint_eq(r->nchecks, 2);
+    ck_assert_str_eq(check(0)->message, "recorded all the same");
+    ck_assert_str_eq(check(1)->name, "write");
+    ck_assert_int_eq(check(1)->status, IP_SKIPPED);
+    ck_assert_str_eq(check(1)->message, "read_only = true (why)");
+}
+END_TEST
+
+START_TEST(nothing_disabled_by_default)
+{
+    ck_assert_int_eq(ip_check_enabled(r, "write"), 1);
+    report_skip_disabled(r);
+    ck_assert_uint_eq(r->nchecks, 0);
+}
+END_TEST
+
 START_TEST(messages_are_one_line)
 {
     ip_check(r, "plain", NULL, IP_CRITICAL, 0, "ERR a\r\nb\tc");
@@ -328,6 +357,8 @@ int main(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, records_declared_checks);
     tcase_add_test(tc, undeclared_checks_are_recorded_as_bugs);
+    tcase_add_test(tc, disabled_checks_are_skipped_with_the_reason);
+    tcase_add_test(tc, nothing_disabled_by_default);
     tcase_add_test(tc, messages_are_one_line);
     tcase_add_test(tc, latency_thresholds_from_defaults);
     tcase_add_test(tc, latency_thresholds_overridden);
