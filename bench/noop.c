@@ -30,7 +30,7 @@ static void noop_teardown(void *state)
 }
 
 IP_EXPORT const struct ip_plugin infraprobe_plugin = {
-    .abi = IP_PLUGIN_ABI,
+    IP_PLUGIN_HEADER,
     .name = "noop",
     .description = "benchmark plugin: one ok check, nothing done",
     .checks = noop_checks,

@@ -366,20 +366,27 @@ static int pool_wait(struct ip_pool *pool, double deadline, struct pool_conn **o
     return rc;
 }
 
-struct ip_pool *ip_pool_new(const struct ip_pool_ops *ops, void *ctx,
-                            const struct ip_pool_config *config)
+/* Copy a caller's struct of `size` bytes into ours of `ours`: fields it lacks read as 0. */
+static void copy_sized(void *dst, size_t ours, const void *src, size_t size)
+{
+    memset(dst, 0, ours);
+    if (src)
+        memcpy(dst, src, size < ours ? size : ours);
+}
+
+struct ip_pool *ip_pool_new_sized(const struct ip_pool_ops *ops, size_t ops_size, void *ctx,
+                                  const struct ip_pool_config *config, size_t config_size)
 {
     struct ip_pool *pool;
 
-    if (!ops || !ops->open || !ops->close)
+    if (!ops || ops_size < offsetof(struct ip_pool_ops, ping) || !ops->open || !ops->close)
         return NULL;
     pool = calloc(1, sizeof(*pool));
     if (!pool)
         return NULL;
-    pool->ops = *ops;
+    copy_sized(&pool->ops, sizeof(pool->ops), ops, ops_size);
     pool->ctx = ctx;
-    if (config)
-        pool->config = *config;
+    copy_sized(&pool->config, sizeof(pool->config), config, config_size);
     if (pool->config.max_open < 0)
         pool->config.max_open = 0;
     if (pool->config.max_idle < 0)
@@ -538,24 +545,43 @@ void ip_pool_discard(struct ip_pool *pool, void *conn)
     pthread_mutex_unlock(&pool->lock);
 }
 
-void ip_pool_stats(struct ip_pool *pool, struct ip_pool_stats *stats)
+/* ABI 1's entry points, which take no sizes: their structs are this header's first fields.
+ * Declared here, not in plugin.h, where the names are the sized calls' macros. */
+IP_EXPORT struct ip_pool *(ip_pool_new)(const struct ip_pool_ops *ops, void *ctx,
+                                        const struct ip_pool_config *config);
+IP_EXPORT void(ip_pool_stats)(struct ip_pool *pool, struct ip_pool_stats *stats);
+
+struct ip_pool *(ip_pool_new)(const struct ip_pool_ops *ops, void *ctx,
+                              const struct ip_pool_config *config)
 {
+    return ip_pool_new_sized(ops, sizeof(*ops), ctx, config, sizeof(*config));
+}
+
+void ip_pool_stats_sized(struct ip_pool *pool, struct ip_pool_stats *stats, size_t size)
+{
+    struct ip_pool_stats s = {0};
+
     if (!stats)
         return;
-    memset(stats, 0, sizeof(*stats));
-    if (!pool)
-        return;
-    pthread_mutex_lock(&pool->lock);
-    stats->max_open = pool->config.max_open;
-    stats->open = pool->nslots;
-    stats->idle = pool->nidle;
-    stats->in_use = pool->nslots - pool->nidle;
-    stats->opened = pool->opened;
-    stats->wait_count = pool->wait_count;
-    stats->wait_duration = pool->wait_duration;
-    stats->max_idle_closed = pool->max_idle_closed;
-    stats->max_lifetime_closed = pool->max_lifetime_closed;
-    pthread_mutex_unlock(&pool->lock);
+    if (pool) {
+        pthread_mutex_lock(&pool->lock);
+        s.max_open = pool->config.max_open;
+        s.open = pool->nslots;
+        s.idle = pool->nidle;
+        s.in_use = pool->nslots - pool->nidle;
+        s.opened = pool->opened;
+        s.wait_count = pool->wait_count;
+        s.wait_duration = pool->wait_duration;
+        s.max_idle_closed = pool->max_idle_closed;
+        s.max_lifetime_closed = pool->max_lifetime_closed;
+        pthread_mutex_unlock(&pool->lock);
+    }
+    memcpy(stats, &s, size < sizeof(s) ? size : sizeof(s));
+}
+
+void(ip_pool_stats)(struct ip_pool *pool, struct ip_pool_stats *stats)
+{
+    ip_pool_stats_sized(pool, stats, sizeof(*stats));
 }
 
 void ip_pool_free(struct ip_pool *pool)

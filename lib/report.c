@@ -152,6 +152,13 @@ const struct ip_check_decl *report_decl(const struct ip_report *r, const char *n
     return NULL;
 }
 
+int ip_check_enabled(const struct ip_report *report, const char *name)
+{
+    const struct ip_check_decl *d = name ? report_decl(report, name) : NULL;
+
+    return !d || !report->disabled || !report->disabled[d - report->decls];
+}
+
 /* Messages are one line: reports are read line by line (text, Nagios, TAP). */
 static char *one_line(const char *fmt, va_list ap)
 {
@@ -214,7 +221,16 @@ static int vcheck(struct ip_report *r, const char *name, const char *target, enu
 {
     char *msg;
 
-    if (!name || !report_decl(r, name) || (unsigned)st > IP_SKIPPED)
+    if (!name || !report_decl(r, name)) {
+        /* Recorded, not dropped: no caller checks the return, and a check that goes missing
+         * hides the bug. */
+        if (name && asprintf(&msg, "plugin bug: undeclared check \"%s\"", name) >= 0)
+            add_check(r, name, target, IP_UNKNOWN, seconds, 0, 0, msg);
+        else
+            report_run_check(r, IP_UNKNOWN, "plugin bug: a check without a name");
+        return IP_EINVAL;
+    }
+    if ((unsigned)st > IP_SKIPPED)
         return IP_EINVAL;
     msg = one_line(fmt ? fmt : "", ap);
     if (!msg)
@@ -244,6 +260,32 @@ int ip_check_value(struct ip_report *report, const char *name, const char *targe
     err = vcheck(report, name, target, status, seconds, 1, value, fmt, ap);
     va_end(ap);
     return err;
+}
+
+/* Has the run recorded check `name`? */
+static int recorded(struct ip_report *r, const char *name)
+{
+    int found = 0;
+
+    pthread_mutex_lock(&r->lock);
+    for (size_t i = 0; i < r->nchecks && !found; i++)
+        found = strcmp(r->checks[i].name, name) == 0;
+    pthread_mutex_unlock(&r->lock);
+    return found;
+}
+
+void report_skip_disabled(struct ip_report *r)
+{
+    for (size_t i = 0; r->disabled && r->decls && r->decls[i].name; i++) {
+        const struct ip_check_decl *d = &r->decls[i];
+        char *msg;
+
+        /* A drill's check exists only in a drill run. */
+        if (!r->disabled[i] || ((d->flags & IP_CHECK_DRILL) && !r->drill) || recorded(r, d->name))
+            continue;
+        if ((msg = strdup(r->disabled[i])))
+            add_check(r, d->name, NULL, IP_SKIPPED, 0, 0, 0, msg);
+    }
 }
 
 int report_copy_checks(struct ip_report *dst, struct ip_report *src)

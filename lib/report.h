@@ -78,6 +78,7 @@ struct ip_report {
     pthread_mutex_t lock; /* a plugin may record from several threads of its run */
     /* Borrowed from the plugin and the configuration for the run. */
     const struct ip_check_decl *decls;
+    const char *const *disabled; /* NULL, or per decl: why it is disabled (NULL: enabled) */
     const struct threshold *thresholds;
     size_t nthresholds;
     const struct drill *drill;      /* NULL unless this run is a drill (--drill) */
@@ -116,6 +117,8 @@ IP_PRIVATE void report_free(struct ip_report *r);
 IP_PRIVATE void report_finish(struct ip_report *r);
 /* The declared check named `name`, or NULL. */
 IP_PRIVATE const struct ip_check_decl *report_decl(const struct ip_report *r, const char *name);
+/* Record `skipped`, with the reason, for each disabled check the run did not record. */
+IP_PRIVATE void report_skip_disabled(struct ip_report *r);
 /* Copy the checks `src` has so far into `dst` (src may be in use by its run's threads). */
 IP_PRIVATE int report_copy_checks(struct ip_report *dst, struct ip_report *src);
 /* Record a check as it is, under any name (a child's checks, relayed by its parent). */

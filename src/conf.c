@@ -506,8 +506,9 @@ static void bind_drill(struct probe_conf *pc)
     struct ip_probe *g;
     int n;
 
+    /* Declared, never guessed from a name (the loader flags an ABI 1 plugin's by name). */
     for (const struct ip_check_decl *d = pc->plugin->checks; d->name; d++)
-        if (!strcmp(d->name, "failover") || !strcmp(d->name, "exhaustion"))
+        if (d->flags & IP_CHECK_DRILL)
             pc->drills = 1;
     pc->drill.timeout = 30.0;
     pc->drill.action_timeout = 10.0;
@@ -546,6 +547,68 @@ static void bind_drill(struct probe_conf *pc)
     pc->drill.actions = pc->actions;
 }
 
+static int in_list(const char *const *list, const char *name)
+{
+    while (list && *list && strcmp(*list, name) != 0)
+        list++;
+    return list && *list;
+}
+
+/* The list `key` (checks or skip), each name one the plugin declares; NULL when unset. */
+static const char *const *check_list(struct probe_conf *pc, const char *key,
+                                     config_setting_t **where)
+{
+    config_setting_t *s = config_setting_get_member(pc->setting, key);
+    const char *const *names = ip_probe_strings(pc->probe, key, NULL);
+
+    *where = s;
+    if (!s)
+        return NULL;
+    if (!names[0])
+        probe_error(pc->probe, s, "%s: an empty list", key);
+    for (size_t i = 0; names[i]; i++) {
+        const struct ip_check_decl *d = pc->plugin->checks;
+
+        while (d->name && strcmp(d->name, names[i]) != 0)
+            d++;
+        if (!d->name)
+            probe_error(pc->probe, s, "%s: plugin %s has no check \"%s\"", key, pc->plugin->name,
+                        names[i]);
+    }
+    return names;
+}
+
+/* read_only = true; checks = [ ... ] or skip = [ ... ]: which declared checks the probe's runs
+ * skip, and why. */
+static void bind_selection(struct probe_conf *pc)
+{
+    int read_only = ip_probe_bool(pc->probe, "read_only", 0);
+    config_setting_t *cs, *ss;
+    const char *const *only = check_list(pc, "checks", &cs);
+    const char *const *skip = check_list(pc, "skip", &ss);
+    size_t n = 0;
+
+    if (cs && ss)
+        probe_error(pc->probe, ss, "skip: set checks or skip, not both");
+    if (!read_only && !cs && !ss)
+        return;
+    while (pc->plugin->checks[n].name)
+        n++;
+    pc->disabled = calloc(n + 1, sizeof(*pc->disabled));
+    for (size_t i = 0; pc->disabled && i < n; i++) {
+        const struct ip_check_decl *d = &pc->plugin->checks[i];
+
+        if (only && !in_list(only, d->name))
+            pc->disabled[i] = "not in the probe's checks = [ ... ]";
+        else if (in_list(skip, d->name))
+            pc->disabled[i] = "in the probe's skip = [ ... ]";
+        else if (read_only && (d->flags & IP_CHECK_WRITES))
+            pc->disabled[i] = "read_only = true (the check writes to the backend)";
+    }
+    if (!pc->disabled)
+        probe_error(pc->probe, NULL, "out of memory");
+}
+
 int conf_bind(struct conf *c, const char *const *only)
 {
     int errors = 0;
@@ -572,9 +635,12 @@ int conf_bind(struct conf *c, const char *const *only)
             errors++;
             continue;
         }
+        if (pc->plugin->flags & IP_PLUGIN_OWN_PROCESS)
+            pc->isolation = ISOLATION_PROCESS;
         bind_thresholds(pc);
         bind_drill(pc);
-        if (pc->plugin->setup(pc->probe, &pc->state) != 0) {
+        bind_selection(pc);
+        if (loader_setup(pc->plugin, pc->probe, &pc->state) != 0) {
             if (ip_probe_err(pc->probe) == before) /* never fail without a word */
                 probe_error(pc->probe, NULL, "plugin %s: setup failed", pc->plugin->name);
             pc->state = NULL;
@@ -599,8 +665,10 @@ void conf_free(struct conf *c)
             pc->plugin->teardown(pc->state);
         free(pc->thresholds);
         free(pc->actions);
+        free(pc->disabled);
         probe_free(pc->probe);
     }
+    loader_shutdown();
     free(c->probes);
     probe_free(c->core);
     config_destroy(&c->cfg);

@@ -28,9 +28,10 @@ struct probe_conf {
     enum isolation isolation;
     struct threshold *thresholds;
     size_t nthresholds;
-    int drills;                   /* the plugin has a drill (declares failover or exhaustion) */
+    int drills;                   /* the plugin has a drill (a check flagged IP_CHECK_DRILL) */
     struct drill drill;           /* its limits and fault actions */
     struct fault_action *actions; /* owned; drill.actions */
+    const char **disabled;        /* owned; NULL, or per declared check why runs skip it */
 };
 
 struct conf {

@@ -1,7 +1,9 @@
 /*
  * The plugin loader: libltdl opens each plugin module once, checks its one exported
  * symbol and its ABI, and keeps it loaded for the life of the process, so that an
- * abandoned run can never find its code unmapped.
+ * abandoned run can never find its code unmapped. The rest of the program sees every plugin
+ * in this build's layout: the loader copies an older or smaller vtable and check table into
+ * ours, with the fields they lack as zero, and an ABI 1 plugin's drills flagged by name.
  */
 #include "config.h"
 
@@ -20,8 +22,25 @@ struct loaded {
     struct loaded *next;
     char *name;
     char *file;
-    const struct ip_plugin *plugin;
+    struct ip_plugin plugin;      /* the plugin's, in this build's layout */
+    struct ip_check_decl *checks; /* the same for its check table */
+    int init_state;               /* 0: init() not called, 1: succeeded, -1: failed */
 };
+
+/* ABI 1's layouts, as tests/plugins/abi1/plugin.h has them. */
+struct plugin_abi1 {
+    unsigned abi;
+    const char *name;
+    const char *description;
+    const struct ip_check_decl *checks;
+    int (*setup)(struct ip_probe *probe, void **state);
+    int (*run)(void *state, struct ip_report *report);
+    void (*teardown)(void *state);
+    int (*metrics)(void *state, struct ip_report *report);
+};
+#define DECL_ABI1_SIZE offsetof(struct ip_check_decl, flags)
+/* The smallest ABI 2 vtable: up to check_size, which says how to read the check table. */
+#define PLUGIN_ABI2_MIN (offsetof(struct ip_plugin, check_size) + sizeof(size_t))
 
 /* Loading happens on the main thread before any probe runs. */
 static struct loaded *loaded;
@@ -69,12 +88,80 @@ static char *find_module(const char *dir, const char *name)
     return NULL;
 }
 
-/* Open `file` and check its symbol and ABI; NULL with the reason (naming the file). */
-static const struct ip_plugin *open_module(const char *file, char *err, size_t errlen)
+/* An ABI 1 vtable in ours. Its drills were known by name. */
+static void from_abi1(struct ip_plugin *p, const void *sym)
 {
+    const struct plugin_abi1 *o = sym;
+
+    memset(p, 0, sizeof(*p));
+    p->abi = 1;
+    p->size = sizeof(*o);
+    p->name = o->name;
+    p->description = o->description;
+    p->checks = o->checks;
+    p->setup = o->setup;
+    p->run = o->run;
+    p->teardown = o->teardown;
+    p->metrics = o->metrics;
+    p->check_size = DECL_ABI1_SIZE;
+}
+
+/* The plugin's vtable `sym` in ours, or -1 with the reason. */
+static int read_vtable(struct ip_plugin *p, const void *sym, const char *file, char *err,
+                       size_t errlen)
+{
+    unsigned abi = *(const unsigned *)sym, size;
+
+    if (abi < IP_PLUGIN_ABI_MIN || abi > IP_PLUGIN_ABI) {
+        snprintf(err, errlen, "%s: plugin ABI %u, this infraprobe supports %d to %d", file, abi,
+                 IP_PLUGIN_ABI_MIN, IP_PLUGIN_ABI);
+        return -1;
+    }
+    if (abi == 1) {
+        from_abi1(p, sym);
+        return 0;
+    }
+    size = ((const struct ip_plugin *)sym)->size;
+    if (size < PLUGIN_ABI2_MIN || size > sizeof(*p)) {
+        snprintf(err, errlen, "%s: plugin ABI %u of size %u, this infraprobe reads %zu to %zu",
+                 file, abi, size, PLUGIN_ABI2_MIN, sizeof(*p));
+        return -1;
+    }
+    memset(p, 0, sizeof(*p));
+    memcpy(p, sym, size);
+    if (p->check_size < DECL_ABI1_SIZE || p->check_size > sizeof(struct ip_check_decl)) {
+        snprintf(err, errlen, "%s: check_size %zu, this infraprobe reads %zu to %zu", file,
+                 p->check_size, DECL_ABI1_SIZE, sizeof(struct ip_check_decl));
+        return -1;
+    }
+    return 0;
+}
+
+/* The plugin's check table in ours (its stride is check_size), NULL-name terminated. */
+static struct ip_check_decl *read_checks(const struct ip_plugin *p)
+{
+    const char *at = (const char *)p->checks;
+    struct ip_check_decl *d;
+    size_t n = 0;
+
+    while (((const struct ip_check_decl *)(const void *)(at + n * p->check_size))->name)
+        n++;
+    d = calloc(n + 1, sizeof(*d));
+    for (size_t i = 0; d && i < n; i++) {
+        memcpy(&d[i], at + i * p->check_size, p->check_size);
+        if (p->abi == 1 && (!strcmp(d[i].name, "failover") || !strcmp(d[i].name, "exhaustion")))
+            d[i].flags |= IP_CHECK_DRILL;
+    }
+    return d;
+}
+
+/* Open `file` and check its symbol and ABI into `l`; -1 with the reason (naming the file). */
+static int open_module(struct loaded *l, const char *file, char *err, size_t errlen)
+{
+    struct ip_plugin *p = &l->plugin;
     lt_dladvise advise;
     lt_dlhandle h;
-    const struct ip_plugin *p;
+    const void *sym;
 
     /* Local symbols: two plugins may link different versions of one library. */
     lt_dladvise_init(&advise);
@@ -83,17 +170,15 @@ static const struct ip_plugin *open_module(const char *file, char *err, size_t e
     lt_dladvise_destroy(&advise);
     if (!h) {
         snprintf(err, errlen, "%s: cannot load: %s", file, lt_dlerror());
-        return NULL;
+        return -1;
     }
-    p = lt_dlsym(h, "infraprobe_plugin");
-    if (!p) {
+    sym = lt_dlsym(h, "infraprobe_plugin");
+    if (!sym) {
         snprintf(err, errlen, "%s: not an infraprobe plugin: no symbol infraprobe_plugin", file);
         goto fail;
     }
-    if (p->abi != IP_PLUGIN_ABI) {
-        snprintf(err, errlen, "%s: plugin ABI %u, expected %u", file, p->abi, IP_PLUGIN_ABI);
+    if (read_vtable(p, sym, file, err, errlen) != 0)
         goto fail;
-    }
     if (!p->name || !p->setup || !p->run || !p->teardown || !p->checks) {
         snprintf(err, errlen,
                  "%s: incomplete plugin: name, checks, setup, run and teardown "
@@ -101,21 +186,64 @@ static const struct ip_plugin *open_module(const char *file, char *err, size_t e
                  file);
         goto fail;
     }
-    return p;
+    if (!(l->checks = read_checks(p))) {
+        snprintf(err, errlen, "out of memory");
+        goto fail;
+    }
+    p->checks = l->checks;
+    return 0;
 fail:
     lt_dlclose(h);
-    return NULL;
+    return -1;
+}
+
+static struct loaded *find_loaded(const struct ip_plugin *p)
+{
+    struct loaded *l = loaded;
+
+    while (l && &l->plugin != p)
+        l = l->next;
+    return l;
+}
+
+/* Open `file` as plugin `name`; NULL with the reason. */
+static struct loaded *load(const char *name, char *file, char *err, size_t errlen)
+{
+    struct loaded *l = calloc(1, sizeof(*l));
+
+    if (!l || !(l->name = strdup(name))) {
+        snprintf(err, errlen, "out of memory");
+        free(l);
+        return NULL;
+    }
+    if (open_module(l, file, err, errlen) != 0) {
+        free(l->name);
+        free(l);
+        return NULL;
+    }
+    if (strcmp(l->plugin.name, name) != 0) {
+        /* Kept loaded all the same: nothing refers to its code, and dlclose is no gain. */
+        snprintf(err, errlen, "%s: plugin calls itself \"%s\", expected \"%s\"", file,
+                 l->plugin.name, name);
+        free(l->checks);
+        free(l->name);
+        free(l);
+        return NULL;
+    }
+    l->file = file;
+    l->next = loaded;
+    loaded = l;
+    return l;
 }
 
 const struct ip_plugin *loader_get(const char *name, char *err, size_t errlen)
 {
-    const struct ip_plugin *p = NULL;
     struct loaded *l;
     char *path, *save = NULL, *file = NULL;
 
     for (l = loaded; l; l = l->next)
         if (strcmp(l->name, name) == 0)
-            return l->plugin;
+            return &l->plugin;
     if (!valid_name(name)) {
         snprintf(err, errlen, "plugin \"%s\": not a plugin name (a-z, 0-9, _ and -)", name);
         return NULL;
@@ -137,26 +265,34 @@ const struct ip_plugin *loader_get(const char *name, char *err, size_t errlen)
                  name, loader_path());
         return NULL;
     }
-    p = open_module(file, err, errlen);
-    if (p && strcmp(p->name, name) != 0) {
-        snprintf(err, errlen, "%s: plugin calls itself \"%s\", expected \"%s\"", file, p->name,
-                 name);
-        p = NULL;
+    if (!(l = load(name, file, err, errlen))) {
+        free(file);
+        return NULL;
     }
-    l = p ? calloc(1, sizeof(*l)) : NULL;
-    if (p && l) {
-        l->name = strdup(name);
-        l->file = file;
-        l->plugin = p;
-        l->next = loaded;
-        loaded = l;
-        file = NULL;
-    } else if (p) {
-        snprintf(err, errlen, "out of memory");
-        p = NULL;
+    return &l->plugin;
+}
+
+int loader_setup(const struct ip_plugin *p, struct ip_probe *probe, void **state)
+{
+    struct loaded *l = find_loaded(p);
+
+    /* Plugins the loader did not open (the unit tests' own) have no hooks to call. */
+    if (l && l->init_state == 0)
+        l->init_state = !p->init || p->init() == 0 ? 1 : -1;
+    if (l && l->init_state < 0) {
+        ip_probe_fail(probe, NULL, "plugin %s: init() failed", p->name);
+        return IP_ECONFIG;
     }
-    free(file);
-    return p;
+    return p->setup(probe, state);
+}
+
+void loader_shutdown(void)
+{
+    for (struct loaded *l = loaded; l; l = l->next) {
+        if (l->init_state > 0 && l->plugin.shutdown)
+            l->plugin.shutdown();
+        l->init_state = 0; /* a later setup() calls init() again */
+    }
 }
 
 static int has_suffix(const char *s, const char *suffix)
@@ -197,8 +333,7 @@ int loader_list(FILE *out)
                 failed++;
                 continue;
             }
-            for (l = loaded; l && l->plugin != p; l = l->next)
-                ;
+            l = find_loaded(p);
             fprintf(out, "%-12s %-48s %s\n", p->name, p->description ? p->description : "",
                     l ? l->file : "");
         }

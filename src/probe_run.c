@@ -34,11 +34,25 @@ struct ip_report *probe_run_report(const struct probe_conf *pc, double deadline,
     if (!rep)
         return NULL;
     rep->decls = pc->plugin->checks;
+    rep->disabled = pc->disabled;
     rep->thresholds = pc->thresholds;
     rep->nthresholds = pc->nthresholds;
     if (drill && pc->drills)
         rep->drill = &pc->drill;
     return rep;
+}
+
+/* Is `rc` one of the IP_E* codes? */
+static int ip_errno_known(int rc)
+{
+    switch (rc) {
+#define IP_ERRNO_CASE(name, value, text) case value:
+        IP_ERRNO_MAP(IP_ERRNO_CASE)
+#undef IP_ERRNO_CASE
+        return 1;
+    default:
+        return 0;
+    }
 }
 
 void probe_run(const struct probe_conf *pc, struct ip_report *rep)
@@ -48,9 +62,13 @@ void probe_run(const struct probe_conf *pc, struct ip_report *rep)
     signals_current_probe(pc->name, pc->plugin->name);
     rc = pc->plugin->run(pc->state, rep);
 
-    if (rc != 0)
+    if (rc != 0 && ip_errno_known(rc))
         report_run_check(rep, IP_UNKNOWN, "plugin %s failed: %s", pc->plugin->name,
                          ip_strerror(rc));
+    else if (rc != 0)
+        report_run_check(rep, IP_UNKNOWN, "plugin %s failed: returned %d (not an IP_E* code)",
+                         pc->plugin->name, rc);
+    report_skip_disabled(rep);
     /* A drill that returned owing a restore (an error path that forgot it) is put right
      * here, before anything else can happen to it. */
     fault_restore(rep, "the drill returned without it");

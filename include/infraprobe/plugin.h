@@ -2,8 +2,8 @@
  * infraprobe plugin SDK: the one contract between the infraprobe core and its plugins.
  *
  * A plugin is a libtool module that exports exactly one symbol, `infraprobe_plugin`, a
- * `const struct ip_plugin` whose first field is IP_PLUGIN_ABI. It reads its settings
- * through the ip_probe_* getters, records checks and metrics into an ip_report, and may
+ * `const struct ip_plugin` that opens with IP_PLUGIN_HEADER (its ABI and sizes). It reads its
+ * settings through the ip_probe_* getters, records checks and metrics into an ip_report, and may
  * use the generic connection pool (ip_pool_*). Everything here is opaque: the plugin owns
  * nothing that the core frees, and the core owns nothing that the plugin frees.
  *
@@ -19,10 +19,21 @@
 extern "C" {
 #endif
 
-/* Changing struct ip_plugin, struct ip_check_decl, struct ip_pool_ops, ip_pool_config,
- * ip_pool_stats or any signature below bumps IP_PLUGIN_ABI; adding a function bumps only libtool's
- * -version-info. */
-#define IP_PLUGIN_ABI 1
+/*
+ * How the contract grows. A field appended to struct ip_plugin, struct ip_check_decl,
+ * struct ip_pool_ops, ip_pool_config or ip_pool_stats does not change IP_PLUGIN_ABI: each
+ * crosses the boundary with its size (the plugin's `size` and `check_size`; the pool's
+ * functions take the sizes the plugin was compiled with, through the macros below), and the
+ * side that knows more fields reads those the other lacks as zero. So a new field must mean
+ * "as before" when it is zero. Changing or removing a field, or a signature, bumps
+ * IP_PLUGIN_ABI; adding a function bumps only libtool's -version-info.
+ *
+ * The loader accepts ABI 1 (the layout before `size`: no hooks, no flags, drills recognised
+ * by the names "failover" and "exhaustion") and ABI 2 of any size up to its own; it refuses
+ * a newer ABI or a larger size, naming the file and both versions.
+ */
+#define IP_PLUGIN_ABI     2
+#define IP_PLUGIN_ABI_MIN 1 /* the oldest ABI this header's core still loads */
 
 #if defined(__GNUC__)
 #define IP_EXPORT       __attribute__((visibility("default")))
@@ -34,7 +45,11 @@ extern "C" {
 
 /* ---- errors --------------------------------------------------------------------------- */
 
-/* SDK calls return 0 or one of these negative codes. The list is append-only. */
+/* SDK calls return 0 or one of these negative codes, and so does a plugin's run(). The list
+ * is append-only and its values never change: plugins built against an older header compare
+ * the SDK's returns with the values they were compiled with. So -1 stays IP_ENOMEM: a plugin
+ * that failed for a reason of its own returns IP_EPLUGIN (and says why in a check), never a
+ * bare -1. */
 #define IP_ERRNO_MAP(X)                                                                            \
     X(ENOMEM, -1, "out of memory")                                                                 \
     X(EINVAL, -2, "invalid argument")                                                              \
@@ -43,7 +58,8 @@ extern "C" {
     X(ECLOSED, -5, "pool is closed")                                                               \
     X(EOPEN, -6, "could not open a connection")                                                    \
     X(EACTION, -7, "fault action failed")                                                          \
-    X(ERESOLVE, -8, "name not resolved")
+    X(ERESOLVE, -8, "name not resolved")                                                           \
+    X(EPLUGIN, -9, "the plugin failed")
 
 enum {
 #define IP_ERRNO_ENUM(name, value, text) IP_##name = value,
@@ -87,8 +103,16 @@ enum ip_check_kind {
     IP_VALUE_MIN = 2, /* a recorded value, lower is worse; keys warn_min, crit_min */
 };
 
+/* What a check is, in ip_check_decl.flags. IP_CHECK_DRILL: a drill's result (recorded under
+ * --drill), so the plugin has a drill and its probes may have a `failover` block.
+ * IP_CHECK_WRITES: the check writes to or loads the backend; `read_only = true` skips it. */
+#define IP_CHECK_DRILL  0x1u
+#define IP_CHECK_WRITES 0x2u
+
 /* One check a plugin records. Thresholds are defaults that the probe's `thresholds`
- * setting overrides; 0 means "none" (latency in milliseconds, values in `unit`). */
+ * setting overrides; 0 means "none" (latency in milliseconds, values in `unit`). The table
+ * is an array of these with the plugin's sizeof(struct ip_check_decl) as its stride
+ * (ip_plugin.check_size), so that fields can be appended. */
 struct ip_check_decl {
     const char *name;
     const char *help;
@@ -96,7 +120,13 @@ struct ip_check_decl {
     double warn;
     double crit;
     const char *unit; /* of the value, for IP_VALUE_*: e.g. "msg/s", "bytes"; NULL: none */
+    unsigned flags;   /* IP_CHECK_*; ABI 2 (read as 0 from ABI 1) */
 };
+
+/* What a plugin needs of the core, in ip_plugin.flags. IP_PLUGIN_OWN_PROCESS: each probe runs
+ * in a child of its own, whatever the configuration's `isolation` says (for a plugin that
+ * changes process-wide state: namespaces, signal handlers, rlimits). */
+#define IP_PLUGIN_OWN_PROCESS 0x1u
 
 /*
  * The vtable. Rules of the contract:
@@ -119,9 +149,28 @@ struct ip_check_decl {
  *   that failed (which frees what it made), but it is after a setup() that returned 0 while
  *   a getter had reported a mistake.
  * - metrics() (optional) records cumulative metrics since setup: counters, last values.
+ * - init() (optional) is called once per process, before the first setup() of any probe of
+ *   the plugin, on the main thread: the place for a client library's global initialisation
+ *   (curl_global_init(), mysql_library_init()). Non-zero makes every probe of the plugin a
+ *   configuration error. shutdown() (optional) is called once, after the last teardown(),
+ *   only when init() succeeded (or there is no init()). An isolated probe's child is a
+ *   process of its own: init() and shutdown() run there too, once.
+ * - run() returns 0 or an IP_E* code; anything else is reported as the plugin's bug
+ *   ("returned 7 (not an IP_E* code)"). Every check it records carries a name from
+ *   `checks`: an undeclared name is recorded by the core as `unknown: plugin bug: undeclared
+ *   check "x"`, so the mistake shows instead of the check going missing.
+ * - A check marked IP_CHECK_WRITES, or deselected by the probe's `checks` / `skip` setting, is
+ *   disabled: run() asks ip_check_enabled() before doing a check's work, and the core records
+ *   `skipped` (saying why) for a disabled check the plugin did not record itself.
+ * - Threads: run() may start helper threads; they may call ip_check(), ip_check_value(),
+ *   ip_metric(), ip_report_log(), ip_report_*() getters, ip_check_enabled(), ip_fault(),
+ *   ip_resolve(), ip_deadline_ms(), ip_clock() and the ip_pool_* functions, and must all
+ *   have ended (joined) before run() returns: the report is freed after it. The ip_probe_*
+ *   getters are for setup() only.
  */
 struct ip_plugin {
-    unsigned abi; /* IP_PLUGIN_ABI, always first */
+    unsigned abi;  /* IP_PLUGIN_ABI, always first */
+    unsigned size; /* sizeof(struct ip_plugin) as the plugin saw it; ABI 2 */
     const char *name;
     const char *description;
     const struct ip_check_decl *checks; /* ends with an entry whose name is NULL */
@@ -129,7 +178,18 @@ struct ip_plugin {
     int (*run)(void *state, struct ip_report *report);
     void (*teardown)(void *state);
     int (*metrics)(void *state, struct ip_report *report);
+    /* ABI 2: every field below reads as 0 (NULL) from a plugin that lacks it. */
+    size_t check_size;      /* sizeof(struct ip_check_decl): the stride of `checks` */
+    unsigned flags;         /* IP_PLUGIN_* */
+    int (*init)(void);      /* once per process, before the first setup(); 0: ok */
+    void (*shutdown)(void); /* once per process, after the last teardown() */
 };
+
+/* The fields every plugin opens its ip_plugin with:
+ *   IP_EXPORT const struct ip_plugin infraprobe_plugin = {IP_PLUGIN_HEADER, .name = ...}; */
+#define IP_PLUGIN_HEADER                                                                           \
+    .abi = IP_PLUGIN_ABI, .size = sizeof(struct ip_plugin),                                        \
+    .check_size = sizeof(struct ip_check_decl)
 
 /* ---- settings (setup time) ------------------------------------------------------------ */
 
@@ -201,9 +261,15 @@ IP_EXPORT int ip_resolve(const char *host, double deadline, char (*addrs)[IP_ADD
 
 enum ip_log_level { IP_LOG_ERROR = 0, IP_LOG_WARNING = 1, IP_LOG_INFO = 2, IP_LOG_DEBUG = 3 };
 
-/* A line on stderr prefixed with the probe's name; thread-safe. */
+/* A line on stderr prefixed with the probe's name, at setup time; thread-safe. Errors and
+ * warnings always show, info with -v, debug with -vv. */
 IP_EXPORT void ip_log(const struct ip_probe *probe, enum ip_log_level level, const char *fmt, ...)
     IP_PRINTF(3, 4);
+/* The same at run time, from run() or its helper threads: `PROBE: LEVEL: message` on
+ * stderr, at the levels -v / -vv select, also from an isolated probe's child (whose stderr
+ * is infraprobe's). A line is for the operator; the report's checks are for the outputs. */
+IP_EXPORT void ip_report_log(const struct ip_report *report, enum ip_log_level level,
+                             const char *fmt, ...) IP_PRINTF(3, 4);
 
 /* ---- recording (run time) ------------------------------------------------------------- */
 
@@ -217,7 +283,8 @@ IP_EXPORT const char *ip_report_run_id(const struct ip_report *report);
  * Record a check: a name the plugin declared, an optional target (e.g. "127.0.0.1:6379",
  * one check per target), a status, the duration it measured in seconds, and a one-line
  * message. The core applies the latency thresholds to `seconds`. Returns 0, IP_EINVAL for
- * a name the plugin did not declare, or IP_ENOMEM.
+ * a name the plugin did not declare (which the core records as `unknown: plugin bug:
+ * undeclared check "x"`), or IP_ENOMEM. Thread-safe.
  */
 IP_EXPORT int ip_check(struct ip_report *report, const char *name, const char *target,
                        enum ip_status status, double seconds, const char *fmt, ...) IP_PRINTF(6, 7);
@@ -225,6 +292,14 @@ IP_EXPORT int ip_check(struct ip_report *report, const char *name, const char *t
 IP_EXPORT int ip_check_value(struct ip_report *report, const char *name, const char *target,
                              enum ip_status status, double seconds, double value, const char *fmt,
                              ...) IP_PRINTF(7, 8);
+
+/*
+ * Should run() do the work of check `name`? 0 when the probe disables it: a check marked
+ * IP_CHECK_WRITES under `read_only = true`, or a name left out by `checks = [...]` or listed
+ * in `skip = [...]`; then the core records it `skipped` with the reason, unless the plugin
+ * recorded it itself. 1 otherwise, and for a name the plugin did not declare. Thread-safe.
+ */
+IP_EXPORT int ip_check_enabled(const struct ip_report *report, const char *name);
 
 enum ip_metric_type { IP_GAUGE = 0, IP_COUNTER = 1 };
 
@@ -308,8 +383,15 @@ struct ip_pool_stats {
 /* A new pool; NULL when out of memory or when ops lacks open or close. ctx is passed to
  * every op. Idle connections are reused last-in first-out; one idle for 1 s or more is
  * pinged (when ops->ping is set) before it is handed out, and replaced if dead. */
-IP_EXPORT struct ip_pool *ip_pool_new(const struct ip_pool_ops *ops, void *ctx,
-                                      const struct ip_pool_config *config);
+IP_EXPORT struct ip_pool *ip_pool_new_sized(const struct ip_pool_ops *ops, size_t ops_size,
+                                            void *ctx, const struct ip_pool_config *config,
+                                            size_t config_size);
+/* The sizes are those of the header the plugin is compiled with, so that the structs can grow:
+ * fields past a caller's size read as 0. (ip_pool_new and ip_pool_stats are also exported as
+ * functions, for plugins of ABI 1, which pass no size.) */
+#define ip_pool_new(ops, ctx, config)                                                              \
+    ip_pool_new_sized((ops), sizeof(struct ip_pool_ops), (ctx), (config),                          \
+                      sizeof(struct ip_pool_config))
 /* An idle connection, or a new one when fewer than max_open are open; else wait in line
  * (first come, first served) until one is released or `deadline` (may be INFINITY) passes:
  * IP_ETIMEDOUT. A deadline already passed returns IP_ETIMEDOUT at once unless a connection
@@ -320,7 +402,10 @@ IP_EXPORT int ip_pool_acquire(struct ip_pool *pool, double deadline, void **conn
 IP_EXPORT void ip_pool_release(struct ip_pool *pool, void *conn);
 /* Close a broken connection instead of giving it back. */
 IP_EXPORT void ip_pool_discard(struct ip_pool *pool, void *conn);
-IP_EXPORT void ip_pool_stats(struct ip_pool *pool, struct ip_pool_stats *stats);
+/* Fill the first `size` bytes of *stats (the fields a smaller caller knows). */
+IP_EXPORT void ip_pool_stats_sized(struct ip_pool *pool, struct ip_pool_stats *stats, size_t size);
+#define ip_pool_stats(pool, stats)                                                                 \
+    ip_pool_stats_sized((pool), (stats), sizeof(struct ip_pool_stats))
 /* Close idle connections; in-use ones must have been released or discarded. NULL is ok. */
 IP_EXPORT void ip_pool_free(struct ip_pool *pool);
 

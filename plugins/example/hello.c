@@ -77,7 +77,7 @@ static int hello_metrics(void *state, struct ip_report *report)
 
 /* The plugin's one exported symbol. Its name must be the module's file name (hello.so). */
 IP_EXPORT const struct ip_plugin infraprobe_plugin = {
-    .abi = IP_PLUGIN_ABI,
+    IP_PLUGIN_HEADER,
     .name = "hello",
     .description = "example: greet, and count the runs",
     .checks = hello_checks,

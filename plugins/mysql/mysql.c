@@ -37,7 +37,8 @@ static const struct ip_check_decl mysql_checks[] = {
      .kind = IP_LATENCY},
     {.name = "concurrency",
      .help = "concurrent INSERTs all succeed and the row count matches",
-     .kind = IP_LATENCY},
+     .kind = IP_LATENCY,
+     .flags = IP_CHECK_WRITES},
     {.name = "stats",
      .help = "Threads_connected as a share of max_connections",
      .kind = IP_VALUE_MAX,
@@ -49,7 +50,8 @@ static const struct ip_check_decl mysql_checks[] = {
     {.name = "reuse", .help = "sequential queries reuse an idle connection", .kind = IP_LATENCY},
     {.name = "exhaustion",
      .help = "drill: more queries than max_open wait, complete and leak nothing",
-     .kind = IP_LATENCY},
+     .kind = IP_LATENCY,
+     .flags = IP_CHECK_DRILL},
     {0},
 };
 
@@ -408,6 +410,9 @@ static void mysql_check_reuse(struct mysql_run *r)
     char err[512], id[32];
     int distinct = 0;
 
+    if (!ip_check_enabled(r->rep, "reuse"))
+        return; /* the core records it skipped */
+
     ip_pool_stats(st->pool, &s0);
     for (int i = 0; i < N; i++) {
         int rc = mysql_pool_query(r, "SELECT CONNECTION_ID()", mysql_query_deadline(r), id,
@@ -525,6 +530,9 @@ static void mysql_check_concurrency(struct mysql_run *r)
     long long rows;
     int rc, peak;
 
+    if (!ip_check_enabled(r->rep, "concurrency"))
+        return; /* the core records it skipped */
+
     snprintf(sql, sizeof(sql),
              "CREATE TABLE IF NOT EXISTS `%s` (id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT "
              "PRIMARY KEY, run_id VARCHAR(64) NOT NULL, seq INT NOT NULL, created_at "
@@ -602,6 +610,9 @@ static void mysql_check_pool(struct mysql_run *r)
     unsigned long before_id;
     char err[512], lifetime[256] = "";
     int rc;
+
+    if (!ip_check_enabled(r->rep, "pool"))
+        return; /* the core records it skipped */
 
     ip_pool_stats(st->pool, &s);
     if (cfg->max_open > 0 && s.open > cfg->max_open) {
@@ -745,6 +756,9 @@ static void mysql_check_timeout(struct mysql_run *r)
     double took;
     char msg[1400];
 
+    if (!ip_check_enabled(r->rep, "timeout"))
+        return; /* the core records it skipped */
+
     if (ip_report_remaining(r->rep) < r->st->query_timeout * 1.5 + 0.2) {
         ip_check(r->rep, "timeout", NULL, IP_UNKNOWN, 0,
                  "not enough time left in the run for query_timeout %.3f s", r->st->query_timeout);
@@ -829,6 +843,9 @@ static void mysql_check_stats(struct mysql_run *r)
     double t0 = ip_clock(), share;
     char err[512];
     int rc = ip_pool_acquire(st->pool, r->deadline, (void **)&c, err, sizeof(err));
+
+    if (!ip_check_enabled(r->rep, "stats"))
+        return; /* the core records it skipped */
 
     if (rc != 0) {
         ip_check(r->rep, "stats", NULL, IP_CRITICAL, ip_clock() - t0, "%s", err);
@@ -919,6 +936,8 @@ static void mysql_drill(struct mysql_run *r, double deadline)
     int rc, max_open = st->pool_config.max_open, lq_rc;
     struct mysql_run dr = *r;
 
+    if (!ip_check_enabled(r->rep, "exhaustion"))
+        return; /* the core records it skipped */
     dr.deadline = deadline;
     if (max_open <= 0) {
         ip_check(r->rep, "exhaustion", NULL, IP_UNKNOWN, 0,
@@ -1094,7 +1113,7 @@ static int mysql_metrics(void *state, struct ip_report *rep)
 }
 
 IP_EXPORT const struct ip_plugin infraprobe_plugin = {
-    .abi = IP_PLUGIN_ABI,
+    IP_PLUGIN_HEADER,
     .name = "mysql",
     .description = "MariaDB/MySQL: pooled connections, concurrency, timeouts, server stats",
     .checks = mysql_checks,

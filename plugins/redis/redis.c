@@ -32,7 +32,8 @@ static const struct ip_check_decl redis_checks[] = {
      .help = "SET of a unique key with a TTL",
      .kind = IP_LATENCY,
      .warn = 1,
-     .crit = 10},
+     .crit = 10,
+     .flags = IP_CHECK_WRITES},
     {.name = "read",
      .help = "GET returns what was written",
      .kind = IP_LATENCY,
@@ -42,22 +43,27 @@ static const struct ip_check_decl redis_checks[] = {
      .help = "keys carry their TTL and expire",
      .kind = IP_LATENCY,
      .warn = 1,
-     .crit = 10},
+     .crit = 10,
+     .flags = IP_CHECK_WRITES},
     {.name = "persistence",
      .help = "age of the oldest change not in a snapshot",
      .kind = IP_VALUE_MAX,
      .warn = 3600,
      .unit = "s"},
     {.name = "pool",
-     .help = "concurrent operations through the connection pool",
-     .kind = IP_LATENCY},
+     .help = "concurrent SETs through the connection pool",
+     .kind = IP_LATENCY,
+     .flags = IP_CHECK_WRITES},
     {.name = "replication",
      .help = "replicas connected, replication lag",
      .kind = IP_VALUE_MAX,
      .warn = 1048576,
      .crit = 10485760,
      .unit = "bytes"},
-    {.name = "failover", .help = "drill: master failover through Sentinel", .kind = IP_LATENCY},
+    {.name = "failover",
+     .help = "drill: master failover through Sentinel",
+     .kind = IP_LATENCY,
+     .flags = IP_CHECK_DRILL},
     {0},
 };
 
@@ -289,6 +295,8 @@ static void redis_ttl(struct ip_report *rep, redisContext *c, const char *target
     double spent = 0, took;
     int rc;
 
+    if (!ip_check_enabled(rep, "ttl"))
+        return; /* the core records it skipped */
     snprintf(shortkey, sizeof(shortkey), "%s:short", key);
     snprintf(px, sizeof(px), "%d", REDIS_SHORT_PX);
     rc = redis_transaction(c, deadline, 4, (const int[]){2, 5, 2, 1},
@@ -371,15 +379,50 @@ static void redis_ttl(struct ip_report *rep, redisContext *c, const char *target
              ttl_ms, REDIS_SHORT_PX);
 }
 
+/* read: GET returns the value redis_rw() wrote. */
+static void redis_read(struct ip_report *rep, redisContext *c, const char *target, const char *key,
+                       const char *val, double deadline)
+{
+    char err[512], got[200];
+    redisReply *r;
+    double took;
+
+    if (!ip_check_enabled(rep, "read"))
+        return; /* the core records it skipped */
+    r = redis_cmd_timed(c, deadline, err, sizeof(err), 2, (const char *[]){"GET", key}, &took);
+    if (r)
+        redis_describe(r, got, sizeof(got));
+    if (!r)
+        ip_check(rep, "read", target, IP_CRITICAL, took, "%s", err);
+    else if (r->type == REDIS_REPLY_NIL)
+        ip_check(rep, "read", target, IP_CRITICAL, took, "GET \"%s\": not found (nil)", key);
+    else if (r->type != REDIS_REPLY_STRING || r->len != strlen(val) ||
+             memcmp(r->str, val, r->len) != 0)
+        ip_check(rep, "read", target, IP_CRITICAL, took, "GET \"%s\": got %s, wrote \"%s\"", key,
+                 got, val);
+    else {
+        redis_latency(rep, target, "read", took);
+        ip_check(rep, "read", target, IP_OK, took, "GET returned what was written");
+    }
+    if (r)
+        freeReplyObject(r);
+}
+
 /* write, read, ttl on a master; a replica would refuse writes. */
 static void redis_rw(struct redis_state *st, struct ip_report *rep, redisContext *c,
                      const char *target, const char *info, double deadline)
 {
-    char key[1024], val[256], pxs[32], err[512], role[32] = "", got[200];
+    char key[1024], val[256], pxs[32], err[512], role[32] = "";
     long long ttl_ms = llround(st->ttl * 1000);
-    redisReply *r;
     double took;
 
+    if (!ip_check_enabled(rep, "write")) {
+        /* The core records write (and ttl, when disabled too) skipped, with the reason. */
+        redis_skip(rep, target, "nothing written: the write check is disabled",
+                   ip_check_enabled(rep, "ttl") ? (const char *[]){"read", "ttl", NULL}
+                                                : (const char *[]){"read", NULL});
+        return;
+    }
     if (redis_info_field(info, "role", role, sizeof(role)) == 0 && strcmp(role, "master") != 0) {
         char mh[256] = "?", mp[16] = "?";
 
@@ -403,23 +446,7 @@ static void redis_rw(struct redis_state *st, struct ip_report *rep, redisContext
     redis_latency(rep, target, "write", took);
     ip_check(rep, "write", target, IP_OK, took, "SET \"%s\" PX %lld", key, ttl_ms);
 
-    r = redis_cmd_timed(c, deadline, err, sizeof(err), 2, (const char *[]){"GET", key}, &took);
-    if (r)
-        redis_describe(r, got, sizeof(got));
-    if (!r)
-        ip_check(rep, "read", target, IP_CRITICAL, took, "%s", err);
-    else if (r->type == REDIS_REPLY_NIL)
-        ip_check(rep, "read", target, IP_CRITICAL, took, "GET \"%s\": not found (nil)", key);
-    else if (r->type != REDIS_REPLY_STRING || r->len != strlen(val) ||
-             memcmp(r->str, val, r->len) != 0)
-        ip_check(rep, "read", target, IP_CRITICAL, took, "GET \"%s\": got %s, wrote \"%s\"", key,
-                 got, val);
-    else {
-        redis_latency(rep, target, "read", took);
-        ip_check(rep, "read", target, IP_OK, took, "GET returned what was written");
-    }
-    if (r)
-        freeReplyObject(r);
+    redis_read(rep, c, target, key, val, deadline);
     if (c->err) {
         redis_skip(rep, target, "connection lost", (const char *[]){"ttl", NULL});
         return;
@@ -436,6 +463,8 @@ static void redis_persistence(struct redis_state *st, struct ip_report *rep, red
     enum ip_status s;
     redisReply *r;
 
+    if (!ip_check_enabled(rep, "persistence"))
+        return; /* the core records it skipped */
     /* CONFIG may be renamed away on a hardened server: then the save points are unknown. */
     r = redis_cmd(c, deadline, err, sizeof(err), 3, (const char *[]){"CONFIG", "GET", "save"});
     if (r && r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
@@ -473,6 +502,8 @@ static void redis_replication(struct redis_state *st, struct ip_report *rep, con
     struct redis_replica r;
     enum ip_status s = IP_OK;
 
+    if (!ip_check_enabled(rep, "replication"))
+        return; /* the core records it skipped */
     redis_info_field(info, "role", role, sizeof(role));
     redis_info_ll(info, "connected_slaves", &slaves);
     if (strcmp(role, "master") == 0 && slaves == 0 && st->replicas < 0)
@@ -604,7 +635,7 @@ static int redis_metrics(void *state, struct ip_report *rep)
 }
 
 IP_EXPORT const struct ip_plugin infraprobe_plugin = {
-    .abi = IP_PLUGIN_ABI,
+    IP_PLUGIN_HEADER,
     .name = "redis",
     .description = "Redis: connect, write, read, TTL, persistence, pool, replication, failover",
     .checks = redis_checks,

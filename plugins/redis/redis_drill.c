@@ -181,8 +181,8 @@ void redis_drill(struct redis_state *st, struct ip_report *rep, const char *mast
     int lost = -1, rc;
     redisContext *c;
 
-    if (!ip_drill(rep, &deadline))
-        return;
+    if (!ip_drill(rep, &deadline) || !ip_check_enabled(rep, "failover"))
+        return; /* when disabled, the core records it skipped */
     t0 = ip_clock();
     if (!st->nsentinels) {
         ip_check(rep, "failover", master, IP_UNKNOWN, 0,

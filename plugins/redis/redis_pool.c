@@ -240,6 +240,8 @@ void redis_pool_check(struct redis_state *st, struct ip_report *rep, redisContex
     char err[512];
     double t0 = ip_clock();
 
+    if (!ip_check_enabled(rep, "pool"))
+        return; /* the core records it skipped */
     if (st->concurrency == 0) {
         ip_check(rep, "pool", target, IP_SKIPPED, 0, "concurrency = 0");
         return;

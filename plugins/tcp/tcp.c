@@ -462,7 +462,7 @@ static int tcp_metrics(void *state, struct ip_report *rep)
 }
 
 IP_EXPORT const struct ip_plugin infraprobe_plugin = {
-    .abi = IP_PLUGIN_ABI,
+    IP_PLUGIN_HEADER,
     .name = "tcp",
     .description = "TCP connect, send and expect",
     .checks = tcp_checks,

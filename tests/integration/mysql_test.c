@@ -358,6 +358,34 @@ START_TEST(malformed_dsn_at_test_time)
 }
 END_TEST
 
+/* read_only = true, with an account that may only SELECT: every check that can run is ok, the
+ * one that creates a table and INSERTs is skipped, saying why, and no table appears. */
+START_TEST(read_only_with_a_read_only_account)
+{
+    char s[512];
+    json_t *doc;
+    int code;
+
+    root_sql("CREATE USER IF NOT EXISTS 'imro'@'127.0.0.1' IDENTIFIED BY 'ro_pass'");
+    root_sql("GRANT SELECT ON im_chat.* TO 'imro'@'127.0.0.1'");
+    snprintf(s, sizeof(s),
+             "dsn = \"imro:ro_pass@tcp(127.0.0.1:%d)/im_chat\"; table = \"infraprobe_ro\"; "
+             "read_only = true;",
+             port);
+    doc = run_json(s, 5.0, NULL, &code);
+    assert_status(doc, "connect", "ok");
+    assert_status(doc, "reuse", "ok");
+    assert_status(doc, "pool", "ok");
+    assert_status(doc, "concurrency", "skipped");
+    assert_has(message_of(doc, "concurrency"), "read_only = true");
+    assert_code(doc, code, 0);
+    ck_assert_int_eq(root_value("SELECT COUNT(*) FROM information_schema.tables WHERE "
+                                "table_schema = 'im_chat' AND table_name = 'infraprobe_ro'"),
+                     0);
+    json_decref(doc);
+}
+END_TEST
+
 START_TEST(wrong_password)
 {
     char s[512], *dump;
@@ -605,6 +633,7 @@ int main(void)
     tcase_add_test(tc, short_query_timeout);
     tcase_add_test(tc, exhaustion_drill);
     tcase_add_test(tc, malformed_dsn_at_test_time);
+    tcase_add_test(tc, read_only_with_a_read_only_account);
     tcase_add_test(tc, wrong_password);
     tcase_add_test(tc, unknown_database);
     tcase_add_test(tc, unreachable_server);

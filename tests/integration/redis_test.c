@@ -460,6 +460,37 @@ START_TEST(keys_carry_their_ttl)
 }
 END_TEST
 
+/* read_only = true: the checks that write are skipped, saying why, and no key is written. */
+START_TEST(read_only_writes_no_key)
+{
+    const char *skipped[] = {"write", "ttl", "pool"};
+    char settings[1024];
+    redisContext *c;
+    redisReply *r;
+    json_t *doc;
+    int code;
+
+    snprintf(settings, sizeof(settings),
+             "address = \"%s\"; key_prefix = \"rotest:\"; read_only = true; %s", shared.master,
+             loose);
+    doc = run_probe(settings, &code);
+    for (size_t i = 0; i < sizeof(skipped) / sizeof(skipped[0]); i++)
+        expect_check(doc, skipped[i], "skipped", "read_only = true");
+    expect_check(doc, "read", "skipped", "nothing written");
+    expect_check(doc, "connect", "ok", "as infraprobe:redis_main");
+    expect_check(doc, "replication", "ok", "replica");
+    ck_assert_int_eq(code, 0);
+    json_decref(doc);
+    c = direct(shared.master);
+    r = cmd(c, "KEYS %s", "rotest:*");
+    ck_assert_int_eq(r->type, REDIS_REPLY_ARRAY);
+    ck_assert_msg(r->elements == 0, "%zu keys written, the first %s", r->elements,
+                  r->elements ? r->element[0]->str : "");
+    freeReplyObject(r);
+    redisFree(c);
+}
+END_TEST
+
 START_TEST(sentinel_discovery)
 {
     char settings[1024];
@@ -1233,6 +1264,7 @@ int main(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, every_check_ok);
     tcase_add_test(tc, keys_carry_their_ttl);
+    tcase_add_test(tc, read_only_writes_no_key);
     tcase_add_test(tc, sentinel_discovery);
     tcase_add_test(tc, sentinel_unknown_master);
     tcase_add_test(tc, wrong_password);

@@ -2,24 +2,36 @@
  * A test plugin whose results come from its settings, so that the core's handling of
  * statuses, thresholds, deadlines and failures is tested without any backend:
  *
- *   results = ("alpha:ok", "beta:critical:the message", "gamma:ok::42");  #
- * name:status[:msg[:value]] sleep = 2.0;      # seconds run() sleeps first, ignoring the deadline
- * (an overrunning plugin) duration = 0.05;  # seconds recorded as every check's duration fail =
- * true;      # run() returns IP_EINVAL after recording (a broken plugin) member = "x";     # under
- * --drill: the %{member} of the fault actions "stop" and "start"
+ *   results = ("alpha:ok", "beta:critical:the message", "gamma:ok::42");
+ *                      # name:status[:msg[:value]]
+ *   sleep = 2.0;       # seconds run() sleeps first, ignoring the deadline (an overrunning plugin)
+ *   duration = 0.05;   # seconds recorded as every check's duration
+ *   fail = true;       # run() returns IP_EINVAL after recording (a broken plugin)
+ *   member = "x";      # under --drill: the %{member} of the fault actions "stop" and "start"
  *
- * Under --drill it runs "stop", then "start" even when stop failed, and records the check
- * failover: ok when both succeeded, unknown with the action's reason otherwise.
+ * A result whose check the probe disabled (read_only, checks, skip) is not recorded: the core
+ * records it skipped. Under --drill it runs "stop", then "start" even when stop failed, and
+ * records the check failover: ok when both succeeded, unknown with the action's reason
+ * otherwise.
  *
  * And the ways a plugin breaks the process it runs in, for the core's isolation:
  *   crash = "run";     # dereference NULL at the start of run() ("drill": right after stop)
  *   exit = 0;          # call exit(0) in run()
  *   spin = 3600.0;     # loop on the CPU this long, ignoring the deadline
+ *
+ * And the ways it breaks the contract, or uses it:
+ *   rc = -1;           # what run() returns (after recording its results)
+ *   log = "text";      # ip_report_log() it at info level, and at debug level "debug: text"
+ *
+ * Its init() and shutdown() hooks append "init PID" and "shutdown PID" to the file named by
+ * $FIXTURE_HOOKS, when set. Built with FIXTURE_OWN_PROCESS, it is the plugin "fixture_own",
+ * which asks for a process of its own.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <infraprobe/plugin.h>
 
@@ -42,7 +54,14 @@ static const struct ip_check_decl fixture_checks[] = {
      .warn = 1000,
      .crit = 10000,
      .unit = "bytes"},
-    {.name = "failover", .help = "the drill's fault actions ran", .kind = IP_LATENCY},
+    {.name = "write",
+     .help = "a check that writes to the backend",
+     .kind = IP_LATENCY,
+     .flags = IP_CHECK_WRITES},
+    {.name = "failover",
+     .help = "the drill's fault actions ran",
+     .kind = IP_LATENCY,
+     .flags = IP_CHECK_DRILL},
     {0},
 };
 
@@ -57,6 +76,8 @@ struct fixture {
     const char *crash;
     long long exit_code;
     double spin;
+    long long rc;
+    const char *log;
     long long runs;
 };
 
@@ -65,7 +86,8 @@ struct fixture {
 #if defined(__GNUC__)
 __attribute__((no_sanitize("undefined")))
 #endif
-static void fixture_crash(void)
+static void
+fixture_crash(void)
 {
     volatile int *volatile p = NULL;
 
@@ -87,6 +109,8 @@ static int fixture_setup(struct ip_probe *probe, void **statep)
     f->crash = ip_probe_string(probe, "crash", "");
     f->exit_code = ip_probe_int(probe, "exit", -1, -1, 255);
     f->spin = ip_probe_duration(probe, "spin", 0);
+    f->rc = ip_probe_int(probe, "rc", 0, -1000, 1000);
+    f->log = ip_probe_string(probe, "log", NULL);
     if (ip_probe_err(probe)) {
         free(f);
         return IP_ECONFIG;
@@ -154,7 +178,7 @@ static int fixture_run(void *state, struct ip_report *report)
         status = strtok_r(NULL, ":", &save);
         msg = strtok_r(NULL, ":", &save);
         value = strtok_r(NULL, ":", &save);
-        if (!name || !status)
+        if (!name || !status || !ip_check_enabled(report, name))
             continue;
         if (value)
             ip_check_value(report, name, NULL, fixture_status(status), f->duration,
@@ -162,9 +186,13 @@ static int fixture_run(void *state, struct ip_report *report)
         else
             ip_check(report, name, NULL, fixture_status(status), f->duration, "%s", msg ? msg : "");
     }
+    if (f->log) {
+        ip_report_log(report, IP_LOG_INFO, "%s", f->log);
+        ip_report_log(report, IP_LOG_DEBUG, "debug: %s", f->log);
+    }
     fixture_drill(f, report);
     fixture_sleep(f->hang);
-    return f->fail ? IP_EINVAL : 0;
+    return f->fail ? IP_EINVAL : (int)f->rc;
 }
 
 static void fixture_teardown(void *state)
@@ -180,13 +208,47 @@ static int fixture_metrics(void *state, struct ip_report *report)
     return 0;
 }
 
+/* One line into $FIXTURE_HOOKS: the test counts them per process. */
+static void fixture_hook(const char *what)
+{
+    const char *file = getenv("FIXTURE_HOOKS");
+    FILE *f = file ? fopen(file, "a") : NULL;
+
+    if (!f)
+        return;
+    fprintf(f, "%s %ld\n", what, (long)getpid());
+    fclose(f);
+}
+
+static int fixture_init(void)
+{
+    fixture_hook("init");
+    return 0;
+}
+
+static void fixture_shutdown(void)
+{
+    fixture_hook("shutdown");
+}
+
+#ifdef FIXTURE_OWN_PROCESS
+#define FIXTURE_NAME  "fixture_own"
+#define FIXTURE_FLAGS IP_PLUGIN_OWN_PROCESS
+#else
+#define FIXTURE_NAME  "fixture"
+#define FIXTURE_FLAGS 0
+#endif
+
 IP_EXPORT const struct ip_plugin infraprobe_plugin = {
-    .abi = IP_PLUGIN_ABI,
-    .name = "fixture",
+    IP_PLUGIN_HEADER,
+    .name = FIXTURE_NAME,
     .description = "test plugin: results from its settings",
     .checks = fixture_checks,
     .setup = fixture_setup,
     .run = fixture_run,
     .teardown = fixture_teardown,
     .metrics = fixture_metrics,
+    .flags = FIXTURE_FLAGS,
+    .init = fixture_init,
+    .shutdown = fixture_shutdown,
 };

@@ -387,6 +387,30 @@ START_TEST(test_invalid)
 }
 END_TEST
 
+/* A caller built against a smaller struct: fields past its size are neither read nor written. */
+START_TEST(test_smaller_structs)
+{
+    struct ip_pool_config config = {.max_open = 2, .max_idle = 5};
+    struct fake f = {0};
+    struct ip_pool_stats st;
+    struct ip_pool *pool;
+
+    /* max_idle lies past the caller's config: it reads as 0, so nothing is kept idle. */
+    pool = ip_pool_new_sized(&fake_ops, sizeof(fake_ops), &f, &config,
+                             offsetof(struct ip_pool_config, max_idle));
+    ck_assert_ptr_nonnull(pool);
+    ip_pool_release(pool, acquire_ok(pool, INFINITY));
+    memset(&st, 0x5a, sizeof(st));
+    ip_pool_stats_sized(pool, &st, offsetof(struct ip_pool_stats, opened));
+    ck_assert_int_eq(st.max_open, 2);
+    ck_assert_int_eq(st.open, 0);
+    ck_assert_msg(st.opened == 0x5a5a5a5a5a5a5a5aLL, "opened written past the size: %lld",
+                  st.opened);
+    ck_assert_int_eq(stats(pool).max_idle_closed, 1);
+    free_and_check(pool, &f);
+}
+END_TEST
+
 /* open() and close() must run without the pool lock: they call ip_pool_stats(), which
  * would deadlock (and time the test out) if the lock were held. The slot is reserved
  * before open() runs. */
@@ -856,6 +880,7 @@ static Suite *pool_suite(void)
     tcase_add_test(tc, test_max_idle);
     tcase_add_test(tc, test_unknown_pointer);
     tcase_add_test(tc, test_invalid);
+    tcase_add_test(tc, test_smaller_structs);
     tcase_add_test(tc, test_open_close_unlocked);
     suite_add_tcase(s, tc);
 

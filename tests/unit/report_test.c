@@ -48,17 +48,61 @@ static const struct check_result *check(size_t i)
     return &r->checks[i];
 }
 
-START_TEST(records_declared_checks_only)
+START_TEST(records_declared_checks)
 {
     ck_assert_int_eq(ip_check(r, "write", "127.0.0.1:1", IP_OK, 0.001, "set %s", "k1"), 0);
-    ck_assert_int_eq(ip_check(r, "nope", NULL, IP_OK, 0.001, "x"), IP_EINVAL);
-    ck_assert_int_eq(ip_check(r, NULL, NULL, IP_OK, 0.001, "x"), IP_EINVAL);
     ck_assert_int_eq(ip_check(r, "plain", NULL, (enum ip_status)9, 0, "x"), IP_EINVAL);
     ck_assert_uint_eq(r->nchecks, 1);
     ck_assert_str_eq(check(0)->name, "write");
     ck_assert_str_eq(check(0)->target, "127.0.0.1:1");
     ck_assert_str_eq(check(0)->message, "set k1");
     ck_assert_double_eq(check(0)->duration, 0.001);
+}
+END_TEST
+
+/* The plugin's bug shows in the report instead of the check going missing. */
+START_TEST(undeclared_checks_are_recorded_as_bugs)
+{
+    ck_assert_int_eq(ip_check(r, "nope", "t1", IP_OK, 0.001, "x"), IP_EINVAL);
+    ck_assert_int_eq(ip_check(r, NULL, NULL, IP_OK, 0.001, "x"), IP_EINVAL);
+    ck_assert_uint_eq(r->nchecks, 2);
+    ck_assert_str_eq(check(0)->name, "nope");
+    ck_assert_str_eq(check(0)->target, "t1");
+    ck_assert_int_eq(check(0)->status, IP_UNKNOWN);
+    ck_assert_str_eq(check(0)->message, "plugin bug: undeclared check \"nope\"");
+    ck_assert_str_eq(check(1)->name, "run");
+    ck_assert_str_eq(check(1)->message, "plugin bug: a check without a name");
+    report_finish(r);
+    ck_assert_int_eq(r->status, IP_UNKNOWN);
+}
+END_TEST
+
+/* A disabled check: ip_check_enabled() says so, and the core records it skipped with the
+ * reason unless the plugin recorded it; a drill's check only in a drill run. */
+START_TEST(disabled_checks_are_skipped_with_the_reason)
+{
+    static const char *const disabled[] = {"read_only = true (why)", NULL, NULL, "skip", NULL};
+
+    r->disabled = disabled;
+    ck_assert_int_eq(ip_check_enabled(r, "write"), 0);
+    ck_assert_int_eq(ip_check_enabled(r, "plain"), 1);
+    ck_assert_int_eq(ip_check_enabled(r, "lag"), 0);
+    ck_assert_int_eq(ip_check_enabled(r, "undeclared"), 1);
+    ip_check(r, "lag", NULL, IP_OK, 0, "recorded all the same");
+    report_skip_disabled(r);
+    ck_assert_uint_eq(r->nchecks, 2);
+    ck_assert_str_eq(check(0)->message, "recorded all the same");
+    ck_assert_str_eq(check(1)->name, "write");
+    ck_assert_int_eq(check(1)->status, IP_SKIPPED);
+    ck_assert_str_eq(check(1)->message, "read_only = true (why)");
+}
+END_TEST
+
+START_TEST(nothing_disabled_by_default)
+{
+    ck_assert_int_eq(ip_check_enabled(r, "write"), 1);
+    report_skip_disabled(r);
+    ck_assert_uint_eq(r->nchecks, 0);
 }
 END_TEST
 
@@ -311,7 +355,10 @@ int main(void)
     int failed;
 
     tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_add_test(tc, records_declared_checks_only);
+    tcase_add_test(tc, records_declared_checks);
+    tcase_add_test(tc, undeclared_checks_are_recorded_as_bugs);
+    tcase_add_test(tc, disabled_checks_are_skipped_with_the_reason);
+    tcase_add_test(tc, nothing_disabled_by_default);
     tcase_add_test(tc, messages_are_one_line);
     tcase_add_test(tc, latency_thresholds_from_defaults);
     tcase_add_test(tc, latency_thresholds_overridden);

@@ -22,7 +22,7 @@
 
 static const struct ip_check_decl gate_checks[] = {
     {.name = "ran", .kind = IP_LATENCY},
-    {.name = "failover", .kind = IP_LATENCY},
+    {.name = "failover", .kind = IP_LATENCY, .flags = IP_CHECK_DRILL},
     {0},
 };
 
@@ -62,7 +62,7 @@ static int gate_run(void *state, struct ip_report *rep)
 }
 
 static const struct ip_plugin gate_plugin = {
-    .abi = IP_PLUGIN_ABI, .name = "gate", .checks = gate_checks, .run = gate_run};
+    IP_PLUGIN_HEADER, .name = "gate", .checks = gate_checks, .run = gate_run};
 
 static int hold_yes = 1, hold_no = 0;
 static struct conf conf;

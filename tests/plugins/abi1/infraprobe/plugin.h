@@ -1,0 +1,331 @@
+/*
+ * infraprobe plugin SDK: the one contract between the infraprobe core and its plugins.
+ *
+ * A plugin is a libtool module that exports exactly one symbol, `infraprobe_plugin`, a
+ * `const struct ip_plugin` whose first field is IP_PLUGIN_ABI. It reads its settings
+ * through the ip_probe_* getters, records checks and metrics into an ip_report, and may
+ * use the generic connection pool (ip_pool_*). Everything here is opaque: the plugin owns
+ * nothing that the core frees, and the core owns nothing that the plugin frees.
+ *
+ * Build a plugin out of tree with `pkg-config --cflags --libs infraprobe`.
+ */
+#ifndef INFRAPROBE_PLUGIN_H
+#define INFRAPROBE_PLUGIN_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Changing struct ip_plugin, struct ip_check_decl, struct ip_pool_ops, ip_pool_config,
+ * ip_pool_stats or any signature below bumps IP_PLUGIN_ABI; adding a function bumps only libtool's
+ * -version-info. */
+#define IP_PLUGIN_ABI 1
+
+#if defined(__GNUC__)
+#define IP_EXPORT       __attribute__((visibility("default")))
+#define IP_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#else
+#define IP_EXPORT
+#define IP_PRINTF(f, a)
+#endif
+
+/* ---- errors --------------------------------------------------------------------------- */
+
+/* SDK calls return 0 or one of these negative codes. The list is append-only. */
+#define IP_ERRNO_MAP(X)                                                                            \
+    X(ENOMEM, -1, "out of memory")                                                                 \
+    X(EINVAL, -2, "invalid argument")                                                              \
+    X(ECONFIG, -3, "invalid configuration")                                                        \
+    X(ETIMEDOUT, -4, "deadline exceeded")                                                          \
+    X(ECLOSED, -5, "pool is closed")                                                               \
+    X(EOPEN, -6, "could not open a connection")                                                    \
+    X(EACTION, -7, "fault action failed")                                                          \
+    X(ERESOLVE, -8, "name not resolved")
+
+enum {
+#define IP_ERRNO_ENUM(name, value, text) IP_##name = value,
+    IP_ERRNO_MAP(IP_ERRNO_ENUM)
+#undef IP_ERRNO_ENUM
+};
+
+/* A static description of an IP_E* code ("unknown error" for anything else). */
+IP_EXPORT const char *ip_strerror(int err);
+
+/* ---- statuses ------------------------------------------------------------------------- */
+
+/* The values of ok..unknown are the Nagios exit codes. */
+enum ip_status {
+    IP_OK = 0,
+    IP_WARNING = 1,
+    IP_CRITICAL = 2,
+    IP_UNKNOWN = 3,
+    IP_SKIPPED = 4,
+};
+
+/* "ok", "warning", ... */
+IP_EXPORT const char *ip_status_name(enum ip_status s);
+/* The worse of two statuses: critical > unknown > warning > ok = skipped. Never compare
+ * statuses with `>`: unknown is worse than warning although its code is higher, and
+ * skipped (4) is as good as ok. */
+IP_EXPORT enum ip_status ip_status_worst(enum ip_status a, enum ip_status b);
+
+/* Monotonic seconds: every deadline in this SDK is a point on this clock. */
+IP_EXPORT double ip_clock(void);
+
+/* ---- the plugin ----------------------------------------------------------------------- */
+
+struct ip_probe;  /* opaque: one configured probe (its settings, its name) */
+struct ip_report; /* opaque: one run's checks and metrics, with its deadline */
+
+/* What a check's thresholds measure. */
+enum ip_check_kind {
+    IP_LATENCY = 0,   /* the recorded duration; config keys warn_ms, crit_ms */
+    IP_VALUE_MAX = 1, /* a recorded value, higher is worse; keys warn_max, crit_max */
+    IP_VALUE_MIN = 2, /* a recorded value, lower is worse; keys warn_min, crit_min */
+};
+
+/* One check a plugin records. Thresholds are defaults that the probe's `thresholds`
+ * setting overrides; 0 means "none" (latency in milliseconds, values in `unit`). */
+struct ip_check_decl {
+    const char *name;
+    const char *help;
+    enum ip_check_kind kind;
+    double warn;
+    double crit;
+    const char *unit; /* of the value, for IP_VALUE_*: e.g. "msg/s", "bytes"; NULL: none */
+};
+
+/*
+ * The vtable. Rules of the contract:
+ * - The core never calls two functions of one probe at the same time. Different probes of
+ *   one plugin run concurrently on different threads, so a plugin keeps all its state in
+ *   `state` and has no mutable globals.
+ * - setup() reads and validates the probe's settings through the ip_probe_* getters and
+ *   does no network I/O: `infraprobe -t` calls it. It returns 0, or IP_ECONFIG once the
+ *   getters have reported the mistakes (ip_probe_err()). On failure it frees what it made.
+ * - run() performs one run: it records its checks and metrics into `report` and passes the
+ *   report's deadline (ip_report_deadline()) to every blocking call. A sick backend is a
+ *   check status, not an error: run() returns non-zero only when the plugin itself failed;
+ *   the probe is then `unknown`.
+ * - A run that overruns its deadline is abandoned, not killed: the core reports the probe
+ *   `unknown: timed out after N s`, never starts that probe again until the run returns,
+ *   and never calls teardown() or unloads the module while it may still run.
+ * - Every run has an id, unique across hosts and restarts (ip_report_run_id()). A plugin
+ *   tags what it writes with it so that it finds and removes exactly its own data.
+ * - teardown() frees everything setup() and run() made. It is not called after a setup()
+ *   that failed (which frees what it made), but it is after a setup() that returned 0 while
+ *   a getter had reported a mistake.
+ * - metrics() (optional) records cumulative metrics since setup: counters, last values.
+ */
+struct ip_plugin {
+    unsigned abi; /* IP_PLUGIN_ABI, always first */
+    const char *name;
+    const char *description;
+    const struct ip_check_decl *checks; /* ends with an entry whose name is NULL */
+    int (*setup)(struct ip_probe *probe, void **state);
+    int (*run)(void *state, struct ip_report *report);
+    void (*teardown)(void *state);
+    int (*metrics)(void *state, struct ip_report *report);
+};
+
+/* ---- settings (setup time) ------------------------------------------------------------ */
+
+/*
+ * Typed getters for the probe's settings. Each one marks its key as read: a key that no
+ * getter read is a configuration error with its FILE:LINE. A getter that finds a bad value
+ * prints `FILE:LINE: probe "NAME": KEY ...` on stderr, counts an error (ip_probe_err())
+ * and returns the default, so that setup() reports every mistake in one pass.
+ *
+ * Strings are expanded: `${VAR}` (an error when VAR is unset) and `${VAR:-default}`;
+ * defaults are expanded too. A numeric getter also takes a string, which it parses after
+ * expansion; a double or duration getter also takes an int; a list getter also takes one
+ * comma-separated string. Returned strings are borrowed from the probe until teardown.
+ * Call them from setup() only (they are not thread-safe).
+ */
+IP_EXPORT const char *ip_probe_name(const struct ip_probe *probe);
+IP_EXPORT const char *ip_probe_string(struct ip_probe *probe, const char *key, const char *def);
+IP_EXPORT long long ip_probe_int(struct ip_probe *probe, const char *key, long long def,
+                                 long long min, long long max);
+IP_EXPORT double ip_probe_double(struct ip_probe *probe, const char *key, double def, double min,
+                                 double max);
+/* Seconds: 0, or 0.001 to 31536000 (a year); anything else (negative, NaN, infinite, between
+ * 0 and a millisecond) is an error at FILE:LINE and gives def. */
+IP_EXPORT double ip_probe_duration(struct ip_probe *probe, const char *key, double def);
+IP_EXPORT int ip_probe_bool(struct ip_probe *probe, const char *key, int def);
+/* A list of strings (or one comma-separated string); NULL-terminated, *n set when n is
+ * not NULL. An absent key gives an empty list, never NULL. */
+IP_EXPORT const char *const *ip_probe_strings(struct ip_probe *probe, const char *key, size_t *n);
+/* A secret: the value of `key`, or the first line of the file named by `key`_file. Both
+ * set is an error. NULL when neither is set. Never printed by the SDK. */
+IP_EXPORT const char *ip_probe_secret(struct ip_probe *probe, const char *key);
+/* A group such as `pool = { max_open = 10; }`: a view whose getters read inside it (an
+ * absent group gives a view whose getters return their defaults). Owned by the probe. */
+IP_EXPORT struct ip_probe *ip_probe_group(struct ip_probe *probe, const char *key);
+/* Does the key exist (marks nothing as read)? */
+IP_EXPORT int ip_probe_has(struct ip_probe *probe, const char *key);
+/* A plugin's own validation error about `key` (may be NULL), printed with FILE:LINE. */
+IP_EXPORT void ip_probe_fail(struct ip_probe *probe, const char *key, const char *fmt, ...)
+    IP_PRINTF(3, 4);
+/* The number of errors reported so far for this probe (a group shares its probe's). */
+IP_EXPORT int ip_probe_err(const struct ip_probe *probe);
+/* The probe's run timeout in seconds. */
+IP_EXPORT double ip_probe_timeout(const struct ip_probe *probe);
+
+/* Split "host:port" or "[v6addr]:port" into host (without brackets) and port 1..65535. Returns 0,
+ * or IP_EINVAL for anything else (an empty host, a missing or bad port, a host longer than hostlen
+ * - 1). Thread-safe. */
+IP_EXPORT int ip_hostport(const char *s, char *host, size_t hostlen, int *port);
+
+/* Milliseconds left until `deadline` (ip_clock() seconds) for poll() and friends: 0 once it has
+ * passed, rounded up, at most INT_MAX (also for INFINITY). Thread-safe. */
+IP_EXPORT int ip_deadline_ms(double deadline);
+
+/* The room a numeric IPv4 or IPv6 address takes as a string, with its NUL. */
+#define IP_ADDRSTRLEN 46
+
+/*
+ * Resolve `host` (a name, or a numeric address, which never waits) by `deadline`: up to `max`
+ * distinct numeric addresses, in getaddrinfo()'s order, into addrs[0..]. Hand them to a client
+ * library in turn, so that it never resolves on its own without a deadline. Returns how many
+ * (>= 1), or IP_ETIMEDOUT, IP_ERESOLVE, IP_EINVAL or IP_ENOMEM with the reason in err (which
+ * names the host). A lookup still running at the deadline is left to finish in the
+ * background; the call returns on time. Thread-safe.
+ */
+IP_EXPORT int ip_resolve(const char *host, double deadline, char (*addrs)[IP_ADDRSTRLEN], int max,
+                         char *err, size_t errlen);
+
+/* ---- logging -------------------------------------------------------------------------- */
+
+enum ip_log_level { IP_LOG_ERROR = 0, IP_LOG_WARNING = 1, IP_LOG_INFO = 2, IP_LOG_DEBUG = 3 };
+
+/* A line on stderr prefixed with the probe's name; thread-safe. */
+IP_EXPORT void ip_log(const struct ip_probe *probe, enum ip_log_level level, const char *fmt, ...)
+    IP_PRINTF(3, 4);
+
+/* ---- recording (run time) ------------------------------------------------------------- */
+
+/* The run's deadline (ip_clock() seconds) and what is left of it (>= 0). */
+IP_EXPORT double ip_report_deadline(const struct ip_report *report);
+IP_EXPORT double ip_report_remaining(const struct ip_report *report);
+/* The run's id: unique across hosts and restarts; borrowed for the run. */
+IP_EXPORT const char *ip_report_run_id(const struct ip_report *report);
+
+/*
+ * Record a check: a name the plugin declared, an optional target (e.g. "127.0.0.1:6379",
+ * one check per target), a status, the duration it measured in seconds, and a one-line
+ * message. The core applies the latency thresholds to `seconds`. Returns 0, IP_EINVAL for
+ * a name the plugin did not declare, or IP_ENOMEM.
+ */
+IP_EXPORT int ip_check(struct ip_report *report, const char *name, const char *target,
+                       enum ip_status status, double seconds, const char *fmt, ...) IP_PRINTF(6, 7);
+/* The same for an IP_VALUE_* check: the core applies the thresholds to `value`. */
+IP_EXPORT int ip_check_value(struct ip_report *report, const char *name, const char *target,
+                             enum ip_status status, double seconds, double value, const char *fmt,
+                             ...) IP_PRINTF(7, 8);
+
+enum ip_metric_type { IP_GAUGE = 0, IP_COUNTER = 1 };
+
+/*
+ * Record a metric. `name` is unprefixed ("connected_clients"); the core names it
+ * infraprobe_<plugin>_<name>[_<unit>][_total] and adds the labels `probe`, and `target`
+ * where it is not NULL. `unit` is a base unit ("seconds", "bytes", "ratio") or NULL.
+ * `labels` is NULL or a NULL-terminated list of name, value pairs. Returns 0, IP_EINVAL
+ * for a malformed name, or IP_ENOMEM.
+ */
+IP_EXPORT int ip_metric(struct ip_report *report, enum ip_metric_type type, const char *name,
+                        const char *unit, const char *help, const char *target,
+                        const char *const *labels, double value);
+
+/* ---- drills (run time) ---------------------------------------------------------------- */
+
+/*
+ * A drill breaks the backend on purpose (stops a leader, a master, a broker) and measures
+ * how fast it detects and recovers, and what was lost. It runs only under `--drill`, in
+ * the same run, after the probe's regular checks, and records its own check ("failover",
+ * or "exhaustion"). The probe's `failover = { stop = "..."; start = "..."; timeout = 30.0; }`
+ * setting holds the fault actions, shell commands the core runs for the plugin.
+ *
+ * ip_drill() says whether this run is a drill run; if so, *deadline is the drill's own
+ * deadline (failover.timeout, default 30 s, from this call), which the core has added to
+ * the run's. A plugin calls it once, after its regular checks.
+ */
+IP_EXPORT int ip_drill(struct ip_report *report, double *deadline);
+
+/*
+ * Run the fault action `action` ("stop", "start", ...) of the probe's failover block with
+ * /bin/sh, in its own process group, killed with it after failover.action_timeout (default
+ * 10 s): a restore action must run even when the drill's deadline has passed. Its output
+ * (stdout and stderr) never reaches infraprobe's own. In the command,
+ * %{probe} is the probe's name and %{NAME} the value paired with NAME in `vars` (a
+ * NULL-terminated list of name, value pairs, e.g. "master", "127.0.0.1:6379"); each value
+ * is shell-quoted, so a server-supplied name cannot inject a command. %% is a literal %.
+ * Returns 0 when the command exited 0; IP_EINVAL when the action is not configured or names
+ * a placeholder not in vars (err says which); IP_EACTION when it failed or timed out, with
+ * its exit status and the last line of its stderr in err. Thread-safe.
+ */
+IP_EXPORT int ip_fault(struct ip_report *report, const char *action, const char *const *vars,
+                       char *err, size_t errlen);
+/* Is fault action `action` configured? */
+IP_EXPORT int ip_fault_has(const struct ip_report *report, const char *action);
+
+/* ---- connection pool ------------------------------------------------------------------ */
+
+struct ip_pool; /* opaque; thread-safe */
+
+/* How the pool opens, checks and closes a connection. open() and ping() get the
+ * caller's deadline; open() writes a one-line reason into err on failure (the server's
+ * own words where it has them) and returns non-zero. ping() may be NULL. */
+struct ip_pool_ops {
+    int (*open)(void *ctx, double deadline, void **conn, char *err, size_t errlen);
+    void (*close)(void *ctx, void *conn);
+    int (*ping)(void *ctx, void *conn, double deadline); /* 0: alive */
+};
+
+struct ip_pool_config {
+    int max_open;        /* at most this many open at once (opening and closing ones count);
+                          * 0 or less: no limit */
+    int max_idle;        /* at most this many idle kept; the rest are closed on release;
+                          * 0 or less: none kept */
+    double max_lifetime; /* seconds after which a connection is closed, not reused; 0: none */
+};
+
+/* Like Go's sql.DBStats. */
+struct ip_pool_stats {
+    int max_open;
+    int open; /* in use + idle */
+    int in_use;
+    int idle;
+    long long opened;              /* connections opened since the pool was made */
+    long long wait_count;          /* acquisitions that had to wait */
+    double wait_duration;          /* seconds spent waiting, in total */
+    long long max_idle_closed;     /* closed because max_idle was reached */
+    long long max_lifetime_closed; /* closed because they passed max_lifetime */
+};
+
+/* A new pool; NULL when out of memory or when ops lacks open or close. ctx is passed to
+ * every op. Idle connections are reused last-in first-out; one idle for 1 s or more is
+ * pinged (when ops->ping is set) before it is handed out, and replaced if dead. */
+IP_EXPORT struct ip_pool *ip_pool_new(const struct ip_pool_ops *ops, void *ctx,
+                                      const struct ip_pool_config *config);
+/* An idle connection, or a new one when fewer than max_open are open; else wait in line
+ * (first come, first served) until one is released or `deadline` (may be INFINITY) passes:
+ * IP_ETIMEDOUT. A deadline already passed returns IP_ETIMEDOUT at once unless a connection
+ * is idle. IP_EOPEN when open() failed. err (may be NULL) says why on every error. */
+IP_EXPORT int ip_pool_acquire(struct ip_pool *pool, double deadline, void **conn, char *err,
+                              size_t errlen);
+/* Give a healthy connection back. A pointer the pool did not hand out is ignored. */
+IP_EXPORT void ip_pool_release(struct ip_pool *pool, void *conn);
+/* Close a broken connection instead of giving it back. */
+IP_EXPORT void ip_pool_discard(struct ip_pool *pool, void *conn);
+IP_EXPORT void ip_pool_stats(struct ip_pool *pool, struct ip_pool_stats *stats);
+/* Close idle connections; in-use ones must have been released or discarded. NULL is ok. */
+IP_EXPORT void ip_pool_free(struct ip_pool *pool);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
