@@ -19,6 +19,7 @@ lib_libsdk_la_SOURCES = \
 	lib/resolve.c \
 	lib/pool.c lib/pool.h \
 	lib/fault.c \
+	lib/drill.c \
 	lib/report.c lib/report.h lib/private.h
 lib_libsdk_la_CPPFLAGS = $(LIB_CPPFLAGS)
 lib_libsdk_la_CFLAGS = $(AM_CFLAGS) $(LIBCONFIG_CFLAGS)

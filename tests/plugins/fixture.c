@@ -2,14 +2,20 @@
  * A test plugin whose results come from its settings, so that the core's handling of
  * statuses, thresholds, deadlines and failures is tested without any backend:
  *
- *   results = ("alpha:ok", "beta:critical:the message", "gamma:ok::42");  #
- * name:status[:msg[:value]] sleep = 2.0;      # seconds run() sleeps first, ignoring the deadline
- * (an overrunning plugin) duration = 0.05;  # seconds recorded as every check's duration fail =
- * true;      # run() returns IP_EINVAL after recording (a broken plugin) member = "x";     # under
- * --drill: the %{member} of the fault actions "stop" and "start"
+ *   results = ("alpha:ok", "beta:critical:the message", "gamma:ok::42");
+ *                      # name:status[:msg[:value]]
+ *   sleep = 2.0;       # seconds run() sleeps first, ignoring the deadline (an overrunning plugin)
+ *   duration = 0.05;   # seconds recorded as every check's duration
+ *   fail = true;       # run() returns IP_EINVAL after recording (a broken plugin)
+ *   member = "x";      # under --drill: the %{member} of the fault actions "stop" and "start"
  *
- * Under --drill it runs "stop", then "start" even when stop failed, and records the check
- * failover: ok when both succeeded, unknown with the action's reason otherwise.
+ * Under --drill it runs the SDK's drill framework (ip_drill_execute()) with the fault actions
+ * "stop" and "start" and an operation that needs no backend, shaped by
+ *   drill_before = 3;     # operations acknowledged before the fault
+ *   drill_fail = 2;       # operations after the fault that fail before one succeeds
+ *   drill_lose = 1;       # acknowledged operations the read-back does not find
+ *   drill_duplicate = 1;  # acknowledged operations it finds twice
+ * and records the check failover (its value the recovery time, in seconds).
  *
  * And the ways a plugin breaks the process it runs in, for the core's isolation:
  *   crash = "run";     # dereference NULL at the start of run() ("drill": right after stop)
@@ -42,7 +48,12 @@ static const struct ip_check_decl fixture_checks[] = {
      .warn = 1000,
      .crit = 10000,
      .unit = "bytes"},
-    {.name = "failover", .help = "the drill's fault actions ran", .kind = IP_LATENCY},
+    {.name = "failover",
+     .help = "drill: recovery time, warn 10 s, crit 30 s",
+     .kind = IP_VALUE_MAX,
+     .warn = 10,
+     .crit = 30,
+     .unit = "s"},
     {0},
 };
 
@@ -57,6 +68,7 @@ struct fixture {
     const char *crash;
     long long exit_code;
     double spin;
+    long long drill_before, drill_fail, drill_lose, drill_duplicate;
     long long runs;
 };
 
@@ -87,6 +99,10 @@ static int fixture_setup(struct ip_probe *probe, void **statep)
     f->crash = ip_probe_string(probe, "crash", "");
     f->exit_code = ip_probe_int(probe, "exit", -1, -1, 255);
     f->spin = ip_probe_duration(probe, "spin", 0);
+    f->drill_before = ip_probe_int(probe, "drill_before", 0, 0, 1000);
+    f->drill_fail = ip_probe_int(probe, "drill_fail", 0, 0, 1000);
+    f->drill_lose = ip_probe_int(probe, "drill_lose", 0, 0, 1000);
+    f->drill_duplicate = ip_probe_int(probe, "drill_duplicate", 0, 0, 1000);
     if (ip_probe_err(probe)) {
         free(f);
         return IP_ECONFIG;
@@ -113,25 +129,56 @@ static void fixture_sleep(double seconds)
         ;
 }
 
+/* The drill, on the SDK's framework, as the simplest user: the fault actions "stop" and
+ * "start" (the defaults), operations that succeed but for the first drill_fail after the
+ * fault, and a read-back that loses the first drill_lose and sees the next drill_duplicate
+ * twice, so that the framework's counting is tested without a backend. */
+static int fixture_operate(void *ctx, struct ip_drill *d, long long id, double deadline, char *err,
+                           size_t errlen)
+{
+    struct fixture *f = ctx;
+
+    (void)d;
+    (void)deadline;
+    if (id < f->drill_before)
+        return 0;
+    if (!strcmp(f->crash, "drill"))
+        fixture_crash();
+    if (id < f->drill_before + f->drill_fail) {
+        snprintf(err, errlen, "operation %lld refused", id);
+        return -1;
+    }
+    return 0;
+}
+
+static int fixture_verify(void *ctx, struct ip_drill *d, double deadline, char *err, size_t errlen)
+{
+    struct fixture *f = ctx;
+    size_t n;
+    const long long *ids = ip_drill_acked(d, &n);
+
+    (void)deadline;
+    (void)err;
+    (void)errlen;
+    for (size_t i = (size_t)f->drill_lose; i < n; i++) {
+        ip_drill_seen(d, ids[i]);
+        if (i < (size_t)(f->drill_lose + f->drill_duplicate))
+            ip_drill_seen(d, ids[i]);
+    }
+    return 0;
+}
+
 static void fixture_drill(struct fixture *f, struct ip_report *report)
 {
     const char *vars[] = {"member", f->member, NULL};
-    char stop_err[512], start_err[512];
-    double t0 = ip_clock(), deadline;
-    int stop, start;
+    const struct ip_drill_ops ops = {.check = "failover",
+                                     .vars = vars,
+                                     .before = (int)f->drill_before,
+                                     .interval = 0.001,
+                                     .operate = fixture_operate,
+                                     .verify = fixture_verify};
 
-    if (!ip_drill(report, &deadline))
-        return;
-    stop = ip_fault(report, "stop", vars, stop_err, sizeof(stop_err));
-    if (!strcmp(f->crash, "drill"))
-        fixture_crash();
-    start = ip_fault(report, "start", vars, start_err, sizeof(start_err));
-    if (stop == 0 && start == 0)
-        ip_check(report, "failover", NULL, IP_OK, ip_clock() - t0, "stop: %s; start: %s", stop_err,
-                 start_err);
-    else
-        ip_check(report, "failover", NULL, IP_UNKNOWN, ip_clock() - t0, "%s",
-                 stop ? stop_err : start_err);
+    ip_drill_execute(report, &ops, f, NULL);
 }
 
 static int fixture_run(void *state, struct ip_report *report)
