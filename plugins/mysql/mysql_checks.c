@@ -194,7 +194,7 @@ void mysql_check_pool(struct mysql_run *r)
         before_id = c->thread_id;
         oldest = c->created;
         ip_pool_release(st->pool, c);
-        mysql_sleep(oldest + life + MYSQL_LIFETIME_WAIT - ip_clock());
+        ip_sleep_until(oldest + life + MYSQL_LIFETIME_WAIT);
         asked = ip_clock();
         rc = ip_pool_acquire(st->pool, r->deadline, (void **)&c, err, sizeof(err));
         if (rc != 0) {

@@ -46,7 +46,7 @@ static void *mysql_sampler_main(void *arg)
         if (n > s->max_seen)
             s->max_seen = n;
         s->samples++;
-        mysql_sleep(0.005);
+        ip_sleep_until(ip_clock() + 0.005);
     }
     return NULL;
 }
@@ -111,7 +111,7 @@ void mysql_drill(struct mysql_run *r, double deadline)
         rc = mysql_threads_connected(mon, deadline, &threads, err, sizeof(err));
         if (rc != 0 || threads <= expected || ip_clock() - t_leak > 5 || ip_clock() >= deadline)
             break;
-        mysql_sleep(0.02);
+        ip_sleep_until(ip_clock() + 0.02);
     }
     if (smp.failed)
         snprintf(err, sizeof(err), "%s", smp.err);

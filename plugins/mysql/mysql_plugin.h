@@ -80,7 +80,6 @@ struct mysql_burst {
 
 /* Run n statements at once; 0, or -1 when threads could not be made. */
 int mysql_burst_run(struct mysql_burst *b, int n);
-void mysql_sleep(double secs);
 
 /* ---- mysql_checks.c ---- */
 

@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "mysql_plugin.h"
 
@@ -204,12 +203,4 @@ int mysql_burst_run(struct mysql_burst *b, int n)
             snprintf(b->first_err, sizeof(b->first_err), "cannot start %d threads", n);
     }
     return 0;
-}
-
-void mysql_sleep(double secs)
-{
-    struct timespec ts = {(time_t)secs, (long)((secs - (double)(time_t)secs) * 1e9)};
-
-    while (secs > 0 && nanosleep(&ts, &ts) != 0)
-        ;
 }

@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "redis_plugin.h"
 
@@ -20,9 +19,7 @@
 
 static void drill_sleep(double s)
 {
-    struct timespec ts = {(time_t)s, (long)((s - (double)(time_t)s) * 1e9)};
-
-    nanosleep(&ts, NULL);
+    ip_sleep_until(ip_clock() + s);
 }
 
 static redisContext *drill_connect(const char *addr, const struct redis_conn_opts *o,
