@@ -202,7 +202,7 @@ static int run_action(struct ip_report *r, const char *action, const char *cmd, 
             timed_out = 1;
             break;
         }
-        if (poll(&pfd, 1, ip_deadline_ms(deadline)) <= 0)
+        if (ip_poll_until(&pfd, 1, deadline) <= 0)
             continue;
         if (got == sizeof(out)) {
             memmove(out, out + sizeof(out) / 2, sizeof(out) / 2);

@@ -17,6 +17,7 @@ lib_libsdk_la_SOURCES = \
 	lib/probe.c lib/probe.h \
 	lib/hostport.c \
 	lib/resolve.c \
+	lib/deadline.c \
 	lib/pool.c lib/pool.h \
 	lib/fault.c \
 	lib/drill.c \

@@ -12,8 +12,11 @@
 #ifndef INFRAPROBE_PLUGIN_H
 #define INFRAPROBE_PLUGIN_H
 
+#include <poll.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <sys/time.h>
+#include <time.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -178,10 +181,6 @@ IP_EXPORT double ip_probe_timeout(const struct ip_probe *probe);
  * or IP_EINVAL for anything else (an empty host, a missing or bad port, a host longer than hostlen
  * - 1). Thread-safe. */
 IP_EXPORT int ip_hostport(const char *s, char *host, size_t hostlen, int *port);
-
-/* Milliseconds left until `deadline` (ip_clock() seconds) for poll() and friends: 0 once it has
- * passed, rounded up, at most INT_MAX (also for INFINITY). Thread-safe. */
-IP_EXPORT int ip_deadline_ms(double deadline);
 
 /* The room a numeric IPv4 or IPv6 address takes as a string, with its NUL. */
 #define IP_ADDRSTRLEN 46
@@ -417,6 +416,31 @@ IP_EXPORT void ip_pool_discard(struct ip_pool *pool, void *conn);
 IP_EXPORT void ip_pool_stats(struct ip_pool *pool, struct ip_pool_stats *stats);
 /* Close idle connections; in-use ones must have been released or discarded. NULL is ok. */
 IP_EXPORT void ip_pool_free(struct ip_pool *pool);
+
+/* ---- helpers: what every plugin would otherwise write again ------------------------------ */
+
+/*
+ * Deadlines (ip_clock() seconds; INFINITY: none) as the system calls want them. One rule for
+ * every conversion: the time left is never negative (a deadline passed, or NaN, leaves 0) and
+ * never more than IP_WAIT_MAX seconds (INFINITY too), so nothing overflows; a caller that
+ * waits in a loop checks ip_clock() and waits again. All thread-safe.
+ */
+#define IP_WAIT_MAX 2000000.0 /* seconds, about 23 days: below INT_MAX milliseconds */
+
+/* Milliseconds left, for poll() and friends: rounded up, so a wait never ends early. */
+IP_EXPORT int ip_deadline_ms(double deadline);
+/* The time left as a timeval (a client library's timeout), rounded up to the microsecond. */
+IP_EXPORT struct timeval ip_deadline_timeval(double deadline);
+/* The CLOCK_MONOTONIC time of `deadline`, for pthread_cond_timedwait() on a condition whose
+ * clock is CLOCK_MONOTONIC (pthread_condattr_setclock) and clock_nanosleep(TIMER_ABSTIME). */
+IP_EXPORT struct timespec ip_deadline_timespec(double deadline);
+/* The same, `secs` from now. */
+IP_EXPORT struct timespec ip_timespec_after(double secs);
+/* Sleep until `deadline` (at once when it has passed), whatever signals arrive. */
+IP_EXPORT void ip_sleep_until(double deadline);
+/* poll() until one of fds is ready or `deadline` passes, through EINTR: poll()'s result (> 0),
+ * 0 when the deadline passed, or -1 with errno. */
+IP_EXPORT int ip_poll_until(struct pollfd *fds, nfds_t n, double deadline);
 
 #ifdef __cplusplus
 }

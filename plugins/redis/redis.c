@@ -340,11 +340,8 @@ static void redis_ttl(struct ip_report *rep, redisContext *c, const char *target
     for (;;) {
         long long wait_us = expiry - t2, exists;
 
-        if (wait_us > 0) {
-            struct timespec ts = {(time_t)(wait_us / 1000000), (long)(wait_us % 1000000) * 1000};
-
-            nanosleep(&ts, NULL);
-        }
+        if (wait_us > 0)
+            ip_sleep_until(ip_clock() + (double)wait_us / 1e6);
         rc = redis_transaction(
             c, deadline, 2, (const int[]){2, 1},
             (const char **const[]){(const char *[]){"EXISTS", shortkey}, (const char *[]){"TIME"}},
