@@ -7,7 +7,6 @@
  */
 #include "config.h"
 
-#include <poll.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -30,9 +29,11 @@ struct ip_drill {
     size_t nacked, cap;
     int detected, recovered;
     char why[512];                 /* the last "not yet" of detected() or of an operation */
-    char note[512];                /* ip_drill_note() */
+    char note[1024];               /* ip_drill_note() */
     char restore[512];             /* why the restore or the rejoin failed; "" when they did not */
     enum ip_status restore_status; /* unknown: the restore failed; critical: no rejoin */
+    enum ip_status fail_status;    /* ip_drill_fail() */
+    char fail[1024];
     struct ip_drill_result res;
 };
 
@@ -99,6 +100,18 @@ void ip_drill_note(struct ip_drill *d, const char *fmt, ...)
     va_end(ap);
 }
 
+void ip_drill_fail(struct ip_drill *d, enum ip_status status, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (d->fail[0] && ip_status_worst(d->fail_status, status) == d->fail_status)
+        return;
+    d->fail_status = status;
+    va_start(ap, fmt);
+    vsnprintf(d->fail, sizeof(d->fail), fmt, ap);
+    va_end(ap);
+}
+
 /* Seconds since the run started: the timeline's clock. */
 static double since(const struct ip_drill *d, double t)
 {
@@ -150,7 +163,7 @@ static void pause_round(const struct ip_drill *d)
 {
     double until = ip_clock() + (d->ops->interval > 0 ? d->ops->interval : 0.05);
 
-    poll(NULL, 0, ip_deadline_ms(until < d->deadline ? until : d->deadline));
+    ip_sleep_until(until < d->deadline ? until : d->deadline);
 }
 
 /* Run the fault (inject) or put it back (restore): the plugin's own step, timed into the
@@ -164,7 +177,7 @@ static int action(struct ip_drill *d, int (*fn)(void *, struct ip_drill *, char 
     if (!fn)
         return ip_fault(d->report, name, d->ops->vars, err, errlen);
     rc = fn(d->ctx, d, err, errlen);
-    event(d, kind, -1, t0, ip_clock(), rc == 0, name);
+    event(d, kind, -1, t0, ip_clock(), rc == 0, NULL);
     return rc;
 }
 
@@ -289,7 +302,7 @@ static void record(struct ip_drill *d, int verified)
     const char *check = d->ops->check, *target = d->ops->target;
     double took = ip_clock() - d->started;
     struct ip_report *rep = d->report;
-    char words[1536];
+    char words[2048];
 
     if (!d->detected) {
         ip_check(rep, check, target, IP_CRITICAL, took, "not detected by the deadline (%s)%s%s",
@@ -311,6 +324,8 @@ static void record(struct ip_drill *d, int verified)
                        d->note[0] ? "; " : "", d->note);
     else if (d->restore[0])
         ip_check_value(rep, check, target, d->restore_status, took, r->recover, "%s", d->restore);
+    else if (d->fail[0])
+        ip_check_value(rep, check, target, d->fail_status, took, r->recover, "%s", d->fail);
     else {
         summary(d, words, sizeof(words));
         ip_check_value(rep, check, target, r->duplicated > 0 ? IP_WARNING : IP_OK, took, r->recover,

@@ -318,7 +318,8 @@ struct ip_drill_ops {
      * 0 when the service acknowledged it, which the framework records in the ledger. */
     int (*operate)(void *ctx, struct ip_drill *d, long long id, double deadline, char *err,
                    size_t errlen);
-    /* Optional. Break the service (NULL: the fault action "stop"). 0 or non-zero. */
+    /* Optional. Break the service (NULL: the fault action "stop"; the timeline names no action
+     * for the plugin's own). 0 or non-zero. */
     int (*inject)(void *ctx, struct ip_drill *d, char *err, size_t errlen);
     /* Optional. Has the system noticed the fault (a new leader named)? 1 yes, 0 not yet, with
      * what it says now in err. */
@@ -360,6 +361,11 @@ IP_EXPORT int ip_drill_ack(struct ip_drill *d, long long id);
 IP_EXPORT const long long *ip_drill_acked(const struct ip_drill *d, size_t *n);
 /* verify() saw one copy of `id`. Thread-safe. */
 IP_EXPORT void ip_drill_seen(struct ip_drill *d, long long id);
+/* What the drill found wrong beyond what the framework measures (more connections than
+ * allowed, an order broken): the check gets `status` and this message, unless the framework
+ * found worse (not detected, not recovered, lost, no restore). The worst call wins. */
+IP_EXPORT void ip_drill_fail(struct ip_drill *d, enum ip_status status, const char *fmt, ...)
+    IP_PRINTF(3, 4);
 /* A few words the drill's check message ends with ("Sentinel named 127.0.0.1:6380"); each
  * call replaces the last. */
 IP_EXPORT void ip_drill_note(struct ip_drill *d, const char *fmt, ...) IP_PRINTF(2, 3);

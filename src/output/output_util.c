@@ -218,8 +218,9 @@ int format_timeline(const struct ip_report *p, char *buf, size_t size)
             ops = ok = 0;
         }
         if (e->kind == TL_FAULT || e->kind == TL_RESTORE)
-            append(buf, size, &len, "%s %s at %.3f s for %.3f s%s; ", report_event_name(e->kind),
-                   format_str(e->message), e->start, e->end - e->start, e->ok ? "" : " (failed)");
+            append(buf, size, &len, "%s%s%s at %.3f s for %.3f s%s; ", report_event_name(e->kind),
+                   e->message ? " " : "", format_str(e->message), e->start, e->end - e->start,
+                   e->ok ? "" : " (failed)");
         else
             append(buf, size, &len, "%s at %.3f s; ", report_event_name(e->kind), e->start);
     }

@@ -15,6 +15,7 @@
  *   drill_fail = 2;       # operations after the fault that fail before one succeeds
  *   drill_lose = 1;       # acknowledged operations the read-back does not find
  *   drill_duplicate = 1;  # acknowledged operations it finds twice
+ *   drill_flaw = "...";   # what the read-back finds wrong besides (ip_drill_fail(), critical)
  * and records the check failover (its value the recovery time, in seconds).
  *
  * And the ways a plugin breaks the process it runs in, for the core's isolation:
@@ -69,6 +70,7 @@ struct fixture {
     long long exit_code;
     double spin;
     long long drill_before, drill_fail, drill_lose, drill_duplicate;
+    const char *drill_flaw;
     long long runs;
 };
 
@@ -103,6 +105,7 @@ static int fixture_setup(struct ip_probe *probe, void **statep)
     f->drill_fail = ip_probe_int(probe, "drill_fail", 0, 0, 1000);
     f->drill_lose = ip_probe_int(probe, "drill_lose", 0, 0, 1000);
     f->drill_duplicate = ip_probe_int(probe, "drill_duplicate", 0, 0, 1000);
+    f->drill_flaw = ip_probe_string(probe, "drill_flaw", "");
     if (ip_probe_err(probe)) {
         free(f);
         return IP_ECONFIG;
@@ -160,6 +163,8 @@ static int fixture_verify(void *ctx, struct ip_drill *d, double deadline, char *
     (void)deadline;
     (void)err;
     (void)errlen;
+    if (*f->drill_flaw)
+        ip_drill_fail(d, IP_CRITICAL, "%s", f->drill_flaw);
     for (size_t i = (size_t)f->drill_lose; i < n; i++) {
         ip_drill_seen(d, ids[i]);
         if (i < (size_t)(f->drill_lose + f->drill_duplicate))
