@@ -218,15 +218,31 @@ static void emit(const struct frame *f)
     frame_send(CHILD_FD, f);
 }
 
-/* Frames are sent from the plugin's threads too, under the report's lock: one at a time. */
-static void send_check(void *ctx, const struct check_result *c)
+/* A frame of its own for a hook: hooks run on the plugin's threads too (under the report's
+ * lock, so one at a time), and a frame is too large for their stacks. NULL: out of memory,
+ * the record is not relayed. */
+static struct frame *frame_new(enum frame_type t)
 {
     struct frame *f = malloc(sizeof(*f));
+
+    if (f)
+        frame_start(f, t);
+    return f;
+}
+
+static void emit_free(struct frame *f)
+{
+    emit(f);
+    free(f);
+}
+
+static void send_check(void *ctx, const struct check_result *c)
+{
+    struct frame *f = frame_new(F_CHECK);
 
     (void)ctx;
     if (!f)
         return;
-    frame_start(f, F_CHECK);
     put_str(f, c->name);
     put_str(f, c->target);
     put_i32(f, (int32_t)c->status);
@@ -234,8 +250,7 @@ static void send_check(void *ctx, const struct check_result *c)
     put_i32(f, c->has_value);
     put_f64(f, c->value);
     put_str(f, c->message);
-    emit(f);
-    free(f);
+    emit_free(f);
 }
 
 static void put_i64(struct frame *f, int64_t v)
@@ -245,20 +260,18 @@ static void put_i64(struct frame *f, int64_t v)
 
 static void send_event(void *ctx, const struct timeline_event *e)
 {
-    struct frame *f = malloc(sizeof(*f));
+    struct frame *f = frame_new(F_EVENT);
 
     (void)ctx;
     if (!f)
         return;
-    frame_start(f, F_EVENT);
     put_i32(f, (int32_t)e->kind);
     put_i64(f, e->id);
     put_f64(f, e->start);
     put_f64(f, e->end);
     put_i32(f, e->ok);
     put_str(f, e->message);
-    emit(f);
-    free(f);
+    emit_free(f);
 }
 
 static void put_restore(struct frame *f, const struct pending_restore *p)
@@ -271,15 +284,13 @@ static void put_restore(struct frame *f, const struct pending_restore *p)
 
 static void send_restore(void *ctx, const struct pending_restore *p)
 {
-    struct frame *f = malloc(sizeof(*f));
+    struct frame *f = frame_new(F_RESTORE);
 
     (void)ctx;
     if (!f)
         return;
-    frame_start(f, F_RESTORE);
     put_restore(f, p);
-    emit(f);
-    free(f);
+    emit_free(f);
 }
 
 static void send_metrics(const struct ip_report *rep, struct frame *f)
