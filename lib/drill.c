@@ -28,7 +28,8 @@ struct ip_drill {
     int *seen;            /* copies verify() saw, per acked id */
     size_t nacked, cap;
     int detected, recovered;
-    char why[512];                 /* the last "not yet" of detected() or of an operation */
+    char why[512];                 /* the last "not yet" of detected(), or verify()'s failure */
+    char op_why[512];              /* the last operation's failure */
     char note[1024];               /* ip_drill_note() */
     char restore[512];             /* why the restore or the rejoin failed; "" when they did not */
     enum ip_status restore_status; /* unknown: the restore failed; critical: no rejoin */
@@ -150,7 +151,7 @@ static int operation(struct ip_drill *d)
     t1 = ip_clock();
     event(d, TL_OPERATION, id, t0, t1, rc == 0, rc ? err : NULL);
     if (rc != 0) {
-        snprintf(d->why, sizeof(d->why), "%s", err);
+        snprintf(d->op_why, sizeof(d->op_why), "%s", err);
         return rc;
     }
     if (d->fault > 0 && t1 - d->last_ok > d->res.unavailable)
@@ -305,14 +306,17 @@ static void record(struct ip_drill *d, int verified)
     char words[2048];
 
     if (!d->detected) {
-        ip_check(rep, check, target, IP_CRITICAL, took, "not detected by the deadline (%s)%s%s",
-                 d->why[0] ? d->why : "no answer", d->restore[0] ? "; " : "", d->restore);
+        /* Without detected(), detection is the first operation that succeeds. */
+        ip_check(rep, check, target, IP_CRITICAL, took, "%s by the deadline (%s)%s%s",
+                 d->ops->detected ? "not detected" : "no operation succeeded",
+                 d->ops->detected ? (d->why[0] ? d->why : "no answer") : d->op_why,
+                 d->restore[0] ? "; " : "", d->restore);
         return;
     }
     if (!d->recovered) {
         ip_check(rep, check, target, IP_CRITICAL, took,
                  "detected after %.2f s, but no operation succeeded by the deadline: %s%s%s",
-                 r->detect, d->why, d->note[0] ? "; " : "", d->note);
+                 r->detect, d->op_why, d->note[0] ? "; " : "", d->note);
         return;
     }
     if (verified != 0)
@@ -339,7 +343,7 @@ static int before(struct ip_drill *d)
     for (int i = 0; i < d->ops->before; i++)
         if (operation(d) != 0) {
             ip_check(d->report, d->ops->check, d->ops->target, IP_CRITICAL, ip_clock() - d->started,
-                     "before the fault: %s; no fault injected", d->why);
+                     "before the fault: %s; no fault injected", d->op_why);
             return -1;
         }
     return 0;

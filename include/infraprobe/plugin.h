@@ -366,6 +366,7 @@ IP_EXPORT void ip_drill_seen(struct ip_drill *d, long long id);
  * found worse (not detected, not recovered, lost, no restore). The worst call wins. */
 IP_EXPORT void ip_drill_fail(struct ip_drill *d, enum ip_status status, const char *fmt, ...)
     IP_PRINTF(3, 4);
+/* ip_drill_fail() and ip_drill_note() are for the callbacks, on the drill's own thread. */
 /* A few words the drill's check message ends with ("Sentinel named 127.0.0.1:6380"); each
  * call replaces the last. */
 IP_EXPORT void ip_drill_note(struct ip_drill *d, const char *fmt, ...) IP_PRINTF(2, 3);
