@@ -1082,9 +1082,9 @@ static int timeline_count(json_t *doc, const char *event, int ok, const char *ac
     return n;
 }
 
-/* The first `n` events of the timeline are acknowledged operations 0 .. n - 1, then the
- * fault. */
-static void expect_markers_then_fault(json_t *doc, int n)
+/* The first `n` events of the timeline are acknowledged operations 0 .. n - 1, and more
+ * follow; the timeline. */
+static json_t *expect_markers(json_t *doc, int n)
 {
     json_t *t = json_object_get(testlib_probe0(doc), "timeline"), *e;
 
@@ -1096,8 +1096,7 @@ static void expect_markers_then_fault(json_t *doc, int n)
         ck_assert_msg(json_is_true(json_object_get(e, "ok")), "marker %d failed: %s", i,
                       json_string_value(json_object_get(e, "error")));
     }
-    e = json_array_get(t, (size_t)n);
-    ck_assert_str_eq(json_string_value(json_object_get(e, "event")), "fault");
+    return t;
 }
 
 /* The drill framework's figures: the standard metrics agree with the check and the old names. */
@@ -1136,7 +1135,7 @@ START_TEST(failover_drill)
     struct sandbox sb;
     redisContext *c;
     redisReply *r;
-    json_t *doc, *chk;
+    json_t *doc, *chk, *t;
     int code;
 
     snprintf(dir, sizeof(dir), "%s/drill", workdir);
@@ -1168,7 +1167,8 @@ START_TEST(failover_drill)
     expect_drill_metrics(doc);
     /* The timeline: 20 markers, the fault, writes refused by the stopped master until Sentinel
      * named another, one that recovered, the restore. */
-    expect_markers_then_fault(doc, 20);
+    t = expect_markers(doc, 20);
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(t, 20), "event")), "fault");
     ck_assert_int_eq(timeline_count(doc, "fault", 1, "stop"), 1);
     ck_assert_int_ge(timeline_count(doc, "operation", 0, NULL), 1);
     ck_assert_int_eq(timeline_count(doc, "operation", 1, NULL), 21);
@@ -1266,9 +1266,10 @@ START_TEST(failover_drill_interrupted)
     ck_assert_msg(strstr(testlib_message(chk), "start ran after interrupted by SIGINT"), "%s",
                   testlib_message(chk));
     /* The timeline the killed child had recorded reached the report, and the core's restore
-     * joined it. */
-    expect_markers_then_fault(doc, 20);
-    ck_assert_int_eq(timeline_count(doc, "fault", 1, "stop"), 1);
+     * joined it. The fault is in it once the stop action had returned; the SIGINT may come
+     * between its `touch` and its end, so it may not be. */
+    expect_markers(doc, 20);
+    ck_assert_int_le(timeline_count(doc, "fault", 1, "stop"), 1);
     ck_assert_int_eq(timeline_count(doc, "restore", 1, "start"), 1);
     json_decref(doc);
 
