@@ -202,7 +202,7 @@ static int run_action(struct ip_report *r, const char *action, const char *cmd, 
             timed_out = 1;
             break;
         }
-        if (poll(&pfd, 1, ip_deadline_ms(deadline)) <= 0)
+        if (ip_poll_until(&pfd, 1, deadline) <= 0)
             continue;
         if (got == sizeof(out)) {
             memmove(out, out + sizeof(out) / 2, sizeof(out) / 2);
@@ -295,16 +295,33 @@ void fault_owe(struct ip_report *r, const struct pending_restore *p)
     owe(r, &copy);
 }
 
-/* Record the restore, run by the drill itself (why NULL) or by the core because of `why`. */
-static void record_restore(struct ip_report *r, const char *action, int rc, double took,
+/* An action in the drill's timeline: the fault, or the restore. */
+static void record_event(struct ip_report *r, enum timeline_kind kind, const char *action,
+                         double t0, int rc)
+{
+    struct timeline_event e = {.kind = kind,
+                               .id = -1,
+                               .start = t0 - r->started,
+                               .end = ip_clock() - r->started,
+                               .ok = rc == 0,
+                               .message = (char *)action};
+
+    report_add_event(r, &e);
+}
+
+/* Record the restore, run by the drill itself (why NULL) or by the core because of `why`;
+ * it started at t0. */
+static void record_restore(struct ip_report *r, const char *action, int rc, double t0,
                            const char *why, const char *err)
 {
+    double took = ip_clock() - t0;
     char msg[768];
 
     snprintf(msg, sizeof(msg), "%s %s in %.3f s (run by %s%s)%s%s", action,
              rc == 0 ? "ran" : "failed", took, why ? "infraprobe: " : "the drill", why ? why : "",
              rc != 0 && *err ? ": " : "", rc != 0 ? err : "");
     report_add_check(r, "restore", NULL, rc == 0 ? IP_OK : IP_CRITICAL, took, 0, 0, msg);
+    record_event(r, TL_RESTORE, action, t0, rc);
 }
 
 int fault_restore(struct ip_report *r, const char *why)
@@ -327,7 +344,7 @@ int fault_restore(struct ip_report *r, const char *why)
         kill(-(pid_t)p.pgid, SIGKILL);
     t0 = ip_clock();
     rc = run_action(r, p.action, p.command, p.timeout, 0, err, sizeof(err));
-    record_restore(r, p.action, rc, ip_clock() - t0, why, err);
+    record_restore(r, p.action, rc, t0, why, err);
     free(p.action);
     free(p.command);
     return 1;
@@ -375,7 +392,9 @@ int ip_fault(struct ip_report *report, const char *action, const char *const *va
     t0 = ip_clock();
     rc = run_action(report, action, cmd, report->drill->action_timeout, breaking, err, errlen);
     if (restoring)
-        record_restore(report, action, rc, ip_clock() - t0, NULL, err);
+        record_restore(report, action, rc, t0, NULL, err);
+    else if (breaking)
+        record_event(report, TL_FAULT, action, t0, rc);
     free(cmd);
     return rc;
 }

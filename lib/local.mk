@@ -17,8 +17,10 @@ lib_libsdk_la_SOURCES = \
 	lib/probe.c lib/probe.h \
 	lib/hostport.c \
 	lib/resolve.c \
+	lib/deadline.c \
 	lib/pool.c lib/pool.h \
 	lib/fault.c \
+	lib/drill.c \
 	lib/report.c lib/report.h lib/private.h
 lib_libsdk_la_CPPFLAGS = $(LIB_CPPFLAGS)
 lib_libsdk_la_CFLAGS = $(AM_CFLAGS) $(LIBCONFIG_CFLAGS)

@@ -48,9 +48,6 @@
 
 /* Idle this long (seconds) and a connection is pinged before reuse. */
 #define POOL_PING_IDLE 1.0
-/* A waiter's longest single sleep (seconds), so that a far or infinite deadline never
- * overflows a timespec: it just sleeps again. */
-#define POOL_MAX_SLEEP 3600.0
 
 /* ip_clock(), unless a unit test has set a clock of its own (pool_set_clock()). */
 static double (*pool_clock)(void) = ip_clock;
@@ -305,25 +302,6 @@ static int pool_ping(struct ip_pool *pool, struct pool_conn *pc, double deadline
     return 0;
 }
 
-/* A CLOCK_MONOTONIC time `secs` from now, as pthread_cond_timedwait() wants it. Computed
- * from the remaining time rather than from the deadline itself, so that nothing depends on
- * ip_clock() sharing CLOCK_MONOTONIC's origin. */
-static void pool_abstime(double secs, struct timespec *ts)
-{
-    time_t whole;
-
-    if (secs > POOL_MAX_SLEEP)
-        secs = POOL_MAX_SLEEP;
-    whole = (time_t)secs;
-    clock_gettime(CLOCK_MONOTONIC, ts);
-    ts->tv_sec += whole;
-    ts->tv_nsec += (long)((secs - (double)whole) * 1e9);
-    if (ts->tv_nsec >= 1000000000L) {
-        ts->tv_sec++;
-        ts->tv_nsec -= 1000000000L;
-    }
-}
-
 /* Wait in line until a connection or a slot is handed over or the deadline passes.
  * Returns 0 with *out (in use), 1 holding a slot, IP_ETIMEDOUT or IP_ENOMEM. */
 static int pool_wait(struct ip_pool *pool, double deadline, struct pool_conn **out)
@@ -347,7 +325,7 @@ static int pool_wait(struct ip_pool *pool, double deadline, struct pool_conn **o
      * deadline. */
     start = now = pool_clock();
     while (!w.conn && !w.granted && now < deadline) {
-        pool_abstime(deadline - now, &ts);
+        ts = ip_timespec_after(deadline - now);
         pthread_cond_timedwait(&w.cond, &pool->lock, &ts);
         now = pool_clock();
     }

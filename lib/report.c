@@ -116,6 +116,9 @@ void report_free(struct ip_report *r)
             free(m->labels[j]);
         free(m->labels);
     }
+    for (size_t i = 0; i < r->nevents; i++)
+        free(r->events[i].message);
+    free(r->events);
     free(r->checks);
     free(r->metrics);
     free(r->probe);
@@ -301,6 +304,8 @@ int report_copy_checks(struct ip_report *dst, struct ip_report *src)
                               c->value, msg)
                   : IP_ENOMEM;
     }
+    for (size_t i = 0; i < src->nevents && err == 0; i++)
+        err = report_add_event(dst, &src->events[i]);
     pthread_mutex_unlock(&src->lock);
     return err;
 }
@@ -316,6 +321,50 @@ int report_add_check(struct ip_report *r, const char *name, const char *target,
         return msg ? IP_EINVAL : IP_ENOMEM;
     }
     return add_check(r, name, target, status, seconds, has_value, value, msg);
+}
+
+int report_add_event(struct ip_report *r, const struct timeline_event *e)
+{
+    struct timeline_event *n;
+    int err = 0;
+
+    pthread_mutex_lock(&r->lock);
+    if (r->nevents >= TIMELINE_MAX) {
+        r->events_dropped++;
+        goto out;
+    }
+    if (r->nevents == r->events_cap) {
+        size_t cap = r->events_cap ? r->events_cap * 2 : 64;
+
+        if (!(n = realloc(r->events, cap * sizeof(*n)))) {
+            err = IP_ENOMEM;
+            goto out;
+        }
+        r->events = n;
+        r->events_cap = cap;
+    }
+    n = &r->events[r->nevents];
+    *n = *e;
+    if (e->message && !(n->message = strdup(e->message))) {
+        err = IP_ENOMEM;
+        goto out;
+    }
+    r->nevents++;
+    if (r->hooks && r->hooks->event)
+        r->hooks->event(r->hooks->ctx, n);
+out:
+    pthread_mutex_unlock(&r->lock);
+    return err;
+}
+
+const char *report_event_name(enum timeline_kind kind)
+{
+    static const char *const names[] = {
+        [TL_OPERATION] = "operation", [TL_FAULT] = "fault",         [TL_RESTORE] = "restore",
+        [TL_DETECTED] = "detected",   [TL_RECOVERED] = "recovered", [TL_REJOINED] = "rejoined",
+    };
+
+    return (unsigned)kind <= TL_KIND_MAX ? names[kind] : "unknown";
 }
 
 int report_run_check(struct ip_report *r, enum ip_status status, const char *fmt, ...)

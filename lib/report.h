@@ -38,6 +38,31 @@ struct metric_result {
     double value;
 };
 
+/* One entry of a drill's timeline (drill.c): an operation, the fault, the restore, or the
+ * moment a phase ended. Times are seconds since the run's start, so that they mean the same
+ * in an isolated child and in its parent. */
+enum timeline_kind {
+    TL_OPERATION = 0,
+    TL_FAULT = 1,
+    TL_RESTORE = 2,
+    TL_DETECTED = 3,
+    TL_RECOVERED = 4,
+    TL_REJOINED = 5,
+};
+#define TL_KIND_MAX TL_REJOINED
+
+struct timeline_event {
+    enum timeline_kind kind;
+    long long id; /* an operation's; -1 for the others */
+    double start, end;
+    int ok;
+    char *message; /* the action's name, an operation's error; NULL: none */
+};
+
+/* A drill's timeline is bounded: a writer looping for the whole budget must not grow a
+ * report without end. Events past it are counted, not kept. */
+#define TIMELINE_MAX 20000
+
 /* A threshold override from the configuration, for one declared check. */
 struct threshold {
     const char *check;
@@ -59,6 +84,7 @@ struct pending_restore {
 struct report_hooks {
     void (*check)(void *ctx, const struct check_result *c);
     void (*restore)(void *ctx, const struct pending_restore *p); /* after each change */
+    void (*event)(void *ctx, const struct timeline_event *e);
     void *ctx;
 };
 
@@ -75,7 +101,10 @@ struct ip_report {
     size_t nchecks, checks_cap;
     struct metric_result *metrics;
     size_t nmetrics, metrics_cap;
-    pthread_mutex_t lock; /* a plugin may record from several threads of its run */
+    struct timeline_event *events; /* a drill's timeline, in the order recorded */
+    size_t nevents, events_cap;
+    long long events_dropped; /* past TIMELINE_MAX */
+    pthread_mutex_t lock;     /* a plugin may record from several threads of its run */
     /* Borrowed from the plugin and the configuration for the run. */
     const struct ip_check_decl *decls;
     const char *const *disabled; /* NULL, or per decl: why it is disabled (NULL: enabled) */
@@ -119,7 +148,8 @@ IP_PRIVATE void report_finish(struct ip_report *r);
 IP_PRIVATE const struct ip_check_decl *report_decl(const struct ip_report *r, const char *name);
 /* Record `skipped`, with the reason, for each disabled check the run did not record. */
 IP_PRIVATE void report_skip_disabled(struct ip_report *r);
-/* Copy the checks `src` has so far into `dst` (src may be in use by its run's threads). */
+/* Copy the checks and the timeline `src` has so far into `dst` (src may be in use by its run's
+ * threads). */
 IP_PRIVATE int report_copy_checks(struct ip_report *dst, struct ip_report *src);
 /* Record a check as it is, under any name (a child's checks, relayed by its parent). */
 IP_PRIVATE int report_add_check(struct ip_report *r, const char *name, const char *target,
@@ -127,6 +157,11 @@ IP_PRIVATE int report_add_check(struct ip_report *r, const char *name, const cha
                                 const char *message);
 /* Append a metric as it is, with its full name (relayed from a child). */
 IP_PRIVATE int report_add_metric(struct ip_report *r, const struct metric_result *m);
+/* Append a timeline event (copied); IP_ENOMEM, or 0 also when it was dropped past
+ * TIMELINE_MAX. Thread-safe. */
+IP_PRIVATE int report_add_event(struct ip_report *r, const struct timeline_event *e);
+/* "operation", "fault", "restore", "detected", "recovered", "rejoined". */
+IP_PRIVATE const char *report_event_name(enum timeline_kind kind);
 /* Record the core's own check "run" (a timeout, a failed plugin), which no plugin declares. */
 IP_PRIVATE int report_run_check(struct ip_report *r, enum ip_status status, const char *fmt, ...)
     IP_PRINTF(3, 4);

@@ -7,8 +7,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <limits.h>
-#include <math.h>
 #include <netdb.h>
 #include <pthread.h>
 #include <signal.h>
@@ -20,18 +18,6 @@
 #include <time.h>
 
 #include <infraprobe/plugin.h>
-
-int ip_deadline_ms(double deadline)
-{
-    double left = (deadline - ip_clock()) * 1000.0;
-
-    if (!(left > 0)) /* also NaN */
-        return 0;
-    if (left >= (double)INT_MAX)
-        return INT_MAX;
-    /* Round up: a poll() that wakes a little early would only spin once more. */
-    return (int)left + 1;
-}
 
 /* One lookup, shared by the caller and glibc's completion thread: the last to let go frees. */
 struct lookup {
@@ -86,18 +72,9 @@ static int copy_addrs(const struct addrinfo *ai, char (*addrs)[IP_ADDRSTRLEN], i
 
 static int wait_lookup(struct lookup *l, double deadline)
 {
-    struct timespec ts;
-    double t = deadline;
+    struct timespec ts = ip_deadline_timespec(deadline);
     int timed_out = 0;
 
-    if (isinf(t) || t > 1e12)
-        t = 1e12;
-    ts.tv_sec = (time_t)t;
-    ts.tv_nsec = (long)((t - (double)ts.tv_sec) * 1e9);
-    if (ts.tv_nsec >= 1000000000L) {
-        ts.tv_sec++;
-        ts.tv_nsec -= 1000000000L;
-    }
     pthread_mutex_lock(&l->lock);
     while (!l->done && !timed_out)
         timed_out = pthread_cond_timedwait(&l->done_cond, &l->lock, &ts) == ETIMEDOUT;

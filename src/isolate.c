@@ -2,7 +2,8 @@
  * Process isolation: the parent's supervisor of one probe's child, the child's serving loop,
  * and the frames between them. Requests and the end of a run travel over SOCK_SEQPACKET, so
  * each is one message that arrives whole or not at all, and the end of the child is the end
- * of the socket. What a run records (checks, metrics, the restore it owes) goes into a memory
+ * of the socket. What a run records (checks, metrics, a drill's timeline, the restore it
+ * owes) goes into a memory
  * area both share instead, as it is recorded: the parent reads it when the run ends, or after
  * it killed the child, so a run costs one round trip however much it records, and a child
  * killed at its deadline still leaves every check it had recorded.
@@ -55,6 +56,7 @@ enum frame_type {
     F_CHECK = 'C',   /* child: a check as recorded */
     F_METRIC = 'M',  /* child: a metric as recorded */
     F_RESTORE = 'S', /* child: the restore owed now (a NULL action: none) */
+    F_EVENT = 'E',   /* child: a drill's timeline event as recorded */
     F_DONE = 'D',    /* child: the run returned */
 };
 
@@ -116,6 +118,14 @@ static void get(struct frame *f, void *p, size_t n)
 static int32_t get_i32(struct frame *f)
 {
     int32_t v;
+
+    get(f, &v, sizeof(v));
+    return v;
+}
+
+static int64_t get_i64(struct frame *f)
+{
+    int64_t v;
 
     get(f, &v, sizeof(v));
     return v;
@@ -208,15 +218,31 @@ static void emit(const struct frame *f)
     frame_send(CHILD_FD, f);
 }
 
-/* Frames are sent from the plugin's threads too, under the report's lock: one at a time. */
-static void send_check(void *ctx, const struct check_result *c)
+/* A frame of its own for a hook: hooks run on the plugin's threads too (under the report's
+ * lock, so one at a time), and a frame is too large for their stacks. NULL: out of memory,
+ * the record is not relayed. */
+static struct frame *frame_new(enum frame_type t)
 {
     struct frame *f = malloc(sizeof(*f));
+
+    if (f)
+        frame_start(f, t);
+    return f;
+}
+
+static void emit_free(struct frame *f)
+{
+    emit(f);
+    free(f);
+}
+
+static void send_check(void *ctx, const struct check_result *c)
+{
+    struct frame *f = frame_new(F_CHECK);
 
     (void)ctx;
     if (!f)
         return;
-    frame_start(f, F_CHECK);
     put_str(f, c->name);
     put_str(f, c->target);
     put_i32(f, (int32_t)c->status);
@@ -224,8 +250,28 @@ static void send_check(void *ctx, const struct check_result *c)
     put_i32(f, c->has_value);
     put_f64(f, c->value);
     put_str(f, c->message);
-    emit(f);
-    free(f);
+    emit_free(f);
+}
+
+static void put_i64(struct frame *f, int64_t v)
+{
+    put(f, &v, sizeof(v));
+}
+
+static void send_event(void *ctx, const struct timeline_event *e)
+{
+    struct frame *f = frame_new(F_EVENT);
+
+    (void)ctx;
+    if (!f)
+        return;
+    put_i32(f, (int32_t)e->kind);
+    put_i64(f, e->id);
+    put_f64(f, e->start);
+    put_f64(f, e->end);
+    put_i32(f, e->ok);
+    put_str(f, e->message);
+    emit_free(f);
 }
 
 static void put_restore(struct frame *f, const struct pending_restore *p)
@@ -238,15 +284,13 @@ static void put_restore(struct frame *f, const struct pending_restore *p)
 
 static void send_restore(void *ctx, const struct pending_restore *p)
 {
-    struct frame *f = malloc(sizeof(*f));
+    struct frame *f = frame_new(F_RESTORE);
 
     (void)ctx;
     if (!f)
         return;
-    frame_start(f, F_RESTORE);
     put_restore(f, p);
-    emit(f);
-    free(f);
+    emit_free(f);
 }
 
 static void send_metrics(const struct ip_report *rep, struct frame *f)
@@ -270,7 +314,8 @@ static void send_metrics(const struct ip_report *rep, struct frame *f)
     }
 }
 
-static const struct report_hooks child_hooks = {.check = send_check, .restore = send_restore};
+static const struct report_hooks child_hooks = {
+    .check = send_check, .restore = send_restore, .event = send_event};
 
 static atomic_int child_running; /* a run is in the plugin's hands */
 
@@ -602,6 +647,18 @@ static void apply_frame(struct ip_report *rep, struct frame *f, int type)
         for (int32_t i = 0; m.labels && i < n; i++)
             free(m.labels[i]);
         free(m.labels);
+    } else if (type == F_EVENT) {
+        struct timeline_event e;
+
+        e.kind = (enum timeline_kind)get_i32(f);
+        e.id = get_i64(f);
+        e.start = get_f64(f);
+        e.end = get_f64(f);
+        e.ok = get_i32(f);
+        e.message = get_str(f);
+        if (!f->bad && (unsigned)e.kind <= TL_KIND_MAX)
+            report_add_event(rep, &e);
+        free(e.message);
     } else if (type == F_RESTORE) {
         struct pending_restore p;
 

@@ -273,21 +273,6 @@ void runner_wake(struct runner *r)
     pthread_mutex_unlock(&r->lock);
 }
 
-static struct timespec to_timespec(double t)
-{
-    struct timespec ts;
-
-    if (t > 1e12)
-        t = 1e12;
-    ts.tv_sec = (time_t)t;
-    ts.tv_nsec = (long)((t - (double)ts.tv_sec) * 1e9);
-    if (ts.tv_nsec >= 1000000000L) {
-        ts.tv_sec++;
-        ts.tv_nsec -= 1000000000L;
-    }
-    return ts;
-}
-
 /* The report of a run that is given up on (it overran, or the run was interrupted): the probe
  * is unknown, not critical (we could not tell), with the checks the run had recorded by then,
  * and the restore its drill owes, which it takes over. Called with the runner locked, so the
@@ -426,7 +411,7 @@ size_t runner_collect(struct runner *r, double until,
         if (isinf(wake)) {
             pthread_cond_wait(&r->done, &r->lock);
         } else {
-            struct timespec ts = to_timespec(wake);
+            struct timespec ts = ip_deadline_timespec(wake);
 
             pthread_cond_timedwait(&r->done, &r->lock, &ts);
         }

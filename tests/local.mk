@@ -88,6 +88,17 @@ tests_unit_pool_test_LDFLAGS = $(UNIT_LINK)
 tests_unit_pool_test_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_pool_test_LDADD = $(UNIT_LDADD)
 
+# Deadlines as the system calls want them: one overflow rule, sleeps and polls through signals.
+if HAVE_CHECK
+check_PROGRAMS += tests/unit/deadline_test
+TESTS += tests/unit/deadline_test
+endif
+tests_unit_deadline_test_SOURCES = tests/unit/deadline_test.c
+tests_unit_deadline_test_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_deadline_test_LDFLAGS = $(UNIT_LINK)
+tests_unit_deadline_test_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_deadline_test_LDADD = $(UNIT_LDADD)
+
 # Name resolution within a deadline (ip_resolve), and the tcp plugin's use of it, inside a
 # network and mount namespace of the test's own (root).
 if HAVE_CHECK

@@ -12,8 +12,11 @@
 #ifndef INFRAPROBE_PLUGIN_H
 #define INFRAPROBE_PLUGIN_H
 
+#include <poll.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <sys/time.h>
+#include <time.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -239,10 +242,6 @@ IP_EXPORT double ip_probe_timeout(const struct ip_probe *probe);
  * - 1). Thread-safe. */
 IP_EXPORT int ip_hostport(const char *s, char *host, size_t hostlen, int *port);
 
-/* Milliseconds left until `deadline` (ip_clock() seconds) for poll() and friends: 0 once it has
- * passed, rounded up, at most INT_MAX (also for INFINITY). Thread-safe. */
-IP_EXPORT int ip_deadline_ms(double deadline);
-
 /* The room a numeric IPv4 or IPv6 address takes as a string, with its NUL. */
 #define IP_ADDRSTRLEN 46
 
@@ -346,6 +345,107 @@ IP_EXPORT int ip_fault(struct ip_report *report, const char *action, const char 
 /* Is fault action `action` configured? */
 IP_EXPORT int ip_fault_has(const struct ip_report *report, const char *action);
 
+/* ---- the drill framework (run time) -------------------------------------------------- */
+
+/*
+ * The skeleton every drill shares, written once: write what must survive, inject the fault,
+ * watch for detection and recovery with a writer, read back what was acknowledged, restore,
+ * wait for the system to be whole again, and record the drill's check and standard metrics.
+ * A plugin fills a struct ip_drill_ops with callbacks and calls ip_drill_execute(); every
+ * callback gets `ctx` and the drill `d`, a deadline (never past the drill's), and an err
+ * buffer for a one-line reason when it returns non-zero.
+ *
+ *   1. before: `before` operations (say, marker writes a replica acknowledged); one that
+ *      fails ends the drill `critical` with no fault injected;
+ *   2. inject: ops->inject, or the fault action "stop" with ops->vars; one that fails ends
+ *      the drill `unknown` (the restore still runs);
+ *   3. watch, until the drill's deadline: each round asks ops->detected (when set) until it
+ *      says yes, then runs one operation; the first that succeeds once the fault is detected
+ *      is the recovery (without ops->detected, the first that succeeds);
+ *   4. verify: ops->verify reads back every acknowledged operation (ip_drill_acked()) and
+ *      says which it found with ip_drill_seen(); the framework counts the lost (acknowledged,
+ *      never seen) and the duplicated (seen more than once);
+ *   5. restore: ops->restore, or the fault action "start" (when the inject was an action,
+ *      the core also owes it: it runs whatever happens to the run);
+ *   6. rejoin: ops->rejoined (when set) until it says yes: the system is whole again;
+ *   7. ops->cleanup (when set), always, once the first operation was attempted.
+ *
+ * Every operation (its id, start, end, outcome), the fault and the restore go into the
+ * report's timeline, which JSON carries whole and the text report summarises. The check
+ * `ops->check` carries the recovery time in seconds as its value, so declare it IP_VALUE_MAX
+ * with thresholds in seconds (a drill that did not recover is critical). The metrics, named
+ * after the plugin (<plugin>_drill_...), with ops->target as their target:
+ * drill_detect_seconds, drill_recover_seconds (from the start of the fault),
+ * drill_unavailable_seconds (the longest time with no successful operation, from the fault
+ * until the recovery), drill_lost_operations, drill_duplicated_operations, and
+ * drill_rejoin_seconds (from the start of the restore).
+ */
+struct ip_drill; /* opaque: one drill in progress */
+
+struct ip_drill_ops {
+    const char *check;       /* the drill's declared check: "failover", "exhaustion" */
+    const char *target;      /* the check's and the metrics' target; NULL: none */
+    const char *const *vars; /* placeholders of the fault actions (see ip_fault()); NULL: none */
+    int before;              /* operations before the fault; each must be acknowledged */
+    double interval;         /* seconds between rounds while watching; 0: 0.05 */
+    double op_timeout;       /* one operation's (or question's) limit, seconds; 0: 1 */
+    /* One operation against the service (a write, tagged with `id`, unique in the drill):
+     * 0 when the service acknowledged it, which the framework records in the ledger. */
+    int (*operate)(void *ctx, struct ip_drill *d, long long id, double deadline, char *err,
+                   size_t errlen);
+    /* Optional. Break the service (NULL: the fault action "stop"; the timeline names no action
+     * for the plugin's own). 0 or non-zero. */
+    int (*inject)(void *ctx, struct ip_drill *d, char *err, size_t errlen);
+    /* Optional. Has the system noticed the fault (a new leader named)? 1 yes, 0 not yet, with
+     * what it says now in err. */
+    int (*detected)(void *ctx, struct ip_drill *d, double deadline, char *err, size_t errlen);
+    /* Optional. Read back the acknowledged operations: ip_drill_seen() for each copy found.
+     * 0, or non-zero when it could not read (then nothing is counted as lost). */
+    int (*verify)(void *ctx, struct ip_drill *d, double deadline, char *err, size_t errlen);
+    /* Optional. Put the service back (NULL: the fault action "start"). 0 or non-zero. */
+    int (*restore)(void *ctx, struct ip_drill *d, char *err, size_t errlen);
+    /* Optional. Is the system whole again (the old member back, replicating)? 1 yes, 0 not
+     * yet, with what it is now in err. */
+    int (*rejoined)(void *ctx, struct ip_drill *d, double deadline, char *err, size_t errlen);
+    /* Optional. Remove what the operations wrote; best effort. */
+    void (*cleanup)(void *ctx, struct ip_drill *d, double deadline);
+};
+
+/*
+ * Run the drill of `ops` when this run is a drill run (ip_drill()), else do nothing. It
+ * records the check ops->check (its message says what happened, and ends with
+ * ip_drill_note()'s words), the standard metrics and the timeline, and fills `out` (may be
+ * NULL) for a plugin that also records figures of its own. Returns 1 when it ran a drill, 0
+ * when this is no drill run, IP_EINVAL for ops without check or operate, IP_ENOMEM.
+ */
+struct ip_drill_result {
+    double detect, recover, unavailable, rejoin; /* seconds; -1: not that far */
+    long long acknowledged, lost, duplicated;    /* lost, duplicated: -1 when not verified */
+};
+IP_EXPORT int ip_drill_execute(struct ip_report *report, const struct ip_drill_ops *ops, void *ctx,
+                               struct ip_drill_result *out);
+
+/* For the callbacks: the run's report, and the drill's deadline. */
+IP_EXPORT struct ip_report *ip_drill_report(const struct ip_drill *d);
+IP_EXPORT double ip_drill_deadline(const struct ip_drill *d);
+/* Record an acknowledged operation by hand (one made outside operate(), e.g. by a helper
+ * thread): `id` acknowledged now. 0 or IP_ENOMEM. Thread-safe. */
+IP_EXPORT int ip_drill_ack(struct ip_drill *d, long long id);
+/* The acknowledged ids, in the order acknowledged: *n of them; for verify(), borrowed until
+ * it returns. */
+IP_EXPORT const long long *ip_drill_acked(const struct ip_drill *d, size_t *n);
+/* verify() saw one copy of `id`. Thread-safe. */
+IP_EXPORT void ip_drill_seen(struct ip_drill *d, long long id);
+/* What the drill found wrong beyond what the framework measures (more connections than
+ * allowed, an order broken): the check gets `status` and this message, unless the framework
+ * found worse (not detected, not recovered, lost, no restore). The worst call wins. */
+IP_EXPORT void ip_drill_fail(struct ip_drill *d, enum ip_status status, const char *fmt, ...)
+    IP_PRINTF(3, 4);
+/* ip_drill_fail() and ip_drill_note() are for the callbacks, on the drill's own thread. */
+/* A few words the drill's check message ends with ("Sentinel named 127.0.0.1:6380"); each
+ * call replaces the last. */
+IP_EXPORT void ip_drill_note(struct ip_drill *d, const char *fmt, ...) IP_PRINTF(2, 3);
+
 /* ---- connection pool ------------------------------------------------------------------ */
 
 struct ip_pool; /* opaque; thread-safe */
@@ -408,6 +508,31 @@ IP_EXPORT void ip_pool_stats_sized(struct ip_pool *pool, struct ip_pool_stats *s
     ip_pool_stats_sized((pool), (stats), sizeof(struct ip_pool_stats))
 /* Close idle connections; in-use ones must have been released or discarded. NULL is ok. */
 IP_EXPORT void ip_pool_free(struct ip_pool *pool);
+
+/* ---- helpers: what every plugin would otherwise write again ------------------------------ */
+
+/*
+ * Deadlines (ip_clock() seconds; INFINITY: none) as the system calls want them. One rule for
+ * every conversion: the time left is never negative (a deadline passed, or NaN, leaves 0) and
+ * never more than IP_WAIT_MAX seconds (INFINITY too), so nothing overflows; a caller that
+ * waits in a loop checks ip_clock() and waits again. All thread-safe.
+ */
+#define IP_WAIT_MAX 2000000.0 /* seconds, about 23 days: below INT_MAX milliseconds */
+
+/* Milliseconds left, for poll() and friends: rounded up, so a wait never ends early. */
+IP_EXPORT int ip_deadline_ms(double deadline);
+/* The time left as a timeval (a client library's timeout), rounded up to the microsecond. */
+IP_EXPORT struct timeval ip_deadline_timeval(double deadline);
+/* The CLOCK_MONOTONIC time of `deadline`, for pthread_cond_timedwait() on a condition whose
+ * clock is CLOCK_MONOTONIC (pthread_condattr_setclock) and clock_nanosleep(TIMER_ABSTIME). */
+IP_EXPORT struct timespec ip_deadline_timespec(double deadline);
+/* The same, `secs` from now. */
+IP_EXPORT struct timespec ip_timespec_after(double secs);
+/* Sleep until `deadline` (at once when it has passed), whatever signals arrive. */
+IP_EXPORT void ip_sleep_until(double deadline);
+/* poll() until one of fds is ready or `deadline` passes, through EINTR: poll()'s result (> 0),
+ * 0 when the deadline passed, or -1 with errno. */
+IP_EXPORT int ip_poll_until(struct pollfd *fds, nfds_t n, double deadline);
 
 #ifdef __cplusplus
 }

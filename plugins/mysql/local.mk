@@ -1,8 +1,10 @@
 # The mysql plugin (MariaDB Connector/C); --disable-mysql leaves it out.
 if BUILD_MYSQL
 pkglib_LTLIBRARIES += plugins/mysql/mysql.la
-plugins_mysql_mysql_la_SOURCES = plugins/mysql/mysql.c plugins/mysql/mysql_conn.c \
-	plugins/mysql/mysql_conn.h plugins/mysql/mysql_dsn.c plugins/mysql/mysql_dsn.h
+plugins_mysql_mysql_la_SOURCES = plugins/mysql/mysql.c plugins/mysql/mysql_plugin.h \
+	plugins/mysql/mysql_checks.c plugins/mysql/mysql_pool.c plugins/mysql/mysql_drill.c \
+	plugins/mysql/mysql_conn.c plugins/mysql/mysql_conn.h plugins/mysql/mysql_dsn.c \
+	plugins/mysql/mysql_dsn.h
 plugins_mysql_mysql_la_CFLAGS = $(AM_CFLAGS) $(MARIADB_CFLAGS)
 plugins_mysql_mysql_la_LDFLAGS = -module -avoid-version -shared -export-symbols-regex '^infraprobe_plugin$$'
 plugins_mysql_mysql_la_LIBADD = lib/libinfraprobe.la $(MARIADB_LIBS) -lm
@@ -29,7 +31,7 @@ tests_integration_mysql_test_LDADD = $(CHECK_LIBS) $(JANSSON_LIBS) $(MARIADB_LIB
 # make check builds it so that it never rots; no timing is part of pass/fail.
 check_PROGRAMS += bench/mysql_select1
 bench_mysql_select1_SOURCES = bench/mysql_select1.c plugins/mysql/mysql_conn.c \
-	plugins/mysql/mysql_conn.h
+	plugins/mysql/mysql_conn.h plugins/mysql/mysql_dsn.h
 bench_mysql_select1_CFLAGS = $(AM_CFLAGS) $(MARIADB_CFLAGS) -I$(top_srcdir)/plugins/mysql
 bench_mysql_select1_LDADD = lib/libinfraprobe.la $(MARIADB_LIBS) -lm
 endif

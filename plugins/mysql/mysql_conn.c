@@ -38,10 +38,9 @@ static int conn_wait(MYSQL *m, int status, double deadline)
 {
     for (;;) {
         struct pollfd p = {.fd = (int)mysql_get_socket(m), .events = 0};
-        double left = deadline - ip_clock();
-        int ms, r, ev = 0;
+        int ms = ip_deadline_ms(deadline), r, ev = 0;
 
-        if (left <= 0)
+        if (ms <= 0)
             return -1;
         if (status & MYSQL_WAIT_READ)
             p.events |= POLLIN;
@@ -49,8 +48,6 @@ static int conn_wait(MYSQL *m, int status, double deadline)
             p.events |= POLLOUT;
         if (status & MYSQL_WAIT_EXCEPT)
             p.events |= POLLPRI;
-        /* Round up: waking a hair before the deadline would spin. */
-        ms = left > 3600 ? 3600000 : (int)ceil(left * 1000);
         if ((status & MYSQL_WAIT_TIMEOUT) && mysql_get_timeout_value_ms(m) < (unsigned)ms)
             ms = (int)mysql_get_timeout_value_ms(m);
         r = poll(&p, 1, ms);

@@ -10,19 +10,7 @@
 #include <mysql.h>
 #include <stddef.h>
 
-struct mysql_conn_opts {
-    const char *host; /* NULL or "": the socket */
-    int port;
-    const char *socket;
-    const char *user;
-    const char *password;
-    const char *database;
-    const char *charset;
-    const char *ssl_mode; /* disabled, preferred, required, verify_ca, verify_identity */
-    const char *ssl_ca, *ssl_cert, *ssl_key;
-    double connect_timeout; /* seconds, 0: the deadline only */
-    double io_timeout;      /* seconds: the library's read and write timeouts; 0: none */
-};
+#include "mysql_dsn.h"
 
 enum mysql_flavour { MYSQL_FLAVOUR_MARIADB, MYSQL_FLAVOUR_MYSQL };
 

@@ -365,3 +365,31 @@ int mysql_dsn_parse(const char *s, struct mysql_dsn *d, char *err, size_t errlen
     }
     return 0;
 }
+
+void mysql_dsn_options(const struct mysql_dsn *dsn, struct mysql_conn_opts *o)
+{
+    int unix_socket = !strcmp(dsn->net, "unix");
+
+    o->host = unix_socket ? NULL : dsn->host;
+    o->port = dsn->port;
+    o->socket = unix_socket ? dsn->socket : NULL;
+    o->user = dsn->user;
+    o->database = dsn->dbname;
+    o->charset = dsn->charset[0] ? dsn->charset : NULL;
+    o->connect_timeout = dsn->timeout;
+    if (dsn->has_password)
+        o->password = dsn->password;
+    if (dsn->read_timeout > 0 || dsn->write_timeout > 0)
+        o->io_timeout = fmax(dsn->read_timeout, dsn->write_timeout);
+}
+
+const char *mysql_dsn_ssl_mode(const char *tls, int has_ca)
+{
+    if (!strcmp(tls, "true"))
+        return "verify_identity";
+    if (!strcmp(tls, "skip-verify"))
+        return "required";
+    if (!strcmp(tls, "preferred"))
+        return "preferred";
+    return has_ca ? "verify_ca" : "disabled";
+}

@@ -1,7 +1,7 @@
 /*
  * The Go DSN parser: the guide's form, the Go driver's defaults and corner cases (a
  * password with ':' and '@', IPv6, unix sockets, parameters), and malformed ones, whose
- * message never quotes the password.
+ * message never quotes the password; and the connection options a parsed DSN sets.
  */
 #include <check.h>
 #include <stdlib.h>
@@ -163,6 +163,54 @@ START_TEST(malformed_says_where)
 }
 END_TEST
 
+/* The options a DSN sets, and those it leaves to the probe's settings. */
+START_TEST(options_tcp)
+{
+    struct mysql_conn_opts o = {.password = "from-setting", .io_timeout = 5, .ssl_ca = "ca"};
+
+    ck_assert_int_eq(mysql_dsn_parse("im@tcp(10.0.0.1:13306)/chat?charset=utf8mb4&timeout=2s", &d,
+                                     err, sizeof(err)),
+                     0);
+    mysql_dsn_options(&d, &o);
+    ck_assert_str_eq(o.host, "10.0.0.1");
+    ck_assert_int_eq(o.port, 13306);
+    ck_assert_ptr_null(o.socket);
+    ck_assert_str_eq(o.user, "im");
+    ck_assert_str_eq(o.database, "chat");
+    ck_assert_str_eq(o.charset, "utf8mb4");
+    ck_assert_msg(o.connect_timeout == 2, "connect_timeout %g", o.connect_timeout);
+    ck_assert_str_eq(o.password, "from-setting"); /* the DSN has none */
+    ck_assert_msg(o.io_timeout == 5, "io_timeout %g", o.io_timeout);
+    ck_assert_str_eq(o.ssl_ca, "ca");
+}
+END_TEST
+
+START_TEST(options_unix_password_timeouts)
+{
+    struct mysql_conn_opts o = {.host = "h", .io_timeout = 5};
+
+    ck_assert_int_eq(mysql_dsn_parse("u:p@w@unix(/run/my.sock)/db?readTimeout=3s&writeTimeout=4s",
+                                     &d, err, sizeof(err)),
+                     0);
+    mysql_dsn_options(&d, &o);
+    ck_assert_ptr_null(o.host);
+    ck_assert_str_eq(o.socket, "/run/my.sock");
+    ck_assert_str_eq(o.password, "p@w");
+    ck_assert_ptr_null(o.charset);
+    ck_assert_msg(o.io_timeout == 4, "io_timeout %g", o.io_timeout);
+}
+END_TEST
+
+START_TEST(ssl_mode_from_tls)
+{
+    ck_assert_str_eq(mysql_dsn_ssl_mode("true", 0), "verify_identity");
+    ck_assert_str_eq(mysql_dsn_ssl_mode("skip-verify", 1), "required");
+    ck_assert_str_eq(mysql_dsn_ssl_mode("preferred", 0), "preferred");
+    ck_assert_str_eq(mysql_dsn_ssl_mode("false", 1), "verify_ca");
+    ck_assert_str_eq(mysql_dsn_ssl_mode("", 0), "disabled");
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("mysql_dsn");
@@ -178,6 +226,9 @@ int main(void)
     tcase_add_test(tc, durations);
     tcase_add_test(tc, malformed);
     tcase_add_test(tc, malformed_says_where);
+    tcase_add_test(tc, options_tcp);
+    tcase_add_test(tc, options_unix_password_timeouts);
+    tcase_add_test(tc, ssl_mode_from_tls);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

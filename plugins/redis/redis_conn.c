@@ -151,18 +151,10 @@ static void conn_break(redisContext *c, int type)
 /* Wait until fd is ready for `events` or the deadline passes: 1 ready, 0 deadline. */
 static int conn_poll(int fd, short events, double deadline)
 {
-    for (;;) {
-        struct pollfd p = {.fd = fd, .events = events};
-        int ms = ip_deadline_ms(deadline), r;
+    struct pollfd p = {.fd = fd, .events = events};
 
-        if (ms <= 0)
-            return 0;
-        r = poll(&p, 1, ms);
-        if (r > 0)
-            return 1;
-        if (r < 0 && errno != EINTR)
-            return 1; /* let the read or write that follows report it */
-    }
+    /* An error: let the read or write that follows report it. */
+    return ip_poll_until(&p, 1, deadline) != 0;
 }
 
 /* A bulk being read whose announced length is past the limit: refused before its bytes

@@ -15,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "redis_plugin.h"
@@ -288,15 +287,13 @@ void redis_pool_check(struct redis_state *st, struct ip_report *rep, redisContex
     pthread_mutex_unlock(&pr.lock);
     err[0] = '\0';
     while (atomic_load(&pr.done) < started) {
-        struct timespec ts = {0, 200000};
-
         n = pool_server_count(st->pool_ctx, main_conn, st->pool_client_name, pr.deadline, ids,
                               &nids, err, sizeof(err));
         if (n < 0)
             break;
         if (n > peak)
             peak = n;
-        nanosleep(&ts, NULL);
+        ip_sleep_until(ip_clock() + 0.0002);
     }
     for (int i = 0; i < started; i++)
         pthread_join(threads[i], NULL);

@@ -424,7 +424,7 @@ static int tcp_run(void *state, struct ip_report *rep)
         pfd[n].fd = pending ? wake[0] : -1;
         pfd[n].events = POLLIN;
         pfd[n].revents = 0;
-        if (poll(pfd, n + 1, ip_deadline_ms(deadline)) < 0 && errno != EINTR)
+        if (ip_poll_until(pfd, n + 1, deadline) < 0)
             goto out;
         while (read(wake[0], drain, sizeof(drain)) > 0)
             ;

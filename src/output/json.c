@@ -138,6 +138,39 @@ fail:
     return NULL;
 }
 
+/* A timeline event: times in ms from the probe's start, like its duration_ms. The fault's
+ * and the restore's message is the action's name; a failed operation's, its error. */
+static json_t *json_event(const struct timeline_event *e)
+{
+    int action = e->kind == TL_FAULT || e->kind == TL_RESTORE;
+    json_t *o = json_object();
+
+    if (!o || json_put(o, "event", json_string(report_event_name(e->kind))) ||
+        (e->kind == TL_OPERATION && json_put(o, "id", json_integer(e->id))) ||
+        json_put(o, "start_ms", json_ms(e->start)) || json_put(o, "end_ms", json_ms(e->end)) ||
+        json_put(o, "ok", json_boolean(e->ok)) ||
+        (e->message && json_put(o, action ? "action" : "error", json_str(e->message)))) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
+/* A drill's timeline, whole; o gets nothing when there is none. */
+static int json_timeline(json_t *o, const struct ip_report *p)
+{
+    json_t *t;
+
+    if (!p->nevents)
+        return 0;
+    if (json_put(o, "timeline", t = json_array()))
+        return -1;
+    for (size_t i = 0; i < p->nevents; i++)
+        if (json_array_append_new(t, json_event(&p->events[i])))
+            return -1;
+    return p->events_dropped && json_put(o, "timeline_dropped", json_integer(p->events_dropped));
+}
+
 static json_t *json_probe(const struct ip_report *p)
 {
     json_t *o = json_object(), *checks = json_array(), *metrics = json_array();
@@ -169,6 +202,8 @@ static json_t *json_probe(const struct ip_report *p)
     for (size_t i = 0; i < p->nmetrics; i++)
         if (json_array_append_new(metrics, json_metric(&p->metrics[i])))
             goto fail;
+    if (json_timeline(o, p))
+        goto fail;
     return o;
 fail:
     json_decref(o);

@@ -1,6 +1,6 @@
 /*
  * What the writers share: statuses that index arrays, counts, the entry a probe's extra
- * status gets, UTF-8 and numbers as every format spells them.
+ * status gets, UTF-8 and numbers as every format spells them, a drill's timeline in a line.
  */
 #include "config.h"
 
@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -178,4 +179,58 @@ void format_number(char *buf, size_t size, double v)
         if (strtod(plain, NULL) == v && strlen(plain) < size)
             memcpy(buf, plain, strlen(plain) + 1);
     }
+}
+
+/* Append to buf what fits. */
+static void append(char *buf, size_t size, size_t *len, const char *fmt, ...) IP_PRINTF(4, 5);
+static void append(char *buf, size_t size, size_t *len, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+
+    if (*len >= size)
+        return;
+    va_start(ap, fmt);
+    n = vsnprintf(buf + *len, size - *len, fmt, ap);
+    va_end(ap);
+    if (n > 0)
+        *len = *len + (size_t)n < size ? *len + (size_t)n : size;
+}
+
+int format_timeline(const struct ip_report *p, char *buf, size_t size)
+{
+    size_t len = 0, ops = 0, ok = 0;
+
+    if (!p->nevents || !size)
+        return 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < p->nevents; i++) {
+        const struct timeline_event *e = &p->events[i];
+
+        if (e->kind == TL_OPERATION) {
+            ops++;
+            ok += e->ok != 0;
+            continue;
+        }
+        if (ops) {
+            append(buf, size, &len, "%zu operation%s, %zu ok, %zu failed; ", ops,
+                   ops == 1 ? "" : "s", ok, ops - ok);
+            ops = ok = 0;
+        }
+        if (e->kind == TL_FAULT || e->kind == TL_RESTORE)
+            append(buf, size, &len, "%s%s%s at %.3f s for %.3f s%s; ", report_event_name(e->kind),
+                   e->message ? " " : "", format_str(e->message), e->start, e->end - e->start,
+                   e->ok ? "" : " (failed)");
+        else
+            append(buf, size, &len, "%s at %.3f s; ", report_event_name(e->kind), e->start);
+    }
+    if (ops)
+        append(buf, size, &len, "%zu operation%s, %zu ok, %zu failed; ", ops, ops == 1 ? "" : "s",
+               ok, ops - ok);
+    if (p->events_dropped)
+        append(buf, size, &len, "%lld more not kept; ", p->events_dropped);
+    /* Without the last "; ". */
+    if (len >= 2 && len < size)
+        buf[len - 2] = '\0';
+    return 1;
 }

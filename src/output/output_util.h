@@ -31,6 +31,11 @@ enum ip_status format_probe_extra(const struct ip_report *probe);
 /* "probe is unknown, and no check says why" for `status`; static storage. */
 const char *format_extra_message(enum ip_status status);
 
+/* A one-line summary of a drill's timeline into buf ("fault stop at 1.20 s for 0.05 s; 57
+ * operations, 41 ok, 16 failed; detected at 2.90 s; ..."), times from the probe's start;
+ * 0 when the probe has no timeline. */
+int format_timeline(const struct ip_report *probe, char *buf, size_t size);
+
 /* The string, or "" for NULL: messages and names are never printed as "(null)". */
 const char *format_str(const char *s);
 

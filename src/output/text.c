@@ -1,6 +1,7 @@
 /*
  * --format text: the human report. A header line per probe, one aligned line per check
- * (status, probe, check [target], duration, message), and a summary line for the run.
+ * (status, probe, check [target], duration, message), a drill's timeline summarised on a
+ * line, and a summary line for the run.
  * Colour (ANSI) only when the caller asks, i.e. on a TTY. Whatever a server wrote into a
  * message, no control character reaches the terminal: they are shown as '?' (tab and line
  * breaks as a space), invalid UTF-8 as U+FFFD.
@@ -141,6 +142,22 @@ static void text_line(FILE *out, const struct ip_report *p, const struct text_wi
     fputc('\n', out);
 }
 
+/* A drill's timeline, summarised on a line of its own under the checks, in their columns. */
+static void text_timeline(FILE *out, const struct ip_report *p, const struct text_widths *w)
+{
+    char line[2048];
+
+    if (!format_timeline(p, line, sizeof(line)))
+        return;
+    text_pad(out, 0, 2 + TEXT_STATUS_WIDTH + 2);
+    text_pad(out, text_put(out, p->probe), w->probe);
+    fputs("  ", out);
+    text_pad(out, text_put(out, "timeline"), w->check);
+    fputs("  ", out);
+    text_put(out, line);
+    fputc('\n', out);
+}
+
 /* The probe's header and check lines; adds its checks to *sum when not NULL. */
 static void text_probe(FILE *out, const struct ip_report *p, const struct text_widths *w,
                        int colour, struct format_counts *sum)
@@ -164,6 +181,7 @@ static void text_probe(FILE *out, const struct ip_report *p, const struct text_w
     if (extra != IP_OK)
         text_line(out, p, w, extra, FORMAT_EXTRA_NAME, NULL, p->duration,
                   format_extra_message(extra), colour);
+    text_timeline(out, p, w);
 
     if (sum) {
         struct format_counts counts;

@@ -315,8 +315,26 @@ START_TEST(short_query_timeout)
 }
 END_TEST
 
+/* The events of the first probe's drill timeline, by name, in one string: "fault restore". */
+static void timeline_phases(json_t *doc, char *out, size_t outlen)
+{
+    json_t *t = json_object_get(testlib_probe0(doc), "timeline"), *e;
+    size_t i, n = 0;
+
+    out[0] = '\0';
+    json_array_foreach(t, i, e)
+    {
+        const char *ev = json_string_value(json_object_get(e, "event"));
+
+        if (ev && strcmp(ev, "operation") != 0 && n < outlen)
+            n += (size_t)snprintf(out + n, outlen - n, "%s%s", n ? " " : "", ev);
+    }
+}
+
 START_TEST(exhaustion_drill)
 {
+    char phases[256];
+    json_t *chk;
     char s[512];
     json_t *doc;
     int code;
@@ -332,6 +350,18 @@ START_TEST(exhaustion_drill)
     assert_metric(doc, "infraprobe_mysql_exhaustion_wait_count", >, 0);
     assert_metric(doc, "infraprobe_mysql_exhaustion_completed", ==, 40);
     assert_metric(doc, "infraprobe_mysql_exhaustion_leaked_connections", ==, 0);
+    /* On the drill framework: detected when an acquisition waited, recovered when a query
+     * queued behind the burst completed (the check's value), whole again without a leak. */
+    assert_metric(doc, "infraprobe_mysql_drill_detect_seconds", >, 0);
+    assert_metric(doc, "infraprobe_mysql_drill_recover_seconds", >, 0);
+    assert_metric(doc, "infraprobe_mysql_drill_unavailable_seconds", >, 0);
+    assert_metric(doc, "infraprobe_mysql_drill_rejoin_seconds", >=, 0);
+    chk = testlib_find_check(doc, "exhaustion", NULL);
+    ck_assert_double_eq(json_number_value(json_object_get(chk, "value")),
+                        testlib_metric(doc, "infraprobe_mysql_drill_recover_seconds", NULL, NULL));
+    timeline_phases(doc, phases, sizeof(phases));
+    ck_assert_msg(strcmp(phases, "fault detected recovered restore rejoined") == 0,
+                  "timeline phases: %s", phases);
     assert_code(doc, code, 0);
     json_decref(doc);
 }

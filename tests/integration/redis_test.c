@@ -1093,13 +1093,80 @@ static void drill_settings(const struct sandbox *sb, const char *stop, char *out
              sb->sentinels, loose, stop, testlib_sandbox_tool(), sb->sb.dir);
 }
 
+/* How many events of the first probe's drill timeline are `event`, with outcome `ok` (unless
+ * ok < 0); with `action` (unless NULL). */
+static int timeline_count(json_t *doc, const char *event, int ok, const char *action)
+{
+    json_t *t = json_object_get(testlib_probe0(doc), "timeline"), *e;
+    size_t i;
+    int n = 0;
+
+    json_array_foreach(t, i, e)
+    {
+        const char *a = json_string_value(json_object_get(e, "action"));
+
+        if (strcmp(json_string_value(json_object_get(e, "event")), event) == 0 &&
+            (ok < 0 || json_is_true(json_object_get(e, "ok")) == ok) &&
+            (!action || (a && strcmp(a, action) == 0)))
+            n++;
+    }
+    return n;
+}
+
+/* The first `n` events of the timeline are acknowledged operations 0 .. n - 1, and more
+ * follow; the timeline. */
+static json_t *expect_markers(json_t *doc, int n)
+{
+    json_t *t = json_object_get(testlib_probe0(doc), "timeline"), *e;
+
+    ck_assert_msg(json_array_size(t) > (size_t)n, "timeline of %zu events", json_array_size(t));
+    for (int i = 0; i < n; i++) {
+        e = json_array_get(t, (size_t)i);
+        ck_assert_str_eq(json_string_value(json_object_get(e, "event")), "operation");
+        ck_assert_int_eq(json_integer_value(json_object_get(e, "id")), i);
+        ck_assert_msg(json_is_true(json_object_get(e, "ok")), "marker %d failed: %s", i,
+                      json_string_value(json_object_get(e, "error")));
+    }
+    return t;
+}
+
+/* The drill framework's figures: the standard metrics agree with the check and the old names. */
+static void expect_drill_metrics(json_t *doc)
+{
+    json_t *chk = testlib_find_check(doc, "failover", NULL);
+    double detect = testlib_metric(doc, "infraprobe_redis_drill_detect_seconds", NULL, NULL);
+    double recover = testlib_metric(doc, "infraprobe_redis_drill_recover_seconds", NULL, NULL);
+    double unavailable =
+        testlib_metric(doc, "infraprobe_redis_drill_unavailable_seconds", NULL, NULL);
+
+    ck_assert_double_gt(detect, 0);
+    ck_assert_double_ge(recover, detect);
+    ck_assert_double_gt(unavailable, 0);
+    ck_assert_double_le(unavailable, recover);
+    ck_assert_double_eq(json_number_value(json_object_get(chk, "value")), recover);
+    ck_assert_double_eq(
+        json_number_value(json_object_get(json_object_get(chk, "thresholds"), "warn")), 10);
+    ck_assert_double_eq(
+        json_number_value(json_object_get(json_object_get(chk, "thresholds"), "crit")), 30);
+    ck_assert_double_eq(testlib_metric(doc, "infraprobe_redis_drill_lost_operations", NULL, NULL),
+                        0);
+    ck_assert_double_eq(
+        testlib_metric(doc, "infraprobe_redis_drill_duplicated_operations", NULL, NULL), 0);
+    ck_assert_double_ge(testlib_metric(doc, "infraprobe_redis_drill_rejoin_seconds", NULL, NULL),
+                        0.3);
+    ck_assert_double_eq(testlib_metric(doc, "infraprobe_redis_failover_detect_seconds", NULL, NULL),
+                        detect);
+    ck_assert_double_eq(
+        testlib_metric(doc, "infraprobe_redis_failover_recover_seconds", NULL, NULL), recover);
+}
+
 START_TEST(failover_drill)
 {
     char dir[600], settings[8192], stop[2048];
     struct sandbox sb;
     redisContext *c;
     redisReply *r;
-    json_t *doc, *chk;
+    json_t *doc, *chk, *t;
     int code;
 
     snprintf(dir, sizeof(dir), "%s/drill", workdir);
@@ -1128,6 +1195,18 @@ START_TEST(failover_drill)
      * `sandbox start` returns once the member is healthy, so that read 0.00. */
     ck_assert_double_ge(testlib_metric(doc, "infraprobe_redis_failover_rejoin_seconds", NULL, NULL),
                         0.3);
+    expect_drill_metrics(doc);
+    /* The timeline: 20 markers, the fault, writes refused by the stopped master until Sentinel
+     * named another, one that recovered, the restore. */
+    t = expect_markers(doc, 20);
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(t, 20), "event")), "fault");
+    ck_assert_int_eq(timeline_count(doc, "fault", 1, "stop"), 1);
+    ck_assert_int_ge(timeline_count(doc, "operation", 0, NULL), 1);
+    ck_assert_int_eq(timeline_count(doc, "operation", 1, NULL), 21);
+    ck_assert_int_eq(timeline_count(doc, "detected", 1, NULL), 1);
+    ck_assert_int_eq(timeline_count(doc, "recovered", 1, NULL), 1);
+    ck_assert_int_eq(timeline_count(doc, "restore", 1, "start"), 1);
+    ck_assert_int_eq(timeline_count(doc, "rejoined", 1, NULL), 1);
     ck_assert_int_eq(code, 0);
     json_decref(doc);
 
@@ -1217,6 +1296,12 @@ START_TEST(failover_drill_interrupted)
     ck_assert_str_eq(testlib_status(chk), "ok");
     ck_assert_msg(strstr(testlib_message(chk), "(run by infraprobe: interrupted by SIGINT)"), "%s",
                   testlib_message(chk));
+    /* The timeline the killed child had recorded reached the report, and the core's restore
+     * joined it. The fault is in it once the stop action had returned; the SIGINT may come
+     * between its `touch` and its end, so it may not be. */
+    expect_markers(doc, 20);
+    ck_assert_int_le(timeline_count(doc, "fault", 1, "stop"), 1);
+    ck_assert_int_eq(timeline_count(doc, "restore", 1, "start"), 1);
     json_decref(doc);
 
     /* Replicating again: one of the two is master with the other linked. */

@@ -10,9 +10,15 @@
  *   member = "x";      # under --drill: the %{member} of the fault actions "stop" and "start"
  *
  * A result whose check the probe disabled (read_only, checks, skip) is not recorded: the core
- * records it skipped. Under --drill it runs "stop", then "start" even when stop failed, and
- * records the check failover: ok when both succeeded, unknown with the action's reason
- * otherwise.
+ * records it skipped.
+ * Under --drill it runs the SDK's drill framework (ip_drill_execute()) with the fault actions
+ * "stop" and "start" and an operation that needs no backend, shaped by
+ *   drill_before = 3;     # operations acknowledged before the fault
+ *   drill_fail = 2;       # operations after the fault that fail before one succeeds
+ *   drill_lose = 1;       # acknowledged operations the read-back does not find
+ *   drill_duplicate = 1;  # acknowledged operations it finds twice
+ *   drill_flaw = "...";   # what the read-back finds wrong besides (ip_drill_fail(), critical)
+ * and records the check failover (its value the recovery time, in seconds).
  *
  * And the ways a plugin breaks the process it runs in, for the core's isolation:
  *   crash = "run";     # dereference NULL at the start of run() ("drill": right after stop)
@@ -59,8 +65,11 @@ static const struct ip_check_decl fixture_checks[] = {
      .kind = IP_LATENCY,
      .flags = IP_CHECK_WRITES},
     {.name = "failover",
-     .help = "the drill's fault actions ran",
-     .kind = IP_LATENCY,
+     .help = "drill: recovery time, warn 10 s, crit 30 s",
+     .kind = IP_VALUE_MAX,
+     .warn = 10,
+     .crit = 30,
+     .unit = "s",
      .flags = IP_CHECK_DRILL},
     {0},
 };
@@ -78,6 +87,8 @@ struct fixture {
     double spin;
     long long rc;
     const char *log;
+    long long drill_before, drill_fail, drill_lose, drill_duplicate;
+    const char *drill_flaw;
     long long runs;
 };
 
@@ -111,6 +122,11 @@ static int fixture_setup(struct ip_probe *probe, void **statep)
     f->spin = ip_probe_duration(probe, "spin", 0);
     f->rc = ip_probe_int(probe, "rc", 0, -1000, 1000);
     f->log = ip_probe_string(probe, "log", NULL);
+    f->drill_before = ip_probe_int(probe, "drill_before", 0, 0, 1000);
+    f->drill_fail = ip_probe_int(probe, "drill_fail", 0, 0, 1000);
+    f->drill_lose = ip_probe_int(probe, "drill_lose", 0, 0, 1000);
+    f->drill_duplicate = ip_probe_int(probe, "drill_duplicate", 0, 0, 1000);
+    f->drill_flaw = ip_probe_string(probe, "drill_flaw", "");
     if (ip_probe_err(probe)) {
         free(f);
         return IP_ECONFIG;
@@ -137,25 +153,58 @@ static void fixture_sleep(double seconds)
         ;
 }
 
+/* The drill, on the SDK's framework, as the simplest user: the fault actions "stop" and
+ * "start" (the defaults), operations that succeed but for the first drill_fail after the
+ * fault, and a read-back that loses the first drill_lose and sees the next drill_duplicate
+ * twice, so that the framework's counting is tested without a backend. */
+static int fixture_operate(void *ctx, struct ip_drill *d, long long id, double deadline, char *err,
+                           size_t errlen)
+{
+    struct fixture *f = ctx;
+
+    (void)d;
+    (void)deadline;
+    if (id < f->drill_before)
+        return 0;
+    if (!strcmp(f->crash, "drill"))
+        fixture_crash();
+    if (id < f->drill_before + f->drill_fail) {
+        snprintf(err, errlen, "operation %lld refused", id);
+        return -1;
+    }
+    return 0;
+}
+
+static int fixture_verify(void *ctx, struct ip_drill *d, double deadline, char *err, size_t errlen)
+{
+    struct fixture *f = ctx;
+    size_t n;
+    const long long *ids = ip_drill_acked(d, &n);
+
+    (void)deadline;
+    (void)err;
+    (void)errlen;
+    if (*f->drill_flaw)
+        ip_drill_fail(d, IP_CRITICAL, "%s", f->drill_flaw);
+    for (size_t i = (size_t)f->drill_lose; i < n; i++) {
+        ip_drill_seen(d, ids[i]);
+        if (i < (size_t)(f->drill_lose + f->drill_duplicate))
+            ip_drill_seen(d, ids[i]);
+    }
+    return 0;
+}
+
 static void fixture_drill(struct fixture *f, struct ip_report *report)
 {
     const char *vars[] = {"member", f->member, NULL};
-    char stop_err[512], start_err[512];
-    double t0 = ip_clock(), deadline;
-    int stop, start;
+    const struct ip_drill_ops ops = {.check = "failover",
+                                     .vars = vars,
+                                     .before = (int)f->drill_before,
+                                     .interval = 0.001,
+                                     .operate = fixture_operate,
+                                     .verify = fixture_verify};
 
-    if (!ip_drill(report, &deadline))
-        return;
-    stop = ip_fault(report, "stop", vars, stop_err, sizeof(stop_err));
-    if (!strcmp(f->crash, "drill"))
-        fixture_crash();
-    start = ip_fault(report, "start", vars, start_err, sizeof(start_err));
-    if (stop == 0 && start == 0)
-        ip_check(report, "failover", NULL, IP_OK, ip_clock() - t0, "stop: %s; start: %s", stop_err,
-                 start_err);
-    else
-        ip_check(report, "failover", NULL, IP_UNKNOWN, ip_clock() - t0, "%s",
-                 stop ? stop_err : start_err);
+    ip_drill_execute(report, &ops, f, NULL);
 }
 
 static int fixture_run(void *state, struct ip_report *report)
