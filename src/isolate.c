@@ -609,67 +609,92 @@ void child_kill(struct child *ch, const char *why)
     kill_child(ch);
 }
 
+static void apply_check(struct ip_report *rep, struct frame *f)
+{
+    char *name = get_str(f), *target = get_str(f), *msg;
+    int status = get_i32(f);
+    double duration = get_f64(f);
+    int has_value = get_i32(f);
+    double value = get_f64(f);
+
+    msg = get_str(f);
+    if (!f->bad && name)
+        report_add_check(rep, name, target, (enum ip_status)status, duration, has_value, value,
+                         msg);
+    free(name);
+    free(target);
+    free(msg);
+}
+
+static void apply_metric(struct ip_report *rep, struct frame *f)
+{
+    struct metric_result m = {0};
+    int32_t n;
+
+    m.name = get_str(f);
+    m.help = get_str(f);
+    m.type = (enum ip_metric_type)get_i32(f);
+    m.target = get_str(f);
+    m.value = get_f64(f);
+    n = get_i32(f);
+    if (n > 0 && n < 256 && (m.labels = calloc((size_t)n + 1, sizeof(*m.labels))))
+        for (int32_t i = 0; i < n; i++)
+            m.labels[i] = get_str(f);
+    if (!f->bad && m.name)
+        report_add_metric(rep, &m);
+    free(m.name);
+    free(m.help);
+    free(m.target);
+    for (int32_t i = 0; m.labels && i < n; i++)
+        free(m.labels[i]);
+    free(m.labels);
+}
+
+static void apply_event(struct ip_report *rep, struct frame *f)
+{
+    struct timeline_event e;
+
+    e.kind = (enum timeline_kind)get_i32(f);
+    e.id = get_i64(f);
+    e.start = get_f64(f);
+    e.end = get_f64(f);
+    e.ok = get_i32(f);
+    e.message = get_str(f);
+    if (!f->bad && (unsigned)e.kind <= TL_KIND_MAX)
+        report_add_event(rep, &e);
+    free(e.message);
+}
+
+static void apply_restore(struct ip_report *rep, struct frame *f)
+{
+    struct pending_restore p;
+
+    p.action = get_str(f);
+    p.command = get_str(f);
+    p.timeout = get_f64(f);
+    p.pgid = get_i32(f);
+    if (!f->bad)
+        fault_owe(rep, &p);
+    free(p.action);
+    free(p.command);
+}
+
 /* The parent's copy of what the child recorded. */
 static void apply_frame(struct ip_report *rep, struct frame *f, int type)
 {
-    if (type == F_CHECK) {
-        char *name = get_str(f), *target = get_str(f), *msg;
-        int status = get_i32(f);
-        double duration = get_f64(f);
-        int has_value = get_i32(f);
-        double value = get_f64(f);
-
-        msg = get_str(f);
-        if (!f->bad && name)
-            report_add_check(rep, name, target, (enum ip_status)status, duration, has_value, value,
-                             msg);
-        free(name);
-        free(target);
-        free(msg);
-    } else if (type == F_METRIC) {
-        struct metric_result m = {0};
-        int32_t n;
-
-        m.name = get_str(f);
-        m.help = get_str(f);
-        m.type = (enum ip_metric_type)get_i32(f);
-        m.target = get_str(f);
-        m.value = get_f64(f);
-        n = get_i32(f);
-        if (n > 0 && n < 256 && (m.labels = calloc((size_t)n + 1, sizeof(*m.labels))))
-            for (int32_t i = 0; i < n; i++)
-                m.labels[i] = get_str(f);
-        if (!f->bad && m.name)
-            report_add_metric(rep, &m);
-        free(m.name);
-        free(m.help);
-        free(m.target);
-        for (int32_t i = 0; m.labels && i < n; i++)
-            free(m.labels[i]);
-        free(m.labels);
-    } else if (type == F_EVENT) {
-        struct timeline_event e;
-
-        e.kind = (enum timeline_kind)get_i32(f);
-        e.id = get_i64(f);
-        e.start = get_f64(f);
-        e.end = get_f64(f);
-        e.ok = get_i32(f);
-        e.message = get_str(f);
-        if (!f->bad && (unsigned)e.kind <= TL_KIND_MAX)
-            report_add_event(rep, &e);
-        free(e.message);
-    } else if (type == F_RESTORE) {
-        struct pending_restore p;
-
-        p.action = get_str(f);
-        p.command = get_str(f);
-        p.timeout = get_f64(f);
-        p.pgid = get_i32(f);
-        if (!f->bad)
-            fault_owe(rep, &p);
-        free(p.action);
-        free(p.command);
+    switch (type) {
+    case F_CHECK:
+        apply_check(rep, f);
+        break;
+    case F_METRIC:
+        apply_metric(rep, f);
+        break;
+    case F_EVENT:
+        apply_event(rep, f);
+        break;
+    case F_RESTORE:
+        apply_restore(rep, f);
+        break;
     }
 }
 

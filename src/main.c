@@ -457,6 +457,27 @@ static void daemon_shutdown(struct daemon *d)
     fflush(stdout);
 }
 
+/* Submit every probe that is due and idle; when the next one is due. */
+static double schedule(struct daemon *d, double *due)
+{
+    const struct conf *c = d->conf;
+    double now = ip_clock(), next = now + 3600;
+
+    for (size_t i = 0; i < c->nprobes; i++) {
+        if (!c->probes[i].ready)
+            continue;
+        if (due[i] <= now && !runner_busy(d->runner, i)) {
+            runner_submit(d->runner, i);
+            /* On the grid, not drifting by each run's duration. */
+            while (due[i] <= now)
+                due[i] += c->probes[i].interval;
+        }
+        if (due[i] < next)
+            next = due[i];
+    }
+    return next;
+}
+
 /* Forever: each probe every `interval`, never two runs of one probe at once. */
 static int run_daemon(struct conf *c, const struct options *opt)
 {
@@ -471,23 +492,8 @@ static int run_daemon(struct conf *c, const struct options *opt)
     }
     for (size_t i = 0; i < c->nprobes; i++)
         due[i] = ip_clock();
-    while (!atomic_load(&d.stop_sig) && !d.failed) {
-        double now = ip_clock(), next = now + 3600;
-
-        for (size_t i = 0; i < c->nprobes; i++) {
-            if (!c->probes[i].ready)
-                continue;
-            if (due[i] <= now && !runner_busy(d.runner, i)) {
-                runner_submit(d.runner, i);
-                /* On the grid, not drifting by each run's duration. */
-                while (due[i] <= now)
-                    due[i] += c->probes[i].interval;
-            }
-            if (due[i] < next)
-                next = due[i];
-        }
-        daemon_collect(&d, next);
-    }
+    while (!atomic_load(&d.stop_sig) && !d.failed)
+        daemon_collect(&d, schedule(&d, due));
     if (!d.failed)
         daemon_shutdown(&d);
     if (runner_stuck(d.runner) > 0) {
@@ -558,98 +564,119 @@ static int check_std_fds(const struct options *o)
     return 0;
 }
 
-static int infraprobe(int argc, char **argv)
+/* The combinations of options that make no sense: a usage error, exit 3. */
+static void check_modes(const struct options *opt)
 {
-    struct options opt = {0};
-    struct conf conf;
-    int errors, code;
-
-    signals_init();
-    parse_args(argc, argv, &opt);
-    if (check_std_fds(&opt) < 0) {
-        free(opt.only);
-        return EXIT_USAGE;
-    }
-    if (opt.run_probe) {
-        code = serve_probe(&opt);
-        free(opt.only);
-        return code;
-    }
-    if (opt.list) {
-        code = init_loader(&opt, NULL) < 0 || loader_list(stdout) ? EXIT_USAGE : 0;
-        free(opt.only);
-        return code;
-    }
-    if (!opt.once && !opt.test) {
-        if (opt.format == FORMAT_JUNIT || opt.format == FORMAT_TAP || opt.format == FORMAT_NAGIOS)
+    if (!opt->once && !opt->test) {
+        if (opt->format == FORMAT_JUNIT || opt->format == FORMAT_TAP ||
+            opt->format == FORMAT_NAGIOS)
             die_usage("--format %s: needs --once (it is one document per run)",
-                      format_name(opt.format));
-        if (opt.format != FORMAT_PROMETHEUS && opt.output)
+                      format_name(opt->format));
+        if (opt->format != FORMAT_PROMETHEUS && opt->output)
             die_usage("--output: with --format %s, only with --once (the daemon writes a "
                       "probe run per line to stdout)",
-                      format_name(opt.format));
-        if (opt.format == FORMAT_PROMETHEUS && !opt.output)
+                      format_name(opt->format));
+        if (opt->format == FORMAT_PROMETHEUS && !opt->output)
             die_usage("--format %s: needs --output FILE (a textfile) when not --once",
-                      format_name(opt.format));
+                      format_name(opt->format));
     }
-    if (opt.format == FORMAT_NAGIOS && opt.nonly != 1)
+    if (opt->format == FORMAT_NAGIOS && opt->nonly != 1)
         die_usage("--format %s: needs exactly one --probe NAME", "nagios");
-    if (!opt.test && check_output(opt.output) < 0) {
-        free(opt.only);
-        return EXIT_USAGE;
-    }
+}
 
-    errors = conf_load(&conf, opt.config);
-    if (init_loader(&opt, conf.plugin_dir) < 0) {
-        fprintf(stderr, "infraprobe: cannot initialise the plugin loader\n");
-        return EXIT_USAGE;
-    }
-    for (size_t i = 0; i < opt.nonly; i++) {
+/* Each --probe NAME must name a probe of the file; returns the mistakes. */
+static int check_only(const struct options *opt, const struct conf *conf)
+{
+    int errors = 0;
+
+    for (size_t i = 0; i < opt->nonly; i++) {
         size_t j = 0;
 
-        while (j < conf.nprobes && strcmp(conf.probes[j].name, opt.only[i]) != 0)
+        while (j < conf->nprobes && strcmp(conf->probes[j].name, opt->only[i]) != 0)
             j++;
-        if (j == conf.nprobes) {
-            fprintf(stderr, "infraprobe: --probe \"%s\": no such probe in %s\n", opt.only[i],
-                    opt.config);
+        if (j == conf->nprobes) {
+            fprintf(stderr, "infraprobe: --probe \"%s\": no such probe in %s\n", opt->only[i],
+                    opt->config);
             errors++;
         }
     }
-    conf.drill = opt.drill;
-    /* The plugins' settings are checked even when the core's have mistakes: every mistake
-     * is reported in one pass. */
-    errors += conf_bind(&conf, opt.nonly ? opt.only : NULL);
-    if (errors > 0) {
-        fprintf(stderr, "%s: %d error%s\n", opt.config, errors, errors == 1 ? "" : "s");
-        conf_free(&conf);
-        free(opt.only);
+    return errors;
+}
+
+/* Load, bind and check the configuration; 0, or EXIT_USAGE once every mistake is said. */
+static int load(const struct options *opt, struct conf *conf)
+{
+    int errors = conf_load(conf, opt->config);
+
+    if (init_loader(opt, conf->plugin_dir) < 0) {
+        fprintf(stderr, "infraprobe: cannot initialise the plugin loader\n");
+        conf_free(conf);
         return EXIT_USAGE;
     }
-    if (opt.test) {
-        size_t n = 0;
-
-        for (size_t i = 0; i < conf.nprobes; i++)
-            n += conf.probes[i].ready;
-        printf("%s: ok, %zu probe%s\n", opt.config, n, n == 1 ? "" : "s");
-        code = 0;
-    } else if (init_isolation(&opt) < 0) {
-        fprintf(stderr, "infraprobe: out of memory\n");
-        code = EXIT_USAGE;
-    } else {
-        signals_trap_plugins();
-        code = opt.once ? run_once(&conf, &opt) : run_daemon(&conf, &opt);
+    errors += check_only(opt, conf);
+    conf->drill = opt->drill;
+    /* The plugins' settings are checked even when the core's have mistakes: every mistake
+     * is reported in one pass. */
+    errors += conf_bind(conf, opt->nonly ? opt->only : NULL);
+    if (errors > 0) {
+        fprintf(stderr, "%s: %d error%s\n", opt->config, errors, errors == 1 ? "" : "s");
+        conf_free(conf);
+        return EXIT_USAGE;
     }
+    return 0;
+}
+
+/* -t, --once, --drill or the daemon, on a configuration that loaded. */
+static int run(const struct options *opt, struct conf *conf)
+{
+    size_t n = 0;
+
+    if (opt->test) {
+        for (size_t i = 0; i < conf->nprobes; i++)
+            n += conf->probes[i].ready;
+        printf("%s: ok, %zu probe%s\n", opt->config, n, n == 1 ? "" : "s");
+        return 0;
+    }
+    if (init_isolation(opt) < 0) {
+        fprintf(stderr, "infraprobe: out of memory\n");
+        return EXIT_USAGE;
+    }
+    signals_trap_plugins();
+    return opt->once ? run_once(conf, opt) : run_daemon(conf, opt);
+}
+
+static int infraprobe(struct options *opt)
+{
+    struct conf conf;
+    int code;
+
+    if (check_std_fds(opt) < 0)
+        return EXIT_USAGE;
+    if (opt->run_probe)
+        return serve_probe(opt);
+    if (opt->list)
+        return init_loader(opt, NULL) < 0 || loader_list(stdout) ? EXIT_USAGE : 0;
+    check_modes(opt);
+    if (!opt->test && check_output(opt->output) < 0)
+        return EXIT_USAGE;
+    if (load(opt, &conf) != 0)
+        return EXIT_USAGE;
+    code = run(opt, &conf);
     signals_exiting();
     conf_free(&conf);
     isolate_cleanup();
-    free(opt.only);
     return code;
 }
 
 int main(int argc, char **argv)
 {
-    int code = infraprobe(argc, argv);
+    struct options opt = {0};
+    int code;
 
+    signals_init();
+    parse_args(argc, argv, &opt);
+    code = infraprobe(&opt);
     signals_exiting();
+    free(opt.only);
     return code;
 }
