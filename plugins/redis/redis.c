@@ -81,7 +81,6 @@ static void redis_teardown(void *state)
 static int redis_setup(struct ip_probe *probe, void **statep)
 {
     struct redis_state *st = calloc(1, sizeof(*st));
-    struct ip_probe *pool;
     const char *persist;
 
     if (!st)
@@ -121,13 +120,10 @@ static int redis_setup(struct ip_probe *probe, void **statep)
     st->ttl = ip_probe_duration(probe, "ttl", 60.0);
     if (st->ttl < 0.001)
         ip_probe_fail(probe, "ttl", "must be at least 0.001 s");
-    pool = ip_probe_group(probe, "pool");
-    st->pool_config.max_open = (int)ip_probe_int(pool, "max_open", 10, 1, 10000);
-    st->pool_config.max_idle = (int)ip_probe_int(pool, "max_idle", 2, 0, 10000);
-    st->pool_config.max_lifetime = ip_probe_duration(pool, "max_lifetime", 0);
-    if (st->pool_config.max_idle > st->pool_config.max_open)
-        ip_probe_fail(probe, "pool", "max_idle = %d: must not exceed max_open = %d",
-                      st->pool_config.max_idle, st->pool_config.max_open);
+    st->pool_config = (struct ip_pool_config){.max_open = 10, .max_idle = 2};
+    ip_probe_pool(probe, &st->pool_config);
+    if (st->pool_config.max_open == 0) /* the pool check judges the server's count by it */
+        ip_probe_fail(probe, "pool", "max_open = 0: the redis pool needs a limit");
     st->concurrency = (int)ip_probe_int(probe, "concurrency", 50, 0, 10000);
     persist = ip_probe_string(probe, "persistence", "any");
     if (persist && redis_persist_parse(persist, &st->persistence) != 0)
@@ -190,13 +186,6 @@ static void redis_info_metrics(struct ip_report *rep, const char *target, const 
         ip_metric(rep, IP_GAUGE, "maxmemory_policy", NULL,
                   "the eviction policy (always 1; the policy is its label)", target, labels, 1);
     }
-}
-
-static void redis_skip(struct ip_report *rep, const char *target, const char *why,
-                       const char *const *names)
-{
-    for (; *names; names++)
-        ip_check(rep, *names, target, IP_SKIPPED, 0, "%s", why);
 }
 
 /* The server's clock from a TIME reply (seconds and microseconds as bulks): 0 or -1. */
@@ -384,17 +373,16 @@ static void redis_rw(struct redis_state *st, struct ip_report *rep, redisContext
         redis_info_field(info, "master_port", mp, sizeof(mp));
         ip_check(rep, "write", target, IP_CRITICAL, 0,
                  "%s is a replica of %s:%s, not a master: writes would fail", target, mh, mp);
-        redis_skip(rep, target, "nothing written", (const char *[]){"read", "ttl", NULL});
+        ip_skip_checks(rep, target, (const char *[]){"read", "ttl", NULL}, "nothing written");
         return;
     }
-    snprintf(key, sizeof(key), "%s%s:%s:%ld:%lld", st->key_prefix, st->probe_name, st->host,
-             (long)getpid(), st->seq);
-    snprintf(val, sizeof(val), "%s:%lld", ip_report_run_id(rep), st->seq);
+    ip_run_tag(rep, val, sizeof(val));
+    snprintf(key, sizeof(key), "%s%s:%s", st->key_prefix, st->probe_name, val);
     snprintf(pxs, sizeof(pxs), "%lld", ttl_ms);
     if (redis_cmd_status(c, deadline, err, sizeof(err), "OK", 5,
                          (const char *[]){"SET", key, val, "PX", pxs}, &took) != 0) {
         ip_check(rep, "write", target, IP_CRITICAL, took, "%s", err);
-        redis_skip(rep, target, "nothing written", (const char *[]){"read", "ttl", NULL});
+        ip_skip_checks(rep, target, (const char *[]){"read", "ttl", NULL}, "nothing written");
         return;
     }
     redis_latency(rep, target, "write", took);
@@ -418,7 +406,7 @@ static void redis_rw(struct redis_state *st, struct ip_report *rep, redisContext
     if (r)
         freeReplyObject(r);
     if (c->err) {
-        redis_skip(rep, target, "connection lost", (const char *[]){"ttl", NULL});
+        ip_skip_checks(rep, target, (const char *[]){"ttl", NULL}, "connection lost");
         return;
     }
     redis_ttl(rep, c, target, key, ttl_ms, deadline);
@@ -530,13 +518,12 @@ static int redis_run(void *state, struct ip_report *rep)
     int port;
 
     st->runs++;
-    st->seq++;
     if (st->nsentinels) {
         if (redis_sentinel_master(st->sentinels, st->nsentinels, st->master_name, deadline, addr,
                                   sizeof(addr), err, sizeof(err)) != 0) {
             ip_check(rep, "connect", NULL, IP_CRITICAL, ip_clock() - t0,
                      "no sentinel names master \"%s\": %s", st->master_name, err);
-            redis_skip(rep, NULL, "no master", after_connect);
+            ip_skip_checks(rep, NULL, after_connect, "no master");
             st->failures++;
             return 0;
         }
@@ -553,7 +540,7 @@ static int redis_run(void *state, struct ip_report *rep)
     c = redis_connect(host, port, &opts, deadline, err, sizeof(err));
     if (!c) {
         ip_check(rep, "connect", target, IP_CRITICAL, ip_clock() - t0, "%s", err);
-        redis_skip(rep, target, "not connected", after_connect);
+        ip_skip_checks(rep, target, after_connect, "not connected");
         st->failures++;
         redis_drill(st, rep, addr);
         return 0;
@@ -562,7 +549,7 @@ static int redis_run(void *state, struct ip_report *rep)
     info = redis_info(c, NULL, deadline, err, sizeof(err));
     if (!info) {
         ip_check(rep, "connect", target, IP_CRITICAL, ip_clock() - t0, "%s", err);
-        redis_skip(rep, target, "no INFO", after_connect);
+        ip_skip_checks(rep, target, after_connect, "no INFO");
         st->failures++;
         goto out;
     }
