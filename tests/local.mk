@@ -93,7 +93,7 @@ if HAVE_CHECK
 check_PROGRAMS += tests/unit/deadline_test
 TESTS += tests/unit/deadline_test
 endif
-tests_unit_deadline_test_SOURCES = tests/unit/deadline_test.c
+tests_unit_deadline_test_SOURCES = tests/unit/deadline_test.c tests/unit/testutil.h
 tests_unit_deadline_test_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_deadline_test_LDFLAGS = $(UNIT_LINK)
 tests_unit_deadline_test_CFLAGS = $(UNIT_CFLAGS)

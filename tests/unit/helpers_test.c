@@ -275,23 +275,15 @@ END_TEST
 
 int main(void)
 {
-    Suite *s = suite_create("helpers");
-    TCase *tc = tcase_create("helpers");
-    SRunner *sr;
-    int failed;
+    const TTest *const tests[] = {
+        skip_checks,
+        probe_pool,
+        pool_metrics,
+        run_tag,
+        workers_concurrent_first_error,
+        workers_deadline_passed,
+        workers_done,
+    };
 
-    tcase_set_timeout(tc, 60);
-    tcase_add_test(tc, skip_checks);
-    tcase_add_test(tc, probe_pool);
-    tcase_add_test(tc, pool_metrics);
-    tcase_add_test(tc, run_tag);
-    tcase_add_test(tc, workers_concurrent_first_error);
-    tcase_add_test(tc, workers_deadline_passed);
-    tcase_add_test(tc, workers_done);
-    suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return run_tests("helpers", tests, sizeof(tests) / sizeof(tests[0]));
 }
