@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "mysql_dsn.h"
+#include "testutil.h"
 
 static struct mysql_dsn d;
 static char err[256];
@@ -213,26 +214,19 @@ END_TEST
 
 int main(void)
 {
-    Suite *s = suite_create("mysql_dsn");
-    TCase *tc = tcase_create("parse");
-    SRunner *sr;
-    int failed;
+    const TTest *const tests[] = {
+        guide_form,
+        defaults,
+        password_with_colon_and_at,
+        ipv6_and_unix,
+        params,
+        durations,
+        malformed,
+        malformed_says_where,
+        options_tcp,
+        options_unix_password_timeouts,
+        ssl_mode_from_tls,
+    };
 
-    tcase_add_test(tc, guide_form);
-    tcase_add_test(tc, defaults);
-    tcase_add_test(tc, password_with_colon_and_at);
-    tcase_add_test(tc, ipv6_and_unix);
-    tcase_add_test(tc, params);
-    tcase_add_test(tc, durations);
-    tcase_add_test(tc, malformed);
-    tcase_add_test(tc, malformed_says_where);
-    tcase_add_test(tc, options_tcp);
-    tcase_add_test(tc, options_unix_password_timeouts);
-    tcase_add_test(tc, ssl_mode_from_tls);
-    suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return run_tests("mysql_dsn", tests, sizeof(tests) / sizeof(tests[0]));
 }
