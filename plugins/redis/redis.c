@@ -78,6 +78,32 @@ static void redis_teardown(void *state)
     free(st);
 }
 
+/* Where the master is: `address`, or the one `sentinels` name as `master_name`. */
+static void redis_setup_target(struct ip_probe *probe, struct redis_state *st)
+{
+    char host[256];
+    int port;
+
+    st->sentinels = ip_probe_strings(probe, "sentinels", &st->nsentinels);
+    if (!st->nsentinels) {
+        if (ip_probe_has(probe, "master_name"))
+            ip_probe_fail(probe, "master_name", "needs sentinels");
+        st->address = ip_probe_string(probe, "address", "${REDIS_ADDR:-127.0.0.1:6379}");
+        if (st->address && ip_hostport(st->address, host, sizeof(host), &port) != 0)
+            ip_probe_fail(probe, "address", "\"%s\": expected host:port or [v6addr]:port",
+                          st->address);
+        return;
+    }
+    if (ip_probe_has(probe, "address"))
+        ip_probe_fail(probe, "address", "set either address or sentinels, not both");
+    st->master_name = ip_probe_string(probe, "master_name", NULL);
+    if (!st->master_name || !*st->master_name)
+        ip_probe_fail(probe, "master_name", "is required with sentinels");
+    for (size_t i = 0; i < st->nsentinels; i++)
+        if (ip_hostport(st->sentinels[i], host, sizeof(host), &port) != 0)
+            ip_probe_fail(probe, "sentinels", "\"%s\": expected host:port", st->sentinels[i]);
+}
+
 static int redis_setup(struct ip_probe *probe, void **statep)
 {
     struct redis_state *st = calloc(1, sizeof(*st));
@@ -86,31 +112,7 @@ static int redis_setup(struct ip_probe *probe, void **statep)
     if (!st)
         return IP_ENOMEM;
     st->probe_name = ip_probe_name(probe);
-    st->sentinels = ip_probe_strings(probe, "sentinels", &st->nsentinels);
-    if (st->nsentinels) {
-        if (ip_probe_has(probe, "address"))
-            ip_probe_fail(probe, "address", "set either address or sentinels, not both");
-        st->master_name = ip_probe_string(probe, "master_name", NULL);
-        if (!st->master_name || !*st->master_name)
-            ip_probe_fail(probe, "master_name", "is required with sentinels");
-        for (size_t i = 0; i < st->nsentinels; i++) {
-            char host[256];
-            int port;
-
-            if (ip_hostport(st->sentinels[i], host, sizeof(host), &port) != 0)
-                ip_probe_fail(probe, "sentinels", "\"%s\": expected host:port", st->sentinels[i]);
-        }
-    } else {
-        char host[256];
-        int port;
-
-        if (ip_probe_has(probe, "master_name"))
-            ip_probe_fail(probe, "master_name", "needs sentinels");
-        st->address = ip_probe_string(probe, "address", "${REDIS_ADDR:-127.0.0.1:6379}");
-        if (st->address && ip_hostport(st->address, host, sizeof(host), &port) != 0)
-            ip_probe_fail(probe, "address", "\"%s\": expected host:port or [v6addr]:port",
-                          st->address);
-    }
+    redis_setup_target(probe, st);
     st->username = ip_probe_string(probe, "username", NULL);
     st->password = ip_probe_secret(probe, "password");
     if (st->username && !st->password)
@@ -269,11 +271,55 @@ out:
  * still there once t2 is past t1 + PX (+ 1 ms) is a failure. Only the deadline bounds
  * the waiting, and the waits are not part of the check's duration.
  */
+/* Wait, by the server's clock, for shortkey (written when the server's clock said t1 us, with
+ * PX REDIS_SHORT_PX) to expire: 0 once it has, or -1 with why in err. *spent adds the round
+ * trips' time. */
+static int redis_ttl_expiry(redisContext *c, const char *shortkey, long long t1, double deadline,
+                            double *spent, char *err, size_t errlen)
+{
+    long long expiry = t1 + REDIS_SHORT_PX * 1000LL + REDIS_EXPIRY_SLACK_US, t2 = t1;
+
+    for (;;) {
+        long long wait_us = expiry - t2, exists;
+        redisReply *x = NULL;
+        double took;
+        int rc;
+
+        if (wait_us > 0)
+            ip_sleep_until(ip_clock() + (double)wait_us / 1e6);
+        rc = redis_transaction(
+            c, deadline, 2, (const int[]){2, 1},
+            (const char **const[]){(const char *[]){"EXISTS", shortkey}, (const char *[]){"TIME"}},
+            &x, &took, err, errlen);
+        *spent += took;
+        if (rc == 0 && (redis_expect(x->element[0], REDIS_REPLY_INTEGER, NULL, 1,
+                                     (const char *[]){"EXISTS"}, err, errlen) ||
+                        (redis_time_us(x->element[1], &t2) != 0 &&
+                         snprintf(err, errlen, "TIME: expected seconds and microseconds") > 0)))
+            rc = -1;
+        if (rc != 0) {
+            if (x)
+                freeReplyObject(x);
+            return -1;
+        }
+        exists = x->element[0]->integer;
+        freeReplyObject(x);
+        if (exists == 0)
+            return 0;
+        if (t2 >= expiry) {
+            snprintf(err, errlen,
+                     "\"%s\" written with PX %d still exists %.1f ms later by the server's clock",
+                     shortkey, REDIS_SHORT_PX, (double)(t2 - t1) / 1000.0);
+            return -1;
+        }
+    }
+}
+
 static void redis_ttl(struct ip_report *rep, redisContext *c, const char *target, const char *key,
                       long long ttl_ms, double deadline)
 {
-    char shortkey[1100], err[512], px[16];
-    long long pttl, short_pttl, t1, t2, expiry;
+    char shortkey[1100], err[1280], px[16];
+    long long pttl, short_pttl, t1;
     redisReply *x = NULL;
     double spent = 0, took;
     int rc;
@@ -316,40 +362,9 @@ static void redis_ttl(struct ip_report *rep, redisContext *c, const char *target
                  REDIS_SHORT_PX);
         return;
     }
-    expiry = t1 + REDIS_SHORT_PX * 1000LL + REDIS_EXPIRY_SLACK_US;
-    t2 = t1;
-    for (;;) {
-        long long wait_us = expiry - t2, exists;
-
-        if (wait_us > 0)
-            ip_sleep_until(ip_clock() + (double)wait_us / 1e6);
-        rc = redis_transaction(
-            c, deadline, 2, (const int[]){2, 1},
-            (const char **const[]){(const char *[]){"EXISTS", shortkey}, (const char *[]){"TIME"}},
-            &x, &took, err, sizeof(err));
-        spent += took;
-        if (rc == 0 &&
-            (redis_expect(x->element[0], REDIS_REPLY_INTEGER, NULL, 1, (const char *[]){"EXISTS"},
-                          err, sizeof(err)) ||
-             (redis_time_us(x->element[1], &t2) != 0 &&
-              snprintf(err, sizeof(err), "TIME: expected seconds and microseconds") > 0)))
-            rc = -1;
-        if (rc != 0) {
-            ip_check(rep, "ttl", target, IP_CRITICAL, spent, "%s", err);
-            if (x)
-                freeReplyObject(x);
-            return;
-        }
-        exists = x->element[0]->integer;
-        freeReplyObject(x);
-        if (exists == 0)
-            break;
-        if (t2 >= expiry) {
-            ip_check(rep, "ttl", target, IP_CRITICAL, spent,
-                     "\"%s\" written with PX %d still exists %.1f ms later by the server's clock",
-                     shortkey, REDIS_SHORT_PX, (double)(t2 - t1) / 1000.0);
-            return;
-        }
+    if (redis_ttl_expiry(c, shortkey, t1, deadline, &spent, err, sizeof(err)) != 0) {
+        ip_check(rep, "ttl", target, IP_CRITICAL, spent, "%s", err);
+        return;
     }
     redis_latency(rep, target, "ttl", spent);
     ip_check(rep, "ttl", target, IP_OK, spent,
