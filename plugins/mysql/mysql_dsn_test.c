@@ -164,6 +164,21 @@ START_TEST(malformed_says_where)
 }
 END_TEST
 
+/* An '@' first: empty credentials, then the network. */
+START_TEST(empty_credentials)
+{
+    ck_assert_int_eq(mysql_dsn_parse("@tcp(h:1)/db", &d, err, sizeof(err)), 0);
+    ck_assert_str_eq(d.user, "");
+    ck_assert_int_eq(d.has_password, 0);
+    ck_assert_str_eq(d.net, "tcp");
+    ck_assert_str_eq(d.host, "h");
+    ck_assert_int_eq(d.port, 1);
+    ck_assert_int_eq(mysql_dsn_parse(":pw@unix(/s)/db", &d, err, sizeof(err)), 0);
+    ck_assert_str_eq(d.password, "pw");
+    ck_assert_str_eq(d.socket, "/s");
+}
+END_TEST
+
 /* The options a DSN sets, and those it leaves to the probe's settings. */
 START_TEST(options_tcp)
 {
@@ -223,6 +238,7 @@ int main(void)
         durations,
         malformed,
         malformed_says_where,
+        empty_credentials,
         options_tcp,
         options_unix_password_timeouts,
         ssl_mode_from_tls,
