@@ -127,6 +127,25 @@ double mysql_dsn_duration(const char *s)
 
 /* tcp address: host, host:port, [v6], [v6]:port, :port (Go's default host). `dsn` is the
  * whole DSN, for positions in messages. */
+/* The port [p, p + n) of the DSN dsn: 1..65535, or -1 with err naming its position. */
+static int dsn_port(const char *dsn, const char *p, size_t n, long *port, char *err, size_t errlen)
+{
+    char buf[8], *end = buf;
+
+    if (n > 0 && n < sizeof(buf)) {
+        memcpy(buf, p, n);
+        buf[n] = '\0';
+        *port = strtol(buf, &end, 10);
+    }
+    if (n == 0 || n >= sizeof(buf) || *end || !isdigit((unsigned char)buf[0]) || *port < 1 ||
+        *port > 65535) {
+        snprintf(err, errlen, "address: the port at character %zu must be 1..65535",
+                 (size_t)(p - dsn) + 1);
+        return -1;
+    }
+    return 0;
+}
+
 static int dsn_tcp_addr(struct mysql_dsn *d, const char *dsn, const char *a, size_t n, char *err,
                         size_t errlen)
 {
@@ -158,24 +177,8 @@ static int dsn_tcp_addr(struct mysql_dsn *d, const char *dsn, const char *a, siz
         }
         hostlen = colon ? (size_t)(colon - a) : n;
     }
-    if (colon) {
-        char buf[8], *end;
-        size_t plen = n - (size_t)(colon + 1 - a);
-
-        if (plen == 0 || plen >= sizeof(buf)) {
-            snprintf(err, errlen, "address: the port at character %zu must be 1..65535",
-                     (size_t)(colon + 1 - dsn) + 1);
-            return -1;
-        }
-        memcpy(buf, colon + 1, plen);
-        buf[plen] = '\0';
-        port = strtol(buf, &end, 10);
-        if (*end || !isdigit((unsigned char)buf[0]) || port < 1 || port > 65535) {
-            snprintf(err, errlen, "address: the port at character %zu must be 1..65535",
-                     (size_t)(colon + 1 - dsn) + 1);
-            return -1;
-        }
-    }
+    if (colon && dsn_port(dsn, colon + 1, n - (size_t)(colon + 1 - a), &port, err, errlen) != 0)
+        return -1;
     if (hostlen == 0) {
         host = "127.0.0.1";
         hostlen = strlen(host);
@@ -201,13 +204,71 @@ static int dsn_is_name(const char *key)
     return 1;
 }
 
+/* ?timeout=, ?readTimeout=, ?writeTimeout=: a Go duration. */
+static int dsn_set_timeout(struct mysql_dsn *d, const char *key, const char *value, size_t at,
+                           char *err, size_t errlen)
+{
+    double secs = mysql_dsn_duration(value);
+
+    if (secs < 0) {
+        snprintf(err, errlen, "%s (character %zu): expected a duration such as 500ms or 2s", key,
+                 at);
+        return -1;
+    }
+    if (key[0] == 't')
+        d->timeout = secs;
+    else if (key[0] == 'r')
+        d->read_timeout = secs;
+    else
+        d->write_timeout = secs;
+    return 0;
+}
+
+static int dsn_set_tls(struct mysql_dsn *d, const char *key, const char *value, size_t at,
+                       char *err, size_t errlen)
+{
+    (void)key;
+    if (strcmp(value, "true") && strcmp(value, "false") && strcmp(value, "skip-verify") &&
+        strcmp(value, "preferred")) {
+        snprintf(err, errlen, "tls (character %zu): expected true, false, skip-verify or preferred",
+                 at);
+        return -1;
+    }
+    snprintf(d->tls, sizeof(d->tls), "%.15s", value);
+    return 0;
+}
+
+/* ?charset=: the first of the list. */
+static int dsn_set_charset(struct mysql_dsn *d, const char *key, const char *value, size_t at,
+                           char *err, size_t errlen)
+{
+    size_t len = strcspn(value, ",");
+
+    (void)key;
+    if (len == 0 || dsn_copy(d->charset, sizeof(d->charset), value, len) != 0) {
+        snprintf(err, errlen, "charset (character %zu): expected a character set name", at);
+        return -1;
+    }
+    return 0;
+}
+
+/* The parameters a probe uses. */
+static const struct {
+    const char *key;
+    int (*set)(struct mysql_dsn *d, const char *key, const char *value, size_t at, char *err,
+               size_t errlen);
+} dsn_params[] = {
+    {"timeout", dsn_set_timeout},      {"readTimeout", dsn_set_timeout},
+    {"writeTimeout", dsn_set_timeout}, {"tls", dsn_set_tls},
+    {"charset", dsn_set_charset},
+};
+
 static int dsn_param(struct mysql_dsn *d, const char *dsn, const char *p, size_t n, char *err,
                      size_t errlen)
 {
     const char *eq = memchr(p, '=', n);
     size_t at = (size_t)(p - dsn) + 1;
     char key[64], value[256];
-    double secs;
 
     if (!eq) {
         snprintf(err, errlen, "the parameter at character %zu: expected key=value", at);
@@ -218,40 +279,9 @@ static int dsn_param(struct mysql_dsn *d, const char *dsn, const char *p, size_t
         snprintf(err, errlen, "the parameter at character %zu: too long or badly escaped", at);
         return -1;
     }
-    if (!strcmp(key, "timeout") || !strcmp(key, "readTimeout") || !strcmp(key, "writeTimeout")) {
-        secs = mysql_dsn_duration(value);
-        if (secs < 0) {
-            snprintf(err, errlen, "%s (character %zu): expected a duration such as 500ms or 2s",
-                     key, at);
-            return -1;
-        }
-        if (key[0] == 't')
-            d->timeout = secs;
-        else if (key[0] == 'r')
-            d->read_timeout = secs;
-        else
-            d->write_timeout = secs;
-        return 0;
-    }
-    if (!strcmp(key, "tls")) {
-        if (strcmp(value, "true") && strcmp(value, "false") && strcmp(value, "skip-verify") &&
-            strcmp(value, "preferred")) {
-            snprintf(err, errlen,
-                     "tls (character %zu): expected true, false, skip-verify or preferred", at);
-            return -1;
-        }
-        snprintf(d->tls, sizeof(d->tls), "%.15s", value);
-        return 0;
-    }
-    if (!strcmp(key, "charset")) {
-        size_t len = strcspn(value, ",");
-
-        if (len == 0 || dsn_copy(d->charset, sizeof(d->charset), value, len) != 0) {
-            snprintf(err, errlen, "charset (character %zu): expected a character set name", at);
-            return -1;
-        }
-        return 0;
-    }
+    for (size_t i = 0; i < sizeof(dsn_params) / sizeof(dsn_params[0]); i++)
+        if (!strcmp(key, dsn_params[i].key))
+            return dsn_params[i].set(d, key, value, at, err, errlen);
     for (size_t i = 0; dsn_ignored[i]; i++)
         if (!strcmp(key, dsn_ignored[i]))
             return 0;
