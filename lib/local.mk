@@ -18,6 +18,8 @@ lib_libsdk_la_SOURCES = \
 	lib/hostport.c \
 	lib/resolve.c \
 	lib/deadline.c \
+	lib/helpers.c \
+	lib/workers.c \
 	lib/pool.c lib/pool.h \
 	lib/fault.c \
 	lib/drill.c \

@@ -93,11 +93,22 @@ if HAVE_CHECK
 check_PROGRAMS += tests/unit/deadline_test
 TESTS += tests/unit/deadline_test
 endif
-tests_unit_deadline_test_SOURCES = tests/unit/deadline_test.c
+tests_unit_deadline_test_SOURCES = tests/unit/deadline_test.c tests/unit/testutil.h
 tests_unit_deadline_test_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_deadline_test_LDFLAGS = $(UNIT_LINK)
 tests_unit_deadline_test_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_deadline_test_LDADD = $(UNIT_LDADD)
+
+# The helpers every plugin would write again: skips, pool settings and metrics, run tag, workers.
+if HAVE_CHECK
+check_PROGRAMS += tests/unit/helpers_test
+TESTS += tests/unit/helpers_test
+endif
+tests_unit_helpers_test_SOURCES = tests/unit/helpers_test.c tests/unit/testutil.h
+tests_unit_helpers_test_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_helpers_test_LDFLAGS = $(UNIT_LINK)
+tests_unit_helpers_test_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_helpers_test_LDADD = $(UNIT_LDADD)
 
 # Name resolution within a deadline (ip_resolve), and the tcp plugin's use of it, inside a
 # network and mount namespace of the test's own (root).

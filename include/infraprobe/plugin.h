@@ -534,6 +534,49 @@ IP_EXPORT void ip_sleep_until(double deadline);
  * 0 when the deadline passed, or -1 with errno. */
 IP_EXPORT int ip_poll_until(struct pollfd *fds, nfds_t n, double deadline);
 
+/* Record each check of `names` (NULL-terminated) as skipped for `target` (may be NULL), the
+ * reason as its message: the checks that depend on a connect that failed ("not connected"). */
+IP_EXPORT void ip_skip_checks(struct ip_report *report, const char *target,
+                              const char *const *names, const char *fmt, ...) IP_PRINTF(4, 5);
+
+/* Setup time: the settings group `pool = { max_open; max_idle; max_lifetime; }` into *config,
+ * whose values on entry are the plugin's defaults. max_open and max_idle are 0..100000
+ * (max_open 0: no limit), max_lifetime a duration (0: none); max_idle more than a max_open
+ * limit is a mistake, reported as `pool: max_idle = 3: must not exceed max_open = 2`. */
+IP_EXPORT void ip_probe_pool(struct ip_probe *probe, struct ip_pool_config *config);
+
+/* Record the pool's nine figures as the metrics pool_max_open, pool_open, pool_in_use,
+ * pool_idle (gauges), pool_opened, pool_wait_count, pool_wait_duration (seconds),
+ * pool_max_idle_closed and pool_max_lifetime_closed (counters), for `target` (may be NULL). */
+IP_EXPORT void ip_pool_metrics(struct ip_report *report, const struct ip_pool_stats *stats,
+                               const char *target);
+
+/* A tag for the data this run writes, safe in keys, file names and quoted SQL strings: the run
+ * id (ip_report_run_id()) with only letters, digits and '-' kept, cut to len - 1 characters
+ * (a UUID needs 37 bytes). Returns buf. */
+IP_EXPORT const char *ip_run_tag(const struct ip_report *report, char *buf, size_t len);
+
+/*
+ * N concurrent workers until a deadline, the first error kept. ip_workers_start() starts n
+ * threads that wait for each other (so that they contend, as real clients do), then each calls
+ * fn(arg, worker, call, err, errlen) for call = 0 .. calls - 1; fn returns 0, or non-zero with
+ * the reason in err. A call the deadline has passed for is not made and fails with "deadline
+ * exceeded". Fewer than n threads may start: ip_workers_wait() says how many. NULL when out of
+ * memory (the other calls accept it). ip_workers_done() says whether every worker has
+ * finished, for a caller that watches the backend meanwhile. ip_workers_wait() joins them and
+ * frees w: it returns how many calls failed (IP_ENOMEM for NULL), with the first failure's
+ * reason in err ("" when none) and the threads that started in *started (may be NULL).
+ * ip_workers_run() starts and waits. A plugin waits for its workers before run() returns.
+ */
+struct ip_workers; /* opaque */
+typedef int (*ip_work_fn)(void *arg, int worker, int call, char *err, size_t errlen);
+IP_EXPORT struct ip_workers *ip_workers_start(int n, int calls, double deadline, ip_work_fn fn,
+                                              void *arg);
+IP_EXPORT int ip_workers_done(struct ip_workers *w);
+IP_EXPORT long long ip_workers_wait(struct ip_workers *w, int *started, char *err, size_t errlen);
+IP_EXPORT long long ip_workers_run(int n, int calls, double deadline, ip_work_fn fn, void *arg,
+                                   int *started, char *err, size_t errlen);
+
 #ifdef __cplusplus
 }
 #endif

@@ -19,7 +19,7 @@ TESTS += tests/integration/mysql_test
 endif
 plugins_mysql_mysql_dsn_test_SOURCES = plugins/mysql/mysql_dsn_test.c plugins/mysql/mysql_dsn.c \
 	plugins/mysql/mysql_dsn.h
-plugins_mysql_mysql_dsn_test_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+plugins_mysql_mysql_dsn_test_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) -I$(top_srcdir)/tests/unit
 plugins_mysql_mysql_dsn_test_LDADD = $(CHECK_LIBS) -lm
 tests_integration_mysql_test_SOURCES = tests/integration/mysql_test.c \
 	tests/integration/testlib.c tests/integration/testlib.h

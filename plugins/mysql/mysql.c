@@ -167,7 +167,7 @@ static void mysql_setup_target(struct ip_probe *probe, struct mysql_state *st)
 static int mysql_setup(struct ip_probe *probe, void **statep)
 {
     struct mysql_state *st = calloc(1, sizeof(*st));
-    struct ip_probe *pool, *drill;
+    struct ip_probe *drill;
 
     if (!st)
         return IP_ENOMEM;
@@ -177,11 +177,9 @@ static int mysql_setup(struct ip_probe *probe, void **statep)
     }
     st->name = ip_probe_name(probe);
     mysql_setup_target(probe, st);
-    pool = ip_probe_group(probe, "pool");
     /* The guide's db.SetMaxOpenConns(25), SetMaxIdleConns(5), SetConnMaxLifetime(5 min). */
-    st->pool_config.max_open = (int)ip_probe_int(pool, "max_open", 25, 0, 100000);
-    st->pool_config.max_idle = (int)ip_probe_int(pool, "max_idle", 5, 0, 100000);
-    st->pool_config.max_lifetime = ip_probe_duration(pool, "max_lifetime", 300.0);
+    st->pool_config = (struct ip_pool_config){.max_open = 25, .max_idle = 5, .max_lifetime = 300};
+    ip_probe_pool(probe, &st->pool_config);
     st->concurrency = (int)ip_probe_int(probe, "concurrency", 50, 1, 10000);
     st->query_timeout = ip_probe_duration(probe, "query_timeout", 1.0);
     st->table = ip_probe_string(probe, "table", "infraprobe_probe");
@@ -198,9 +196,6 @@ static int mysql_setup(struct ip_probe *probe, void **statep)
     if (!mysql_identifier(st->table))
         ip_probe_fail(probe, "table", "\"%s\": expected a table name (letters, digits, _)",
                       st->table ? st->table : "");
-    if (st->pool_config.max_open > 0 && st->pool_config.max_idle > st->pool_config.max_open)
-        ip_probe_fail(pool, "max_idle", "%d: more than max_open (%d)", st->pool_config.max_idle,
-                      st->pool_config.max_open);
     if (ip_probe_err(probe)) {
         mysql_teardown(st);
         return IP_ECONFIG;
@@ -218,24 +213,18 @@ static int mysql_run(void *state, struct ip_report *rep)
 {
     struct mysql_state *st = state;
     struct mysql_run r = {.st = st, .rep = rep, .deadline = ip_report_deadline(rep)};
-    const char *id = ip_report_run_id(rep);
     double drill_deadline;
 
-    /* The run id is a UUID; keep only what may sit in a quoted SQL string, to be sure. */
-    for (size_t i = 0, j = 0; id && id[i] && j + 1 < sizeof(r.run_id); i++)
-        if ((id[i] >= '0' && id[i] <= '9') || (id[i] >= 'a' && id[i] <= 'z') ||
-            (id[i] >= 'A' && id[i] <= 'Z') || id[i] == '-')
-            r.run_id[j++] = id[i];
+    ip_run_tag(rep, r.run_id, sizeof(r.run_id));
     if (!st->pool) {
         st->pool = ip_pool_new(&mysql_pool_ops, st, &st->pool_config);
         if (!st->pool)
             return IP_ENOMEM;
     }
     if (mysql_check_connect(&r) != 0) {
-        for (size_t i = 0; mysql_after_connect[i]; i++)
-            ip_check(rep, mysql_after_connect[i], NULL, IP_SKIPPED, 0, "not connected");
+        ip_skip_checks(rep, NULL, mysql_after_connect, "not connected");
         if (ip_drill(rep, &drill_deadline))
-            ip_check(rep, "exhaustion", NULL, IP_SKIPPED, 0, "not connected");
+            ip_skip_checks(rep, NULL, (const char *[]){"exhaustion", NULL}, "not connected");
         return 0;
     }
     mysql_check_reuse(&r);
@@ -255,23 +244,7 @@ static int mysql_metrics(void *state, struct ip_report *rep)
     long long q, e, t, d;
 
     ip_pool_stats(st->pool, &s);
-    ip_metric(rep, IP_GAUGE, "pool_max_open", NULL, "the pool's max_open", NULL, NULL, s.max_open);
-    ip_metric(rep, IP_GAUGE, "pool_open", NULL, "connections open: in use + idle", NULL, NULL,
-              s.open);
-    ip_metric(rep, IP_GAUGE, "pool_in_use", NULL, "connections in use", NULL, NULL, s.in_use);
-    ip_metric(rep, IP_GAUGE, "pool_idle", NULL, "idle connections", NULL, NULL, s.idle);
-    ip_metric(rep, IP_COUNTER, "pool_opened", NULL, "connections opened", NULL, NULL,
-              (double)s.opened);
-    ip_metric(rep, IP_COUNTER, "pool_wait_count", NULL, "acquisitions that waited", NULL, NULL,
-              (double)s.wait_count);
-    ip_metric(rep, IP_COUNTER, "pool_wait_duration", "seconds", "time spent waiting", NULL, NULL,
-              s.wait_duration);
-    ip_metric(rep, IP_COUNTER, "pool_max_idle_closed", NULL,
-              "connections closed because max_idle was reached", NULL, NULL,
-              (double)s.max_idle_closed);
-    ip_metric(rep, IP_COUNTER, "pool_max_lifetime_closed", NULL,
-              "connections closed because they passed max_lifetime", NULL, NULL,
-              (double)s.max_lifetime_closed);
+    ip_pool_metrics(rep, &s, NULL);
     pthread_mutex_lock(&st->lock);
     q = st->queries;
     e = st->query_errors;

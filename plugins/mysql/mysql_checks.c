@@ -242,15 +242,59 @@ void mysql_check_pool(struct mysql_run *r)
  * should the server not stop it, by the client a little after query_timeout. Then the
  * next query on the pool must work. Returns 0 when it was interrupted and the pool
  * recovered; msg says what happened either way. */
+/* The long query's SLEEP: well past query_timeout. */
+#define MYSQL_LONG_SLEEP(qt) ((qt) + 2)
+
+/* What the long query's outcome means: 1 when it was interrupted (by the server, or by the
+ * client at its own deadline: client_cut), 0 otherwise; msg says which. */
+static int mysql_long_verdict(int rc, const char *val, const char *err, double took, double qt,
+                              int client_cut, char *msg, size_t msglen)
+{
+    double sleep_s = MYSQL_LONG_SLEEP(qt);
+    const char *how;
+    int ok = 0;
+
+    if (rc == MYSQL_ER_STATEMENT_TIMEOUT || rc == MYSQL_ER_QUERY_TIMEOUT) {
+        how = rc == MYSQL_ER_STATEMENT_TIMEOUT ? "by max_statement_time" : "by MAX_EXECUTION_TIME";
+        ok = 1;
+        snprintf(msg, msglen,
+                 "SELECT SLEEP(%.3f) interrupted after %.3f s %s (query_timeout "
+                 "%.3f s): %s; connection released",
+                 sleep_s, took, how, qt, err);
+    } else if (rc == 0 && strcmp(val, "1") == 0 && took < sleep_s) {
+        /* MySQL's SLEEP() returns 1, no error, when MAX_EXECUTION_TIME stops it. */
+        ok = 1;
+        snprintf(msg, msglen,
+                 "SELECT SLEEP(%.3f) interrupted after %.3f s by "
+                 "MAX_EXECUTION_TIME (query_timeout %.3f s); connection released",
+                 sleep_s, took, qt);
+    } else if (rc == 0) {
+        snprintf(msg, msglen,
+                 "SELECT SLEEP(%.3f) ran %.3f s: not stopped at query_timeout "
+                 "%.3f s",
+                 sleep_s, took, qt);
+    } else if (rc == MYSQL_CONN_TIMEDOUT && client_cut) {
+        ok = 1;
+        snprintf(msg, msglen,
+                 "SELECT SLEEP(%.3f) interrupted by the client after %.3f s "
+                 "(query_timeout %.3f s; the server did not stop it); connection discarded",
+                 sleep_s, took, qt);
+    } else {
+        snprintf(msg, msglen, "SELECT SLEEP(%.3f) with query_timeout %.3f s: %s%s", sleep_s, qt,
+                 err, rc < 0 ? "; connection discarded" : "; connection released");
+    }
+    return ok;
+}
+
 int mysql_long_query(struct mysql_run *r, double *took, char *msg, size_t msglen)
 {
     struct mysql_state *st = r->st;
-    double qt = st->query_timeout, sleep_s = qt + 2, grace = qt < 1 ? 0.25 + qt / 2 : 0.75;
+    double qt = st->query_timeout, sleep_s = MYSQL_LONG_SLEEP(qt),
+           grace = qt < 1 ? 0.25 + qt / 2 : 0.75;
     double t0, deadline;
     struct mysql_conn *c;
     char sql[256], err[512], val[32] = "", next[512];
-    const char *how;
-    int rc, ok = 0;
+    int rc, ok;
 
     *took = 0;
     rc = ip_pool_acquire(st->pool, r->deadline, (void **)&c, err, sizeof(err));
@@ -272,35 +316,7 @@ int mysql_long_query(struct mysql_run *r, double *took, char *msg, size_t msglen
     *took = ip_clock() - t0;
     mysql_count(st, rc);
     mysql_give_back(st, c, rc);
-    if (rc == MYSQL_ER_STATEMENT_TIMEOUT || rc == MYSQL_ER_QUERY_TIMEOUT) {
-        how = rc == MYSQL_ER_STATEMENT_TIMEOUT ? "by max_statement_time" : "by MAX_EXECUTION_TIME";
-        ok = 1;
-        snprintf(msg, msglen,
-                 "SELECT SLEEP(%.3f) interrupted after %.3f s %s (query_timeout "
-                 "%.3f s): %s; connection released",
-                 sleep_s, *took, how, qt, err);
-    } else if (rc == 0 && strcmp(val, "1") == 0 && *took < sleep_s) {
-        /* MySQL's SLEEP() returns 1, no error, when MAX_EXECUTION_TIME stops it. */
-        ok = 1;
-        snprintf(msg, msglen,
-                 "SELECT SLEEP(%.3f) interrupted after %.3f s by "
-                 "MAX_EXECUTION_TIME (query_timeout %.3f s); connection released",
-                 sleep_s, *took, qt);
-    } else if (rc == 0) {
-        snprintf(msg, msglen,
-                 "SELECT SLEEP(%.3f) ran %.3f s: not stopped at query_timeout "
-                 "%.3f s",
-                 sleep_s, *took, qt);
-    } else if (rc == MYSQL_CONN_TIMEDOUT && deadline < r->deadline) {
-        ok = 1;
-        snprintf(msg, msglen,
-                 "SELECT SLEEP(%.3f) interrupted by the client after %.3f s "
-                 "(query_timeout %.3f s; the server did not stop it); connection discarded",
-                 sleep_s, *took, qt);
-    } else {
-        snprintf(msg, msglen, "SELECT SLEEP(%.3f) with query_timeout %.3f s: %s%s", sleep_s, qt,
-                 err, rc < 0 ? "; connection discarded" : "; connection released");
-    }
+    ok = mysql_long_verdict(rc, val, err, *took, qt, deadline < r->deadline, msg, msglen);
     /* The next query on the pool: it gets the connection just given back, if any. */
     rc = mysql_pool_query(r, "SELECT 1", mysql_query_deadline(r), next, sizeof(next), err,
                           sizeof(err));

@@ -127,6 +127,25 @@ double mysql_dsn_duration(const char *s)
 
 /* tcp address: host, host:port, [v6], [v6]:port, :port (Go's default host). `dsn` is the
  * whole DSN, for positions in messages. */
+/* The port [p, p + n) of the DSN dsn: 1..65535, or -1 with err naming its position. */
+static int dsn_port(const char *dsn, const char *p, size_t n, long *port, char *err, size_t errlen)
+{
+    char buf[8], *end = buf;
+
+    if (n > 0 && n < sizeof(buf)) {
+        memcpy(buf, p, n);
+        buf[n] = '\0';
+        *port = strtol(buf, &end, 10);
+    }
+    if (n == 0 || n >= sizeof(buf) || *end || !isdigit((unsigned char)buf[0]) || *port < 1 ||
+        *port > 65535) {
+        snprintf(err, errlen, "address: the port at character %zu must be 1..65535",
+                 (size_t)(p - dsn) + 1);
+        return -1;
+    }
+    return 0;
+}
+
 static int dsn_tcp_addr(struct mysql_dsn *d, const char *dsn, const char *a, size_t n, char *err,
                         size_t errlen)
 {
@@ -158,24 +177,8 @@ static int dsn_tcp_addr(struct mysql_dsn *d, const char *dsn, const char *a, siz
         }
         hostlen = colon ? (size_t)(colon - a) : n;
     }
-    if (colon) {
-        char buf[8], *end;
-        size_t plen = n - (size_t)(colon + 1 - a);
-
-        if (plen == 0 || plen >= sizeof(buf)) {
-            snprintf(err, errlen, "address: the port at character %zu must be 1..65535",
-                     (size_t)(colon + 1 - dsn) + 1);
-            return -1;
-        }
-        memcpy(buf, colon + 1, plen);
-        buf[plen] = '\0';
-        port = strtol(buf, &end, 10);
-        if (*end || !isdigit((unsigned char)buf[0]) || port < 1 || port > 65535) {
-            snprintf(err, errlen, "address: the port at character %zu must be 1..65535",
-                     (size_t)(colon + 1 - dsn) + 1);
-            return -1;
-        }
-    }
+    if (colon && dsn_port(dsn, colon + 1, n - (size_t)(colon + 1 - a), &port, err, errlen) != 0)
+        return -1;
     if (hostlen == 0) {
         host = "127.0.0.1";
         hostlen = strlen(host);
@@ -201,13 +204,71 @@ static int dsn_is_name(const char *key)
     return 1;
 }
 
+/* ?timeout=, ?readTimeout=, ?writeTimeout=: a Go duration. */
+static int dsn_set_timeout(struct mysql_dsn *d, const char *key, const char *value, size_t at,
+                           char *err, size_t errlen)
+{
+    double secs = mysql_dsn_duration(value);
+
+    if (secs < 0) {
+        snprintf(err, errlen, "%s (character %zu): expected a duration such as 500ms or 2s", key,
+                 at);
+        return -1;
+    }
+    if (key[0] == 't')
+        d->timeout = secs;
+    else if (key[0] == 'r')
+        d->read_timeout = secs;
+    else
+        d->write_timeout = secs;
+    return 0;
+}
+
+static int dsn_set_tls(struct mysql_dsn *d, const char *key, const char *value, size_t at,
+                       char *err, size_t errlen)
+{
+    (void)key;
+    if (strcmp(value, "true") && strcmp(value, "false") && strcmp(value, "skip-verify") &&
+        strcmp(value, "preferred")) {
+        snprintf(err, errlen, "tls (character %zu): expected true, false, skip-verify or preferred",
+                 at);
+        return -1;
+    }
+    snprintf(d->tls, sizeof(d->tls), "%.15s", value);
+    return 0;
+}
+
+/* ?charset=: the first of the list. */
+static int dsn_set_charset(struct mysql_dsn *d, const char *key, const char *value, size_t at,
+                           char *err, size_t errlen)
+{
+    size_t len = strcspn(value, ",");
+
+    (void)key;
+    if (len == 0 || dsn_copy(d->charset, sizeof(d->charset), value, len) != 0) {
+        snprintf(err, errlen, "charset (character %zu): expected a character set name", at);
+        return -1;
+    }
+    return 0;
+}
+
+/* The parameters a probe uses. */
+static const struct {
+    const char *key;
+    int (*set)(struct mysql_dsn *d, const char *key, const char *value, size_t at, char *err,
+               size_t errlen);
+} dsn_params[] = {
+    {"timeout", dsn_set_timeout},      {"readTimeout", dsn_set_timeout},
+    {"writeTimeout", dsn_set_timeout}, {"tls", dsn_set_tls},
+    {"charset", dsn_set_charset},
+};
+
 static int dsn_param(struct mysql_dsn *d, const char *dsn, const char *p, size_t n, char *err,
                      size_t errlen)
 {
     const char *eq = memchr(p, '=', n);
     size_t at = (size_t)(p - dsn) + 1;
     char key[64], value[256];
-    double secs;
 
     if (!eq) {
         snprintf(err, errlen, "the parameter at character %zu: expected key=value", at);
@@ -218,40 +279,9 @@ static int dsn_param(struct mysql_dsn *d, const char *dsn, const char *p, size_t
         snprintf(err, errlen, "the parameter at character %zu: too long or badly escaped", at);
         return -1;
     }
-    if (!strcmp(key, "timeout") || !strcmp(key, "readTimeout") || !strcmp(key, "writeTimeout")) {
-        secs = mysql_dsn_duration(value);
-        if (secs < 0) {
-            snprintf(err, errlen, "%s (character %zu): expected a duration such as 500ms or 2s",
-                     key, at);
-            return -1;
-        }
-        if (key[0] == 't')
-            d->timeout = secs;
-        else if (key[0] == 'r')
-            d->read_timeout = secs;
-        else
-            d->write_timeout = secs;
-        return 0;
-    }
-    if (!strcmp(key, "tls")) {
-        if (strcmp(value, "true") && strcmp(value, "false") && strcmp(value, "skip-verify") &&
-            strcmp(value, "preferred")) {
-            snprintf(err, errlen,
-                     "tls (character %zu): expected true, false, skip-verify or preferred", at);
-            return -1;
-        }
-        snprintf(d->tls, sizeof(d->tls), "%.15s", value);
-        return 0;
-    }
-    if (!strcmp(key, "charset")) {
-        size_t len = strcspn(value, ",");
-
-        if (len == 0 || dsn_copy(d->charset, sizeof(d->charset), value, len) != 0) {
-            snprintf(err, errlen, "charset (character %zu): expected a character set name", at);
-            return -1;
-        }
-        return 0;
-    }
+    for (size_t i = 0; i < sizeof(dsn_params) / sizeof(dsn_params[0]); i++)
+        if (!strcmp(key, dsn_params[i].key))
+            return dsn_params[i].set(d, key, value, at, err, errlen);
     for (size_t i = 0; dsn_ignored[i]; i++)
         if (!strcmp(key, dsn_ignored[i]))
             return 0;
@@ -262,66 +292,53 @@ static int dsn_param(struct mysql_dsn *d, const char *dsn, const char *p, size_t
     return -1;
 }
 
-int mysql_dsn_parse(const char *s, struct mysql_dsn *d, char *err, size_t errlen)
+/* The credentials, up to the last '@' before the slash: where the network starts (after the
+ * '@', or s when there are none), or NULL with err. Not one byte of them is quoted in a message:
+ * the user's part may be a password pasted in the wrong place. */
+static const char *dsn_credentials(struct mysql_dsn *d, const char *s, const char *slash, char *err,
+                                   size_t errlen)
 {
-    const char *slash, *at = NULL, *netp, *open = NULL, *q, *p;
+    const char *at = NULL, *colon;
+
+    for (size_t i = (size_t)(slash - s); i > 0 && !at; i--)
+        if (s[i - 1] == '@')
+            at = s + i - 1;
+    if (!at)
+        return s;
+    colon = memchr(s, ':', (size_t)(at - s));
+    if (dsn_copy(d->user, sizeof(d->user), s, colon ? (size_t)(colon - s) : (size_t)(at - s))) {
+        snprintf(err, errlen, "user name too long");
+        return NULL;
+    }
+    if (colon) {
+        if (dsn_copy(d->password, sizeof(d->password), colon + 1, (size_t)(at - colon - 1))) {
+            snprintf(err, errlen, "password too long");
+            return NULL;
+        }
+        d->has_password = 1;
+    }
+    return at + 1;
+}
+
+/* The network name from netp up to the '(' (*open, NULL when there is none) or the slash. */
+static int dsn_network(struct mysql_dsn *d, const char *s, const char *netp, const char *slash,
+                       const char **open, char *err, size_t errlen)
+{
+    const char *p = memchr(netp, '(', (size_t)(slash - netp));
     size_t len;
 
-    memset(d, 0, sizeof(*d));
-    err[0] = '\0';
-    if (!s || !*s) {
-        snprintf(err, errlen, "empty DSN; expected user:password@tcp(host:port)/dbname");
-        return -1;
-    }
-    len = strlen(s);
-    slash = strrchr(s, '/');
-    if (!slash) {
-        snprintf(err, errlen,
-                 "missing the '/' before the database name; expected "
-                 "user:password@tcp(host:port)/dbname");
-        return -1;
-    }
-    /* Credentials: up to the last '@' before the slash. Not one byte of them is quoted in
-     * a message: the user's part may be a password pasted in the wrong place. */
-    for (size_t i = (size_t)(slash - s); i > 0; i--) {
-        if (s[i - 1] == '@') {
-            at = s + i - 1;
-            break;
-        }
-    }
-    if (at) {
-        const char *colon = memchr(s, ':', (size_t)(at - s));
-
-        if (dsn_copy(d->user, sizeof(d->user), s, colon ? (size_t)(colon - s) : (size_t)(at - s))) {
-            snprintf(err, errlen, "user name too long");
-            return -1;
-        }
-        if (colon) {
-            if (dsn_copy(d->password, sizeof(d->password), colon + 1, (size_t)(at - colon - 1))) {
-                snprintf(err, errlen, "password too long");
-                return -1;
-            }
-            d->has_password = 1;
-        }
-    }
-    netp = at ? at + 1 : s;
-    for (p = netp; p < slash; p++) {
-        if (*p == '(') {
-            open = p;
-            break;
-        }
-    }
-    if (open && (slash == open + 1 || slash[-1] != ')')) {
+    *open = p;
+    if (p && (slash == p + 1 || slash[-1] != ')')) {
         snprintf(err, errlen,
                  "the address in parentheses must end with ')' right before the "
                  "'/' (escape a '/' in parameters as %%2F)");
         return -1;
     }
-    if (!open && (p = memchr(netp, ')', (size_t)(slash - netp)))) {
+    if (!p && (p = memchr(netp, ')', (size_t)(slash - netp)))) {
         snprintf(err, errlen, "a ')' without '(' at character %zu", (size_t)(p - s) + 1);
         return -1;
     }
-    len = (size_t)((open ? open : slash) - netp);
+    len = (size_t)((*open ? *open : slash) - netp);
     if (len == 0) {
         strcpy(d->net, "tcp");
     } else if (dsn_copy(d->net, sizeof(d->net), netp, len) != 0 ||
@@ -333,6 +350,13 @@ int mysql_dsn_parse(const char *s, struct mysql_dsn *d, char *err, size_t errlen
     } else if (strncmp(d->net, "tcp", 3) == 0) {
         strcpy(d->net, "tcp");
     }
+    return 0;
+}
+
+/* The address in the parentheses (open, NULL: none) before the slash: a socket or host:port. */
+static int dsn_address(struct mysql_dsn *d, const char *s, const char *open, const char *slash,
+                       char *err, size_t errlen)
+{
     if (strcmp(d->net, "unix") == 0) {
         const char *a = open ? open + 1 : "/tmp/mysql.sock";
         size_t alen = open ? (size_t)(slash - 1 - a) : strlen(a);
@@ -341,20 +365,27 @@ int mysql_dsn_parse(const char *s, struct mysql_dsn *d, char *err, size_t errlen
             snprintf(err, errlen, "unix: expected a socket path in the parentheses");
             return -1;
         }
-    } else if (open) {
-        if (dsn_tcp_addr(d, s, open + 1, (size_t)(slash - 1 - (open + 1)), err, errlen) != 0)
-            return -1;
-    } else {
-        strcpy(d->host, "127.0.0.1");
-        d->port = 3306;
+        return 0;
     }
-    q = strchr(slash + 1, '?');
-    len = q ? (size_t)(q - slash - 1) : strlen(slash + 1);
+    if (open)
+        return dsn_tcp_addr(d, s, open + 1, (size_t)(slash - 1 - (open + 1)), err, errlen);
+    strcpy(d->host, "127.0.0.1");
+    d->port = 3306;
+    return 0;
+}
+
+/* The database name after the slash, and the parameters after its '?'. */
+static int dsn_database(struct mysql_dsn *d, const char *s, const char *slash, char *err,
+                        size_t errlen)
+{
+    const char *q = strchr(slash + 1, '?');
+    size_t len = q ? (size_t)(q - slash - 1) : strlen(slash + 1);
+
     if (dsn_unescape(d->dbname, sizeof(d->dbname), slash + 1, len, 0) != 0) {
         snprintf(err, errlen, "database name too long or badly escaped");
         return -1;
     }
-    for (p = q ? q + 1 : NULL; p && *p;) {
+    for (const char *p = q ? q + 1 : NULL; p && *p;) {
         size_t n = strcspn(p, "&");
 
         if (n > 0 && dsn_param(d, s, p, n, err, errlen) != 0)
@@ -364,6 +395,32 @@ int mysql_dsn_parse(const char *s, struct mysql_dsn *d, char *err, size_t errlen
             p++;
     }
     return 0;
+}
+
+int mysql_dsn_parse(const char *s, struct mysql_dsn *d, char *err, size_t errlen)
+{
+    const char *slash, *netp, *open;
+
+    memset(d, 0, sizeof(*d));
+    err[0] = '\0';
+    if (!s || !*s) {
+        snprintf(err, errlen, "empty DSN; expected user:password@tcp(host:port)/dbname");
+        return -1;
+    }
+    slash = strrchr(s, '/');
+    if (!slash) {
+        snprintf(err, errlen,
+                 "missing the '/' before the database name; expected "
+                 "user:password@tcp(host:port)/dbname");
+        return -1;
+    }
+    netp = dsn_credentials(d, s, slash, err, errlen);
+    if (!netp)
+        return -1;
+    if (dsn_network(d, s, netp, slash, &open, err, errlen) != 0 ||
+        dsn_address(d, s, open, slash, err, errlen) != 0)
+        return -1;
+    return dsn_database(d, s, slash, err, errlen);
 }
 
 void mysql_dsn_options(const struct mysql_dsn *dsn, struct mysql_conn_opts *o)

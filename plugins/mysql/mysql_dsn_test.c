@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "mysql_dsn.h"
+#include "testutil.h"
 
 static struct mysql_dsn d;
 static char err[256];
@@ -163,6 +164,21 @@ START_TEST(malformed_says_where)
 }
 END_TEST
 
+/* An '@' first: empty credentials, then the network. */
+START_TEST(empty_credentials)
+{
+    ck_assert_int_eq(mysql_dsn_parse("@tcp(h:1)/db", &d, err, sizeof(err)), 0);
+    ck_assert_str_eq(d.user, "");
+    ck_assert_int_eq(d.has_password, 0);
+    ck_assert_str_eq(d.net, "tcp");
+    ck_assert_str_eq(d.host, "h");
+    ck_assert_int_eq(d.port, 1);
+    ck_assert_int_eq(mysql_dsn_parse(":pw@unix(/s)/db", &d, err, sizeof(err)), 0);
+    ck_assert_str_eq(d.password, "pw");
+    ck_assert_str_eq(d.socket, "/s");
+}
+END_TEST
+
 /* The options a DSN sets, and those it leaves to the probe's settings. */
 START_TEST(options_tcp)
 {
@@ -213,26 +229,20 @@ END_TEST
 
 int main(void)
 {
-    Suite *s = suite_create("mysql_dsn");
-    TCase *tc = tcase_create("parse");
-    SRunner *sr;
-    int failed;
+    const TTest *const tests[] = {
+        guide_form,
+        defaults,
+        password_with_colon_and_at,
+        ipv6_and_unix,
+        params,
+        durations,
+        malformed,
+        malformed_says_where,
+        empty_credentials,
+        options_tcp,
+        options_unix_password_timeouts,
+        ssl_mode_from_tls,
+    };
 
-    tcase_add_test(tc, guide_form);
-    tcase_add_test(tc, defaults);
-    tcase_add_test(tc, password_with_colon_and_at);
-    tcase_add_test(tc, ipv6_and_unix);
-    tcase_add_test(tc, params);
-    tcase_add_test(tc, durations);
-    tcase_add_test(tc, malformed);
-    tcase_add_test(tc, malformed_says_where);
-    tcase_add_test(tc, options_tcp);
-    tcase_add_test(tc, options_unix_password_timeouts);
-    tcase_add_test(tc, ssl_mode_from_tls);
-    suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return run_tests("mysql_dsn", tests, sizeof(tests) / sizeof(tests[0]));
 }

@@ -42,7 +42,7 @@ struct mysql_run {
     struct mysql_state *st;
     struct ip_report *rep;
     double deadline;
-    char run_id[80]; /* escaped for SQL */
+    char run_id[80]; /* ip_run_tag(): safe in SQL */
 };
 
 /* ---- mysql_pool.c ---- */
@@ -73,7 +73,6 @@ struct mysql_burst {
     const char *table; /* INSERTs into it, when set; else SELECT SLEEP(hold) */
     double hold;
     double deadline;
-    pthread_mutex_t lock;
     int done, failed;
     char first_err[512];
 };

@@ -143,64 +143,32 @@ int mysql_pool_query(struct mysql_run *r, const char *sql, double deadline, char
     return rc;
 }
 
-struct mysql_worker {
-    struct mysql_burst *b;
-    int n;
-    pthread_t thread;
-};
-
-static void *mysql_burst_worker(void *arg)
+/* One statement of a burst: worker n's. */
+static int mysql_burst_call(void *arg, int n, int call, char *err, size_t errlen)
 {
-    struct mysql_worker *w = arg;
-    struct mysql_burst *b = w->b;
-    char sql[512], err[512];
-    int rc;
+    struct mysql_burst *b = arg;
+    char sql[512];
 
+    (void)call;
     if (b->table)
         snprintf(sql, sizeof(sql), "INSERT INTO `%s` (run_id, seq) VALUES ('%s', %d)", b->table,
-                 b->r->run_id, w->n);
+                 b->r->run_id, n);
     else
-        snprintf(sql, sizeof(sql), "SELECT SLEEP(%.3f) /* %s %d */", b->hold, b->r->run_id, w->n);
-    rc = mysql_pool_query(b->r, sql, b->deadline, NULL, 0, err, sizeof(err));
-    pthread_mutex_lock(&b->lock);
-    if (rc == 0) {
-        b->done++;
-    } else if (b->failed++ == 0) {
-        snprintf(b->first_err, sizeof(b->first_err), "%s", err);
-    }
-    pthread_mutex_unlock(&b->lock);
-    return NULL;
+        snprintf(sql, sizeof(sql), "SELECT SLEEP(%.3f) /* %s %d */", b->hold, b->r->run_id, n);
+    return mysql_pool_query(b->r, sql, b->deadline, NULL, 0, err, errlen);
 }
 
-/* Run n statements at once; 0, or -1 when threads could not be made. */
 int mysql_burst_run(struct mysql_burst *b, int n)
 {
-    struct mysql_worker *w = calloc((size_t)n, sizeof(*w));
-    pthread_attr_t attr;
-    int started = 0;
+    int started;
+    long long failed = ip_workers_run(n, 1, b->deadline, mysql_burst_call, b, &started,
+                                      b->first_err, sizeof(b->first_err));
 
-    if (!w || pthread_mutex_init(&b->lock, NULL) != 0) {
-        free(w);
+    if (failed < 0)
         return -1;
-    }
-    pthread_attr_init(&attr);
-    pthread_attr_setstacksize(&attr, 256 * 1024);
-    for (int i = 0; i < n; i++) {
-        w[i].b = b;
-        w[i].n = i;
-        if (pthread_create(&w[i].thread, &attr, mysql_burst_worker, &w[i]) != 0)
-            break;
-        started++;
-    }
-    pthread_attr_destroy(&attr);
-    for (int i = 0; i < started; i++)
-        pthread_join(w[i].thread, NULL);
-    pthread_mutex_destroy(&b->lock);
-    free(w);
-    if (started < n) {
-        b->failed += n - started;
-        if (!b->first_err[0])
-            snprintf(b->first_err, sizeof(b->first_err), "cannot start %d threads", n);
-    }
+    b->done = started - (int)failed;
+    b->failed = (int)failed + n - started;
+    if (started < n && !b->first_err[0])
+        snprintf(b->first_err, sizeof(b->first_err), "cannot start %d threads", n);
     return 0;
 }

@@ -18,7 +18,7 @@ TESTS += tests/integration/redis_test
 endif
 plugins_redis_redis_info_test_SOURCES = plugins/redis/redis_info_test.c \
 	plugins/redis/redis_info.c plugins/redis/redis_info.h
-plugins_redis_redis_info_test_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+plugins_redis_redis_info_test_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) -I$(top_srcdir)/tests/unit
 plugins_redis_redis_info_test_LDADD = $(CHECK_LIBS)
 
 tests_integration_redis_test_SOURCES = tests/integration/redis_test.c \

@@ -90,40 +90,41 @@ static void redis_teardown(void *state)
     free(st);
 }
 
-static int redis_setup(struct ip_probe *probe, void **statep)
+/* Where the master is: `address`, or the one `sentinels` name as `master_name`. */
+static void redis_setup_target(struct ip_probe *probe, struct redis_state *st)
 {
-    struct redis_state *st = calloc(1, sizeof(*st));
-    struct ip_probe *pool;
-    const char *persist;
+    char host[256];
+    int port;
 
-    if (!st)
-        return IP_ENOMEM;
-    st->probe_name = ip_probe_name(probe);
     st->sentinels = ip_probe_strings(probe, "sentinels", &st->nsentinels);
-    if (st->nsentinels) {
-        if (ip_probe_has(probe, "address"))
-            ip_probe_fail(probe, "address", "set either address or sentinels, not both");
-        st->master_name = ip_probe_string(probe, "master_name", NULL);
-        if (!st->master_name || !*st->master_name)
-            ip_probe_fail(probe, "master_name", "is required with sentinels");
-        for (size_t i = 0; i < st->nsentinels; i++) {
-            char host[256];
-            int port;
-
-            if (ip_hostport(st->sentinels[i], host, sizeof(host), &port) != 0)
-                ip_probe_fail(probe, "sentinels", "\"%s\": expected host:port", st->sentinels[i]);
-        }
-    } else {
-        char host[256];
-        int port;
-
+    if (!st->nsentinels) {
         if (ip_probe_has(probe, "master_name"))
             ip_probe_fail(probe, "master_name", "needs sentinels");
         st->address = ip_probe_string(probe, "address", "${REDIS_ADDR:-127.0.0.1:6379}");
         if (st->address && ip_hostport(st->address, host, sizeof(host), &port) != 0)
             ip_probe_fail(probe, "address", "\"%s\": expected host:port or [v6addr]:port",
                           st->address);
+        return;
     }
+    if (ip_probe_has(probe, "address"))
+        ip_probe_fail(probe, "address", "set either address or sentinels, not both");
+    st->master_name = ip_probe_string(probe, "master_name", NULL);
+    if (!st->master_name || !*st->master_name)
+        ip_probe_fail(probe, "master_name", "is required with sentinels");
+    for (size_t i = 0; i < st->nsentinels; i++)
+        if (ip_hostport(st->sentinels[i], host, sizeof(host), &port) != 0)
+            ip_probe_fail(probe, "sentinels", "\"%s\": expected host:port", st->sentinels[i]);
+}
+
+static int redis_setup(struct ip_probe *probe, void **statep)
+{
+    struct redis_state *st = calloc(1, sizeof(*st));
+    const char *persist;
+
+    if (!st)
+        return IP_ENOMEM;
+    st->probe_name = ip_probe_name(probe);
+    redis_setup_target(probe, st);
     st->username = ip_probe_string(probe, "username", NULL);
     st->password = ip_probe_secret(probe, "password");
     if (st->username && !st->password)
@@ -133,13 +134,10 @@ static int redis_setup(struct ip_probe *probe, void **statep)
     st->ttl = ip_probe_duration(probe, "ttl", 60.0);
     if (st->ttl < 0.001)
         ip_probe_fail(probe, "ttl", "must be at least 0.001 s");
-    pool = ip_probe_group(probe, "pool");
-    st->pool_config.max_open = (int)ip_probe_int(pool, "max_open", 10, 1, 10000);
-    st->pool_config.max_idle = (int)ip_probe_int(pool, "max_idle", 2, 0, 10000);
-    st->pool_config.max_lifetime = ip_probe_duration(pool, "max_lifetime", 0);
-    if (st->pool_config.max_idle > st->pool_config.max_open)
-        ip_probe_fail(probe, "pool", "max_idle = %d: must not exceed max_open = %d",
-                      st->pool_config.max_idle, st->pool_config.max_open);
+    st->pool_config = (struct ip_pool_config){.max_open = 10, .max_idle = 2};
+    ip_probe_pool(probe, &st->pool_config);
+    if (st->pool_config.max_open == 0) /* the pool check judges the server's count by it */
+        ip_probe_fail(probe, "pool", "max_open = 0: the redis pool needs a limit");
     st->concurrency = (int)ip_probe_int(probe, "concurrency", 50, 0, 10000);
     persist = ip_probe_string(probe, "persistence", "any");
     if (persist && redis_persist_parse(persist, &st->persistence) != 0)
@@ -202,13 +200,6 @@ static void redis_info_metrics(struct ip_report *rep, const char *target, const 
         ip_metric(rep, IP_GAUGE, "maxmemory_policy", NULL,
                   "the eviction policy (always 1; the policy is its label)", target, labels, 1);
     }
-}
-
-static void redis_skip(struct ip_report *rep, const char *target, const char *why,
-                       const char *const *names)
-{
-    for (; *names; names++)
-        ip_check(rep, *names, target, IP_SKIPPED, 0, "%s", why);
 }
 
 /* The server's clock from a TIME reply (seconds and microseconds as bulks): 0 or -1. */
@@ -292,11 +283,55 @@ out:
  * still there once t2 is past t1 + PX (+ 1 ms) is a failure. Only the deadline bounds
  * the waiting, and the waits are not part of the check's duration.
  */
+/* Wait, by the server's clock, for shortkey (written when the server's clock said t1 us, with
+ * PX REDIS_SHORT_PX) to expire: 0 once it has, or -1 with why in err. *spent adds the round
+ * trips' time. */
+static int redis_ttl_expiry(redisContext *c, const char *shortkey, long long t1, double deadline,
+                            double *spent, char *err, size_t errlen)
+{
+    long long expiry = t1 + REDIS_SHORT_PX * 1000LL + REDIS_EXPIRY_SLACK_US, t2 = t1;
+
+    for (;;) {
+        long long wait_us = expiry - t2, exists;
+        redisReply *x = NULL;
+        double took;
+        int rc;
+
+        if (wait_us > 0)
+            ip_sleep_until(ip_clock() + (double)wait_us / 1e6);
+        rc = redis_transaction(
+            c, deadline, 2, (const int[]){2, 1},
+            (const char **const[]){(const char *[]){"EXISTS", shortkey}, (const char *[]){"TIME"}},
+            &x, &took, err, errlen);
+        *spent += took;
+        if (rc == 0 && (redis_expect(x->element[0], REDIS_REPLY_INTEGER, NULL, 1,
+                                     (const char *[]){"EXISTS"}, err, errlen) ||
+                        (redis_time_us(x->element[1], &t2) != 0 &&
+                         snprintf(err, errlen, "TIME: expected seconds and microseconds") > 0)))
+            rc = -1;
+        if (rc != 0) {
+            if (x)
+                freeReplyObject(x);
+            return -1;
+        }
+        exists = x->element[0]->integer;
+        freeReplyObject(x);
+        if (exists == 0)
+            return 0;
+        if (t2 >= expiry) {
+            snprintf(err, errlen,
+                     "\"%s\" written with PX %d still exists %.1f ms later by the server's clock",
+                     shortkey, REDIS_SHORT_PX, (double)(t2 - t1) / 1000.0);
+            return -1;
+        }
+    }
+}
+
 static void redis_ttl(struct ip_report *rep, redisContext *c, const char *target, const char *key,
                       long long ttl_ms, double deadline)
 {
-    char shortkey[1100], err[512], px[16];
-    long long pttl, short_pttl, t1, t2, expiry;
+    char shortkey[1100], err[1280], px[16];
+    long long pttl, short_pttl, t1;
     redisReply *x = NULL;
     double spent = 0, took;
     int rc;
@@ -341,40 +376,9 @@ static void redis_ttl(struct ip_report *rep, redisContext *c, const char *target
                  REDIS_SHORT_PX);
         return;
     }
-    expiry = t1 + REDIS_SHORT_PX * 1000LL + REDIS_EXPIRY_SLACK_US;
-    t2 = t1;
-    for (;;) {
-        long long wait_us = expiry - t2, exists;
-
-        if (wait_us > 0)
-            ip_sleep_until(ip_clock() + (double)wait_us / 1e6);
-        rc = redis_transaction(
-            c, deadline, 2, (const int[]){2, 1},
-            (const char **const[]){(const char *[]){"EXISTS", shortkey}, (const char *[]){"TIME"}},
-            &x, &took, err, sizeof(err));
-        spent += took;
-        if (rc == 0 &&
-            (redis_expect(x->element[0], REDIS_REPLY_INTEGER, NULL, 1, (const char *[]){"EXISTS"},
-                          err, sizeof(err)) ||
-             (redis_time_us(x->element[1], &t2) != 0 &&
-              snprintf(err, sizeof(err), "TIME: expected seconds and microseconds") > 0)))
-            rc = -1;
-        if (rc != 0) {
-            ip_check(rep, "ttl", target, IP_CRITICAL, spent, "%s", err);
-            if (x)
-                freeReplyObject(x);
-            return;
-        }
-        exists = x->element[0]->integer;
-        freeReplyObject(x);
-        if (exists == 0)
-            break;
-        if (t2 >= expiry) {
-            ip_check(rep, "ttl", target, IP_CRITICAL, spent,
-                     "\"%s\" written with PX %d still exists %.1f ms later by the server's clock",
-                     shortkey, REDIS_SHORT_PX, (double)(t2 - t1) / 1000.0);
-            return;
-        }
+    if (redis_ttl_expiry(c, shortkey, t1, deadline, &spent, err, sizeof(err)) != 0) {
+        ip_check(rep, "ttl", target, IP_CRITICAL, spent, "%s", err);
+        return;
     }
     redis_latency(rep, target, "ttl", spent);
     ip_check(rep, "ttl", target, IP_OK, spent,
@@ -421,9 +425,10 @@ static void redis_rw(struct redis_state *st, struct ip_report *rep, redisContext
 
     if (!ip_check_enabled(rep, "write")) {
         /* The core records write (and ttl, when disabled too) skipped, with the reason. */
-        redis_skip(rep, target, "nothing written: the write check is disabled",
-                   ip_check_enabled(rep, "ttl") ? (const char *[]){"read", "ttl", NULL}
-                                                : (const char *[]){"read", NULL});
+        ip_skip_checks(rep, target,
+                       ip_check_enabled(rep, "ttl") ? (const char *[]){"read", "ttl", NULL}
+                                                    : (const char *[]){"read", NULL},
+                       "nothing written: the write check is disabled");
         return;
     }
     if (redis_info_field(info, "role", role, sizeof(role)) == 0 && strcmp(role, "master") != 0) {
@@ -433,17 +438,16 @@ static void redis_rw(struct redis_state *st, struct ip_report *rep, redisContext
         redis_info_field(info, "master_port", mp, sizeof(mp));
         ip_check(rep, "write", target, IP_CRITICAL, 0,
                  "%s is a replica of %s:%s, not a master: writes would fail", target, mh, mp);
-        redis_skip(rep, target, "nothing written", (const char *[]){"read", "ttl", NULL});
+        ip_skip_checks(rep, target, (const char *[]){"read", "ttl", NULL}, "nothing written");
         return;
     }
-    snprintf(key, sizeof(key), "%s%s:%s:%ld:%lld", st->key_prefix, st->probe_name, st->host,
-             (long)getpid(), st->seq);
-    snprintf(val, sizeof(val), "%s:%lld", ip_report_run_id(rep), st->seq);
+    ip_run_tag(rep, val, sizeof(val));
+    snprintf(key, sizeof(key), "%s%s:%s", st->key_prefix, st->probe_name, val);
     snprintf(pxs, sizeof(pxs), "%lld", ttl_ms);
     if (redis_cmd_status(c, deadline, err, sizeof(err), "OK", 5,
                          (const char *[]){"SET", key, val, "PX", pxs}, &took) != 0) {
         ip_check(rep, "write", target, IP_CRITICAL, took, "%s", err);
-        redis_skip(rep, target, "nothing written", (const char *[]){"read", "ttl", NULL});
+        ip_skip_checks(rep, target, (const char *[]){"read", "ttl", NULL}, "nothing written");
         return;
     }
     redis_latency(rep, target, "write", took);
@@ -451,7 +455,7 @@ static void redis_rw(struct redis_state *st, struct ip_report *rep, redisContext
 
     redis_read(rep, c, target, key, val, deadline);
     if (c->err) {
-        redis_skip(rep, target, "connection lost", (const char *[]){"ttl", NULL});
+        ip_skip_checks(rep, target, (const char *[]){"ttl", NULL}, "connection lost");
         return;
     }
     redis_ttl(rep, c, target, key, ttl_ms, deadline);
@@ -567,13 +571,12 @@ static int redis_run(void *state, struct ip_report *rep)
     int port;
 
     st->runs++;
-    st->seq++;
     if (st->nsentinels) {
         if (redis_sentinel_master(st->sentinels, st->nsentinels, st->master_name, deadline, addr,
                                   sizeof(addr), err, sizeof(err)) != 0) {
             ip_check(rep, "connect", NULL, IP_CRITICAL, ip_clock() - t0,
                      "no sentinel names master \"%s\": %s", st->master_name, err);
-            redis_skip(rep, NULL, "no master", after_connect);
+            ip_skip_checks(rep, NULL, after_connect, "no master");
             st->failures++;
             return 0;
         }
@@ -590,7 +593,7 @@ static int redis_run(void *state, struct ip_report *rep)
     c = redis_connect(host, port, &opts, deadline, err, sizeof(err));
     if (!c) {
         ip_check(rep, "connect", target, IP_CRITICAL, ip_clock() - t0, "%s", err);
-        redis_skip(rep, target, "not connected", after_connect);
+        ip_skip_checks(rep, target, after_connect, "not connected");
         st->failures++;
         redis_drill(st, rep, addr);
         return 0;
@@ -599,7 +602,7 @@ static int redis_run(void *state, struct ip_report *rep)
     info = redis_info(c, NULL, deadline, err, sizeof(err));
     if (!info) {
         ip_check(rep, "connect", target, IP_CRITICAL, ip_clock() - t0, "%s", err);
-        redis_skip(rep, target, "no INFO", after_connect);
+        ip_skip_checks(rep, target, after_connect, "no INFO");
         st->failures++;
         goto out;
     }

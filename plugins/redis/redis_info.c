@@ -191,6 +191,37 @@ int redis_persist_parse(const char *s, enum redis_persist *mode)
     return -1;
 }
 
+/* Whether persistence is what `mode` expects; if not, what is wrong into out (returns 1). */
+static int persist_mode_problem(enum redis_persist mode, int rdb_on, int aof_on, char *out,
+                                size_t outlen)
+{
+    if (mode == REDIS_PERSIST_RDB && !rdb_on)
+        snprintf(out, outlen, "expected rdb, but RDB snapshots are off (save \"\")");
+    else if (mode == REDIS_PERSIST_AOF && !aof_on)
+        snprintf(out, outlen, "expected aof, but aof_enabled:0");
+    else if (mode == REDIS_PERSIST_ANY && !rdb_on && !aof_on)
+        snprintf(out, outlen, "expected rdb or aof, but neither is on");
+    else if (mode == REDIS_PERSIST_NONE && (rdb_on || aof_on))
+        snprintf(out, outlen, "expected none, but %s%s%s is on", rdb_on ? "rdb" : "",
+                 rdb_on && aof_on ? " and " : "", aof_on ? "aof" : "");
+    else
+        return 0;
+    return 1;
+}
+
+/* The last save, AOF write or AOF rewrite that failed, if any, into out. */
+static void persist_failure(const char *bgsave, int aof_on, const char *aof_write,
+                            const char *aof_rewrite, char *out, size_t outlen)
+{
+    if (strcmp(bgsave, "ok") != 0)
+        snprintf(out, outlen, "the last RDB save failed (rdb_last_bgsave_status:%s)", bgsave);
+    else if (aof_on && strcmp(aof_write, "ok") != 0)
+        snprintf(out, outlen, "the last AOF write failed (aof_last_write_status:%s)", aof_write);
+    else if (aof_on && strcmp(aof_rewrite, "ok") != 0)
+        snprintf(out, outlen, "the last AOF rewrite failed (aof_last_bgrewrite_status:%s)",
+                 aof_rewrite);
+}
+
 enum ip_status redis_persist_eval(const char *info, const char *save, enum redis_persist mode,
                                   long long now, double *unsaved_age, char *msg, size_t msglen)
 {
@@ -216,24 +247,8 @@ enum ip_status redis_persist_eval(const char *info, const char *save, enum redis
     if (changes > 0 && now >= last_save)
         *unsaved_age = (double)(now - last_save);
 
-    if (mode == REDIS_PERSIST_RDB && !rdb_on)
-        snprintf(problem, sizeof(problem), "expected rdb, but RDB snapshots are off (save \"\")");
-    else if (mode == REDIS_PERSIST_AOF && !aof_on)
-        snprintf(problem, sizeof(problem), "expected aof, but aof_enabled:0");
-    else if (mode == REDIS_PERSIST_ANY && !rdb_on && !aof_on)
-        snprintf(problem, sizeof(problem), "expected rdb or aof, but neither is on");
-    else if (mode == REDIS_PERSIST_NONE && (rdb_on || aof_on))
-        snprintf(problem, sizeof(problem), "expected none, but %s%s%s is on", rdb_on ? "rdb" : "",
-                 rdb_on && aof_on ? " and " : "", aof_on ? "aof" : "");
-    else if (strcmp(bgsave, "ok") != 0)
-        snprintf(problem, sizeof(problem), "the last RDB save failed (rdb_last_bgsave_status:%s)",
-                 bgsave);
-    else if (aof_on && strcmp(aof_write, "ok") != 0)
-        snprintf(problem, sizeof(problem), "the last AOF write failed (aof_last_write_status:%s)",
-                 aof_write);
-    else if (aof_on && strcmp(aof_rewrite, "ok") != 0)
-        snprintf(problem, sizeof(problem),
-                 "the last AOF rewrite failed (aof_last_bgrewrite_status:%s)", aof_rewrite);
+    if (!persist_mode_problem(mode, rdb_on, (int)aof_on, problem, sizeof(problem)))
+        persist_failure(bgsave, (int)aof_on, aof_write, aof_rewrite, problem, sizeof(problem));
     if (problem[0])
         st = IP_WARNING;
     snprintf(msg, msglen, "%s%srdb %s, aof %s; %lld changes since the last save %lld s ago",

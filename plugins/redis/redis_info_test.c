@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "redis_info.h"
+#include "testutil.h"
 
 static const char info[] =
     "# Server\r\nredis_version:7.0.15\r\nserver_time_usec:1700000100000000\r\n"
@@ -199,22 +200,15 @@ END_TEST
 
 int main(void)
 {
-    Suite *s = suite_create("redis_info");
-    TCase *tc = tcase_create("redis_info");
-    SRunner *sr;
-    int failed;
+    const TTest *const tests[] = {
+        fields,
+        replicas,
+        client_list,
+        garbage_and_overflow,
+        client_names,
+        persistence_expectations,
+        persistence_failures,
+    };
 
-    tcase_add_test(tc, fields);
-    tcase_add_test(tc, replicas);
-    tcase_add_test(tc, client_list);
-    tcase_add_test(tc, garbage_and_overflow);
-    tcase_add_test(tc, client_names);
-    tcase_add_test(tc, persistence_expectations);
-    tcase_add_test(tc, persistence_failures);
-    suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return run_tests("redis_info", tests, sizeof(tests) / sizeof(tests[0]));
 }

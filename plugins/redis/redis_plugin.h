@@ -38,7 +38,6 @@ struct redis_state {
     char pool_addr[300];
     struct redis_pool_ctx *pool_ctx;
     /* Cumulative, for metrics(). */
-    long long seq;
     long long runs;
     long long failures; /* runs with a critical check */
 };

@@ -11,11 +11,9 @@
  * the count is exactly this process's pool, not another host's probe of the same name.
  */
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "redis_plugin.h"
 
@@ -23,6 +21,9 @@
 #define POOL_OPS_PER_WORKER 4
 /* Distinct server-side connection ids remembered per run. */
 #define POOL_MAX_IDS 4096
+
+/* How often the server's list is read while the workers run (seconds). */
+#define POOL_WATCH_PERIOD 0.0002
 
 /* Server-side ids of the pool's connections closed lately, remembered. */
 #define POOL_CLOSED_IDS 4096
@@ -38,17 +39,12 @@ struct redis_pool_ctx {
     size_t nclosed;                    /* ever closed */
 };
 
+/* What the workers share: they start together (ip_workers), so most must queue. */
 struct pool_run {
     struct ip_pool *pool;
     double deadline;
     char key[1024];
     char px[32];
-    pthread_cond_t go_cond; /* the workers start together, so most must queue */
-    int go;
-    atomic_int done;
-    pthread_mutex_t lock;
-    long long failed;
-    char first_err[512];
 };
 
 static int pool_open(void *ctx, double deadline, void **conn, char *err, size_t errlen)
@@ -109,43 +105,24 @@ void redis_pool_free(struct redis_state *st)
     st->pool_addr[0] = '\0';
 }
 
-static void pool_fail(struct pool_run *pr, const char *err)
-{
-    pthread_mutex_lock(&pr->lock);
-    if (!pr->failed++)
-        snprintf(pr->first_err, sizeof(pr->first_err), "%s", err);
-    pthread_mutex_unlock(&pr->lock);
-}
-
-static void *pool_worker(void *arg)
+/* One operation of a worker: a connection from the pool, a SET on it, given back. */
+static int pool_op(void *arg, int worker, int call, char *err, size_t errlen)
 {
     struct pool_run *pr = arg;
+    void *conn;
+    int rc;
 
-    pthread_mutex_lock(&pr->lock);
-    while (!pr->go)
-        pthread_cond_wait(&pr->go_cond, &pr->lock);
-    pthread_mutex_unlock(&pr->lock);
-    for (int i = 0; i < POOL_OPS_PER_WORKER; i++) {
-        char err[512];
-        void *conn;
-        int rc = ip_pool_acquire(pr->pool, pr->deadline, &conn, err, sizeof(err));
-
-        if (rc != 0) {
-            pool_fail(pr, err);
-            continue;
-        }
-        if (redis_cmd_ok(conn, pr->deadline, err, sizeof(err), 5,
-                         (const char *[]){"SET", pr->key, "pool", "PX", pr->px}) != 0) {
-            pool_fail(pr, err);
-            if (((redisContext *)conn)->err) {
-                ip_pool_discard(pr->pool, conn);
-                continue;
-            }
-        }
+    (void)worker;
+    (void)call;
+    if (ip_pool_acquire(pr->pool, pr->deadline, &conn, err, errlen) != 0)
+        return -1;
+    rc = redis_cmd_ok(conn, pr->deadline, err, errlen, 5,
+                      (const char *[]){"SET", pr->key, "pool", "PX", pr->px});
+    if (rc != 0 && ((redisContext *)conn)->err)
+        ip_pool_discard(pr->pool, conn);
+    else
         ip_pool_release(pr->pool, conn);
-    }
-    atomic_fetch_add(&pr->done, 1);
-    return NULL;
+    return rc;
 }
 
 /*
@@ -189,33 +166,6 @@ static int pool_server_count(struct redis_pool_ctx *pc, redisContext *c, const c
     return open;
 }
 
-static void pool_metrics(struct ip_report *rep, const char *target, const struct ip_pool_stats *s,
-                         int peak)
-{
-    ip_metric(rep, IP_GAUGE, "pool_max_open", NULL, "the pool's max_open", target, NULL,
-              s->max_open);
-    ip_metric(rep, IP_GAUGE, "pool_open", NULL, "pool connections open (in use + idle)", target,
-              NULL, s->open);
-    ip_metric(rep, IP_GAUGE, "pool_in_use", NULL, "pool connections in use", target, NULL,
-              s->in_use);
-    ip_metric(rep, IP_GAUGE, "pool_idle", NULL, "pool connections idle", target, NULL, s->idle);
-    ip_metric(rep, IP_COUNTER, "pool_opened", NULL, "pool connections opened", target, NULL,
-              (double)s->opened);
-    ip_metric(rep, IP_COUNTER, "pool_wait_count", NULL, "pool acquisitions that waited", target,
-              NULL, (double)s->wait_count);
-    ip_metric(rep, IP_COUNTER, "pool_wait_duration", "seconds", "time spent waiting for the pool",
-              target, NULL, s->wait_duration);
-    ip_metric(rep, IP_COUNTER, "pool_max_idle_closed", NULL,
-              "pool connections closed because max_idle was reached", target, NULL,
-              (double)s->max_idle_closed);
-    ip_metric(rep, IP_COUNTER, "pool_max_lifetime_closed", NULL,
-              "pool connections closed because they passed max_lifetime", target, NULL,
-              (double)s->max_lifetime_closed);
-    ip_metric(rep, IP_GAUGE, "pool_server_peak_connections", NULL,
-              "most pool connections the server listed at once during the last run", target, NULL,
-              peak);
-}
-
 /* Connections opened during the run beyond those that replaced one the pool closed by its
  * limits: with max_idle below max_open, a release that finds no waiter and the idle list
  * full closes a connection that a later acquire must open again (Go's database/sql does
@@ -227,17 +177,109 @@ static long long pool_reopened(const struct ip_pool_stats *before,
            (after->max_lifetime_closed - before->max_lifetime_closed);
 }
 
+/* The pool for this master: kept across runs, made anew when the master moved. 0, or -1
+ * when out of memory. */
+static int pool_ready(struct redis_state *st, const char *host, int port, const char *target)
+{
+    if (st->pool && strcmp(st->pool_addr, target) != 0)
+        redis_pool_free(st); /* the master moved: connections to the old one are no use */
+    if (st->pool)
+        return 0;
+    st->pool_ctx = calloc(1, sizeof(*st->pool_ctx));
+    if (st->pool_ctx) {
+        snprintf(st->pool_ctx->host, sizeof(st->pool_ctx->host), "%s", host);
+        st->pool_ctx->port = port;
+        st->pool_ctx->opts = (struct redis_conn_opts){
+            st->username, st->password, st->database, st->pool_client_name, st->max_reply, 1};
+        pthread_mutex_init(&st->pool_ctx->lock, NULL);
+        st->pool = ip_pool_new(&pool_ops, st->pool_ctx, &st->pool_config);
+    }
+    if (!st->pool) {
+        redis_pool_free(st);
+        return -1;
+    }
+    snprintf(st->pool_addr, sizeof(st->pool_addr), "%s", target);
+    return 0;
+}
+
+/* One pool check's figures: the workers', the pool's and the server's. */
+struct pool_result {
+    int started, peak, remain;
+    long long failed;
+    size_t nids;
+    long long ids[POOL_MAX_IDS];
+    struct ip_pool_stats before, after;
+    char first_err[512], err[512];
+};
+
+/* Run the workers and count, while they run and after, the connections the server lists. */
+static void pool_exercise(struct redis_state *st, redisContext *main_conn, struct pool_run *pr,
+                          struct pool_result *res)
+{
+    struct ip_workers *w;
+
+    ip_pool_stats(st->pool, &res->before);
+    w = ip_workers_start(st->concurrency, POOL_OPS_PER_WORKER, pr->deadline, pool_op, pr);
+    while (w && !ip_workers_done(w)) {
+        int n = pool_server_count(st->pool_ctx, main_conn, st->pool_client_name, pr->deadline,
+                                  res->ids, &res->nids, res->err, sizeof(res->err));
+
+        if (n < 0)
+            break;
+        if (n > res->peak)
+            res->peak = n;
+        ip_sleep_until(ip_clock() + POOL_WATCH_PERIOD);
+    }
+    res->failed = ip_workers_wait(w, &res->started, res->first_err, sizeof(res->first_err));
+    ip_pool_stats(st->pool, &res->after);
+    res->remain = res->err[0]
+                      ? -1
+                      : pool_server_count(st->pool_ctx, main_conn, st->pool_client_name,
+                                          pr->deadline, NULL, NULL, res->err, sizeof(res->err));
+}
+
+static void pool_verdict(struct redis_state *st, struct ip_report *rep, const char *target,
+                         double t0, const struct pool_result *res)
+{
+    const struct ip_pool_config *cfg = &st->pool_config;
+    int ops = st->concurrency * POOL_OPS_PER_WORKER;
+
+    if (res->started < st->concurrency)
+        ip_check(rep, "pool", target, IP_UNKNOWN, ip_clock() - t0,
+                 "could start only %d of %d workers", res->started, st->concurrency);
+    else if (res->remain < 0)
+        ip_check(rep, "pool", target, IP_CRITICAL, ip_clock() - t0, "%s", res->err);
+    else if (res->failed)
+        ip_check(rep, "pool", target, IP_CRITICAL, ip_clock() - t0,
+                 "%lld of %d operations failed: %s", res->failed, ops, res->first_err);
+    else if (res->peak > cfg->max_open)
+        ip_check(rep, "pool", target, IP_CRITICAL, ip_clock() - t0,
+                 "the server listed %d pool connections at once, max_open %d", res->peak,
+                 cfg->max_open);
+    else if (res->remain > cfg->max_idle)
+        ip_check(rep, "pool", target, IP_CRITICAL, ip_clock() - t0,
+                 "%d pool connections left open after the run, max_idle %d: a leak", res->remain,
+                 cfg->max_idle);
+    else if (pool_reopened(&res->before, &res->after) > cfg->max_open)
+        ip_check(rep, "pool", target, IP_WARNING, ip_clock() - t0,
+                 "connections not reused: %lld opened for %d operations, max_open %d",
+                 res->after.opened - res->before.opened, ops, cfg->max_open);
+    else
+        ip_check(rep, "pool", target, IP_OK, ip_clock() - t0,
+                 "%d operations by %d workers: server peak %d connections (max_open %d), "
+                 "%zu distinct, %lld opened, %lld waited, %d left open (max_idle %d)",
+                 ops, st->concurrency, res->peak, cfg->max_open, res->nids,
+                 res->after.opened - res->before.opened,
+                 res->after.wait_count - res->before.wait_count, res->remain, cfg->max_idle);
+}
+
 void redis_pool_check(struct redis_state *st, struct ip_report *rep, redisContext *main_conn,
                       const char *host, int port, const char *target)
 {
     struct pool_run pr = {.deadline = ip_report_deadline(rep)};
-    struct ip_pool_stats before, after;
-    pthread_t *threads = NULL;
-    long long *ids = NULL;
-    size_t nids = 0;
-    int started = 0, peak = 0, remain, n, ops;
-    char err[512];
+    struct pool_result *res;
     double t0 = ip_clock();
+    char tag[64];
 
     if (!ip_check_enabled(rep, "pool"))
         return; /* the core records it skipped */
@@ -245,94 +287,25 @@ void redis_pool_check(struct redis_state *st, struct ip_report *rep, redisContex
         ip_check(rep, "pool", target, IP_SKIPPED, 0, "concurrency = 0");
         return;
     }
-    if (st->pool && strcmp(st->pool_addr, target) != 0)
-        redis_pool_free(st); /* the master moved: connections to the old one are no use */
-    if (!st->pool) {
-        st->pool_ctx = calloc(1, sizeof(*st->pool_ctx));
-        if (st->pool_ctx) {
-            snprintf(st->pool_ctx->host, sizeof(st->pool_ctx->host), "%s", host);
-            st->pool_ctx->port = port;
-            st->pool_ctx->opts = (struct redis_conn_opts){
-                st->username, st->password, st->database, st->pool_client_name, st->max_reply, 1};
-            pthread_mutex_init(&st->pool_ctx->lock, NULL);
-            st->pool = ip_pool_new(&pool_ops, st->pool_ctx, &st->pool_config);
-        }
-        if (!st->pool) {
-            ip_check(rep, "pool", target, IP_UNKNOWN, 0, "out of memory");
-            redis_pool_free(st);
-            return;
-        }
-        snprintf(st->pool_addr, sizeof(st->pool_addr), "%s", target);
-    }
-    ip_pool_stats(st->pool, &before);
-    pr.pool = st->pool;
-    snprintf(pr.key, sizeof(pr.key), "%s%s:%s:%ld:%lld:pool", st->key_prefix, st->probe_name,
-             st->host, (long)getpid(), st->seq);
-    snprintf(pr.px, sizeof(pr.px), "%lld", (long long)(st->ttl * 1000 + 0.5));
-    atomic_init(&pr.done, 0);
-    pthread_mutex_init(&pr.lock, NULL);
-    pthread_cond_init(&pr.go_cond, NULL);
-    threads = calloc((size_t)st->concurrency, sizeof(*threads));
-    ids = calloc(POOL_MAX_IDS, sizeof(*ids));
-    if (!threads || !ids) {
+    res = calloc(1, sizeof(*res));
+    if (!res || pool_ready(st, host, port, target) != 0) {
         ip_check(rep, "pool", target, IP_UNKNOWN, 0, "out of memory");
-        goto out;
+        free(res);
+        return;
     }
-    for (started = 0; started < st->concurrency; started++)
-        if (pthread_create(&threads[started], NULL, pool_worker, &pr) != 0)
-            break;
-    pthread_mutex_lock(&pr.lock);
-    pr.go = 1;
-    pthread_cond_broadcast(&pr.go_cond);
-    pthread_mutex_unlock(&pr.lock);
-    err[0] = '\0';
-    while (atomic_load(&pr.done) < started) {
-        n = pool_server_count(st->pool_ctx, main_conn, st->pool_client_name, pr.deadline, ids,
-                              &nids, err, sizeof(err));
-        if (n < 0)
-            break;
-        if (n > peak)
-            peak = n;
-        ip_sleep_until(ip_clock() + 0.0002);
+    pr.pool = st->pool;
+    snprintf(pr.key, sizeof(pr.key), "%s%s:%s:pool", st->key_prefix, st->probe_name,
+             ip_run_tag(rep, tag, sizeof(tag)));
+    snprintf(pr.px, sizeof(pr.px), "%lld", (long long)(st->ttl * 1000 + 0.5));
+    pool_exercise(st, main_conn, &pr, res);
+    if (!res->started && res->failed < 0) {
+        ip_check(rep, "pool", target, IP_UNKNOWN, 0, "out of memory");
+    } else {
+        ip_pool_metrics(rep, &res->after, target);
+        ip_metric(rep, IP_GAUGE, "pool_server_peak_connections", NULL,
+                  "most pool connections the server listed at once during the last run", target,
+                  NULL, res->peak);
+        pool_verdict(st, rep, target, t0, res);
     }
-    for (int i = 0; i < started; i++)
-        pthread_join(threads[i], NULL);
-    ip_pool_stats(st->pool, &after);
-    remain = err[0] ? -1
-                    : pool_server_count(st->pool_ctx, main_conn, st->pool_client_name, pr.deadline,
-                                        NULL, NULL, err, sizeof(err));
-    pool_metrics(rep, target, &after, peak);
-    ops = st->concurrency * POOL_OPS_PER_WORKER;
-    if (started < st->concurrency)
-        ip_check(rep, "pool", target, IP_UNKNOWN, ip_clock() - t0,
-                 "could start only %d of %d workers", started, st->concurrency);
-    else if (remain < 0)
-        ip_check(rep, "pool", target, IP_CRITICAL, ip_clock() - t0, "%s", err);
-    else if (pr.failed)
-        ip_check(rep, "pool", target, IP_CRITICAL, ip_clock() - t0,
-                 "%lld of %d operations failed: %s", pr.failed, ops, pr.first_err);
-    else if (peak > st->pool_config.max_open)
-        ip_check(rep, "pool", target, IP_CRITICAL, ip_clock() - t0,
-                 "the server listed %d pool connections at once, max_open %d", peak,
-                 st->pool_config.max_open);
-    else if (remain > st->pool_config.max_idle)
-        ip_check(rep, "pool", target, IP_CRITICAL, ip_clock() - t0,
-                 "%d pool connections left open after the run, max_idle %d: a leak", remain,
-                 st->pool_config.max_idle);
-    else if (pool_reopened(&before, &after) > st->pool_config.max_open)
-        ip_check(rep, "pool", target, IP_WARNING, ip_clock() - t0,
-                 "connections not reused: %lld opened for %d operations, max_open %d",
-                 after.opened - before.opened, ops, st->pool_config.max_open);
-    else
-        ip_check(rep, "pool", target, IP_OK, ip_clock() - t0,
-                 "%d operations by %d workers: server peak %d connections (max_open %d), "
-                 "%zu distinct, %lld opened, %lld waited, %d left open (max_idle %d)",
-                 ops, st->concurrency, peak, st->pool_config.max_open, nids,
-                 after.opened - before.opened, after.wait_count - before.wait_count, remain,
-                 st->pool_config.max_idle);
-out:
-    pthread_cond_destroy(&pr.go_cond);
-    pthread_mutex_destroy(&pr.lock);
-    free(threads);
-    free(ids);
+    free(res);
 }

@@ -16,6 +16,8 @@
 
 #include <infraprobe/plugin.h>
 
+#include "testutil.h"
+
 START_TEST(ms_rule)
 {
     int inf = ip_deadline_ms(INFINITY);
@@ -157,21 +159,9 @@ END_TEST
 
 int main(void)
 {
-    Suite *s = suite_create("deadline");
-    TCase *tc = tcase_create("deadline");
-    SRunner *sr;
-    int failed;
+    const TTest *const tests[] = {
+        ms_rule, ms_rounds_up, timeval_rule, timespec_rule, sleep_outlasts_signals, poll_until,
+    };
 
-    tcase_add_test(tc, ms_rule);
-    tcase_add_test(tc, ms_rounds_up);
-    tcase_add_test(tc, timeval_rule);
-    tcase_add_test(tc, timespec_rule);
-    tcase_add_test(tc, sleep_outlasts_signals);
-    tcase_add_test(tc, poll_until);
-    suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return run_tests("deadline", tests, sizeof(tests) / sizeof(tests[0]));
 }

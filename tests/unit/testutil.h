@@ -1,4 +1,4 @@
-/* Helpers the unit tests share: temporary config files and captured stderr. */
+/* Helpers the unit tests share: temporary config files, captured stderr, running a suite. */
 #ifndef IP_TESTS_TESTUTIL_H
 #define IP_TESTS_TESTUTIL_H
 
@@ -60,6 +60,26 @@ static inline int count_lines(const char *s)
     for (; *s; s++)
         n += *s == '\n';
     return n;
+}
+
+/* Run the tests of one test case, named `name`, in a suite of the same name: what main()
+ * returns. */
+static inline int run_tests(const char *name, const TTest *const *t, size_t n)
+{
+    Suite *s = suite_create(name);
+    TCase *tc = tcase_create(name);
+    SRunner *sr;
+    int failed;
+
+    tcase_set_timeout(tc, 60);
+    for (size_t i = 0; i < n; i++)
+        tcase_add_test(tc, t[i]);
+    suite_add_tcase(s, tc);
+    sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
 
 #endif
