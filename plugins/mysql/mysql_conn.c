@@ -32,22 +32,45 @@ int mysql_conn_server_error(unsigned int errnum)
     return errnum != 0 && !(errnum >= 2000 && errnum < 3000) && !(errnum >= 5000 && errnum < 6000);
 }
 
+/* The poll() events that the library's MYSQL_WAIT_* `status` asks for. */
+static short conn_poll_events(int status)
+{
+    short events = 0;
+
+    if (status & MYSQL_WAIT_READ)
+        events |= POLLIN;
+    if (status & MYSQL_WAIT_WRITE)
+        events |= POLLOUT;
+    if (status & MYSQL_WAIT_EXCEPT)
+        events |= POLLPRI;
+    return events;
+}
+
+/* The MYSQL_WAIT_* events for *_cont() from what poll() returned; with none it recognises,
+ * what was asked, so that the library finds out for itself. */
+static int conn_cont_events(short revents, int status)
+{
+    int ev = 0;
+
+    if (revents & (POLLIN | POLLHUP | POLLERR))
+        ev |= MYSQL_WAIT_READ;
+    if (revents & (POLLOUT | POLLERR))
+        ev |= MYSQL_WAIT_WRITE;
+    if (revents & POLLPRI)
+        ev |= MYSQL_WAIT_EXCEPT;
+    return ev ? ev : (status & (MYSQL_WAIT_READ | MYSQL_WAIT_WRITE));
+}
+
 /* Wait until the socket is ready for what `status` asks or the library's own timer fires.
  * Returns the MYSQL_WAIT_* events for *_cont(), or -1 when the deadline passed. */
 static int conn_wait(MYSQL *m, int status, double deadline)
 {
     for (;;) {
-        struct pollfd p = {.fd = (int)mysql_get_socket(m), .events = 0};
-        int ms = ip_deadline_ms(deadline), r, ev = 0;
+        struct pollfd p = {.fd = (int)mysql_get_socket(m), .events = conn_poll_events(status)};
+        int ms = ip_deadline_ms(deadline), r;
 
         if (ms <= 0)
             return -1;
-        if (status & MYSQL_WAIT_READ)
-            p.events |= POLLIN;
-        if (status & MYSQL_WAIT_WRITE)
-            p.events |= POLLOUT;
-        if (status & MYSQL_WAIT_EXCEPT)
-            p.events |= POLLPRI;
         if ((status & MYSQL_WAIT_TIMEOUT) && mysql_get_timeout_value_ms(m) < (unsigned)ms)
             ms = (int)mysql_get_timeout_value_ms(m);
         r = poll(&p, 1, ms);
@@ -62,13 +85,7 @@ static int conn_wait(MYSQL *m, int status, double deadline)
                 return MYSQL_WAIT_TIMEOUT;
             continue;
         }
-        if (p.revents & (POLLIN | POLLHUP | POLLERR))
-            ev |= MYSQL_WAIT_READ;
-        if (p.revents & (POLLOUT | POLLERR))
-            ev |= MYSQL_WAIT_WRITE;
-        if (p.revents & POLLPRI)
-            ev |= MYSQL_WAIT_EXCEPT;
-        return ev ? ev : (status & (MYSQL_WAIT_READ | MYSQL_WAIT_WRITE));
+        return conn_cont_events(p.revents, status);
     }
 }
 
@@ -128,6 +145,59 @@ static void conn_timed_out(const struct mysql_conn_opts *o, double start, int by
                  ip_clock() - start);
 }
 
+/* The options every connection gets: non-blocking, the library's backstop timeouts, the
+ * protocol for `host`, the character set and TLS. */
+static int conn_set_options(MYSQL *m, const struct mysql_conn_opts *o, const char *host,
+                            double deadline, char *err, size_t errlen)
+{
+    unsigned int secs = conn_secs(deadline - ip_clock());
+    unsigned int io = o->io_timeout > 0 ? conn_secs(o->io_timeout) : 0;
+    unsigned int proto = host ? MYSQL_PROTOCOL_TCP : MYSQL_PROTOCOL_SOCKET;
+
+    if (mysql_options(m, MYSQL_OPT_NONBLOCK, 0) != 0 ||
+        mysql_options(m, MYSQL_OPT_CONNECT_TIMEOUT, &secs) != 0 ||
+        mysql_options(m, MYSQL_OPT_READ_TIMEOUT, &io) != 0 ||
+        mysql_options(m, MYSQL_OPT_WRITE_TIMEOUT, &io) != 0 ||
+        mysql_options(m, MYSQL_OPT_PROTOCOL, &proto) != 0 ||
+        mysql_options(m, MYSQL_SET_CHARSET_NAME, o->charset ? o->charset : "utf8mb4")) {
+        snprintf(err, errlen, "cannot set the connection options");
+        return -1;
+    }
+    return conn_set_tls(m, o, err, errlen);
+}
+
+/* mysql_real_connect() driven to its end by the deadline: 0 with *ret as it returned, or -1
+ * when the deadline passed first. */
+static int conn_real_connect(MYSQL *m, const struct mysql_conn_opts *o, const char *host,
+                             double deadline, MYSQL **ret)
+{
+    int status = mysql_real_connect_start(ret, m, host, o->user, o->password,
+                                          o->database && *o->database ? o->database : NULL,
+                                          (unsigned)o->port, o->socket, 0);
+
+    while (status) {
+        int ev = conn_wait(m, status, deadline);
+
+        if (ev < 0)
+            return -1;
+        status = mysql_real_connect_cont(ret, m, ev);
+    }
+    return 0;
+}
+
+/* What the server said of itself at the handshake, kept on the connection. */
+static void conn_learn_server(struct mysql_conn *c)
+{
+    const char *info;
+
+    c->created = ip_clock();
+    c->thread_id = mysql_thread_id(c->mysql);
+    c->version = mysql_get_server_version(c->mysql);
+    info = mysql_get_server_info(c->mysql);
+    snprintf(c->server_info, sizeof(c->server_info), "%s", info ? info : "");
+    c->flavour = strstr(c->server_info, "MariaDB") ? MYSQL_FLAVOUR_MARIADB : MYSQL_FLAVOUR_MYSQL;
+}
+
 /* One connection attempt to `host` (a numeric address, a name, or NULL for the socket): 0,
  * MYSQL_CONN_TIMEDOUT or MYSQL_CONN_BROKEN, with *next set when nothing answered there
  * (refused, unreachable), so that another address may. */
@@ -135,10 +205,7 @@ static int conn_open_at(const struct mysql_conn_opts *o, const char *host, doubl
                         struct mysql_conn **out, char *err, size_t errlen, int *next)
 {
     struct mysql_conn *c = calloc(1, sizeof(*c));
-    unsigned int secs, io, proto;
     MYSQL *ret = NULL;
-    int status, ev;
-    const char *info;
 
     *out = NULL;
     *next = 0;
@@ -147,31 +214,12 @@ static int conn_open_at(const struct mysql_conn_opts *o, const char *host, doubl
         snprintf(err, errlen, "out of memory");
         return MYSQL_CONN_BROKEN;
     }
-    secs = conn_secs(deadline - ip_clock());
-    io = o->io_timeout > 0 ? conn_secs(o->io_timeout) : 0;
-    proto = host ? MYSQL_PROTOCOL_TCP : MYSQL_PROTOCOL_SOCKET;
-    if (mysql_options(c->mysql, MYSQL_OPT_NONBLOCK, 0) != 0 ||
-        mysql_options(c->mysql, MYSQL_OPT_CONNECT_TIMEOUT, &secs) != 0 ||
-        mysql_options(c->mysql, MYSQL_OPT_READ_TIMEOUT, &io) != 0 ||
-        mysql_options(c->mysql, MYSQL_OPT_WRITE_TIMEOUT, &io) != 0 ||
-        mysql_options(c->mysql, MYSQL_OPT_PROTOCOL, &proto) != 0 ||
-        mysql_options(c->mysql, MYSQL_SET_CHARSET_NAME, o->charset ? o->charset : "utf8mb4")) {
-        snprintf(err, errlen, "cannot set the connection options");
+    if (conn_set_options(c->mysql, o, host, deadline, err, errlen) != 0)
         goto fail;
-    }
-    if (conn_set_tls(c->mysql, o, err, errlen) != 0)
-        goto fail;
-    status = mysql_real_connect_start(&ret, c->mysql, host, o->user, o->password,
-                                      o->database && *o->database ? o->database : NULL,
-                                      (unsigned)o->port, o->socket, 0);
-    while (status) {
-        ev = conn_wait(c->mysql, status, deadline);
-        if (ev < 0) {
-            c->broken = 1;
-            mysql_conn_close(c);
-            return MYSQL_CONN_TIMEDOUT;
-        }
-        status = mysql_real_connect_cont(&ret, c->mysql, ev);
+    if (conn_real_connect(c->mysql, o, host, deadline, &ret) != 0) {
+        c->broken = 1;
+        mysql_conn_close(c);
+        return MYSQL_CONN_TIMEDOUT;
     }
     if (!ret) {
         conn_error(c->mysql, err, errlen);
@@ -180,12 +228,7 @@ static int conn_open_at(const struct mysql_conn_opts *o, const char *host, doubl
                 mysql_errno(c->mysql) == CR_CONN_HOST_ERROR;
         goto fail;
     }
-    c->created = ip_clock();
-    c->thread_id = mysql_thread_id(c->mysql);
-    c->version = mysql_get_server_version(c->mysql);
-    info = mysql_get_server_info(c->mysql);
-    snprintf(c->server_info, sizeof(c->server_info), "%s", info ? info : "");
-    c->flavour = strstr(c->server_info, "MariaDB") ? MYSQL_FLAVOUR_MARIADB : MYSQL_FLAVOUR_MYSQL;
+    conn_learn_server(c);
     *out = c;
     return 0;
 fail:
@@ -193,32 +236,15 @@ fail:
     return MYSQL_CONN_BROKEN;
 }
 
-int mysql_conn_open(const struct mysql_conn_opts *o, double deadline, struct mysql_conn **out,
-                    char *err, size_t errlen)
+/* Each address in turn while nothing answers; a server's own refusal (a wrong password, an
+ * unknown database) is the verdict. With several, each address's reason is kept. */
+static int conn_open_each(const struct mysql_conn_opts *o, char (*addrs)[IP_ADDRSTRLEN], int n,
+                          double deadline, struct mysql_conn **out, char *err, size_t errlen)
 {
-    char addrs[CONN_MAX_ADDRS][IP_ADDRSTRLEN], why[512];
-    double start = ip_clock();
-    int by_connect_timeout = 0, next = 0, n, rc = MYSQL_CONN_BROKEN;
+    char why[512];
+    int next = 0, rc = MYSQL_CONN_BROKEN;
     size_t used = 0;
 
-    *out = NULL;
-    if (o->connect_timeout > 0 && start + o->connect_timeout < deadline) {
-        deadline = start + o->connect_timeout;
-        by_connect_timeout = 1;
-    }
-    if (!o->host || !*o->host) {
-        rc = conn_open_at(o, NULL, deadline, out, err, errlen, &next);
-        goto out;
-    }
-    n = ip_resolve(o->host, deadline, addrs, CONN_MAX_ADDRS, err, errlen);
-    if (n < 0)
-        return n == IP_ETIMEDOUT ? MYSQL_CONN_TIMEDOUT : MYSQL_CONN_BROKEN;
-    if (conn_verifies_name(o)) {
-        rc = conn_open_at(o, o->host, deadline, out, err, errlen, &next);
-        goto out;
-    }
-    /* Each address in turn while nothing answers; a server's own refusal (a wrong password,
-     * an unknown database) is the verdict. With several, each address's reason is kept. */
     why[0] = '\0';
     for (int i = 0; i < n; i++) {
         rc = conn_open_at(o, addrs[i], deadline, out, err, errlen, &next);
@@ -229,7 +255,29 @@ int mysql_conn_open(const struct mysql_conn_opts *o, double deadline, struct mys
     }
     if (rc == MYSQL_CONN_BROKEN && next && n > 1)
         snprintf(err, errlen, "%s", why);
-out:
+    return rc;
+}
+
+int mysql_conn_open(const struct mysql_conn_opts *o, double deadline, struct mysql_conn **out,
+                    char *err, size_t errlen)
+{
+    char addrs[CONN_MAX_ADDRS][IP_ADDRSTRLEN];
+    double start = ip_clock();
+    int by_connect_timeout = 0, next = 0, n, rc;
+
+    *out = NULL;
+    if (o->connect_timeout > 0 && start + o->connect_timeout < deadline) {
+        deadline = start + o->connect_timeout;
+        by_connect_timeout = 1;
+    }
+    if (!o->host || !*o->host)
+        rc = conn_open_at(o, NULL, deadline, out, err, errlen, &next);
+    else if ((n = ip_resolve(o->host, deadline, addrs, CONN_MAX_ADDRS, err, errlen)) < 0)
+        return n == IP_ETIMEDOUT ? MYSQL_CONN_TIMEDOUT : MYSQL_CONN_BROKEN;
+    else if (conn_verifies_name(o))
+        rc = conn_open_at(o, o->host, deadline, out, err, errlen, &next);
+    else
+        rc = conn_open_each(o, addrs, n, deadline, out, err, errlen);
     if (rc == MYSQL_CONN_TIMEDOUT)
         conn_timed_out(o, start, by_connect_timeout, err, errlen);
     return rc;

@@ -499,15 +499,56 @@ static void redis_persistence(struct redis_state *st, struct ip_report *rep, red
     ip_check_value(rep, "persistence", target, s, ip_clock() - t0, age, "%s", msg);
 }
 
+/* replication on a replica: its link to the master. */
+static void redis_replication_link(struct ip_report *rep, const char *target, const char *info,
+                                   const char *role)
+{
+    char link[32] = "";
+    long long down = 0;
+
+    redis_info_field(info, "master_link_status", link, sizeof(link));
+    redis_info_ll(info, "master_link_down_since_seconds", &down);
+    if (strcmp(link, "up") != 0)
+        ip_check_value(rep, "replication", target, IP_CRITICAL, 0, 0,
+                       "role %s: master_link_status:%s", role, link);
+    else
+        ip_check_value(rep, "replication", target, IP_OK, 0, 0, "role %s: master_link_status:up",
+                       role);
+}
+
+/* The master's slaveN lines: the lag of the furthest behind, and the first problem (a
+ * malformed line or a replica not online) in problem, which makes the status a warning. */
+static enum ip_status redis_replicas_scan(const char *info, long long master_off, long long *lag,
+                                          char *problem, size_t problemlen)
+{
+    enum ip_status s = IP_OK;
+    struct redis_replica r;
+
+    for (int i = 0, rc; (rc = redis_info_replica(info, i, &r)) != -1; i++) {
+        if (rc == -2) {
+            if (!problem[0])
+                snprintf(problem, problemlen, "INFO replication: slave%d: malformed", i);
+            s = IP_WARNING;
+            continue;
+        }
+        if (strcmp(r.state, "online") != 0 && !problem[0]) {
+            snprintf(problem, problemlen, "replica %s:%d is %s", r.host, r.port, r.state);
+            s = IP_WARNING;
+        }
+        if (master_off - r.offset > *lag)
+            *lag = master_off - r.offset;
+    }
+    return s;
+}
+
 /* replication: on a master, the replicas it has (as many as expected), each online, and
  * the lag in bytes of the furthest behind; on a replica, its link to the master. */
 static void redis_replication(struct redis_state *st, struct ip_report *rep, const char *target,
                               const char *info)
 {
-    char role[32] = "", link[32] = "", problem[512] = "";
+    char role[32] = "", problem[512] = "";
     long long slaves = 0, master_off = 0, lag = 0;
-    struct redis_replica r;
-    enum ip_status s = IP_OK;
+    enum ip_status s;
 
     if (!ip_check_enabled(rep, "replication"))
         return; /* the core records it skipped */
@@ -516,33 +557,11 @@ static void redis_replication(struct redis_state *st, struct ip_report *rep, con
     if (strcmp(role, "master") == 0 && slaves == 0 && st->replicas < 0)
         return; /* no replica configured, none there: nothing to check */
     if (strcmp(role, "master") != 0) {
-        long long down = 0;
-
-        redis_info_field(info, "master_link_status", link, sizeof(link));
-        redis_info_ll(info, "master_link_down_since_seconds", &down);
-        if (strcmp(link, "up") != 0)
-            ip_check_value(rep, "replication", target, IP_CRITICAL, 0, 0,
-                           "role %s: master_link_status:%s", role, link);
-        else
-            ip_check_value(rep, "replication", target, IP_OK, 0, 0,
-                           "role %s: master_link_status:up", role);
+        redis_replication_link(rep, target, info, role);
         return;
     }
     redis_info_ll(info, "master_repl_offset", &master_off);
-    for (int i = 0, rc; (rc = redis_info_replica(info, i, &r)) != -1; i++) {
-        if (rc == -2) {
-            if (!problem[0])
-                snprintf(problem, sizeof(problem), "INFO replication: slave%d: malformed", i);
-            s = IP_WARNING;
-            continue;
-        }
-        if (strcmp(r.state, "online") != 0 && !problem[0]) {
-            snprintf(problem, sizeof(problem), "replica %s:%d is %s", r.host, r.port, r.state);
-            s = IP_WARNING;
-        }
-        if (master_off - r.offset > lag)
-            lag = master_off - r.offset;
-    }
+    s = redis_replicas_scan(info, master_off, &lag, problem, sizeof(problem));
     if (st->replicas >= 0 && slaves < st->replicas) {
         snprintf(problem, sizeof(problem), "%lld of %d expected replicas connected", slaves,
                  st->replicas);

@@ -181,6 +181,107 @@ static int conn_bulk_too_big(const redisReader *rd, const struct conn_extra *x)
     return len > 0 && (unsigned long long)len > x->max_reply - x->charged;
 }
 
+/* How a step of an exchange ended: the labels conn_exchange() reports from. */
+enum conn_outcome { CONN_DONE, CONN_AGAIN, CONN_TIMED_OUT, CONN_BROKEN, CONN_TOO_BIG };
+
+/* Whether a failed send() or recv() is only to be tried again. */
+static int conn_retry(void)
+{
+    return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR;
+}
+
+/* Send all of c->obuf by the deadline. */
+static enum conn_outcome conn_send(redisContext *c, const char *cmd, double deadline, char *err,
+                                   size_t errlen)
+{
+    while (sdslen(c->obuf) > 0) {
+        ssize_t w;
+
+        if (!conn_poll(c->fd, POLLOUT, deadline))
+            return CONN_TIMED_OUT;
+        /* MSG_NOSIGNAL: a server gone away is an error here, never a SIGPIPE. */
+        w = send(c->fd, c->obuf, sdslen(c->obuf), MSG_NOSIGNAL);
+        if (w < 0 && conn_retry())
+            continue;
+        if (w < 0) {
+            snprintf(err, errlen, "%s: %s", cmd, strerror(errno));
+            return CONN_BROKEN;
+        }
+        sdsrange(c->obuf, w, -1);
+    }
+    return CONN_DONE;
+}
+
+/* Read one chunk from the socket by the deadline and feed it to the reader. */
+static enum conn_outcome conn_recv(redisContext *c, struct conn_extra *x, const char *cmd,
+                                   double deadline, char *err, size_t errlen)
+{
+    char buf[CONN_READ_CHUNK];
+    ssize_t got;
+
+    if (!conn_poll(c->fd, POLLIN, deadline))
+        return CONN_TIMED_OUT;
+    got = recv(c->fd, buf, sizeof(buf), 0);
+    if (got < 0 && conn_retry())
+        return CONN_AGAIN;
+    if (got < 0) {
+        snprintf(err, errlen, "%s: %s", cmd, strerror(errno));
+        return CONN_BROKEN;
+    }
+    if (got == 0) {
+        snprintf(err, errlen, "%s: connection closed by the server", cmd);
+        return CONN_BROKEN;
+    }
+    /* What is buffered and not yet parsed counts against the limit too. */
+    if ((size_t)got + c->reader->len - c->reader->pos > x->max_reply - x->charged)
+        return CONN_TOO_BIG;
+    if (redisReaderFeed(c->reader, buf, (size_t)got) != REDIS_OK) {
+        snprintf(err, errlen, "%s: out of memory", cmd);
+        return CONN_BROKEN;
+    }
+    if (conn_bulk_too_big(c->reader, x))
+        return CONN_TOO_BIG;
+    return CONN_AGAIN;
+}
+
+/* Read one whole reply into *out by the deadline. */
+static enum conn_outcome conn_read_reply(redisContext *c, const char *cmd, double deadline,
+                                         redisReply **out, char *err, size_t errlen)
+{
+    struct conn_extra *x = conn_x(c);
+
+    x->charged = 0;
+    x->too_big = 0;
+    for (;;) {
+        void *reply = NULL;
+        enum conn_outcome o;
+
+        if (redisReaderGetReply(c->reader, &reply) != REDIS_OK) {
+            if (x->too_big)
+                return CONN_TOO_BIG;
+            snprintf(err, errlen, "%s: %s", cmd, c->reader->errstr);
+            return CONN_BROKEN;
+        }
+        if (reply) {
+            *out = reply;
+            return CONN_DONE;
+        }
+        if ((o = conn_recv(c, x, cmd, deadline, err, errlen)) != CONN_AGAIN)
+            return o;
+    }
+}
+
+/* Send, then read the n replies, stopping at the first step that does not succeed. */
+static enum conn_outcome conn_send_read(redisContext *c, const char *cmd, double deadline, int n,
+                                        redisReply **out, char *err, size_t errlen)
+{
+    enum conn_outcome o = conn_send(c, cmd, deadline, err, errlen);
+
+    for (int i = 0; o == CONN_DONE && i < n; i++)
+        o = conn_read_reply(c, cmd, deadline, &out[i], err, errlen);
+    return o;
+}
+
 /*
  * Send what was appended to c->obuf and read n replies into out[], all by `deadline`. 0,
  * or -1 with err ("GET timed out after 1.000 s", "GET: connection closed by the server",
@@ -190,78 +291,22 @@ static int conn_exchange(redisContext *c, const char *cmd, double started, doubl
                          redisReply **out, char *err, size_t errlen)
 {
     struct conn_extra *x = conn_x(c);
-    char buf[CONN_READ_CHUNK];
+    enum conn_outcome o;
     int i;
 
     for (i = 0; i < n; i++)
         out[i] = NULL;
-    while (sdslen(c->obuf) > 0) {
-        ssize_t w;
+    o = conn_send_read(c, cmd, deadline, n, out, err, errlen);
+    if (o == CONN_DONE)
+        return 0;
+    if (o == CONN_TOO_BIG) {
+        char size[32];
 
-        if (!conn_poll(c->fd, POLLOUT, deadline))
-            goto timed_out;
-        /* MSG_NOSIGNAL: a server gone away is an error here, never a SIGPIPE. */
-        w = send(c->fd, c->obuf, sdslen(c->obuf), MSG_NOSIGNAL);
-        if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
-            continue;
-        if (w < 0) {
-            snprintf(err, errlen, "%s: %s", cmd, strerror(errno));
-            goto broken;
-        }
-        sdsrange(c->obuf, w, -1);
+        conn_size(x->max_reply, size, sizeof(size));
+        snprintf(err, errlen, "%s: reply larger than %s from %s (max_reply)", cmd, size, x->addr);
+    } else if (o == CONN_TIMED_OUT) {
+        snprintf(err, errlen, "%s timed out after %.3f s", cmd, ip_clock() - started);
     }
-    for (i = 0; i < n; i++) {
-        x->charged = 0;
-        x->too_big = 0;
-        for (;;) {
-            void *reply = NULL;
-            ssize_t got;
-
-            if (redisReaderGetReply(c->reader, &reply) != REDIS_OK) {
-                if (x->too_big)
-                    goto too_big;
-                snprintf(err, errlen, "%s: %s", cmd, c->reader->errstr);
-                goto broken;
-            }
-            if (reply) {
-                out[i] = reply;
-                break;
-            }
-            if (!conn_poll(c->fd, POLLIN, deadline))
-                goto timed_out;
-            got = recv(c->fd, buf, sizeof(buf), 0);
-            if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
-                continue;
-            if (got < 0) {
-                snprintf(err, errlen, "%s: %s", cmd, strerror(errno));
-                goto broken;
-            }
-            if (got == 0) {
-                snprintf(err, errlen, "%s: connection closed by the server", cmd);
-                goto broken;
-            }
-            /* What is buffered and not yet parsed counts against the limit too. */
-            if ((size_t)got + c->reader->len - c->reader->pos > x->max_reply - x->charged)
-                goto too_big;
-            if (redisReaderFeed(c->reader, buf, (size_t)got) != REDIS_OK) {
-                snprintf(err, errlen, "%s: out of memory", cmd);
-                goto broken;
-            }
-            if (conn_bulk_too_big(c->reader, x))
-                goto too_big;
-        }
-    }
-    return 0;
-too_big : {
-    char size[32];
-
-    conn_size(x->max_reply, size, sizeof(size));
-    snprintf(err, errlen, "%s: reply larger than %s from %s (max_reply)", cmd, size, x->addr);
-    goto broken;
-}
-timed_out:
-    snprintf(err, errlen, "%s timed out after %.3f s", cmd, ip_clock() - started);
-broken:
     conn_break(c, REDIS_ERR_IO);
     for (i = 0; i < n; i++) {
         if (out[i])
@@ -540,10 +585,74 @@ static redisContext *conn_open(const char *host, int port, double deadline, char
     return NULL;
 }
 
+/* Hang our reply limit and what we know of the connection on hiredis's reader. */
+static void conn_attach(redisContext *c, struct conn_extra *x, const struct redis_conn_opts *o,
+                        const char *addr)
+{
+    x->hiredis_fns = c->reader->fn;
+    x->max_reply = o->max_reply ? o->max_reply : REDIS_DEFAULT_MAX_REPLY;
+    x->id = -1;
+    snprintf(x->addr, sizeof(x->addr), "%s", addr);
+    c->reader->fn = &conn_fns;
+    c->reader->privdata = x;
+}
+
+/* AUTH, with the username when there is one; nothing without a password. */
+static int conn_auth(redisContext *c, const struct redis_conn_opts *o, double deadline, char *err,
+                     size_t errlen)
+{
+    if (!o->password)
+        return 0;
+    if (o->username)
+        return redis_cmd_ok(c, deadline, err, errlen, 3,
+                            (const char *[]){"AUTH", o->username, o->password});
+    return redis_cmd_ok(c, deadline, err, errlen, 2, (const char *[]){"AUTH", o->password});
+}
+
+/* CLIENT ID into the connection's extra, for the drill to find this client by. */
+static int conn_client_id(redisContext *c, double deadline, char *err, size_t errlen)
+{
+    redisReply *r = redis_cmd_type(c, deadline, err, errlen, REDIS_REPLY_INTEGER, 2,
+                                   (const char *[]){"CLIENT", "ID"}, NULL);
+
+    if (!r)
+        return -1;
+    conn_x(c)->id = r->integer;
+    freeReplyObject(r);
+    return 0;
+}
+
+/* What a new connection is told before use (AUTH, SELECT, CLIENT SETNAME, CLIENT ID), and
+ * the PING that says it answers. */
+static int conn_handshake(redisContext *c, const struct redis_conn_opts *o, double deadline,
+                          char *err, size_t errlen)
+{
+    char db[16];
+
+    if (conn_auth(c, o, deadline, err, errlen))
+        return -1;
+    if (o->database) {
+        snprintf(db, sizeof(db), "%d", o->database);
+        if (redis_cmd_ok(c, deadline, err, errlen, 2, (const char *[]){"SELECT", db}))
+            return -1;
+    }
+    if (o->client_name && redis_cmd_ok(c, deadline, err, errlen, 3,
+                                       (const char *[]){"CLIENT", "SETNAME", o->client_name}))
+        return -1;
+    if (o->want_id && conn_client_id(c, deadline, err, errlen))
+        return -1;
+    /* A server whose last save failed refuses even PING with MISCONF: it is up, though,
+     * and the write and persistence checks will say what is wrong with it. */
+    if (redis_cmd_status(c, deadline, err, errlen, "PONG", 1, (const char *[]){"PING"}, NULL) &&
+        (c->err || strncmp(err, "PING: MISCONF", 13) != 0))
+        return -1;
+    return 0;
+}
+
 redisContext *redis_connect(const char *host, int port, const struct redis_conn_opts *o,
                             double deadline, char *err, size_t errlen)
 {
-    char addr[IP_ADDRSTRLEN + 8], db[16];
+    char addr[IP_ADDRSTRLEN + 8];
     struct conn_extra *x;
     redisContext *c;
 
@@ -560,43 +669,10 @@ redisContext *redis_connect(const char *host, int port, const struct redis_conn_
         free(x);
         return NULL;
     }
-    x->hiredis_fns = c->reader->fn;
-    x->max_reply = o->max_reply ? o->max_reply : REDIS_DEFAULT_MAX_REPLY;
-    x->id = -1;
-    snprintf(x->addr, sizeof(x->addr), "%s", addr);
-    c->reader->fn = &conn_fns;
-    c->reader->privdata = x;
-    if (o->password) {
-        if (o->username
-                ? redis_cmd_ok(c, deadline, err, errlen, 3,
-                               (const char *[]){"AUTH", o->username, o->password})
-                : redis_cmd_ok(c, deadline, err, errlen, 2, (const char *[]){"AUTH", o->password}))
-            goto fail;
+    conn_attach(c, x, o, addr);
+    if (conn_handshake(c, o, deadline, err, errlen)) {
+        redis_free(c);
+        return NULL;
     }
-    if (o->database) {
-        snprintf(db, sizeof(db), "%d", o->database);
-        if (redis_cmd_ok(c, deadline, err, errlen, 2, (const char *[]){"SELECT", db}))
-            goto fail;
-    }
-    if (o->client_name && redis_cmd_ok(c, deadline, err, errlen, 3,
-                                       (const char *[]){"CLIENT", "SETNAME", o->client_name}))
-        goto fail;
-    if (o->want_id) {
-        redisReply *r = redis_cmd_type(c, deadline, err, errlen, REDIS_REPLY_INTEGER, 2,
-                                       (const char *[]){"CLIENT", "ID"}, NULL);
-
-        if (!r)
-            goto fail;
-        x->id = r->integer;
-        freeReplyObject(r);
-    }
-    /* A server whose last save failed refuses even PING with MISCONF: it is up, though,
-     * and the write and persistence checks will say what is wrong with it. */
-    if (redis_cmd_status(c, deadline, err, errlen, "PONG", 1, (const char *[]){"PING"}, NULL) &&
-        (c->err || strncmp(err, "PING: MISCONF", 13) != 0))
-        goto fail;
     return c;
-fail:
-    redis_free(c);
-    return NULL;
 }

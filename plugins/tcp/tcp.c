@@ -219,55 +219,71 @@ static void tcp_connect_failed(struct tcp_state *st, struct ip_report *rep, stru
     }
 }
 
-/* Advance one connection after poll() said it is ready. */
-static void tcp_step(struct tcp_state *st, struct ip_report *rep, struct tcp_conn *c)
+/* The connection in progress finished connecting, or failed to. */
+static void tcp_step_connect(struct tcp_state *st, struct ip_report *rep, struct tcp_conn *c)
 {
     int soerr = 0;
     socklen_t len = sizeof(soerr);
-    ssize_t n;
 
+    getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &soerr, &len);
+    if (soerr) {
+        tcp_connect_failed(st, rep, c, soerr);
+        return;
+    }
+    c->connected = ip_clock();
+    if (c->target->numeric)
+        ip_check(rep, "connect", c->target->spec, IP_OK, c->connected - c->started, "connected");
+    else
+        ip_check(rep, "connect", c->target->spec, IP_OK, c->connected - c->started,
+                 "connected to %s", c->addrs[c->addr]);
+    c->phase = st->send ? SENDING : st->expect ? READING : DONE;
+}
+
+static void tcp_step_send(struct tcp_state *st, struct ip_report *rep, struct tcp_conn *c)
+{
+    ssize_t n = send(c->fd, st->send + c->sent, strlen(st->send) - c->sent, MSG_NOSIGNAL);
+
+    if (n < 0 && errno != EAGAIN && errno != EINTR) {
+        tcp_fail(st, rep, c, strerror(errno));
+        return;
+    }
+    c->sent += n > 0 ? (size_t)n : 0;
+    if (c->sent == strlen(st->send))
+        c->phase = st->expect ? READING : DONE;
+}
+
+static void tcp_step_read(struct tcp_state *st, struct ip_report *rep, struct tcp_conn *c)
+{
+    ssize_t n = recv(c->fd, c->buf + c->got, sizeof(c->buf) - c->got, 0);
+
+    if (n < 0 && (errno == EAGAIN || errno == EINTR))
+        return;
+    if (n <= 0) {
+        tcp_fail(st, rep, c, n == 0 ? "connection closed" : strerror(errno));
+        return;
+    }
+    c->got += (size_t)n;
+    if (memmem(c->buf, c->got, st->expect, st->expect_len)) {
+        ip_check(rep, "expect", c->target->spec, IP_OK, ip_clock() - c->connected, "got \"%s\"",
+                 st->expect);
+        c->phase = DONE;
+    } else if (c->got == sizeof(c->buf)) {
+        tcp_fail(st, rep, c, "not in the first 1024 bytes");
+    }
+}
+
+/* Advance one connection after poll() said it is ready. */
+static void tcp_step(struct tcp_state *st, struct ip_report *rep, struct tcp_conn *c)
+{
     switch (c->phase) {
     case CONNECTING:
-        getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &soerr, &len);
-        if (soerr) {
-            tcp_connect_failed(st, rep, c, soerr);
-            return;
-        }
-        c->connected = ip_clock();
-        if (c->target->numeric)
-            ip_check(rep, "connect", c->target->spec, IP_OK, c->connected - c->started,
-                     "connected");
-        else
-            ip_check(rep, "connect", c->target->spec, IP_OK, c->connected - c->started,
-                     "connected to %s", c->addrs[c->addr]);
-        c->phase = st->send ? SENDING : st->expect ? READING : DONE;
+        tcp_step_connect(st, rep, c);
         return;
     case SENDING:
-        n = send(c->fd, st->send + c->sent, strlen(st->send) - c->sent, MSG_NOSIGNAL);
-        if (n < 0 && errno != EAGAIN && errno != EINTR) {
-            tcp_fail(st, rep, c, strerror(errno));
-            return;
-        }
-        c->sent += n > 0 ? (size_t)n : 0;
-        if (c->sent == strlen(st->send))
-            c->phase = st->expect ? READING : DONE;
+        tcp_step_send(st, rep, c);
         return;
     case READING:
-        n = recv(c->fd, c->buf + c->got, sizeof(c->buf) - c->got, 0);
-        if (n < 0 && (errno == EAGAIN || errno == EINTR))
-            return;
-        if (n <= 0) {
-            tcp_fail(st, rep, c, n == 0 ? "connection closed" : strerror(errno));
-            return;
-        }
-        c->got += (size_t)n;
-        if (memmem(c->buf, c->got, st->expect, st->expect_len)) {
-            ip_check(rep, "expect", c->target->spec, IP_OK, ip_clock() - c->connected, "got \"%s\"",
-                     st->expect);
-            c->phase = DONE;
-        } else if (c->got == sizeof(c->buf)) {
-            tcp_fail(st, rep, c, "not in the first 1024 bytes");
-        }
+        tcp_step_read(st, rep, c);
         return;
     case RESOLVING:
     case DONE:
@@ -356,26 +372,13 @@ static size_t tcp_take_resolved(struct tcp_state *st, struct ip_report *rep, str
     return pending;
 }
 
-static int tcp_run(void *state, struct ip_report *rep)
+/* Start every target: an address as configured connects now; a name is counted, for the
+ * resolver helpers. Returns how many names wait. */
+static size_t tcp_begin(struct tcp_state *st, struct ip_report *rep, struct tcp_conn *conns,
+                        double started, double deadline)
 {
-    struct tcp_state *st = state;
-    double deadline = ip_report_deadline(rep), started = ip_clock();
-    struct tcp_conn *conns = calloc(st->ntargets, sizeof(*conns));
-    struct pollfd *pfd = calloc(st->ntargets + 1, sizeof(*pfd));
-    struct tcp_resolver r = {.conns = conns, .nconns = st->ntargets, .deadline = deadline};
-    int wake[2] = {-1, -1};
-    size_t nnames = 0, pending;
-    int rc = IP_ENOMEM;
+    size_t nnames = 0;
 
-    for (size_t i = 0; conns && i < st->ntargets; i++)
-        conns[i].fd = -1;
-    if (!conns || !pfd)
-        goto out;
-    if (pipe2(wake, O_NONBLOCK | O_CLOEXEC) != 0) {
-        rc = IP_EINVAL;
-        goto out;
-    }
-    r.wake = wake[1];
     for (size_t i = 0; i < st->ntargets; i++) {
         struct tcp_conn *c = &conns[i];
 
@@ -391,51 +394,111 @@ static int tcp_run(void *state, struct ip_report *rep)
             nnames++;
         }
     }
-    if (nnames)
-        tcp_resolvers_start(&r, nnames);
+    return nnames;
+}
+
+/* Whether poll() watches this connection (one with a socket and something to do). */
+static int tcp_polled(const struct tcp_conn *c)
+{
+    return c->phase != DONE && c->phase != RESOLVING;
+}
+
+/* Fill pfd with the connections to watch; returns how many. */
+static size_t tcp_poll_set(struct tcp_state *st, struct tcp_conn *conns, struct pollfd *pfd)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < st->ntargets; i++) {
+        if (!tcp_polled(&conns[i]))
+            continue;
+        pfd[n].fd = conns[i].fd;
+        pfd[n].events = conns[i].phase == READING ? POLLIN : POLLOUT;
+        pfd[n].revents = 0;
+        n++;
+    }
+    return n;
+}
+
+/* The deadline passed: every connection not done fails with the time taken. */
+static void tcp_time_out(struct tcp_state *st, struct ip_report *rep, struct tcp_conn *conns,
+                         struct tcp_resolver *r, double started)
+{
+    char why[64];
+
+    /* The helpers return by the deadline: their verdicts name the host. */
+    tcp_resolvers_join(r);
+    tcp_take_resolved(st, rep, conns);
+    snprintf(why, sizeof(why), "timed out after %.3f s", ip_clock() - started);
+    for (size_t i = 0; i < st->ntargets; i++)
+        if (conns[i].phase != DONE)
+            tcp_fail(st, rep, &conns[i], why);
+}
+
+/* Step the connections poll() found ready, in the order tcp_poll_set() listed them. */
+static void tcp_step_ready(struct tcp_state *st, struct ip_report *rep, struct tcp_conn *conns,
+                           const struct pollfd *pfd)
+{
+    for (size_t i = 0, k = 0; i < st->ntargets; i++) {
+        if (!tcp_polled(&conns[i]))
+            continue;
+        if (pfd[k++].revents)
+            tcp_step(st, rep, &conns[i]);
+    }
+}
+
+/* Poll and step the connections until all are done or the deadline passes; returns 0, or
+ * -1 when poll() fails. */
+static int tcp_loop(struct tcp_state *st, struct ip_report *rep, struct tcp_conn *conns,
+                    struct pollfd *pfd, struct tcp_resolver *r, int wake, double started)
+{
     for (;;) {
-        size_t n = 0;
-        double left = deadline - ip_clock();
+        double left = r->deadline - ip_clock();
+        size_t pending = tcp_take_resolved(st, rep, conns);
+        size_t n = tcp_poll_set(st, conns, pfd);
         char drain[64];
 
-        pending = tcp_take_resolved(st, rep, conns);
-        for (size_t i = 0; i < st->ntargets; i++) {
-            if (conns[i].phase == DONE || conns[i].phase == RESOLVING)
-                continue;
-            pfd[n].fd = conns[i].fd;
-            pfd[n].events = conns[i].phase == READING ? POLLIN : POLLOUT;
-            pfd[n].revents = 0;
-            n++;
-        }
         if (n == 0 && pending == 0)
-            break;
+            return 0;
         if (left <= 0) {
-            char why[64];
-
-            /* The helpers return by the deadline: their verdicts name the host. */
-            tcp_resolvers_join(&r);
-            tcp_take_resolved(st, rep, conns);
-            snprintf(why, sizeof(why), "timed out after %.3f s", ip_clock() - started);
-            for (size_t i = 0; i < st->ntargets; i++)
-                if (conns[i].phase != DONE)
-                    tcp_fail(st, rep, &conns[i], why);
-            break;
+            tcp_time_out(st, rep, conns, r, started);
+            return 0;
         }
-        pfd[n].fd = pending ? wake[0] : -1;
+        pfd[n].fd = pending ? wake : -1;
         pfd[n].events = POLLIN;
         pfd[n].revents = 0;
-        if (ip_poll_until(pfd, n + 1, deadline) < 0)
-            goto out;
-        while (read(wake[0], drain, sizeof(drain)) > 0)
+        if (ip_poll_until(pfd, n + 1, r->deadline) < 0)
+            return -1;
+        while (read(wake, drain, sizeof(drain)) > 0)
             ;
-        for (size_t i = 0, k = 0; i < st->ntargets; i++) {
-            if (conns[i].phase == DONE || conns[i].phase == RESOLVING)
-                continue;
-            if (pfd[k++].revents)
-                tcp_step(st, rep, &conns[i]);
-        }
+        tcp_step_ready(st, rep, conns, pfd);
     }
-    rc = 0;
+}
+
+static int tcp_run(void *state, struct ip_report *rep)
+{
+    struct tcp_state *st = state;
+    double deadline = ip_report_deadline(rep), started = ip_clock();
+    struct tcp_conn *conns = calloc(st->ntargets, sizeof(*conns));
+    struct pollfd *pfd = calloc(st->ntargets + 1, sizeof(*pfd));
+    struct tcp_resolver r = {.conns = conns, .nconns = st->ntargets, .deadline = deadline};
+    int wake[2] = {-1, -1};
+    size_t nnames;
+    int rc = IP_ENOMEM;
+
+    for (size_t i = 0; conns && i < st->ntargets; i++)
+        conns[i].fd = -1;
+    if (!conns || !pfd)
+        goto out;
+    if (pipe2(wake, O_NONBLOCK | O_CLOEXEC) != 0) {
+        rc = IP_EINVAL;
+        goto out;
+    }
+    r.wake = wake[1];
+    nnames = tcp_begin(st, rep, conns, started, deadline);
+    if (nnames)
+        tcp_resolvers_start(&r, nnames);
+    if (tcp_loop(st, rep, conns, pfd, &r, wake[0], started) == 0)
+        rc = 0;
 out:
     tcp_resolvers_join(&r);
     for (size_t i = 0; conns && i < st->ntargets; i++)
@@ -462,12 +525,7 @@ static int tcp_metrics(void *state, struct ip_report *rep)
 }
 
 IP_EXPORT const struct ip_plugin infraprobe_plugin = {
-    IP_PLUGIN_HEADER,
-    .name = "tcp",
-    .description = "TCP connect, send and expect",
-    .checks = tcp_checks,
-    .setup = tcp_setup,
-    .run = tcp_run,
-    .teardown = tcp_teardown,
-    .metrics = tcp_metrics,
+    IP_PLUGIN_HEADER,         .name = "tcp",          .description = "TCP connect, send and expect",
+    .checks = tcp_checks,     .setup = tcp_setup,     .run = tcp_run,
+    .teardown = tcp_teardown, .metrics = tcp_metrics,
 };
