@@ -24,79 +24,107 @@ static int valid_var(const char *s, size_t n)
     return 1;
 }
 
+/* One expansion's output and where its reason goes. */
+struct expansion {
+    FILE *f;
+    const char *in;
+    char *err;
+    size_t errlen;
+    /* A secret's reasons say where, never what: not one byte of it is quoted, not even a
+     * variable's name (a password may hold "${" by mistake). */
+    int secret;
+};
+
+/* ${NAME}'s value, or ${NAME:-default}'s default when NAME is unset or empty; `at` is the
+ * reference's character, for a secret's reason. */
+static int expand_value(struct expansion *x, const char *name, const char *colon, const char *end,
+                        size_t at)
+{
+    const char *value = getenv(name);
+
+    if (colon) {
+        if (!value || !*value) {
+            fwrite(colon + 2, 1, (size_t)(end - colon - 2), x->f);
+            return 0;
+        }
+    } else if (!value) {
+        if (x->secret)
+            snprintf(x->err, x->errlen,
+                     "the variable at character %zu is not set (give a default: "
+                     "${NAME:-VALUE})",
+                     at);
+        else
+            snprintf(x->err, x->errlen, "${%s} is not set (give a default: ${%s:-VALUE})", name,
+                     name);
+        return -1;
+    }
+    fputs(value, x->f);
+    return 0;
+}
+
+/* Expand the reference "${" at p; returns what follows it, or NULL with the reason. */
+static const char *expand_ref(struct expansion *x, const char *p)
+{
+    const char *end = strchr(p + 2, '}'), *colon;
+    size_t namelen, at = (size_t)(p - x->in) + 1;
+    char name[256];
+
+    if (!end) {
+        if (x->secret)
+            snprintf(x->err, x->errlen,
+                     "unterminated \"${\" at character %zu (write $$ for a literal $)", at);
+        else
+            snprintf(x->err, x->errlen, "\"%s\": unterminated \"${\"", x->in);
+        return NULL;
+    }
+    colon = memchr(p + 2, ':', (size_t)(end - p - 2));
+    namelen = (size_t)((colon ? colon : end) - (p + 2));
+    if (!valid_var(p + 2, namelen) || namelen >= sizeof(name) || (colon && colon[1] != '-')) {
+        if (x->secret)
+            snprintf(x->err, x->errlen,
+                     "bad variable reference at character %zu (write $$ for a literal $)", at);
+        else
+            snprintf(x->err, x->errlen, "\"%s\": bad variable reference \"%.*s\"", x->in,
+                     (int)(end - p + 1), p);
+        return NULL;
+    }
+    memcpy(name, p + 2, namelen);
+    name[namelen] = '\0';
+    return expand_value(x, name, colon, end, at) ? NULL : end + 1;
+}
+
 int expand_vars(const char *in, char **out, char *err, size_t errlen, int flags)
 {
     char *buf = NULL;
     size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
+    struct expansion x = {
+        .f = open_memstream(&buf, &len),
+        .in = in,
+        .err = err,
+        .errlen = errlen,
+        .secret = flags & EXPAND_SECRET,
+    };
     const char *p = in;
-    /* A secret's reasons say where, never what: not one byte of it is quoted, not even a
-     * variable's name (a password may hold "${" by mistake). */
-    int secret = flags & EXPAND_SECRET;
 
     *out = NULL;
-    if (!f) {
+    if (!x.f) {
         snprintf(err, errlen, "out of memory");
         return -1;
     }
     while (*p) {
-        const char *end, *colon, *value;
-        size_t namelen, at = (size_t)(p - in) + 1;
-        char name[256];
-
         if (p[0] == '$' && p[1] == '$') {
-            fputc('$', f);
+            fputc('$', x.f);
             p += 2;
             continue;
         }
         if (p[0] != '$' || p[1] != '{') {
-            fputc(*p++, f);
+            fputc(*p++, x.f);
             continue;
         }
-        end = strchr(p + 2, '}');
-        if (!end) {
-            if (secret)
-                snprintf(err, errlen,
-                         "unterminated \"${\" at character %zu (write $$ for a literal $)", at);
-            else
-                snprintf(err, errlen, "\"%s\": unterminated \"${\"", in);
+        if (!(p = expand_ref(&x, p)))
             goto fail;
-        }
-        colon = memchr(p + 2, ':', (size_t)(end - p - 2));
-        namelen = (size_t)((colon ? colon : end) - (p + 2));
-        if (!valid_var(p + 2, namelen) || namelen >= sizeof(name) || (colon && colon[1] != '-')) {
-            if (secret)
-                snprintf(err, errlen,
-                         "bad variable reference at character %zu (write $$ for a literal $)", at);
-            else
-                snprintf(err, errlen, "\"%s\": bad variable reference \"%.*s\"", in,
-                         (int)(end - p + 1), p);
-            goto fail;
-        }
-        memcpy(name, p + 2, namelen);
-        name[namelen] = '\0';
-        value = getenv(name);
-        if (colon) {
-            if (!value || !*value) {
-                fwrite(colon + 2, 1, (size_t)(end - colon - 2), f);
-                value = NULL;
-            }
-        } else if (!value) {
-            if (secret)
-                snprintf(err, errlen,
-                         "the variable at character %zu is not set (give a default: "
-                         "${NAME:-VALUE})",
-                         at);
-            else
-                snprintf(err, errlen, "${%s} is not set (give a default: ${%s:-VALUE})", name,
-                         name);
-            goto fail;
-        }
-        if (value)
-            fputs(value, f);
-        p = end + 1;
     }
-    if (fclose(f) != 0) {
+    if (fclose(x.f) != 0) {
         free(buf);
         snprintf(err, errlen, "out of memory");
         return -1;
@@ -104,7 +132,7 @@ int expand_vars(const char *in, char **out, char *err, size_t errlen, int flags)
     *out = buf;
     return 0;
 fail:
-    fclose(f);
+    fclose(x.f);
     free(buf);
     return -1;
 }

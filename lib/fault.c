@@ -170,6 +170,61 @@ static int spawn(const char *cmd, pid_t *pid, int *outfd)
     return 0;
 }
 
+/* While a breaking action runs, a restore must be able to find its group and stop it. */
+static void publish_pgid(struct ip_report *r, pid_t pid)
+{
+    pthread_mutex_lock(&r->lock);
+    r->restore.pgid = pid;
+    if (r->hooks && r->hooks->restore)
+        r->hooks->restore(r->hooks->ctx, &r->restore);
+    pthread_mutex_unlock(&r->lock);
+}
+
+static void unpublish_pgid(struct ip_report *r, pid_t pid)
+{
+    pthread_mutex_lock(&r->lock);
+    if (r->restore.pgid == pid)
+        r->restore.pgid = 0;
+    pthread_mutex_unlock(&r->lock);
+}
+
+/* Read until the command closes its output, keeping the last 4 KiB of it in out (its size
+ * in *got). Returns 1 when the deadline came first. */
+static int read_output(int fd, double deadline, char *out, size_t size, size_t *got)
+{
+    for (;;) {
+        struct pollfd pfd = {.fd = fd, .events = POLLIN};
+        ssize_t n;
+
+        if (ip_clock() >= deadline)
+            return 1;
+        if (ip_poll_until(&pfd, 1, deadline) <= 0)
+            continue;
+        if (*got == size) {
+            memmove(out, out + size / 2, size / 2);
+            *got = size / 2;
+        }
+        n = read(fd, out + *got, size - *got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return 0;
+        *got += (size_t)n;
+    }
+}
+
+/* Why an action failed, from its wait status and the last line it printed. */
+static void action_failure(char *err, size_t errlen, const char *action, int status,
+                           const char *line)
+{
+    if (WIFSIGNALED(status))
+        snprintf(err, errlen, "%s: killed by signal %d%s%s", action, WTERMSIG(status),
+                 *line ? ": " : "", line);
+    else
+        snprintf(err, errlen, "%s: exit status %d%s%s", action, WEXITSTATUS(status),
+                 *line ? ": " : "", line);
+}
+
 /* Run `cmd` with /bin/sh, killed with its process group at `timeout`. While a breaking action
  * runs, its group is published in r->restore.pgid, so that a restore can stop it first.
  * Returns 0 when it exited 0; IP_EACTION with the reason in err. */
@@ -179,54 +234,24 @@ static int run_action(struct ip_report *r, const char *action, const char *cmd, 
     double deadline = ip_clock() + timeout;
     char out[4096], line[512];
     size_t got = 0;
-    int fd = -1, status = 0, timed_out = 0, rc;
+    int fd = -1, status = 0, timed_out, rc;
     pid_t pid;
 
     if ((rc = spawn(cmd, &pid, &fd)) != 0) {
         snprintf(err, errlen, "%s: cannot run /bin/sh: %s", action, strerror(rc));
         return IP_EACTION;
     }
-    if (breaking) {
-        pthread_mutex_lock(&r->lock);
-        r->restore.pgid = pid;
-        if (r->hooks && r->hooks->restore)
-            r->hooks->restore(r->hooks->ctx, &r->restore);
-        pthread_mutex_unlock(&r->lock);
-    }
-    /* Read until the command closes its output, keeping the last 4 KiB. */
-    for (;;) {
-        struct pollfd pfd = {.fd = fd, .events = POLLIN};
-        ssize_t n;
-
-        if (ip_clock() >= deadline) {
-            timed_out = 1;
-            break;
-        }
-        if (ip_poll_until(&pfd, 1, deadline) <= 0)
-            continue;
-        if (got == sizeof(out)) {
-            memmove(out, out + sizeof(out) / 2, sizeof(out) / 2);
-            got = sizeof(out) / 2;
-        }
-        n = read(fd, out + got, sizeof(out) - got);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            break;
-        got += (size_t)n;
-    }
+    if (breaking)
+        publish_pgid(r, pid);
+    timed_out = read_output(fd, deadline, out, sizeof(out), &got);
     close(fd);
     /* A background child may hold the pipe after sh exits: the group goes either way. */
     if (timed_out)
         kill(-pid, SIGKILL);
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
         ;
-    if (breaking) {
-        pthread_mutex_lock(&r->lock);
-        if (r->restore.pgid == pid)
-            r->restore.pgid = 0;
-        pthread_mutex_unlock(&r->lock);
-    }
+    if (breaking)
+        unpublish_pgid(r, pid);
     last_line(out, got, line, sizeof(line));
     if (timed_out) {
         snprintf(err, errlen, "%s: timed out after %.3f s%s%s", action, timeout, *line ? ": " : "",
@@ -237,12 +262,7 @@ static int run_action(struct ip_report *r, const char *action, const char *cmd, 
         snprintf(err, errlen, "%s", line);
         return 0;
     }
-    if (WIFSIGNALED(status))
-        snprintf(err, errlen, "%s: killed by signal %d%s%s", action, WTERMSIG(status),
-                 *line ? ": " : "", line);
-    else
-        snprintf(err, errlen, "%s: exit status %d%s%s", action, WEXITSTATUS(status),
-                 *line ? ": " : "", line);
+    action_failure(err, errlen, action, status, line);
     return IP_EACTION;
 }
 

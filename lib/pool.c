@@ -387,11 +387,69 @@ fail_pool:
     return NULL;
 }
 
+/* The deadline passed: how many connections are in use, and against what limit. */
+static void acquire_timeout(struct ip_pool *pool, char *err, size_t errlen)
+{
+    if (pool->config.max_open > 0)
+        snprintf(err, errlen, "deadline passed waiting for a connection (%d in use, max_open %d)",
+                 pool->nslots - pool->nidle, pool->config.max_open);
+    else
+        snprintf(err, errlen, "deadline passed waiting for a connection (%d in use)",
+                 pool->nslots - pool->nidle);
+}
+
+/* An idle connection is used as it is unless it idled long enough to be pinged first.
+ * Returns as pool_wait does: 0 to use it, 1 to open one in its slot, or IP_ETIMEDOUT. */
+static int acquire_idle(struct ip_pool *pool, struct pool_conn *pc, double now, double deadline)
+{
+    if (!pool->ops.ping || now - pc->idle_since < POOL_PING_IDLE)
+        return 0;
+    if (now >= deadline) {
+        pool_push_idle(pool, pc, pc->idle_since);
+        return IP_ETIMEDOUT;
+    }
+    if (pool_ping(pool, pc, deadline) == 0)
+        return 0;
+    return 1; /* in the dead one's slot */
+}
+
+/* Under the lock: an idle connection, a free slot, or a wait in line for either. Returns as
+ * pool_wait does: 0 with *pc, 1 holding a slot, IP_ETIMEDOUT or IP_ENOMEM. */
+static int acquire_find(struct ip_pool *pool, double deadline, struct pool_conn **pc)
+{
+    double now = pool_clock();
+
+    *pc = pool_pop_idle(pool);
+    if (*pc)
+        return acquire_idle(pool, *pc, now, deadline);
+    /* Nobody waits while a connection is idle or a slot is free: releases and freed slots
+     * go to the first waiter. The test of wait_head keeps newcomers behind the line all the
+     * same, should a future path free a slot some other way. */
+    if (!pool->wait_head && (pool->config.max_open == 0 || pool->nslots < pool->config.max_open)) {
+        pool->nslots++;
+        return 1;
+    }
+    if (now >= deadline)
+        return IP_ETIMEDOUT;
+    return pool_wait(pool, deadline, pc);
+}
+
+/* Open a connection in the slot this caller holds, unless the deadline has passed. */
+static int acquire_open(struct ip_pool *pool, double deadline, struct pool_conn **pc, char *err,
+                        size_t errlen)
+{
+    if (pool_clock() >= deadline) {
+        pool_free_slot(pool);
+        acquire_timeout(pool, err, errlen);
+        return IP_ETIMEDOUT;
+    }
+    return pool_open(pool, deadline, pc, err, errlen);
+}
+
 int ip_pool_acquire(struct ip_pool *pool, double deadline, void **conn, char *err, size_t errlen)
 {
     struct pool_conn *pc = NULL, *doomed = NULL;
     char buf[256];
-    double now;
     int rc;
 
     /* open() may write its reason whether or not the caller wants it. */
@@ -412,62 +470,15 @@ int ip_pool_acquire(struct ip_pool *pool, double deadline, void **conn, char *er
     pool_prune(pool, pool_clock(), &doomed);
     pool_retire(pool, doomed);
 
-    now = pool_clock();
-    pc = pool_pop_idle(pool);
-    if (pc) {
-        if (!pool->ops.ping || now - pc->idle_since < POOL_PING_IDLE)
-            goto got;
-        if (now >= deadline) {
-            pool_push_idle(pool, pc, pc->idle_since);
-            goto timeout;
-        }
-        if (pool_ping(pool, pc, deadline) == 0)
-            goto got;
-        goto open; /* in the dead one's slot */
-    }
-    /* Nobody waits while a connection is idle or a slot is free: releases and freed slots
-     * go to the first waiter. The test of wait_head keeps newcomers behind the line all the
-     * same, should a future path free a slot some other way. */
-    if (!pool->wait_head && (pool->config.max_open == 0 || pool->nslots < pool->config.max_open)) {
-        pool->nslots++;
-        goto open;
-    }
-    if (now >= deadline)
-        goto timeout;
-    rc = pool_wait(pool, deadline, &pc);
-    if (rc == 0)
-        goto got;
+    rc = acquire_find(pool, deadline, &pc);
     if (rc == 1)
-        goto open;
-    if (rc == IP_ETIMEDOUT)
-        goto timeout;
-    snprintf(err, errlen, "out of memory");
-    goto out;
-
-open:
-    if (pool_clock() >= deadline) {
-        pool_free_slot(pool);
-        goto timeout;
-    }
-    rc = pool_open(pool, deadline, &pc, err, errlen);
+        rc = acquire_open(pool, deadline, &pc, err, errlen);
+    else if (rc == IP_ETIMEDOUT)
+        acquire_timeout(pool, err, errlen);
+    else if (rc != 0)
+        snprintf(err, errlen, "out of memory");
     if (rc == 0)
-        goto got;
-    goto out;
-
-timeout:
-    rc = IP_ETIMEDOUT;
-    if (pool->config.max_open > 0)
-        snprintf(err, errlen, "deadline passed waiting for a connection (%d in use, max_open %d)",
-                 pool->nslots - pool->nidle, pool->config.max_open);
-    else
-        snprintf(err, errlen, "deadline passed waiting for a connection (%d in use)",
-                 pool->nslots - pool->nidle);
-    goto out;
-
-got:
-    *conn = pc->conn;
-    rc = 0;
-out:
+        *conn = pc->conn;
     pthread_mutex_unlock(&pool->lock);
     return rc;
 }

@@ -441,39 +441,59 @@ static int append_metric(struct ip_report *report, struct metric_result *m)
     return 0;
 }
 
+/* A label pair is a valid name and a value; probe and target are the report's own labels. */
+static int valid_label(const char *const *pair)
+{
+    return valid_name(pair[0]) && pair[1] && strcmp(pair[0], "probe") && strcmp(pair[0], "target");
+}
+
+/* Checks ip_metric's arguments and counts its labels' names and values into `nlabels`. */
+static int valid_metric(enum ip_metric_type type, const char *name, const char *unit,
+                        const char *const *labels, size_t *nlabels)
+{
+    if (!valid_name(name) || (unit && *unit && !valid_name(unit)) ||
+        (type != IP_GAUGE && type != IP_COUNTER))
+        return 0;
+    for (*nlabels = 0; labels && labels[*nlabels]; *nlabels += 2)
+        if (!valid_label(labels + *nlabels))
+            return 0;
+    return 1;
+}
+
+/* A NULL-terminated copy of `n` labels, or NULL when out of memory. */
+static char **copy_labels(const char *const *labels, size_t n)
+{
+    char **copy = calloc(n + 1, sizeof(*copy));
+
+    for (size_t i = 0; copy && i < n; i++) {
+        if (!(copy[i] = strdup(labels[i]))) {
+            for (size_t j = 0; j < i; j++)
+                free(copy[j]);
+            free(copy);
+            return NULL;
+        }
+    }
+    return copy;
+}
+
 int ip_metric(struct ip_report *report, enum ip_metric_type type, const char *name,
               const char *unit, const char *help, const char *target, const char *const *labels,
               double value)
 {
     struct metric_result m = {.type = type, .value = value};
     size_t nlabels = 0;
-    int err = IP_ENOMEM;
 
-    if (!valid_name(name) || (unit && *unit && !valid_name(unit)) ||
-        (type != IP_GAUGE && type != IP_COUNTER))
+    if (!valid_metric(type, name, unit, labels, &nlabels))
         return IP_EINVAL;
-    for (; labels && labels[nlabels]; nlabels += 2) {
-        if (!valid_name(labels[nlabels]) || !labels[nlabels + 1] ||
-            !strcmp(labels[nlabels], "probe") || !strcmp(labels[nlabels], "target"))
-            return IP_EINVAL;
-    }
     m.name = metric_name(report->plugin, name, unit, type);
     m.help = strdup(help && *help ? help : name);
     m.target = target ? strdup(target) : NULL;
-    if (nlabels) {
-        m.labels = calloc(nlabels + 1, sizeof(*m.labels));
-        for (size_t i = 0; m.labels && i < nlabels; i++)
-            if (!(m.labels[i] = strdup(labels[i])))
-                goto out;
-    }
-    if (!m.name || !m.help || (target && !m.target) || (nlabels && !m.labels))
-        goto out;
-
-    if (append_metric(report, &m) == 0)
+    m.labels = nlabels ? copy_labels(labels, nlabels) : NULL;
+    if (m.name && m.help && (!target || m.target) && (!nlabels || m.labels) &&
+        append_metric(report, &m) == 0)
         return 0;
-out:
     free_metric(&m);
-    return err;
+    return IP_ENOMEM;
 }
 
 int report_add_metric(struct ip_report *r, const struct metric_result *src)
@@ -486,11 +506,8 @@ int report_add_metric(struct ip_report *r, const struct metric_result *src)
     m.name = src->name ? strdup(src->name) : NULL;
     m.help = strdup(src->help ? src->help : "");
     m.target = src->target ? strdup(src->target) : NULL;
-    m.labels = n ? calloc(n + 1, sizeof(*m.labels)) : NULL;
-    for (size_t i = 0; m.labels && i < n; i++)
-        if (!(m.labels[i] = strdup(src->labels[i])))
-            break;
-    if (m.name && m.help && (!src->target || m.target) && (!n || (m.labels && m.labels[n - 1])) &&
+    m.labels = n ? copy_labels((const char *const *)src->labels, n) : NULL;
+    if (m.name && m.help && (!src->target || m.target) && (!n || m.labels) &&
         append_metric(r, &m) == 0)
         return 0;
     free_metric(&m);
@@ -513,23 +530,43 @@ static int past(enum ip_check_kind kind, double x, int has, double limit)
     return kind == IP_VALUE_MIN ? x < limit : x > limit;
 }
 
-static void apply_thresholds(struct ip_report *r, struct check_result *c)
+/* A configured threshold wins over the plugin's default; a default of 0 means none, a
+ * configured 0 is a threshold. */
+static void set_limits(struct check_result *c, const struct ip_check_decl *d,
+                       const struct threshold *o)
 {
-    const struct ip_check_decl *d = report_decl(r, c->name);
-    const struct threshold *o;
-    enum ip_status st = IP_OK;
-    double x;
-    char *msg;
-
-    if (!d)
-        return;
-    o = override(r, c->name);
     c->kind = d->kind;
-    /* A plugin's default of 0 means none; a configured 0 is a threshold. */
     c->has_warn = o && o->has_warn ? 1 : d->warn != 0;
     c->has_crit = o && o->has_crit ? 1 : d->crit != 0;
     c->warn = o && o->has_warn ? o->warn : d->warn;
     c->crit = o && o->has_crit ? o->crit : d->crit;
+}
+
+/* How far past its threshold `x` is, appended to the check's message. */
+static void explain_threshold(struct check_result *c, enum ip_check_kind kind, double x,
+                              enum ip_status st)
+{
+    const char *unit = kind == IP_LATENCY ? " ms" : "";
+    char *msg;
+
+    if (asprintf(&msg, "%s (%s %g%s %s %s %g%s)", c->message, kind == IP_LATENCY ? "took" : "value",
+                 x, unit, kind == IP_VALUE_MIN ? "<" : ">",
+                 st == IP_CRITICAL ? "critical" : "warning", st == IP_CRITICAL ? c->crit : c->warn,
+                 unit) >= 0) {
+        free(c->message);
+        c->message = msg;
+    }
+}
+
+static void apply_thresholds(struct ip_report *r, struct check_result *c)
+{
+    const struct ip_check_decl *d = report_decl(r, c->name);
+    enum ip_status st = IP_OK;
+    double x;
+
+    if (!d)
+        return;
+    set_limits(c, d, override(r, c->name));
     if (d->unit && !c->unit)
         c->unit = strdup(d->unit);
     /* A failed check's duration says nothing about the backend's speed. */
@@ -544,13 +581,7 @@ static void apply_thresholds(struct ip_report *r, struct check_result *c)
         st = IP_WARNING;
     if (st == IP_OK)
         return;
-    if (asprintf(&msg, "%s (%s %g%s %s %s %g%s)", c->message,
-                 d->kind == IP_LATENCY ? "took" : "value", x, d->kind == IP_LATENCY ? " ms" : "",
-                 d->kind == IP_VALUE_MIN ? "<" : ">", st == IP_CRITICAL ? "critical" : "warning",
-                 st == IP_CRITICAL ? c->crit : c->warn, d->kind == IP_LATENCY ? " ms" : "") >= 0) {
-        free(c->message);
-        c->message = msg;
-    }
+    explain_threshold(c, d->kind, x, st);
     c->status = ip_status_worst(c->status, st);
 }
 

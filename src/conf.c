@@ -169,109 +169,148 @@ static void scan_include(struct scan *sc, const char *file, unsigned line, const
     free(full);
 }
 
+/* Where scan_file is in one file, and what it is in: code, a string or a comment. */
+struct scan_at {
+    const char *file;
+    const char *text;
+    size_t n;
+    int depth;
+    enum { SCAN_CODE, SCAN_STRING, SCAN_COMMENT, SCAN_LINE_COMMENT } state;
+    size_t i, bol, string_len;
+    unsigned line, string_line, told; /* told: a line already reported */
+};
+
+/* The quoted file name of an @include whose '"' is at j. */
+static void scan_include_name(struct scan *sc, struct scan_at *a, size_t j)
+{
+    const char *text = a->text;
+    char path[4096];
+    size_t k = 0;
+
+    /* libconfig's escapes in a file name: \\ and \" only. */
+    for (j++; j < a->n && !strchr("\"\n", text[j]); j++) {
+        if (text[j] == '\\' && (text[j + 1] == '\\' || text[j + 1] == '"'))
+            j++;
+        if (k < sizeof(path) - 1)
+            path[k++] = text[j];
+    }
+    path[k] = '\0';
+    if (k == sizeof(path) - 1) {
+        scan_error(sc, a->file, a->line, "@include: a file name longer than %zu bytes",
+                   sizeof(path) - 2);
+        a->i = j - (text[j] != '"');
+    } else if (text[j] == '"') {
+        scan_include(sc, a->file, a->line, path, a->depth);
+        a->i = j;
+    } else {
+        scan_error(sc, a->file, a->line, "@include: no '\"' after the file name");
+        a->i = j - 1; /* its line's end (or NUL) is seen as any other */
+    }
+}
+
+/* An @include "file" at a line's start, blanks before it allowed; 1 when there is one. */
+static int scan_directive(struct scan *sc, struct scan_at *a)
+{
+    const char *text = a->text;
+    size_t j = a->i + strspn(text + a->i, " \t");
+
+    if (strncmp(text + j, "@include", 8) != 0 || !strchr(" \t", text[j + 8]) || !text[j + 8])
+        return 0;
+    j += 8 + strspn(text + j + 8, " \t");
+    if (text[j] != '"')
+        return 0;
+    scan_include_name(sc, a, j);
+    return 1;
+}
+
+static void scan_code(struct scan *sc, struct scan_at *a, char ch)
+{
+    const char *text = a->text;
+
+    if (a->i == a->bol && scan_directive(sc, a))
+        return;
+    if (ch == '"') {
+        a->state = SCAN_STRING;
+        a->string_line = a->line;
+        a->string_len = 0;
+    } else if (ch == '#' || (ch == '/' && text[a->i + 1] == '/')) {
+        a->state = SCAN_LINE_COMMENT;
+    } else if (ch == '/' && text[a->i + 1] == '*') {
+        a->state = SCAN_COMMENT;
+        a->i++;
+    }
+}
+
+static void scan_string(struct scan *sc, struct scan_at *a, char ch)
+{
+    const char *text = a->text;
+    size_t i = a->i;
+
+    if (ch == '"') {
+        a->state = SCAN_CODE;
+        return;
+    }
+    if (ch == '\\' && (text[i + 1] == 'x' || text[i + 1] == 'X') && text[i + 2] == '0' &&
+        text[i + 3] == '0') {
+        scan_error(sc, a->file, a->line, "\"\\x00\" in a string: a string cannot hold a NUL byte");
+    }
+    if (ch == '\\' && i + 1 < a->n && text[i + 1] != '\0' && text[i + 1] != '\n')
+        a->i++;
+    if (++a->string_len == CONF_MAX_STRING + 1) {
+        scan_error(sc, a->file, a->string_line, "a string longer than %d bytes (from this line)",
+                   CONF_MAX_STRING);
+        a->told = a->line;
+    }
+}
+
+/* A line's end: it may have been too long, and it ends a # or // comment. */
+static void scan_newline(struct scan *sc, struct scan_at *a)
+{
+    if (a->i - a->bol > CONF_MAX_LINE && a->told != a->line)
+        scan_error(sc, a->file, a->line, "a line longer than %d bytes", CONF_MAX_LINE);
+    a->line++;
+    a->bol = a->i + 1;
+    if (a->state == SCAN_LINE_COMMENT)
+        a->state = SCAN_CODE;
+}
+
 /* Walk `text` as libconfig's scanner does (strings, comments, @include at a line's start)
  * and report each NUL byte, over-long line or string, and bad @include, with FILE:LINE. */
 static void scan_file(struct scan *sc, const char *file, const char *text, size_t n, int depth)
 {
-    enum { CODE, STRING, COMMENT, LINE_COMMENT } state = CODE;
-    unsigned line = 1, string_line = 0, told = 0; /* told: a line already reported */
-    size_t bol = 0, string_len = 0;
+    struct scan_at a = {.file = file, .text = text, .n = n, .depth = depth, .line = 1};
 
-    for (size_t i = 0; i < n; i++) {
-        char ch = text[i];
+    for (a.i = 0; a.i < n; a.i++) {
+        char ch = text[a.i];
 
         if (ch == '\0') {
-            if (told != line)
-                scan_error(sc, file, line, "a NUL byte (column %zu): a configuration is text",
-                           i - bol + 1);
-            told = line;
+            if (a.told != a.line)
+                scan_error(sc, file, a.line, "a NUL byte (column %zu): a configuration is text",
+                           a.i - a.bol + 1);
+            a.told = a.line;
             continue;
         }
-        if (ch == '\n') {
-            if (i - bol > CONF_MAX_LINE && told != line)
-                scan_error(sc, file, line, "a line longer than %d bytes", CONF_MAX_LINE);
-            line++;
-            bol = i + 1;
-            if (state == LINE_COMMENT)
-                state = CODE;
-        }
-        switch (state) {
-        case CODE:
-            if (i == bol) {
-                size_t j = i + strspn(text + i, " \t");
-
-                if (strncmp(text + j, "@include", 8) == 0 && strchr(" \t", text[j + 8]) &&
-                    text[j + 8]) {
-                    j += 8 + strspn(text + j + 8, " \t");
-                    if (text[j] == '"') {
-                        char path[4096];
-                        size_t k = 0;
-
-                        /* libconfig's escapes in a file name: \\ and \" only. */
-                        for (j++; j < n && !strchr("\"\n", text[j]); j++) {
-                            if (text[j] == '\\' && (text[j + 1] == '\\' || text[j + 1] == '"'))
-                                j++;
-                            if (k < sizeof(path) - 1)
-                                path[k++] = text[j];
-                        }
-                        path[k] = '\0';
-                        if (k == sizeof(path) - 1) {
-                            scan_error(sc, file, line,
-                                       "@include: a file name longer than %zu bytes",
-                                       sizeof(path) - 2);
-                            i = j - (text[j] != '"');
-                        } else if (text[j] == '"') {
-                            scan_include(sc, file, line, path, depth);
-                            i = j;
-                        } else {
-                            scan_error(sc, file, line, "@include: no '\"' after the file name");
-                            i = j - 1; /* its line's end (or NUL) is seen as any other */
-                        }
-                        break;
-                    }
-                }
-            }
-            if (ch == '"') {
-                state = STRING;
-                string_line = line;
-                string_len = 0;
-            } else if (ch == '#' || (ch == '/' && text[i + 1] == '/')) {
-                state = LINE_COMMENT;
-            } else if (ch == '/' && text[i + 1] == '*') {
-                state = COMMENT;
-                i++;
+        if (ch == '\n')
+            scan_newline(sc, &a);
+        switch (a.state) {
+        case SCAN_CODE:
+            scan_code(sc, &a, ch);
+            break;
+        case SCAN_STRING:
+            scan_string(sc, &a, ch);
+            break;
+        case SCAN_COMMENT:
+            if (ch == '*' && text[a.i + 1] == '/') {
+                a.state = SCAN_CODE;
+                a.i++;
             }
             break;
-        case STRING:
-            if (ch == '"') {
-                state = CODE;
-                break;
-            }
-            if (ch == '\\' && (text[i + 1] == 'x' || text[i + 1] == 'X') && text[i + 2] == '0' &&
-                text[i + 3] == '0') {
-                scan_error(sc, file, line,
-                           "\"\\x00\" in a string: a string cannot hold a NUL byte");
-            }
-            if (ch == '\\' && i + 1 < n && text[i + 1] != '\0' && text[i + 1] != '\n')
-                i++;
-            if (++string_len == CONF_MAX_STRING + 1) {
-                scan_error(sc, file, string_line, "a string longer than %d bytes (from this line)",
-                           CONF_MAX_STRING);
-                told = line;
-            }
-            break;
-        case COMMENT:
-            if (ch == '*' && text[i + 1] == '/') {
-                state = CODE;
-                i++;
-            }
-            break;
-        case LINE_COMMENT:
+        case SCAN_LINE_COMMENT:
             break;
         }
     }
-    if (n - bol > CONF_MAX_LINE && told != line)
-        scan_error(sc, file, line, "a line longer than %d bytes", CONF_MAX_LINE);
+    if (n - a.bol > CONF_MAX_LINE && a.told != a.line)
+        scan_error(sc, file, a.line, "a line longer than %d bytes", CONF_MAX_LINE);
 }
 
 static int load_probe(struct conf *c, config_setting_t *s, int index)
@@ -326,25 +365,21 @@ static void name_file(config_setting_t *s, const char *file)
             name_file(config_setting_get_elem(s, (unsigned)i), file);
 }
 
-int conf_load(struct conf *c, const char *file)
+/* Read `file` once, checked, and parse it from memory: libconfig's scanner is linear there.
+ * Returns the number of errors reported. */
+static int conf_read(struct conf *c, const char *file)
 {
-    config_setting_t *root, *core, *probes;
     struct scan sc = {0};
     char *copy, *text;
     FILE *f;
     size_t n;
-    int errors = 0;
 
-    memset(c, 0, sizeof(*c));
-    c->file = file;
-    config_init(&c->cfg);
     /* Fail with the system's reason, which libconfig's "file I/O error" does not give. */
     if (!(f = fopen(file, "r")))
         return file_error(file, strerror(errno));
     copy = strdup(file);
     sc.dir = copy ? dirname(copy) : NULL;
     config_set_include_dir(&c->cfg, sc.dir);
-    /* Read once, checked, and parsed from memory: libconfig's scanner is linear there. */
     text = slurp(&sc, f, file, &n);
     fclose(f);
     if (text)
@@ -362,9 +397,16 @@ int conf_load(struct conf *c, const char *file)
         return 1;
     }
     free(text);
-    name_file(config_root_setting(&c->cfg), file);
-    root = config_root_setting(&c->cfg);
-    core = config_setting_get_member(root, "infraprobe");
+    return 0;
+}
+
+/* The infraprobe = { ... } group: the defaults of every probe. Returns the number of errors
+ * reported, or -1 when out of memory. */
+static int load_core(struct conf *c, config_setting_t *root)
+{
+    config_setting_t *core = config_setting_get_member(root, "infraprobe");
+    int errors = 0;
+
     if (core && config_setting_type(core) != CONFIG_TYPE_GROUP) {
         config_where(stderr, core);
         fprintf(stderr, "infraprobe: expected a group { ... }\n");
@@ -373,7 +415,7 @@ int conf_load(struct conf *c, const char *file)
     }
     c->core = probe_new(core, NULL, "infraprobe.", 0);
     if (!c->core)
-        return file_error(file, "out of memory");
+        return -1;
     c->interval = core_duration(c->core, "interval", 10.0);
     c->timeout = core_duration(c->core, "timeout", 5.0);
     c->workers = (int)ip_probe_int(c->core, "workers", 4, 1, 1024);
@@ -383,7 +425,13 @@ int conf_load(struct conf *c, const char *file)
                               ? core_duration(c->core, "shutdown_timeout", 10.0)
                               : -1;
     probe_unread(c->core);
-    errors += ip_probe_err(c->core);
+    return errors + ip_probe_err(c->core);
+}
+
+/* The top level holds infraprobe and probes, nothing else. */
+static int unknown_keys(config_setting_t *root)
+{
+    int errors = 0;
 
     for (int i = 0; i < config_setting_length(root); i++) {
         config_setting_t *s = config_setting_get_elem(root, (unsigned)i);
@@ -395,6 +443,24 @@ int conf_load(struct conf *c, const char *file)
             errors++;
         }
     }
+    return errors;
+}
+
+int conf_load(struct conf *c, const char *file)
+{
+    config_setting_t *root, *probes;
+    int errors;
+
+    memset(c, 0, sizeof(*c));
+    c->file = file;
+    config_init(&c->cfg);
+    if ((errors = conf_read(c, file)))
+        return errors;
+    name_file(config_root_setting(&c->cfg), file);
+    root = config_root_setting(&c->cfg);
+    if ((errors = load_core(c, root)) < 0)
+        return file_error(file, "out of memory");
+    errors += unknown_keys(root);
     probes = config_setting_get_member(root, "probes");
     if (!probes) {
         fprintf(stderr, "%s: no probes = ( ... ) list\n", file);
@@ -413,14 +479,56 @@ int conf_load(struct conf *c, const char *file)
     return errors;
 }
 
-/* A check's thresholds = { name = { warn_ms = ...; crit_ms = ...; }; } for this plugin. */
-static int bind_thresholds(struct probe_conf *pc)
+/* thresholds.CHECK names a check the plugin does not have: say which it has. */
+static void unknown_check(struct probe_conf *pc, config_setting_t *s, const char *check)
+{
+    char list[512] = "";
+
+    for (const struct ip_check_decl *d = pc->plugin->checks; d->name; d++)
+        snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", *list ? ", " : "",
+                 d->name);
+    probe_error(pc->probe, s, "thresholds.%s: plugin %s has no check \"%s\" (it has %s)", check,
+                pc->plugin->name, check, list);
+    probe_reported(s);
+}
+
+/* One check's { warn_ms = ...; crit_ms = ...; } (its kind's keys) in thresholds group tg. */
+static void bind_threshold(struct probe_conf *pc, struct ip_probe *tg, config_setting_t *s)
 {
     static const char *const keys[][2] = {
         [IP_LATENCY] = {"warn_ms", "crit_ms"},
         [IP_VALUE_MAX] = {"warn_max", "crit_max"},
         [IP_VALUE_MIN] = {"warn_min", "crit_min"},
     };
+    const char *check = config_setting_name(s);
+    const struct ip_check_decl *d = pc->plugin->checks;
+    struct threshold *th = &pc->thresholds[pc->nthresholds];
+    struct ip_probe *g;
+    const char *const *k;
+
+    while (d->name && strcmp(d->name, check) != 0)
+        d++;
+    if (!d->name) {
+        unknown_check(pc, s, check);
+        return;
+    }
+    k = keys[d->kind <= IP_VALUE_MIN ? d->kind : IP_LATENCY];
+    g = ip_probe_group(tg, check);
+    th->check = d->name;
+    th->has_warn = ip_probe_has(g, k[0]);
+    th->has_crit = ip_probe_has(g, k[1]);
+    th->warn = ip_probe_double(g, k[0], d->warn, 0, 1e300);
+    th->crit = ip_probe_double(g, k[1], d->crit, 0, 1e300);
+    if ((th->has_warn || d->warn) && (th->has_crit || d->crit) &&
+        (d->kind == IP_VALUE_MIN ? th->warn < th->crit : th->warn > th->crit))
+        ip_probe_fail(g, k[0], "%g is past %s = %g: warning must come before critical", th->warn,
+                      k[1], th->crit);
+    pc->nthresholds++;
+}
+
+/* A check's thresholds = { name = { warn_ms = ...; crit_ms = ...; }; } for this plugin. */
+static int bind_thresholds(struct probe_conf *pc)
+{
     config_setting_t *t = probe_take(pc->probe, "thresholds");
     struct ip_probe *tg;
     int n, before = ip_probe_err(pc->probe);
@@ -436,40 +544,8 @@ static int bind_thresholds(struct probe_conf *pc)
         probe_error(pc->probe, t, "out of memory");
         return 1;
     }
-    for (int i = 0; i < n; i++) {
-        config_setting_t *s = config_setting_get_elem(t, (unsigned)i);
-        const char *check = config_setting_name(s);
-        const struct ip_check_decl *d = pc->plugin->checks;
-        struct threshold *th = &pc->thresholds[pc->nthresholds];
-        struct ip_probe *g;
-        const char *const *k;
-
-        while (d->name && strcmp(d->name, check) != 0)
-            d++;
-        if (!d->name) {
-            char list[512] = "";
-
-            for (d = pc->plugin->checks; d->name; d++)
-                snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
-                         *list ? ", " : "", d->name);
-            probe_error(pc->probe, s, "thresholds.%s: plugin %s has no check \"%s\" (it has %s)",
-                        check, pc->plugin->name, check, list);
-            probe_reported(s);
-            continue;
-        }
-        k = keys[d->kind <= IP_VALUE_MIN ? d->kind : IP_LATENCY];
-        g = ip_probe_group(tg, check);
-        th->check = d->name;
-        th->has_warn = ip_probe_has(g, k[0]);
-        th->has_crit = ip_probe_has(g, k[1]);
-        th->warn = ip_probe_double(g, k[0], d->warn, 0, 1e300);
-        th->crit = ip_probe_double(g, k[1], d->crit, 0, 1e300);
-        if ((th->has_warn || d->warn) && (th->has_crit || d->crit) &&
-            (d->kind == IP_VALUE_MIN ? th->warn < th->crit : th->warn > th->crit))
-            ip_probe_fail(g, k[0], "%g is past %s = %g: warning must come before critical",
-                          th->warn, k[1], th->crit);
-        pc->nthresholds++;
-    }
+    for (int i = 0; i < n; i++)
+        bind_threshold(pc, tg, config_setting_get_elem(t, (unsigned)i));
     return ip_probe_err(pc->probe) - before;
 }
 

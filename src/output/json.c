@@ -71,6 +71,20 @@ static int json_put(json_t *o, const char *key, json_t *v)
     return json_object_set_new(o, key, v);
 }
 
+/* o.thresholds = {warn, crit}: those the check has, none when it has neither. */
+static int json_thresholds(json_t *o, const struct check_result *c)
+{
+    json_t *t;
+
+    if (!c->has_warn && !c->has_crit)
+        return 0;
+    t = json_object();
+    if (json_put(o, "thresholds", t))
+        return -1;
+    return (c->has_warn && json_put(t, "warn", json_num(c->warn))) ||
+           (c->has_crit && json_put(t, "crit", json_num(c->crit)));
+}
+
 static json_t *json_check(const struct check_result *c)
 {
     json_t *o = json_object();
@@ -86,16 +100,8 @@ static json_t *json_check(const struct check_result *c)
         goto fail;
     if (c->has_value && json_put(o, "value", json_num(c->value)))
         goto fail;
-    if (c->has_warn || c->has_crit) {
-        json_t *t = json_object();
-
-        if (json_put(o, "thresholds", t))
-            goto fail;
-        if (c->has_warn && json_put(t, "warn", json_num(c->warn)))
-            goto fail;
-        if (c->has_crit && json_put(t, "crit", json_num(c->crit)))
-            goto fail;
-    }
+    if (json_thresholds(o, c))
+        goto fail;
     return o;
 fail:
     json_decref(o);
@@ -171,20 +177,33 @@ static int json_timeline(json_t *o, const struct ip_report *p)
     return p->events_dropped && json_put(o, "timeline_dropped", json_integer(p->events_dropped));
 }
 
+/* A probe's own fields: those before its checks. */
+static int json_probe_head(json_t *o, const struct ip_report *p)
+{
+    return json_put(o, "name", json_str(p->probe)) || json_put(o, "plugin", json_str(p->plugin)) ||
+           json_put(o, "status", json_string(ip_status_name(format_status(p->status)))) ||
+           json_put(o, "duration_ms", json_ms(p->duration)) ||
+           (p->run_id && json_put(o, "run_id", json_str(p->run_id))) ||
+           (p->wall > 0 && json_put(o, "time", json_time(p->wall)));
+}
+
+/* Fills the probe's arrays, which its object already owns. */
+static int json_probe_arrays(json_t *checks, json_t *metrics, const struct ip_report *p)
+{
+    for (size_t i = 0; i < p->nchecks; i++)
+        if (json_array_append_new(checks, json_check(&p->checks[i])))
+            return -1;
+    for (size_t i = 0; i < p->nmetrics; i++)
+        if (json_array_append_new(metrics, json_metric(&p->metrics[i])))
+            return -1;
+    return 0;
+}
+
 static json_t *json_probe(const struct ip_report *p)
 {
     json_t *o = json_object(), *checks = json_array(), *metrics = json_array();
 
-    if (!o || !checks || !metrics) {
-        json_decref(checks);
-        json_decref(metrics);
-        goto fail;
-    }
-    if (json_put(o, "name", json_str(p->probe)) || json_put(o, "plugin", json_str(p->plugin)) ||
-        json_put(o, "status", json_string(ip_status_name(format_status(p->status)))) ||
-        json_put(o, "duration_ms", json_ms(p->duration)) ||
-        (p->run_id && json_put(o, "run_id", json_str(p->run_id))) ||
-        (p->wall > 0 && json_put(o, "time", json_time(p->wall)))) {
+    if (!o || !checks || !metrics || json_probe_head(o, p)) {
         json_decref(checks);
         json_decref(metrics);
         goto fail;
@@ -196,13 +215,7 @@ static json_t *json_probe(const struct ip_report *p)
     if (json_put(o, "metrics", metrics))
         goto fail;
     /* Both arrays are now owned by o and still alive: fill them. */
-    for (size_t i = 0; i < p->nchecks; i++)
-        if (json_array_append_new(checks, json_check(&p->checks[i])))
-            goto fail;
-    for (size_t i = 0; i < p->nmetrics; i++)
-        if (json_array_append_new(metrics, json_metric(&p->metrics[i])))
-            goto fail;
-    if (json_timeline(o, p))
+    if (json_probe_arrays(checks, metrics, p) || json_timeline(o, p))
         goto fail;
     return o;
 fail:

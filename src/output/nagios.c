@@ -180,27 +180,10 @@ static void nagios_what(FILE *out, const char *name, const char *target, const c
     nagios_text(out, message);
 }
 
-int format_nagios(FILE *out, const struct run_result *run, int colour)
+/* The plugin's name upper-cased, as check_tcp prints "TCP". */
+static void nagios_service(FILE *out, const char *plugin)
 {
-    const struct ip_report *p;
-    const struct check_result *why = NULL;
-    struct format_counts counts;
-    enum ip_status status, extra;
-    char ms[NAGIOS_NUM_SIZE];
-    int perf = 0;
-
-    (void)colour;
-    if (run->nprobes != 1) {
-        errno = EINVAL;
-        return -1;
-    }
-    p = run->probes[0];
-    status = format_status(p->status);
-    extra = format_probe_extra(p);
-    format_count(p, &counts);
-
-    /* The plugin's name upper-cased, as check_tcp prints "TCP". */
-    for (const char *s = format_str(p->plugin); *s; s++) {
+    for (const char *s = format_str(plugin); *s; s++) {
         unsigned char ch = (unsigned char)*s;
 
         if (ch >= 'a' && ch <= 'z')
@@ -209,23 +192,34 @@ int format_nagios(FILE *out, const struct run_result *run, int colour)
             ch = '_';
         fputc(ch, out);
     }
-    fprintf(out, " %s - %zu/%zu checks ok", nagios_states[status], counts.n[IP_OK], counts.total);
-    for (int s = IP_WARNING; s <= IP_SKIPPED; s++)
-        if (s != IP_OK && counts.n[s])
-            fprintf(out, ", %zu %s", counts.n[s], ip_status_name((enum ip_status)s));
+}
+
+/* The first line's reason: the core's own problem, else the first check with the status. */
+static void nagios_why(FILE *out, const struct ip_report *p, enum ip_status status,
+                       enum ip_status extra)
+{
+    const struct check_result *why = NULL;
 
     if (extra != IP_OK) {
         fputs(": ", out);
         nagios_what(out, FORMAT_EXTRA_NAME, NULL, format_extra_message(extra));
-    } else if (status != IP_OK && status != IP_SKIPPED) {
-        for (size_t i = 0; i < p->nchecks && !why; i++)
-            if (format_status(p->checks[i].status) == status)
-                why = &p->checks[i];
-        if (why) {
-            fputs(": ", out);
-            nagios_what(out, why->name, why->target, why->message);
-        }
+        return;
     }
+    if (status == IP_OK || status == IP_SKIPPED)
+        return;
+    for (size_t i = 0; i < p->nchecks && !why; i++)
+        if (format_status(p->checks[i].status) == status)
+            why = &p->checks[i];
+    if (why) {
+        fputs(": ", out);
+        nagios_what(out, why->name, why->target, why->message);
+    }
+}
+
+/* The performance data after " |": every check that ran. */
+static void nagios_perf_data(FILE *out, const struct ip_report *p)
+{
+    int perf = 0;
 
     for (size_t i = 0; i < p->nchecks; i++) {
         if (format_status(p->checks[i].status) == IP_SKIPPED)
@@ -234,9 +228,13 @@ int format_nagios(FILE *out, const struct run_result *run, int colour)
             fputs(" |", out);
         nagios_check_perf(out, &p->checks[i]);
     }
-    fputc('\n', out);
+}
 
-    /* Long text: a line per check. */
+/* Long text: a line per check. */
+static void nagios_long(FILE *out, const struct ip_report *p, enum ip_status extra)
+{
+    char ms[NAGIOS_NUM_SIZE];
+
     for (size_t i = 0; i < p->nchecks; i++) {
         const struct check_result *c = &p->checks[i];
 
@@ -252,5 +250,32 @@ int format_nagios(FILE *out, const struct run_result *run, int colour)
         nagios_what(out, FORMAT_EXTRA_NAME, NULL, format_extra_message(extra));
         fputc('\n', out);
     }
+}
+
+int format_nagios(FILE *out, const struct run_result *run, int colour)
+{
+    const struct ip_report *p;
+    struct format_counts counts;
+    enum ip_status status, extra;
+
+    (void)colour;
+    if (run->nprobes != 1) {
+        errno = EINVAL;
+        return -1;
+    }
+    p = run->probes[0];
+    status = format_status(p->status);
+    extra = format_probe_extra(p);
+    format_count(p, &counts);
+
+    nagios_service(out, p->plugin);
+    fprintf(out, " %s - %zu/%zu checks ok", nagios_states[status], counts.n[IP_OK], counts.total);
+    for (int s = IP_WARNING; s <= IP_SKIPPED; s++)
+        if (s != IP_OK && counts.n[s])
+            fprintf(out, ", %zu %s", counts.n[s], ip_status_name((enum ip_status)s));
+    nagios_why(out, p, status, extra);
+    nagios_perf_data(out, p);
+    fputc('\n', out);
+    nagios_long(out, p, extra);
     return 0;
 }

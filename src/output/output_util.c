@@ -197,6 +197,24 @@ static void append(char *buf, size_t size, size_t *len, const char *fmt, ...)
         *len = *len + (size_t)n < size ? *len + (size_t)n : size;
 }
 
+/* A run of operations, summarised. */
+static void append_ops(char *buf, size_t size, size_t *len, size_t ops, size_t ok)
+{
+    append(buf, size, len, "%zu operation%s, %zu ok, %zu failed; ", ops, ops == 1 ? "" : "s", ok,
+           ops - ok);
+}
+
+/* An event other than an operation: the fault and the restore last, the others are moments. */
+static void append_event(char *buf, size_t size, size_t *len, const struct timeline_event *e)
+{
+    if (e->kind == TL_FAULT || e->kind == TL_RESTORE)
+        append(buf, size, len, "%s%s%s at %.3f s for %.3f s%s; ", report_event_name(e->kind),
+               e->message ? " " : "", format_str(e->message), e->start, e->end - e->start,
+               e->ok ? "" : " (failed)");
+    else
+        append(buf, size, len, "%s at %.3f s; ", report_event_name(e->kind), e->start);
+}
+
 int format_timeline(const struct ip_report *p, char *buf, size_t size)
 {
     size_t len = 0, ops = 0, ok = 0;
@@ -213,20 +231,13 @@ int format_timeline(const struct ip_report *p, char *buf, size_t size)
             continue;
         }
         if (ops) {
-            append(buf, size, &len, "%zu operation%s, %zu ok, %zu failed; ", ops,
-                   ops == 1 ? "" : "s", ok, ops - ok);
+            append_ops(buf, size, &len, ops, ok);
             ops = ok = 0;
         }
-        if (e->kind == TL_FAULT || e->kind == TL_RESTORE)
-            append(buf, size, &len, "%s%s%s at %.3f s for %.3f s%s; ", report_event_name(e->kind),
-                   e->message ? " " : "", format_str(e->message), e->start, e->end - e->start,
-                   e->ok ? "" : " (failed)");
-        else
-            append(buf, size, &len, "%s at %.3f s; ", report_event_name(e->kind), e->start);
+        append_event(buf, size, &len, e);
     }
     if (ops)
-        append(buf, size, &len, "%zu operation%s, %zu ok, %zu failed; ", ops, ops == 1 ? "" : "s",
-               ok, ops - ok);
+        append_ops(buf, size, &len, ops, ok);
     if (p->events_dropped)
         append(buf, size, &len, "%lld more not kept; ", p->events_dropped);
     /* Without the last "; ". */
