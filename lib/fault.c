@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -183,9 +184,36 @@ static void publish_pgid(struct ip_report *r, pid_t pid)
 static void unpublish_pgid(struct ip_report *r, pid_t pid)
 {
     pthread_mutex_lock(&r->lock);
-    if (r->restore.pgid == pid)
+    if (r->restore.pgid == pid) {
         r->restore.pgid = 0;
+        /* A child's parent must forget it too: a reaped group's id can be reused. */
+        if (r->hooks && r->hooks->restore)
+            r->hooks->restore(r->hooks->ctx, &r->restore);
+    }
     pthread_mutex_unlock(&r->lock);
+}
+
+/* Wait for `pid` by `deadline`, then kill its group: a command that closed its output early
+ * (`exec >/dev/null 2>&1`) must not hold us past its timeout. Returns 1 when it was killed. */
+static int wait_action(pid_t pid, double deadline, int *status)
+{
+    struct pollfd pfd = {.fd = (int)syscall(SYS_pidfd_open, pid, 0), .events = POLLIN};
+    pid_t got;
+    int killed = 0;
+
+    while ((got = waitpid(pid, status, WNOHANG)) == 0 && ip_clock() < deadline) {
+        if (pfd.fd < 0 || ip_poll_until(&pfd, 1, deadline) < 0)
+            ip_sleep_until(ip_clock() + 0.005);
+    }
+    if (pfd.fd >= 0)
+        close(pfd.fd);
+    if (got == 0) {
+        kill(-pid, SIGKILL);
+        killed = 1;
+        while (waitpid(pid, status, 0) < 0 && errno == EINTR)
+            ;
+    }
+    return killed;
 }
 
 /* Read until the command closes its output, keeping the last 4 KiB of it in out (its size
@@ -248,8 +276,7 @@ static int run_action(struct ip_report *r, const char *action, const char *cmd, 
     /* A background child may hold the pipe after sh exits: the group goes either way. */
     if (timed_out)
         kill(-pid, SIGKILL);
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-        ;
+    timed_out |= wait_action(pid, deadline, &status);
     if (breaking)
         unpublish_pgid(r, pid);
     last_line(out, got, line, sizeof(line));
@@ -370,6 +397,27 @@ int fault_restore(struct ip_report *r, const char *why)
     return 1;
 }
 
+/* Is `action` the restore owed now? Then it is owed no more: tested and cleared at once, so
+ * that the core taking it over meanwhile cannot make it run twice. */
+static int take_owed(struct ip_report *r, const char *action)
+{
+    struct pending_restore old = {0};
+    int owed;
+
+    pthread_mutex_lock(&r->lock);
+    owed = r->restore.action && strcmp(r->restore.action, action) == 0;
+    if (owed) {
+        old = r->restore;
+        r->restore = (struct pending_restore){0};
+        if (r->hooks && r->hooks->restore)
+            r->hooks->restore(r->hooks->ctx, &r->restore);
+    }
+    pthread_mutex_unlock(&r->lock);
+    free(old.action);
+    free(old.command);
+    return owed;
+}
+
 int ip_fault(struct ip_report *report, const char *action, const char *const *vars, char *err,
              size_t errlen)
 {
@@ -401,14 +449,7 @@ int ip_fault(struct ip_report *report, const char *action, const char *const *va
         owe(report, &p);
         breaking = 1;
     }
-    pthread_mutex_lock(&report->lock);
-    restoring = report->restore.action && strcmp(report->restore.action, action) == 0;
-    pthread_mutex_unlock(&report->lock);
-    if (restoring) {
-        struct pending_restore none = {0};
-
-        owe(report, &none);
-    }
+    restoring = take_owed(report, action);
     t0 = ip_clock();
     rc = run_action(report, action, cmd, report->drill->action_timeout, breaking, err, errlen);
     if (restoring)

@@ -123,6 +123,8 @@ int ip_resolve(const char *host, double deadline, char (*addrs)[IP_ADDRSTRLEN], 
     if ((rc = getaddrinfo(host, NULL, &numeric, &ai)) == 0) {
         n = copy_addrs(ai, addrs, max);
         freeaddrinfo(ai);
+        if (n == 0)
+            snprintf(err, errlen, "%s: no usable address", host);
         return n > 0 ? n : IP_ERESOLVE;
     }
     if (!(l = lookup_new(host))) {

@@ -197,6 +197,8 @@ static int frame_recv(int fd, struct frame *f)
 /* ---- the child ------------------------------------------------------------------------ */
 
 static struct shm *child_shm; /* NULL: every frame over the socket */
+/* A run's frames stay in order: once one went over the socket, every later one does. */
+static int child_overflowed;
 
 /* Record frame `f` for the parent: in the shared area while it has room. */
 static void emit(const struct frame *f)
@@ -205,7 +207,7 @@ static void emit(const struct frame *f)
 
     if (f->bad)
         return;
-    if (child_shm) {
+    if (child_shm && !child_overflowed) {
         len = __atomic_load_n(&child_shm->len, __ATOMIC_RELAXED);
         if (len + sizeof(size) + size <= SHM_ROOM) {
             memcpy(child_shm->data + len, &size, sizeof(size));
@@ -215,6 +217,7 @@ static void emit(const struct frame *f)
             return;
         }
     }
+    child_overflowed = 1;
     frame_send(CHILD_FD, f);
 }
 
@@ -356,6 +359,7 @@ static int serve_run(const struct probe_conf *pc, struct frame *f)
     double started = get_f64(f), wall = get_f64(f);
     struct ip_report *rep;
 
+    child_overflowed = 0;
     if (f->bad || !run_id) {
         free(run_id);
         return -1;
@@ -456,8 +460,10 @@ struct child {
     int fd;
     int shm_fd; /* the shared area's memfd, kept across restarts; -1: none */
     struct shm *shm;
-    char why[128]; /* set by child_kill() */
+    char why[128]; /* set by child_kill(), or at the deadline */
+    int killed;    /* child_kill() was called: this probe runs no more (sticky) */
     struct frame frame;
+    struct frame shared; /* apply_shared()'s, apart from a socket frame being applied */
 };
 
 /* `fd` moved above the numbers a child's file actions write to (0..4), so that no dup2()
@@ -531,6 +537,8 @@ static int spawn_child(struct child *ch, char *err, size_t errlen)
     posix_spawn_file_actions_adddup2(&fa, sv[1], CHILD_FD);
     if (ch->shm_fd >= 0)
         posix_spawn_file_actions_adddup2(&fa, ch->shm_fd, CHILD_SHM_FD);
+    else
+        posix_spawn_file_actions_addclose(&fa, CHILD_SHM_FD); /* never map a stray fd */
     /* A plugin that prints must not write into the report on our stdout. */
     posix_spawn_file_actions_adddup2(&fa, STDERR_FILENO, STDOUT_FILENO);
     posix_spawnattr_init(&attr);
@@ -555,33 +563,42 @@ static int spawn_child(struct child *ch, char *err, size_t errlen)
     pthread_mutex_lock(&ch->lock);
     ch->pid = pid;
     ch->fd = sv[0];
-    ch->why[0] = '\0';
+    if (ch->killed)
+        kill(-pid, SIGKILL); /* an interrupt came while it was being started */
+    else
+        ch->why[0] = '\0';
     pthread_mutex_unlock(&ch->lock);
     return 0;
 }
 
-/* Wait for the child to end, by `deadline`, then kill it; its status. */
+/* Wait for the child to end, by `deadline`, then kill it; its status. Its whole process group
+ * goes too, killed while the child is a zombie still, so that its id cannot have been reused
+ * by an unrelated group meanwhile. */
 static int reap(struct child *ch, double deadline)
 {
     struct pollfd pfd = {.events = POLLIN};
+    siginfo_t info;
     int status = 0;
-    pid_t pid = ch->pid, got;
+    pid_t pid = ch->pid;
 
     if (pid <= 0)
         return 0;
     /* A pidfd becomes readable the moment the child ends: no sleeping in slices. */
     pfd.fd = (int)syscall(SYS_pidfd_open, pid, 0);
-    while ((got = waitpid(pid, &status, WNOHANG)) == 0 && ip_clock() < deadline) {
+    for (;;) {
+        info.si_pid = 0;
+        if (waitid(P_PID, (id_t)pid, &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid)
+            break;
+        if (ip_clock() >= deadline)
+            break;
         if (pfd.fd < 0 || poll(&pfd, 1, ip_deadline_ms(deadline)) < 0)
             poll(NULL, 0, 1);
     }
     if (pfd.fd >= 0)
         close(pfd.fd);
-    if (got == 0) {
-        kill(-pid, SIGKILL);
-        while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-            ;
-    }
+    kill(-pid, SIGKILL);
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
     pthread_mutex_lock(&ch->lock);
     ch->pid = 0;
     pthread_mutex_unlock(&ch->lock);
@@ -605,6 +622,7 @@ void child_kill(struct child *ch, const char *why)
         return;
     pthread_mutex_lock(&ch->lock);
     snprintf(ch->why, sizeof(ch->why), "%s", why);
+    ch->killed = 1;
     pthread_mutex_unlock(&ch->lock);
     kill_child(ch);
 }
@@ -713,12 +731,12 @@ static void apply_shared(struct child *ch, struct ip_report *rep)
         off += sizeof(size);
         if (size == 0 || size > FRAME_MAX || size > len - off)
             break;
-        memcpy(ch->frame.buf, ch->shm->data + off, size);
+        memcpy(ch->shared.buf, ch->shm->data + off, size);
         off += size;
-        ch->frame.len = size;
-        ch->frame.pos = 1;
-        ch->frame.bad = 0;
-        apply_frame(rep, &ch->frame, ch->frame.buf[0]);
+        ch->shared.len = size;
+        ch->shared.pos = 1;
+        ch->shared.bad = 0;
+        apply_frame(rep, &ch->shared, ch->shared.buf[0]);
     }
     __atomic_store_n(&ch->shm->len, 0, __ATOMIC_RELEASE);
 }
@@ -760,9 +778,12 @@ static int start(struct child *ch, double deadline, char *err, size_t errlen)
 /* What ended the child, for the report. */
 static void describe_end(struct child *ch, int status, char *out, size_t outlen)
 {
-    if (ch->why[0])
-        snprintf(out, outlen, "%s", ch->why);
-    else if (WIFSIGNALED(status))
+    pthread_mutex_lock(&ch->lock);
+    snprintf(out, outlen, "%s", ch->why);
+    pthread_mutex_unlock(&ch->lock);
+    if (*out)
+        return;
+    if (WIFSIGNALED(status))
         snprintf(out, outlen, "plugin %s crashed (SIG%s)", ch->pc->plugin->name,
                  sigabbrev_np(WTERMSIG(status)) ? sigabbrev_np(WTERMSIG(status)) : "?");
     else
@@ -776,7 +797,10 @@ void child_run(struct child *ch, struct ip_report *rep, double deadline)
     char why[256];
     int t, status;
 
-    if (ch->pid <= 0 && start(ch, deadline, why, sizeof(why)) != 0) {
+    pthread_mutex_lock(&ch->lock);
+    snprintf(why, sizeof(why), "%s", ch->killed ? ch->why : "");
+    pthread_mutex_unlock(&ch->lock);
+    if (*why || (ch->pid <= 0 && start(ch, deadline, why, sizeof(why)) != 0)) {
         report_run_check(rep, IP_UNKNOWN, "%s", why);
         return;
     }
@@ -789,8 +813,11 @@ void child_run(struct child *ch, struct ip_report *rep, double deadline)
     put_f64(f, rep->started);
     put_f64(f, rep->wall);
     t = frame_send(ch->fd, f) == 0 ? 1 : -1;
-    while (t > 0 && (t = wait_frame(ch, deadline)) > 0 && t != F_DONE)
+    while (t > 0 && (t = wait_frame(ch, deadline)) > 0 && t != F_DONE) {
+        /* A frame over the socket means the shared area filled: what it holds came first. */
+        apply_shared(ch, rep);
         apply_frame(rep, f, t);
+    }
     if (t == F_DONE) {
         apply_shared(ch, rep);
         return;

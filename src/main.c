@@ -319,10 +319,8 @@ static int run_once(struct conf *c, const struct options *opt)
         goto out;
     }
     for (size_t i = 0; i < c->nprobes; i++) {
-        if (c->probes[i].ready) {
-            runner_submit(r, i);
+        if (c->probes[i].ready && runner_submit(r, i))
             o.pending++;
-        }
     }
     while (o.pending > 0)
         runner_collect(r, INFINITY, once_done, &o);
@@ -348,6 +346,7 @@ static int run_once(struct conf *c, const struct options *opt)
         _exit(code);
     }
 out:
+    signals_stop();
     runner_free(r);
     for (size_t i = 0; i < n; i++)
         report_free(o.run.probes[i]);
@@ -440,15 +439,21 @@ static double grace(const struct conf *c)
  * rest; every output is written before the process ends, within the grace period + 1 s. */
 static void daemon_shutdown(struct daemon *d)
 {
-    double end = ip_clock() + grace(d->conf);
+    int sig = atomic_load(&d->stop_sig);
+    const char *name = sig ? sigabbrev_np(sig) : NULL;
+    /* Without a signal, the output failed: no grace, nothing more can be written anyway. */
+    double end = ip_clock() + (name ? grace(d->conf) : 0);
     char why[64];
 
-    fprintf(stderr, "infraprobe: SIG%s: stopping\n", sigabbrev_np(atomic_load(&d->stop_sig)));
+    if (name)
+        fprintf(stderr, "infraprobe: SIG%s: stopping\n", name);
     while (runner_pending(d->runner) > 0 && ip_clock() < end)
         daemon_collect(d, end);
     if (runner_pending(d->runner) > 0) {
-        snprintf(why, sizeof(why), "abandoned at shutdown (SIG%s)",
-                 sigabbrev_np(atomic_load(&d->stop_sig)));
+        if (name)
+            snprintf(why, sizeof(why), "abandoned at shutdown (SIG%s)", name);
+        else
+            snprintf(why, sizeof(why), "abandoned at shutdown (the output failed)");
         runner_interrupt(d->runner, why);
         end = ip_clock() + 0.5;
         while (runner_pending(d->runner) > 0 && ip_clock() < end)
@@ -494,8 +499,10 @@ static int run_daemon(struct conf *c, const struct options *opt)
         due[i] = ip_clock();
     while (!atomic_load(&d.stop_sig) && !d.failed)
         daemon_collect(&d, schedule(&d, due));
-    if (!d.failed)
-        daemon_shutdown(&d);
+    /* Also when stdout failed: running probes are ended within the bound, their restores
+     * run, and what can still be written is. */
+    daemon_shutdown(&d);
+    signals_stop();
     if (runner_stuck(d.runner) > 0) {
         fflush(NULL);
         _exit(d.failed ? EXIT_USAGE : 0);

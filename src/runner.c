@@ -149,7 +149,8 @@ static void *worker(void *arg)
         struct ip_report *rep;
         size_t i;
 
-        while (!r->stop && r->count == 0)
+        /* After an interrupt, what is queued is the collector's to report, never to run. */
+        while (!r->stop && (r->count == 0 || r->interrupt[0]))
             pthread_cond_wait(&r->work, &r->lock);
         if (r->stop)
             break;
@@ -198,16 +199,20 @@ static void *worker(void *arg)
     return NULL;
 }
 
-void runner_submit(struct runner *r, size_t i)
+int runner_submit(struct runner *r, size_t i)
 {
+    int queued = 0;
+
     pthread_mutex_lock(&r->lock);
     if (i < r->nslots && r->slots[i].state == IDLE && !r->interrupt[0]) {
         r->slots[i].state = QUEUED;
         r->queue[(r->head + r->count) % (r->nslots + 1)] = i;
         r->count++;
+        queued = 1;
         pthread_cond_signal(&r->work);
     }
     pthread_mutex_unlock(&r->lock);
+    return queued;
 }
 
 int runner_busy(struct runner *r, size_t i)

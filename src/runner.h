@@ -14,8 +14,9 @@ struct runner;
 
 /* A runner for the probes of `c` (their state must stay valid while it runs). */
 struct runner *runner_new(struct conf *c, int workers);
-/* Queue probe `i` for a run; ignored while that probe is queued or running. */
-void runner_submit(struct runner *r, size_t i);
+/* Queue probe `i` for a run: 1, or 0 when it was not (that probe is queued or running, or the
+ * runner was interrupted). */
+int runner_submit(struct runner *r, size_t i);
 /* Wait until `until` (ip_clock()) or until at least one run ended or was abandoned, and
  * hand each such report to `done` (which takes ownership). Returns how many it handed. */
 size_t runner_collect(struct runner *r, double until,

@@ -15,6 +15,8 @@
 #include <unistd.h>
 
 static sigset_t stop_set;
+/* What the waiter calls; cleared by signals_stop() before what ctx points to is freed. */
+static pthread_mutex_t fn_lock = PTHREAD_MUTEX_INITIALIZER;
 static void (*stop_fn)(void *ctx, int sig);
 static void (*hup_fn)(void *ctx);
 static void *stop_ctx;
@@ -65,17 +67,18 @@ static void *waiter(void *arg)
     for (;;) {
         if (sigwait(&stop_set, &sig) != 0)
             continue;
+        pthread_mutex_lock(&fn_lock);
         if (sig == SIGHUP && hup_fn) {
             hup_fn(stop_ctx);
-            continue;
+        } else if (stops++ == 0) {
+            if (stop_fn)
+                stop_fn(stop_ctx, sig);
+        } else {
+            say("infraprobe: second SIG", signame(sig), ": exiting at once", (char *)NULL);
+            atomic_store(&exiting, 1);
+            _exit(3);
         }
-        if (stops++ == 0) {
-            stop_fn(stop_ctx, sig);
-            continue;
-        }
-        say("infraprobe: second SIG", signame(sig), ": exiting at once", (char *)NULL);
-        atomic_store(&exiting, 1);
-        _exit(3);
+        pthread_mutex_unlock(&fn_lock);
     }
     return NULL;
 }
@@ -84,13 +87,24 @@ int signals_start(void (*on_stop)(void *ctx, int sig), void (*hup)(void *ctx), v
 {
     pthread_t t;
 
+    pthread_mutex_lock(&fn_lock);
     stop_fn = on_stop;
     hup_fn = hup;
     stop_ctx = ctx;
+    pthread_mutex_unlock(&fn_lock);
     if (pthread_create(&t, NULL, waiter, NULL) != 0)
         return -1;
     pthread_detach(t);
     return 0;
+}
+
+void signals_stop(void)
+{
+    pthread_mutex_lock(&fn_lock);
+    stop_fn = NULL;
+    hup_fn = NULL;
+    stop_ctx = NULL;
+    pthread_mutex_unlock(&fn_lock);
 }
 
 void signals_current_probe(const char *name, const char *plugin)

@@ -15,6 +15,9 @@ void signals_init(void);
  * SIGHUP too unless `hup` is NULL, which then gets it); a second stop signal exits at once
  * with status 3. */
 int signals_start(void (*on_stop)(void *ctx, int sig), void (*hup)(void *ctx), void *ctx);
+/* Forget what signals_start() was given, before it is freed: a stop signal from now on only
+ * counts (a second one still exits at once). */
+void signals_stop(void);
 /* Make a fatal signal or an exit() from a plugin running in this process an exit with
  * status 3 and a one-line message. */
 void signals_trap_plugins(void);

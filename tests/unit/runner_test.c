@@ -61,8 +61,8 @@ static int gate_run(void *state, struct ip_report *rep)
     return ip_check(rep, "ran", NULL, IP_OK, 0, "ran");
 }
 
-static const struct ip_plugin gate_plugin = {
-    IP_PLUGIN_HEADER, .name = "gate", .checks = gate_checks, .run = gate_run};
+static const struct ip_plugin gate_plugin = {IP_PLUGIN_HEADER, .name = "gate",
+                                             .checks = gate_checks, .run = gate_run};
 
 static int hold_yes = 1, hold_no = 0;
 static struct conf conf;
@@ -190,10 +190,34 @@ START_TEST(an_interrupt_ends_queued_and_running_probes)
     ck_assert_int_eq(got[0]->status, IP_UNKNOWN);
     ck_assert_int_eq(got[1]->status, IP_UNKNOWN);
     ck_assert_int_eq(gate.runs, 1);
-    runner_submit(r, 1); /* ignored from now on */
+    ck_assert_int_eq(runner_submit(r, 1), 0); /* refused from now on */
     ck_assert_int_eq(runner_busy(r, 1), 0);
     gate_set(1);
     EVENTUALLY(runner_stuck(r) == 0);
+    runner_free(r);
+}
+END_TEST
+
+/* A worker whose run returns after the interrupt takes nothing more from the queue: what is
+ * queued is reported "not run", never started (a drill started then would go unrestored). */
+START_TEST(after_an_interrupt_a_worker_starts_nothing)
+{
+    struct runner *r;
+
+    probes[0].state = &hold_yes;
+    probes[1].state = &hold_yes;
+    r = runner_new(&conf, 1);
+    ck_assert_ptr_nonnull(r);
+    runner_submit(r, 0);
+    runner_submit(r, 1);
+    EVENTUALLY(gate.running == 1);
+    runner_interrupt(r, "interrupted by SIGTEST");
+    gate_set(1); /* the first run returns while the second is still queued */
+    EVENTUALLY(gate.running == 0);
+    collect_all(r, 2);
+    EVENTUALLY(runner_stuck(r) == 0);
+    ck_assert_int_eq(gate.runs, 1);
+    ck_assert_str_eq(run_message(got[1]), "not run: interrupted by SIGTEST");
     runner_free(r);
 }
 END_TEST
@@ -246,6 +270,7 @@ int main(void)
     tcase_add_test(tc, runs_are_collected);
     tcase_add_test(tc, an_overrun_is_given_up_and_its_thread_reclaimed);
     tcase_add_test(tc, an_interrupt_ends_queued_and_running_probes);
+    tcase_add_test(tc, after_an_interrupt_a_worker_starts_nothing);
     tcase_add_test(tc, a_drill_given_up_on_is_restored);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
