@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,13 +70,23 @@ struct ip_report *report_new(const char *probe, const char *plugin, double deadl
     return report_new_as(probe, plugin, deadline, NULL);
 }
 
+/* Reports report_new_as() refuses next, as if memory ran out (report_fail_next()). */
+static atomic_int fail_next;
+
+void report_fail_next(int n)
+{
+    atomic_store(&fail_next, n);
+}
+
 struct ip_report *report_new_as(const char *probe, const char *plugin, double deadline,
                                 const char *run_id)
 {
-    struct ip_report *r = calloc(1, sizeof(*r));
+    struct ip_report *r;
     struct timespec now;
 
-    if (!r)
+    if (atomic_load(&fail_next) > 0 && atomic_fetch_sub(&fail_next, 1) > 0)
+        return NULL;
+    if (!(r = calloc(1, sizeof(*r))))
         return NULL;
     r->probe = strdup(probe);
     r->plugin = strdup(plugin);

@@ -142,6 +142,8 @@ IP_PRIVATE struct ip_report *report_new(const char *probe, const char *plugin, d
 IP_PRIVATE struct ip_report *report_new_as(const char *probe, const char *plugin, double deadline,
                                            const char *run_id);
 IP_PRIVATE void report_free(struct ip_report *r);
+/* Tests: the next `n` reports cannot be made, as if memory ran out. */
+IP_PRIVATE void report_fail_next(int n);
 /* Apply thresholds, compute the probe's status and duration. */
 IP_PRIVATE void report_finish(struct ip_report *r);
 /* The declared check named `name`, or NULL. */

@@ -222,6 +222,23 @@ START_TEST(after_an_interrupt_a_worker_starts_nothing)
 }
 END_TEST
 
+/* A run whose report cannot be made is still handed out, so that --once never waits on it. */
+START_TEST(a_run_without_memory_is_accounted_for)
+{
+    struct runner *r = runner_new(&conf, 1);
+
+    ck_assert_ptr_nonnull(r);
+    report_fail_next(1);
+    runner_submit(r, 0);
+    collect_all(r, 1);
+    ck_assert_ptr_nonnull(got[0]);
+    ck_assert_int_eq(got[0]->status, IP_UNKNOWN);
+    ck_assert_str_eq(run_message(got[0]), "out of memory");
+    ck_assert_int_eq(gate.runs, 0);
+    runner_free(r);
+}
+END_TEST
+
 START_TEST(a_drill_given_up_on_is_restored)
 {
     char dir[] = "/tmp/runner-test-XXXXXX", restored[64], cmd[128];
@@ -271,6 +288,7 @@ int main(void)
     tcase_add_test(tc, an_overrun_is_given_up_and_its_thread_reclaimed);
     tcase_add_test(tc, an_interrupt_ends_queued_and_running_probes);
     tcase_add_test(tc, after_an_interrupt_a_worker_starts_nothing);
+    tcase_add_test(tc, a_run_without_memory_is_accounted_for);
     tcase_add_test(tc, a_drill_given_up_on_is_restored);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
