@@ -325,7 +325,9 @@ static void serve_redis(const struct listener *l, int fd)
 /* A MariaDB 10.11 server's first packet (protocol 10), header included: its length. */
 static size_t mysql_handshake(unsigned char *out, size_t cap, unsigned thread_id)
 {
-    static const char version[] = "5.5.5-10.11.19-MariaDB-0+deb12u1";
+    /* Without the "5.5.5-" compatibility prefix real servers send: Connector/C takes the
+     * version either way, and the string then reads as no address. */
+    static const char version[] = "10.11.19-MariaDB";
     static const char plugin[] = "mysql_native_password";
     unsigned char *p = out + 4;
     size_t len;

@@ -10,8 +10,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "output.h"
 #include "format_fixture.h"
+#include "output.h"
 
 int main(int argc, char **argv)
 {

@@ -14,8 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "output.h"
 #include "format_fixture.h"
+#include "output.h"
 #include "output_util.h"
 #include "writers.h"
 
