@@ -13,6 +13,8 @@ int format_html(FILE *out, const struct run_result *run, int colour)
     (void)colour;
     html_begin(out, "infraprobe report", 0);
     html_summary(out, "infraprobe report", run);
+    fprintf(out, "<p class=\"meta\">%zu probe%s, %.3f s</p>\n", run->nprobes,
+            run->nprobes == 1 ? "" : "s", run->duration);
     for (size_t i = 0; i < run->nprobes; i++) {
         html_probe_begin(out, run->probes[i]);
         html_probe_body(out, run->probes[i]);

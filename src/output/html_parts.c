@@ -17,7 +17,8 @@ static const char html_style[] =
     "body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#222;background:#fafafa}"
     "h1{font-size:1.4em}h2{font-size:1.15em;margin:0 0 .4em}"
     "section{background:#fff;border:1px solid #ddd;border-radius:6px;padding:1em;margin:0 0 1em}"
-    "table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.2em .6em;"
+    "table{border-collapse:collapse;width:100%}table.drill{width:auto}th,td{text-align:left;"
+    "padding:.2em .6em;"
     "border-bottom:1px solid #eee;vertical-align:top}td.num{text-align:right;white-space:nowrap}"
     ".badge{display:inline-block;padding:0 .5em;border-radius:3px;color:#fff;font-weight:600}"
     ".badge.ok{background:#2e7d32}.badge.warning{background:#ef8f00}"
@@ -83,8 +84,7 @@ void html_end(FILE *out)
     fprintf(out, "<p class=\"meta\">infraprobe %s</p>\n</body>\n</html>\n", PACKAGE_VERSION);
 }
 
-/* A time since the epoch as RFC 3339, UTC. */
-static void html_time(FILE *out, double wall)
+void html_time(FILE *out, double wall)
 {
     char buf[32];
     time_t t = (time_t)wall;
@@ -101,8 +101,6 @@ void html_summary(FILE *out, const char *title, const struct run_result *run)
     html_text(out, title);
     fprintf(out, " <span class=\"badge %s\">%s</span></h1>\n", html_status(run->status),
             html_status(run->status));
-    fprintf(out, "<p class=\"meta\">%zu probe%s, %.3f s</p>\n", run->nprobes,
-            run->nprobes == 1 ? "" : "s", run->duration);
 }
 
 void html_probe_begin(FILE *out, const struct ip_report *p)

@@ -20,7 +20,9 @@ const char *html_status(enum ip_status s);
 /* <!DOCTYPE html> up to <body>; `refresh` > 0 adds a meta refresh of that many seconds. */
 void html_begin(FILE *out, const char *title, int refresh);
 void html_end(FILE *out);
-/* The run's verdict and its probes' count, as the page's heading. */
+/* A time since the epoch as RFC 3339, UTC, in a <time> element; nothing for 0. */
+void html_time(FILE *out, double wall);
+/* The run's verdict, as the page's heading. */
 void html_summary(FILE *out, const char *title, const struct run_result *run);
 
 /* A probe's section: html_probe_begin(), what the caller adds, html_probe_body() (its

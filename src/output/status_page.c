@@ -45,6 +45,10 @@ int page_status(FILE *out, const struct published_view *v, int refresh)
 {
     html_begin(out, "infraprobe status", refresh);
     html_summary(out, "infraprobe status", &v->run);
+    fprintf(out, "<p class=\"meta\">%zu probe%s with a complete run; this page made at ",
+            v->run.nprobes, v->run.nprobes == 1 ? "" : "s");
+    html_time(out, (double)time(NULL));
+    fputs("</p>\n", out);
     if (v->run.nprobes == 0)
         fputs("<p>No probe has completed a run yet.</p>\n", out);
     for (size_t i = 0; i < v->run.nprobes; i++) {
