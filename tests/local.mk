@@ -52,6 +52,10 @@ TESTS += tests/integration/listen.test tests/integration/html.test
 EXTRA_DIST += tests/integration/listen.test tests/integration/html.test \
 	tests/integration/html_valid.py tests/integration/png_colours.py
 
+# The Prometheus examples of etc/prometheus/, read by promtool.
+TESTS += tests/prometheus.test
+EXTRA_DIST += tests/prometheus.test tests/prometheus/alerts_test.yml
+
 # Output formats: unit tests, and each format read by its real consumer.
 if HAVE_CHECK
 check_PROGRAMS += tests/unit/format_test
