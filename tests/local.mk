@@ -51,7 +51,7 @@ if HAVE_CHECK
 check_PROGRAMS += tests/unit/published_test
 TESTS += tests/unit/published_test
 endif
-tests_unit_published_test_SOURCES = tests/unit/published_test.c
+tests_unit_published_test_SOURCES = tests/unit/published_test.c tests/unit/testutil.h
 tests_unit_published_test_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_published_test_LDFLAGS = $(UNIT_LINK)
 tests_unit_published_test_CFLAGS = $(UNIT_CFLAGS)

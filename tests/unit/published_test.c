@@ -10,6 +10,7 @@
 
 #include "published.h"
 #include "report.h"
+#include "testutil.h"
 
 static struct ip_report *run_of(const char *probe, enum ip_status status, double duration)
 {
@@ -83,17 +84,7 @@ END_TEST
 
 int main(void)
 {
-    Suite *s = suite_create("published");
-    TCase *tc = tcase_create("core");
-    SRunner *sr;
-    int failed;
+    const TTest *const tests[] = {test_view_outlives_newer_runs, test_history};
 
-    tcase_add_test(tc, test_view_outlives_newer_runs);
-    tcase_add_test(tc, test_history);
-    suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return run_tests("published", tests, sizeof(tests) / sizeof(tests[0]));
 }
