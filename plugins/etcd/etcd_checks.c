@@ -180,7 +180,11 @@ void etcd_check_leader(struct etcd_run *r)
         st->leader_changes++;
     if (!disagree)
         st->last_leader = first->leader;
-    if (disagree)
+    if (!r->quorum)
+        ip_check(r->rep, "leader", NULL, IP_CRITICAL, 0,
+                 "quorum lost: %d of %zu members name a leader (%s), which cannot commit",
+                 r->with_leader, st->nep, id_name(r, first->leader, b1, sizeof(b1)));
+    else if (disagree)
         ip_check(r->rep, "leader", NULL, IP_CRITICAL, 0,
                  "members disagree on the leader (%s and others)",
                  id_name(r, first->leader, b1, sizeof(b1)));
@@ -476,20 +480,45 @@ static int read_linearizable(struct etcd_run *r)
     return rc;
 }
 
+/* One member's serializable read: 1 when recorded (it has the write, it diverged or failed, or
+ * the catch-up time is over), 0 to ask again. */
+static int read_member(struct etcd_run *r, struct etcd_call *c, int round, int last)
+{
+    uint64_t hrev = 0, lag;
+    int div = 0, has = c->reply ? range_has(r, c, &hrev, &div) : -1;
+    const char *t = c->ep->hostport;
+
+    if (has == 1)
+        ip_check(r->rep, "read", t, IP_OK, c->took,
+                 "serializable range: the value written at revision %" PRIu64 "%s", r->write_rev,
+                 round ? " (after catching up)" : "");
+    else if (div || has < 0)
+        ip_check(r->rep, "read", t, IP_CRITICAL, c->took, "serializable range: %s", c->err);
+    else if (!last)
+        return 0;
+    else if ((lag = r->write_rev > hrev ? r->write_rev - hrev : 0) > (uint64_t)r->st->max_lag)
+        ip_check(r->rep, "read", t, IP_WARNING, c->took, "serializable range after %.1f s: %s",
+                 r->st->catchup, c->err);
+    else
+        ip_check(r->rep, "read", t, IP_OK, c->took,
+                 "serializable range: behind by %" PRIu64 " revisions, within max_lag %lld", lag,
+                 r->st->max_lag);
+    return 1;
+}
+
 /* Serializable reads of every member: each must show the write, within the catch-up time. */
 static void read_members(struct etcd_run *r, struct etcd_call *calls, int *done)
 {
     struct etcd_state *st = r->st;
     double until = ip_clock() + st->catchup;
-    uint64_t hrev[64] = {0};
+    size_t *idx = calloc(st->nep, sizeof(*idx));
 
     if (until > r->deadline)
         until = r->deadline;
-    for (int round = 0;; round++) {
-        size_t n = 0, idx[64];
-        int left = 0;
+    for (int round = 0, left = 1; idx && left; round++) {
+        size_t n = 0;
 
-        for (size_t i = 0; i < st->nep && i < 64; i++)
+        for (size_t i = 0; i < st->nep; i++)
             if (r->up[i] && !done[i]) {
                 memset(&calls[n], 0, sizeof(calls[n]));
                 calls[n].ep = &st->eps[i];
@@ -497,38 +526,16 @@ static void read_members(struct etcd_run *r, struct etcd_call *calls, int *done)
                 idx[n++] = i;
             }
         etcd_calls(st, calls, n, etcd_timeout(st, r->deadline), r->deadline);
+        left = 0;
         for (size_t j = 0; j < n; j++) {
-            int div = 0, has = calls[j].reply ? range_has(r, &calls[j], &hrev[idx[j]], &div) : -1;
-            struct etcd_call *c = &calls[j];
-
-            if (has == 1 || div || has < 0 || ip_clock() >= until) {
-                uint64_t lag = r->write_rev > hrev[idx[j]] ? r->write_rev - hrev[idx[j]] : 0;
-                enum ip_status s = has == 1                      ? IP_OK
-                                   : div || has < 0              ? IP_CRITICAL
-                                   : lag > (uint64_t)st->max_lag ? IP_WARNING
-                                                                 : IP_OK;
-
-                done[idx[j]] = 1;
-                if (s == IP_OK && has != 1)
-                    ip_check(r->rep, "read", c->ep->hostport, s, c->took,
-                             "serializable range: behind by %" PRIu64 " revisions, within "
-                             "max_lag %lld",
-                             lag, st->max_lag);
-                else if (s == IP_OK)
-                    ip_check(r->rep, "read", c->ep->hostport, s, c->took,
-                             "serializable range: the value written at revision %" PRIu64 "%s",
-                             r->write_rev, round ? " (after catching up)" : "");
-                else
-                    ip_check(r->rep, "read", c->ep->hostport, s, c->took, "serializable range: %s",
-                             c->err);
-            } else
-                left++;
+            done[idx[j]] = read_member(r, &calls[j], round, ip_clock() >= until);
+            left += !done[idx[j]];
         }
         etcd_calls_free(calls, n);
-        if (!left)
-            break;
-        ip_sleep_until(ip_clock() + 0.01);
+        if (left)
+            ip_sleep_until(ip_clock() + 0.01);
     }
+    free(idx);
 }
 
 void etcd_check_read(struct etcd_run *r)

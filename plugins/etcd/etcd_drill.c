@@ -30,6 +30,7 @@ struct etcd_drill {
     size_t cur;                 /* the endpoint that took the last write */
     uint64_t old_leader;
     char prefix[600]; /* the drill's keys: prefix + id */
+    char seen[300];   /* what detection saw, for the check's message */
     struct etcd_call *calls;
 };
 
@@ -104,8 +105,9 @@ static int drill_new_leader(void *ctx, struct ip_drill *d, double deadline, char
         if (!r->up[i] || &r->st->eps[i] == x->down || !s->leader || s->leader == x->old_leader ||
             strstr(s->errors, "no leader"))
             continue;
-        ip_drill_note(d, "leader %s stopped, %s elected (term %" PRIu64 ")",
-                      member_name(r, x->old_leader), member_name(r, s->leader), s->raft_term);
+        snprintf(x->seen, sizeof(x->seen), "leader %s stopped, %s elected (term %" PRIu64 "); ",
+                 member_name(r, x->old_leader), member_name(r, s->leader), s->raft_term);
+        ip_drill_note(d, "%s", x->seen);
         return 1;
     }
     snprintf(err, errlen, "no live member names a new leader");
@@ -180,9 +182,9 @@ static int drill_stable(void *ctx, struct ip_drill *d, double deadline, char *er
             return 0;
         }
     }
-    ip_drill_note(d, "%s back; one leader (%s), term %" PRIu64 ", revision %" PRIu64 " on all %zu",
-                  x->down->hostport, member_name(r, a->leader), a->raft_term, a->revision,
-                  r->st->nep);
+    ip_drill_note(
+        d, "%s%s back; one leader (%s), term %" PRIu64 ", revision %" PRIu64 " on all %zu", x->seen,
+        x->down->hostport, member_name(r, a->leader), a->raft_term, a->revision, r->st->nep);
     return 1;
 }
 
@@ -205,6 +207,7 @@ static void drill_scenario(struct etcd_drill *x, const struct etcd_member *m, in
                                      .rejoined = drill_stable};
 
     x->down = NULL;
+    x->seen[0] = '\0';
     x->old_leader = r->leader;
     snprintf(x->prefix, sizeof(x->prefix), "%s%s/%s/drill-%s/", r->st->prefix, r->st->name, r->tag,
              leader ? "leader" : "follower");

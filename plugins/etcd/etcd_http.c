@@ -195,6 +195,23 @@ static void excerpt(const char *buf, size_t len, char *out, size_t outlen)
     out[o] = '\0';
 }
 
+/* A transfer that failed before a reply: 1 with c->err set, 0 when a reply came. */
+static int transport_failed(struct etcd_call *c, CURLcode cc, double timeout)
+{
+    if (cc == CURLE_OPERATION_TIMEDOUT) {
+        c->timed_out = 1;
+        snprintf(c->err, sizeof(c->err), "%.100s: %.30s: no answer within %.3f s", c->ep->hostport,
+                 c->path, timeout);
+        return 1;
+    }
+    if (cc != CURLE_OK) {
+        snprintf(c->err, sizeof(c->err), "%.100s: %.30s: %.300s", c->ep->hostport, c->path,
+                 c->cerr[0] ? c->cerr : curl_easy_strerror(cc));
+        return 1;
+    }
+    return 0;
+}
+
 /* What came back, into c->reply or c->err. */
 static void classify(struct etcd_call *c, CURLcode cc, double timeout)
 {
@@ -203,35 +220,25 @@ static void classify(struct etcd_call *c, CURLcode cc, double timeout)
     char msg[400], ex[100];
     json_t *j;
 
-    if (cc == CURLE_OPERATION_TIMEDOUT) {
-        c->timed_out = 1;
-        snprintf(c->err, sizeof(c->err), "%.100s: %.30s: no answer within %.3f s", where, c->path,
-                 timeout);
+    if (transport_failed(c, cc, timeout))
         return;
-    }
-    if (cc != CURLE_OK) {
-        snprintf(c->err, sizeof(c->err), "%.100s: %.30s: %.300s", where, c->path,
-                 c->cerr[0] ? c->cerr : curl_easy_strerror(cc));
-        return;
-    }
     j = c->len ? json_loadb(c->buf, c->len, 0, &jerr) : NULL;
     excerpt(c->buf ? c->buf : "", c->len, ex, sizeof(ex));
-    if (j && json_is_object(j) && etcd_reply_error(j, msg, sizeof(msg))) {
+    if (j && json_is_object(j) && etcd_reply_error(j, msg, sizeof(msg)))
         snprintf(c->err, sizeof(c->err), "%.100s: %.30s: HTTP %ld: %.300s", where, c->path,
                  c->status, msg);
-        json_decref(j);
-    } else if (c->status != 200) {
+    else if (c->status != 200)
         snprintf(c->err, sizeof(c->err), "%.100s: %.30s: HTTP %ld: %.100s", where, c->path,
                  c->status, ex[0] ? ex : "(empty body)");
-        if (j)
-            json_decref(j);
-    } else if (!j || !json_is_object(j)) {
+    else if (!j || !json_is_object(j))
         snprintf(c->err, sizeof(c->err), "%.100s: %.30s: not an etcd reply (%s): %.100s", where,
                  c->path, j ? "JSON but not an object" : "not JSON", ex[0] ? ex : "(empty body)");
-        if (j)
-            json_decref(j);
-    } else
+    else {
         c->reply = j;
+        return;
+    }
+    if (j)
+        json_decref(j);
 }
 
 static void run_multi(struct etcd_state *st, size_t pending, double deadline)
