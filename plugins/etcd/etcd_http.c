@@ -111,8 +111,10 @@ static size_t on_data(char *p, size_t size, size_t nmemb, void *arg)
     struct etcd_call *c = arg;
     size_t n = size * nmemb;
 
-    if (c->len + n + 1 > ETCD_MAX_REPLY)
+    if (c->len + n + 1 > ETCD_MAX_REPLY) {
+        c->too_big = 1;
         return 0; /* curl fails the transfer: CURLE_WRITE_ERROR */
+    }
     if (c->len + n + 1 > c->cap) {
         size_t cap = (c->len + n + 1) * 2;
         char *b = realloc(c->buf, cap);
@@ -156,7 +158,8 @@ static int prepare(struct etcd_state *st, struct etcd_call *c, int kept_busy, in
     c->len = 0;
     c->status = 0;
     c->cerr[0] = c->err[0] = '\0';
-    c->timed_out = 0;
+    c->timed_out = c->too_big = 0;
+    c->took = 0;
     c->cc = CURLE_OPERATION_TIMEDOUT; /* until the multi says otherwise */
     c->hdrs = curl_slist_append(NULL, "Content-Type: application/json");
     if (with_token && st->token[0]) {
@@ -204,6 +207,11 @@ static int transport_failed(struct etcd_call *c, CURLcode cc, double timeout)
                  c->path, timeout);
         return 1;
     }
+    if (c->too_big) {
+        snprintf(c->err, sizeof(c->err), "%.100s: %.30s: reply larger than %u MiB, refused",
+                 c->ep->hostport, c->path, ETCD_MAX_REPLY >> 20);
+        return 1;
+    }
     if (cc != CURLE_OK) {
         snprintf(c->err, sizeof(c->err), "%.100s: %.30s: %.300s", c->ep->hostport, c->path,
                  c->cerr[0] ? c->cerr : curl_easy_strerror(cc));
@@ -230,6 +238,9 @@ static void classify(struct etcd_call *c, CURLcode cc, double timeout)
     else if (c->status != 200)
         snprintf(c->err, sizeof(c->err), "%.100s: %.30s: HTTP %ld: %.100s", where, c->path,
                  c->status, ex[0] ? ex : "(empty body)");
+    else if (!c->len)
+        snprintf(c->err, sizeof(c->err), "%.100s: %.30s: an empty reply (the connection closed?)",
+                 where, c->path);
     else if (!j || !json_is_object(j))
         snprintf(c->err, sizeof(c->err), "%.100s: %.30s: not an etcd reply (%s): %.100s", where,
                  c->path, j ? "JSON but not an object" : "not JSON", ex[0] ? ex : "(empty body)");
@@ -274,6 +285,7 @@ static void batch(struct etcd_state *st, struct etcd_call *calls, size_t n, doub
 {
     long ms = (long)(timeout * 1000 + 0.5);
     size_t pending = 0;
+    double t0 = ip_clock();
 
     if (ms < 1)
         ms = 1;
@@ -291,9 +303,10 @@ static void batch(struct etcd_state *st, struct etcd_call *calls, size_t n, doub
     run_multi(st, pending, deadline);
     for (size_t i = 0; i < n; i++) {
         struct etcd_call *c = &calls[i];
-        if (c->easy && !c->own_easy) /* still in the multi at the deadline */
+        if (c->easy && !c->own_easy) { /* still in the multi at the deadline */
             curl_multi_remove_handle(st->multi, c->easy);
-        else if (c->easy && c->own_easy) {
+            c->took = ip_clock() - t0;
+        } else if (c->easy && c->own_easy) {
             curl_multi_remove_handle(st->multi, c->easy);
             curl_easy_cleanup(c->easy);
         }

@@ -54,6 +54,7 @@ struct etcd_call {
     json_t *reply; /* the parsed 200 reply (not an etcd error); NULL on failure */
     char err[512]; /* why it failed: "127.0.0.1:2379: ...", the server's words last */
     int timed_out; /* it ran out of time (the member did not answer) */
+    int too_big;   /* the reply passed the limit */
     double took;   /* seconds, from sending to the whole reply */
     /* Internal. */
     CURL *easy;
