@@ -162,6 +162,10 @@ static void junit_testcase(FILE *out, const struct ip_report *p, enum ip_status 
             xml_escape(out, c->unit);
         }
     }
+    if (c && c->hint) {
+        fputs("&#10;hint: ", out);
+        xml_escape(out, c->hint);
+    }
     fputs("</system-out>\n", out);
     fputs("    </testcase>\n", out);
 }

@@ -244,6 +244,11 @@ static void nagios_long(FILE *out, const struct ip_report *p, enum ip_status ext
         nagios_what(out, c->name, c->target, c->message);
         nagios_num(ms, sizeof(ms), c->duration * 1000.0, 3);
         fprintf(out, " (%s ms)\n", isfinite(c->duration) ? ms : "?");
+        if (c->hint) {
+            fputs("    hint: ", out);
+            nagios_text(out, c->hint);
+            fputc('\n', out);
+        }
     }
     if (extra != IP_OK) {
         fprintf(out, "[%s] ", nagios_states[extra]);

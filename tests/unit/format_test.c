@@ -777,6 +777,42 @@ START_TEST(test_nagios_not_one_probe)
 }
 END_TEST
 
+/* A check's hint travels in every human and machine format, escaped as its message is. */
+START_TEST(test_hint)
+{
+    struct run_result *run = fixture_rich();
+    struct check_result *write = &run->probes[0]->checks[1];
+    char *s;
+
+    ck_assert_str_eq(write->name, "write");
+    set_str(&write->hint, "slow \"disk\" | <io> & \x01"
+                          "bell");
+    s = render(FORMAT_TEXT, run, 0);
+    ck_assert_msg(strstr(s, "SET timed out after 1.000 s\n"
+                            "            redis-main               hint                    "
+                            "slow \"disk\" | <io> & ?bell\n"),
+                  "got: %s", s);
+    ck_assert_uint_eq(count(s, "  hint  "), 1);
+    free(s);
+    s = render(FORMAT_JSON, run, 0);
+    ck_assert_ptr_nonnull(strstr(s, "\"hint\": \"slow \\\"disk\\\" | <io> & \\u0001bell\""));
+    ck_assert_uint_eq(count(s, "\"hint\""), 1);
+    free(s);
+    s = render_probe(FORMAT_NAGIOS, run->probes[0], 0);
+    ck_assert_msg(strstr(s, "\n[CRITICAL] write 127.0.0.1:6379: SET timed out after 1.000 s "
+                            "(12.3 ms)\n    hint: slow \"disk\" / <io> &  bell\n"),
+                  "got: %s", s);
+    free(s);
+    s = render(FORMAT_JUNIT, run, 0);
+    ck_assert_ptr_nonnull(strstr(s, "&#10;hint: slow &quot;disk&quot; | &lt;io&gt; &amp; "));
+    free(s);
+    s = render(FORMAT_TAP, run, 0);
+    ck_assert_ptr_nonnull(strstr(s, "\n  hint: "));
+    free(s);
+    fixture_free(run);
+}
+END_TEST
+
 /* The summary names the check that explains the probe's status. */
 START_TEST(test_nagios_probes)
 {
@@ -838,6 +874,7 @@ static Suite *format_suite(void)
     tcase_add_test(tc, test_nagios);
     tcase_add_test(tc, test_nagios_not_one_probe);
     tcase_add_test(tc, test_nagios_probes);
+    tcase_add_test(tc, test_hint);
     suite_add_tcase(s, tc);
     return s;
 }
