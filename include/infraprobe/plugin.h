@@ -166,9 +166,9 @@ struct ip_check_decl {
  *   disabled: run() asks ip_check_enabled() before doing a check's work, and the core records
  *   `skipped` (saying why) for a disabled check the plugin did not record itself.
  * - Threads: run() may start helper threads; they may call ip_check(), ip_check_value(),
- * ip_check_hint(), ip_metric(), ip_report_log(), ip_report_*() getters, ip_check_enabled(),
- * ip_fault(), ip_resolve(), ip_deadline_ms(), ip_clock() and the ip_pool_* functions, and must all
- *   have ended (joined) before run() returns: the report is freed after it. The ip_probe_*
+ *   ip_check_hint(), ip_metric(), ip_report_log(), ip_report_*() getters, ip_check_enabled(),
+ *   ip_fault(), ip_resolve(), ip_deadline_ms(), ip_clock() and the ip_pool_* functions, and must
+ *   all have ended (joined) before run() returns: the report is freed after it. The ip_probe_*
  *   getters are for setup() only.
  */
 struct ip_plugin {
