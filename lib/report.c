@@ -659,8 +659,15 @@ void report_finish(struct ip_report *r)
 
     pthread_mutex_lock(&r->lock);
     for (size_t i = 0; i < r->nchecks; i++) {
-        apply_thresholds(r, &r->checks[i]);
-        st = ip_status_worst(st, r->checks[i].status);
+        struct check_result *c = &r->checks[i];
+
+        apply_thresholds(r, c);
+        /* A hint is for a check that failed; one given in case a threshold fails it goes. */
+        if (c->hint && (c->status == IP_OK || c->status == IP_SKIPPED)) {
+            free(c->hint);
+            c->hint = NULL;
+        }
+        st = ip_status_worst(st, c->status);
     }
     r->status = r->nchecks ? st : IP_UNKNOWN;
     r->duration = ip_clock() - r->started;

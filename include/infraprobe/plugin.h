@@ -298,9 +298,11 @@ IP_EXPORT int ip_check_value(struct ip_report *report, const char *name, const c
  * policy is noeviction: raise maxmemory or choose an eviction policy"). Chosen from what the
  * plugin saw, never a fixed text per check: a check without a clue has no hint. It travels with
  * the check (text, JSON "hint", Nagios long output, the status page), also out of an isolated
- * probe's child. A second call replaces the first. Returns 0, IP_EINVAL when the run has not
- * recorded that check (nothing to attach to), or IP_ENOMEM. Thread-safe. Added in libtool
- * interface 3 (no ABI change: a plugin that calls it needs libinfraprobe.so.1.3 or later).
+ * probe's child. A hint on a check that ends ok or skipped is dropped, so a plugin may give one
+ * to a check that only a threshold can fail (a slow query). A second call replaces the first.
+ * Returns 0, IP_EINVAL when the run has not recorded that check (nothing to attach to), or
+ * IP_ENOMEM. Thread-safe. Added in libtool interface 3 (no ABI change: a plugin that calls it needs
+ * libinfraprobe.so.1.3 or later).
  */
 IP_EXPORT int ip_check_hint(struct ip_report *report, const char *name, const char *target,
                             const char *fmt, ...) IP_PRINTF(4, 5);

@@ -85,6 +85,23 @@ START_TEST(hints_attach_to_the_last_matching_check)
     ck_assert_ptr_null(copy->checks[0].hint);
     ck_assert_str_eq(copy->checks[2].hint, "second");
     report_free(copy);
+    /* kept on a failed check, dropped on one that ends ok */
+    ip_check(r, "plain", NULL, IP_OK, 0, "fine");
+    ck_assert_int_eq(ip_check_hint(r, "plain", NULL, "only if it fails"), 0);
+    report_finish(r);
+    ck_assert_ptr_null(check(3)->hint);
+    ck_assert_str_eq(check(2)->hint, "second");
+}
+END_TEST
+
+/* A latency threshold fails a check the plugin called ok: the hint it gave in case stays. */
+START_TEST(hints_stay_on_a_check_a_threshold_failed)
+{
+    ip_check(r, "write", NULL, IP_OK, 0.5, "slow");
+    ip_check_hint(r, "write", NULL, "look at the slow log");
+    report_finish(r);
+    ck_assert_int_eq(check(0)->status, IP_CRITICAL);
+    ck_assert_str_eq(check(0)->hint, "look at the slow log");
 }
 END_TEST
 
@@ -389,6 +406,7 @@ int main(void)
     tcase_add_test(tc, nothing_disabled_by_default);
     tcase_add_test(tc, messages_are_one_line);
     tcase_add_test(tc, hints_attach_to_the_last_matching_check);
+    tcase_add_test(tc, hints_stay_on_a_check_a_threshold_failed);
     tcase_add_test(tc, latency_thresholds_from_defaults);
     tcase_add_test(tc, latency_thresholds_overridden);
     tcase_add_test(tc, value_thresholds_both_directions);
