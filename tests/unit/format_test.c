@@ -777,6 +777,37 @@ START_TEST(test_nagios_not_one_probe)
 }
 END_TEST
 
+/* Perfdata's min and max where the value's unit bounds it: a percentage, a ratio. */
+START_TEST(test_nagios_min_max)
+{
+    struct run_result *run = fixture_one();
+    struct check_result *pool = &run->probes[0]->checks[3];
+    char *s;
+
+    ck_assert_str_eq(pool->name, "pool");
+    set_str(&pool->unit, "%");
+    pool->value = 42.5;
+    s = render(FORMAT_NAGIOS, run, 0);
+    ck_assert_msg(strstr(s, " pool=42.5%;5:;2:;0;100 "), "got: %s", s);
+    free(s);
+    set_str(&pool->unit, "ratio");
+    pool->value = 0.25;
+    pool->has_crit = 0;
+    s = render(FORMAT_NAGIOS, run, 0);
+    ck_assert_msg(strstr(s, " pool=0.25;5:;;0;1 "), "got: %s", s);
+    free(s);
+    pool->has_warn = 0;
+    s = render(FORMAT_NAGIOS, run, 0);
+    ck_assert_msg(strstr(s, " pool=0.25;;;0;1 "), "got: %s", s);
+    free(s);
+    /* a latency, or a value without bounds, has none */
+    ck_assert_msg(strstr(s = render(FORMAT_NAGIOS, run, 0), " persistence=2048B;1048576\n"),
+                  "got: %s", s);
+    free(s);
+    fixture_free(run);
+}
+END_TEST
+
 /* A check's hint travels in every human and machine format, escaped as its message is. */
 START_TEST(test_hint)
 {
@@ -875,6 +906,7 @@ static Suite *format_suite(void)
     tcase_add_test(tc, test_nagios_not_one_probe);
     tcase_add_test(tc, test_nagios_probes);
     tcase_add_test(tc, test_hint);
+    tcase_add_test(tc, test_nagios_min_max);
     suite_add_tcase(s, tc);
     return s;
 }
