@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "format_fixture.h"
 #include "output.h"
@@ -481,12 +482,15 @@ START_TEST(test_junit)
     ck_assert(starts_with(s, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"));
     ck_assert_ptr_nonnull(strstr(s, "<testsuites name=\"infraprobe\" tests=\"14\" failures=\"4\" "
                                     "errors=\"3\" time=\"0.041700\">\n"));
+    /* the fixture's start is unknown (0): no timestamp; the host that ran it always */
+    ck_assert_ptr_null(strstr(s, "timestamp="));
+    ck_assert_uint_eq(count(s, " hostname=\""), 5);
     ck_assert_uint_eq(count(s, "<testsuite "), 5);
     ck_assert_uint_eq(count(s, "</testsuite>"), 5);
     ck_assert_uint_eq(count(s, "<testcase "), FIXTURE_RICH_TESTS);
     ck_assert_uint_eq(count(s, "</testcase>"), FIXTURE_RICH_TESTS);
     ck_assert_ptr_nonnull(strstr(s, "<testsuite name=\"redis-main\" tests=\"6\" failures=\"2\" "
-                                    "errors=\"1\" skipped=\"1\" time=\"0.003100\">"));
+                                    "errors=\"1\" skipped=\"1\" time=\"0.003100\" hostname=\""));
     ck_assert_ptr_nonnull(strstr(s, "<testcase classname=\"redis.redis-main\" "
                                     "name=\"write 127.0.0.1:6379\" time=\"0.012300\">\n"
                                     "      <failure message=\"SET timed out after 1.000 s\" "
@@ -777,6 +781,30 @@ START_TEST(test_nagios_not_one_probe)
 }
 END_TEST
 
+/* Each testsuite says when its probe started (UTC) and on which host; the testsuites element
+ * the earliest start. */
+START_TEST(test_junit_timestamp_hostname)
+{
+    struct run_result *run = fixture_rich();
+    char host[256] = "", want[400];
+    char *s;
+
+    run->probes[0]->wall = 1796076303.75; /* 2026-11-30T22:05:03Z */
+    run->probes[1]->wall = 1796076302.5;
+    s = render(FORMAT_JUNIT, run, 0);
+    ck_assert_msg(strstr(s, "time=\"0.041700\" timestamp=\"2026-11-30T22:05:02Z\">\n"), "got: %s",
+                  s);
+    ck_assert_msg(strstr(s, "time=\"0.003100\" timestamp=\"2026-11-30T22:05:03Z\" hostname=\""),
+                  "got: %s", s);
+    ck_assert_uint_eq(count(s, " timestamp=\""), 3);
+    ck_assert_int_eq(gethostname(host, sizeof(host) - 1), 0);
+    snprintf(want, sizeof(want), " hostname=\"%s\">", host);
+    ck_assert_uint_eq(count(s, want), 5);
+    free(s);
+    fixture_free(run);
+}
+END_TEST
+
 /* Perfdata's min and max where the value's unit bounds it: a percentage, a ratio. */
 START_TEST(test_nagios_min_max)
 {
@@ -907,6 +935,7 @@ static Suite *format_suite(void)
     tcase_add_test(tc, test_nagios_probes);
     tcase_add_test(tc, test_hint);
     tcase_add_test(tc, test_nagios_min_max);
+    tcase_add_test(tc, test_junit_timestamp_hostname);
     suite_add_tcase(s, tc);
     return s;
 }
