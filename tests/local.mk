@@ -75,6 +75,7 @@ endif
 check_PROGRAMS += tests/unit/format_sample
 TESTS += tests/formats.test
 dist_check_SCRIPTS += tests/formats.test
+EXTRA_DIST += tests/junit.xsd
 tests_unit_format_test_SOURCES = tests/unit/format_test.c tests/unit/format_fixture.c \
 	tests/unit/format_fixture.h
 tests_unit_format_test_CPPFLAGS = $(UNIT_CPPFLAGS)
@@ -162,7 +163,7 @@ tests_unit_fault_test_LDFLAGS = $(UNIT_LINK)
 tests_unit_fault_test_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_fault_test_LDADD = $(UNIT_LDADD)
 
-# The fault matrix: tcp, redis and mysql against badserver's misbehaving servers and paused
+# The fault matrix: tcp, redis, mysql and etcd against badserver's misbehaving servers and paused
 # sandbox servers (tests/faults/matrix_test.c; its figures are the README's table).
 check_PROGRAMS += tests/faults/badserver
 tests_faults_badserver_SOURCES = tests/faults/badserver.c
@@ -172,6 +173,9 @@ MATRIX_DEFS += -DMATRIX_REDIS
 endif
 if BUILD_MYSQL
 MATRIX_DEFS += -DMATRIX_MYSQL
+endif
+if BUILD_ETCD
+MATRIX_DEFS += -DMATRIX_ETCD
 endif
 if HAVE_CHECK
 check_PROGRAMS += tests/faults/matrix_test
