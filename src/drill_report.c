@@ -66,6 +66,11 @@ static int dr_checks(struct ip_report *r, json_t *checks)
                              json_is_number(v) ? json_number_value(v) : NAN,
                              json_string_value(json_object_get(c, "message"))) != 0)
             return -1;
+        /* A hint is where to look first: a report without it is still the drill's. */
+        if (json_is_string(json_object_get(c, "hint")))
+            (void)report_set_hint(r, json_string_value(json_object_get(c, "name")),
+                                  json_string_value(json_object_get(c, "target")),
+                                  json_string_value(json_object_get(c, "hint")));
     }
     return 0;
 }
