@@ -1,8 +1,9 @@
 /*
  * Reloads: see reload.h. An unchanged probe is told by its settings as parsed (libconfig's
- * tree: names, types and values, in order), not by its text: a comment, a line moved or
- * 0x10 written for 16 is no change. A secret read from a file (password_file) is read at
- * setup: a new one is taken at a reload only when the probe's settings change too.
+ * tree: names, types and values), not by its text: a comment, a line moved, the keys of a
+ * group in another order or 0x10 written for 16 is no change. A secret read from a file
+ * (password_file) is read at setup: a new one is taken at a reload only when the probe's settings
+ * change too.
  */
 #include "config.h"
 
@@ -31,22 +32,34 @@ static int same_scalar(const config_setting_t *a, const config_setting_t *b)
     }
 }
 
+/* A type as a reader sees it: 5 and 5L, [ ] and ( ) read alike. */
+static int kind(const config_setting_t *s)
+{
+    int t = config_setting_type(s);
+
+    return t == CONFIG_TYPE_INT64 ? CONFIG_TYPE_INT : t == CONFIG_TYPE_ARRAY ? CONFIG_TYPE_LIST : t;
+}
+
 static int same_setting(const config_setting_t *a, const config_setting_t *b)
 {
-    const char *na = config_setting_name(a), *nb = config_setting_name(b);
     int n = config_setting_length(a);
 
-    if (config_setting_type(a) != config_setting_type(b) || (!na) != (!nb) ||
-        (na && strcmp(na, nb) != 0))
+    if (kind(a) != kind(b))
         return 0;
     if (!config_setting_is_aggregate(a))
         return same_scalar(a, b);
     if (n != config_setting_length(b))
         return 0;
-    for (int i = 0; i < n; i++)
-        if (!same_setting(config_setting_get_elem(a, (unsigned)i),
-                          config_setting_get_elem(b, (unsigned)i)))
+    for (int i = 0; i < n; i++) {
+        const config_setting_t *ea = config_setting_get_elem(a, (unsigned)i);
+        /* A group's members by name, in any order; a list's elements in order. */
+        const config_setting_t *eb = kind(a) == CONFIG_TYPE_GROUP
+                                         ? config_setting_get_member(b, config_setting_name(ea))
+                                         : config_setting_get_elem(b, (unsigned)i);
+
+        if (!eb || !same_setting(ea, eb))
             return 0;
+    }
     return 1;
 }
 
