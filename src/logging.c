@@ -69,22 +69,33 @@ static int healthy(int status)
     return status == IP_OK || status == IP_SKIPPED;
 }
 
+/* "write 127.0.0.1:6379: SET timed out": the check, its target and its message. */
+static void describe(char *buf, size_t size, const struct check_result *c)
+{
+    if (!c)
+        snprintf(buf, size, "no check says why");
+    else if (c->target)
+        snprintf(buf, size, "%s %s: %s", c->name, c->target, c->message);
+    else
+        snprintf(buf, size, "%s: %s", c->name, c->message);
+}
+
 void logging_status(const char *probe, int before, const struct ip_report *rep)
 {
-    const struct check_result *c = cause(rep);
     const char *now = ip_status_name(rep->status);
-    char from[32] = "";
+    char from[32] = "", why[1024];
 
     if (before == (int)rep->status || (before >= 0 && healthy(before) && healthy(rep->status)))
         return;
     if (before >= 0)
         snprintf(from, sizeof(from), "%s -> ", ip_status_name((enum ip_status)before));
-    if (healthy(rep->status))
+    if (healthy(rep->status)) {
         log_msg(before < 0 ? LOG_INFO : LOG_NOTICE, "probe \"%s\": %s%s", probe, from, now);
-    else
-        log_msg(rep->status == IP_WARNING ? LOG_WARNING : LOG_ERR, "probe \"%s\": %s%s: %s%s%s%s%s",
-                probe, from, now, c ? c->name : "", c && c->target ? " " : "",
-                c && c->target ? c->target : "", c ? ": " : "", c ? c->message : "");
+        return;
+    }
+    describe(why, sizeof(why), cause(rep));
+    log_msg(rep->status == IP_WARNING ? LOG_WARNING : LOG_ERR, "probe \"%s\": %s%s: %s", probe,
+            from, now, why);
 }
 
 void logging_summary(char *buf, size_t size, const int *status, size_t n)
