@@ -52,8 +52,8 @@ check_PROGRAMS += tests/unit/format_test
 TESTS += tests/unit/format_test
 endif
 check_PROGRAMS += tests/unit/format_sample
-TESTS += tests/formats.test
-dist_check_SCRIPTS += tests/formats.test
+TESTS += tests/formats.test tests/service.test
+dist_check_SCRIPTS += tests/formats.test tests/service.test
 tests_unit_format_test_SOURCES = tests/unit/format_test.c tests/unit/format_fixture.c \
 	tests/unit/format_fixture.h
 tests_unit_format_test_CPPFLAGS = $(UNIT_CPPFLAGS)
