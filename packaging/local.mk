@@ -23,7 +23,7 @@ EXTRA_DIST += packaging/infraprobe.spec.in infraprobe.spec packaging/infraprobe.
 	packaging/debian/changelog packaging/debian/control packaging/debian/copyright \
 	packaging/debian/rules packaging/debian/source/format packaging/debian/infraprobe.install \
 	packaging/debian/libinfraprobe-dev.install packaging/debian/infraprobe.lintian-overrides \
-	packaging/debian/infraprobe.sysusers \
+	packaging/debian/infraprobe.sysusers packaging/debian/source/lintian-overrides \
 	packaging/debian/infraprobe-plugin-redis.install packaging/debian/infraprobe-plugin-mysql.install \
 	packaging/debian/infraprobe-plugin-etcd.install packaging/debian/infraprobe-plugin-kafka.install \
 	packaging/debian/infraprobe-plugin-netpart.install
