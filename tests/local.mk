@@ -77,6 +77,17 @@ tests_unit_runner_test_LDFLAGS = $(UNIT_LINK)
 tests_unit_runner_test_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_runner_test_LDADD = $(UNIT_PROGRAM_LDADD)
 
+# Reloads: which probes of a new file are unchanged, and what a commit keeps.
+if HAVE_CHECK
+check_PROGRAMS += tests/unit/reload_test
+TESTS += tests/unit/reload_test
+endif
+tests_unit_reload_test_SOURCES = tests/unit/reload_test.c tests/unit/testutil.h
+tests_unit_reload_test_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_reload_test_LDFLAGS = $(UNIT_LINK)
+tests_unit_reload_test_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_reload_test_LDADD = $(UNIT_PROGRAM_LDADD)
+
 # The SDK's connection pool, under many threads.
 if HAVE_CHECK
 check_PROGRAMS += tests/unit/pool_test
