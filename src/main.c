@@ -23,11 +23,13 @@
 #include <infraprobe/plugin.h>
 
 #include "conf.h"
+#include "http.h"
 #include "isolate.h"
 #include "loader.h"
 #include "logging.h"
 #include "notify.h"
 #include "output.h"
+#include "published.h"
 #include "reload.h"
 #include "report.h"
 #include "runner.h"
@@ -39,6 +41,7 @@ struct options {
     const char *config;
     const char *output;
     const char *plugin_dir;
+    const char *listen; /* --listen: overrides the configuration's */
     enum format format;
     int once;
     int drill;
@@ -64,8 +67,11 @@ static void usage(FILE *out)
             "      --drill            also run the drills: stop a leader, a master, a broker on\n"
             "                         purpose and measure the recovery (implies --once)\n"
             "  -t, --test             validate the configuration, without network I/O\n"
-            "  -f, --format FORMAT    text, json, junit, tap, prometheus or nagios (default text)\n"
+            "  -f, --format FORMAT    text, json, junit, tap, prometheus, nagios or html\n"
+            "                         (default text)\n"
             "  -o, --output FILE      write the report to FILE (replaced atomically)\n"
+            "      --listen ADDR      serve /metrics and the status page on ADDR (host:port;\n"
+            "                         daemon only; overrides listen)\n"
             "  -p, --probe NAME       run only this probe (repeatable)\n"
             "      --plugin-dir PATH  search these directories (colon-separated) for plugins\n"
             "                         first, then plugin_dir, then " PKGLIBDIR "\n"
@@ -96,7 +102,15 @@ static void die_usage(const char *fmt, ...)
 
 static void parse_args(int argc, char **argv, struct options *o)
 {
-    enum { OPT_ONCE = 256, OPT_DRILL, OPT_PLUGIN_DIR, OPT_LIST, OPT_RUN_PROBE, OPT_SYSLOG };
+    enum {
+        OPT_ONCE = 256,
+        OPT_DRILL,
+        OPT_PLUGIN_DIR,
+        OPT_LIST,
+        OPT_RUN_PROBE,
+        OPT_LISTEN,
+        OPT_SYSLOG
+    };
     static const struct option longopts[] = {
         {"config", required_argument, NULL, 'c'},
         {"once", no_argument, NULL, OPT_ONCE},
@@ -108,6 +122,7 @@ static void parse_args(int argc, char **argv, struct options *o)
         {"plugin-dir", required_argument, NULL, OPT_PLUGIN_DIR},
         {"list-plugins", no_argument, NULL, OPT_LIST},
         {"run-probe", required_argument, NULL, OPT_RUN_PROBE},
+        {"listen", required_argument, NULL, OPT_LISTEN},
         {"verbose", no_argument, NULL, 'v'},
         {"quiet", no_argument, NULL, 'q'},
         {"syslog", no_argument, NULL, OPT_SYSLOG},
@@ -140,8 +155,8 @@ static void parse_args(int argc, char **argv, struct options *o)
             break;
         case 'f':
             if (format_parse(optarg, &o->format) < 0)
-                die_usage("--format \"%s\": expected text, json, junit, tap, prometheus or "
-                          "nagios",
+                die_usage("--format \"%s\": expected text, json, junit, tap, prometheus, "
+                          "nagios or html",
                           optarg);
             break;
         case 'o':
@@ -158,6 +173,9 @@ static void parse_args(int argc, char **argv, struct options *o)
             break;
         case OPT_RUN_PROBE:
             o->run_probe = optarg;
+            break;
+        case OPT_LISTEN:
+            o->listen = optarg;
             break;
         case 'v':
             verbose++;
@@ -378,11 +396,13 @@ struct daemon {
     /* Guards `runner` against the signal thread while a reload replaces it. */
     pthread_mutex_t runner_lock;
     struct runner *runner;
-    struct ip_report **latest; /* per probe, for whole-document formats */
-    int *last;                 /* per probe: its latest status, -1 before its first run */
-    double *due;               /* per probe: when its next run is due */
-    double ping;               /* when the next WATCHDOG=1 is due; 0: no watchdog */
-    char status[256];          /* the STATUS= systemd was sent last */
+    struct published *pub; /* the last complete run of every probe: /metrics, /, textfile */
+    struct http *http;
+    char listening[128]; /* the listener's URL, for the startup line; "": none */
+    int *last;           /* per probe: its latest status, -1 before its first run */
+    double *due;         /* per probe: when its next run is due */
+    double ping;         /* when the next WATCHDOG=1 is due; 0: no watchdog */
+    char status[256];    /* the STATUS= systemd was sent last */
     int failed;
     atomic_int stop_sig; /* the signal that asked the daemon to stop */
     atomic_int reload;   /* SIGHUP: reload at the next turn of the loop */
@@ -397,36 +417,27 @@ static void daemon_done(void *ctx, size_t probe, struct ip_report *report)
     /* The log says when a probe's status changes; each run goes to the outputs. */
     logging_status(report->probe, d->last[probe], report);
     d->last[probe] = (int)report->status;
-    if (d->opt->format == FORMAT_PROMETHEUS) {
-        report_free(d->latest[probe]);
-        d->latest[probe] = report;
-        return;
-    }
-    if (!d->failed &&
+    if (d->opt->format != FORMAT_PROMETHEUS && !d->failed &&
         (format_write_probe(d->opt->format, stdout, report, use_colour(&(struct sink){0})) < 0 ||
          fflush(stdout) != 0)) {
         log_msg(LOG_ERR, "cannot write to stdout: %s", strerror(errno));
         d->failed = 1;
     }
-    report_free(report);
+    /* Complete: from now on what every reader sees of this probe. */
+    published_put(d->pub, probe, report);
 }
 
-/* The Prometheus textfile: the latest run of every probe, replaced atomically. */
+/* The Prometheus textfile: what /metrics shows, replaced atomically. */
 static void write_textfile(struct daemon *d)
 {
-    struct run_result run = {.status = IP_SKIPPED};
-    struct ip_report *probes[d->conf->nprobes + 1];
+    struct published_view v;
     struct sink sink;
 
-    for (size_t i = 0; i < d->conf->nprobes; i++) {
-        if (d->latest[i]) {
-            probes[run.nprobes++] = d->latest[i];
-            run.status = ip_status_worst(run.status, d->latest[i]->status);
-        }
-    }
-    run.probes = probes;
+    if (published_view(d->pub, &v) != 0)
+        return;
     if (sink_open(&sink, d->opt->output) == 0)
-        sink_close(&sink, format_write(FORMAT_PROMETHEUS, sink.f, &run, 0) == 0);
+        sink_close(&sink, format_write_page(PAGE_METRICS, sink.f, &v, 0) == 0);
+    published_release(&v);
 }
 
 static void daemon_wake(struct daemon *d)
@@ -544,16 +555,14 @@ static double schedule(struct daemon *d)
     return next;
 }
 
-/* The per-probe arrays for `n` probes (there were `old`): those of a kept probe (map[i], the old
- * index) move, a new probe is due now; the reports of the probes that left are freed. */
-static int daemon_remap(struct daemon *d, size_t old, size_t n, const size_t *map)
+/* The per-probe state for `n` probes: a kept probe's (map[i], its old index) moves, a new one
+ * is due now and has published nothing yet; what the probes that left published is dropped. */
+static int daemon_remap(struct daemon *d, size_t n, const size_t *map)
 {
-    struct ip_report **latest = calloc(n + 1, sizeof(*latest));
     int *last = calloc(n + 1, sizeof(*last));
     double *due = calloc(n + 1, sizeof(*due));
 
-    if (!latest || !last || !due) {
-        free(latest);
+    if (!last || !due || (map && published_remap(d->pub, n, map) != 0)) {
         free(last);
         free(due);
         return -1;
@@ -563,21 +572,13 @@ static int daemon_remap(struct daemon *d, size_t old, size_t n, const size_t *ma
 
         last[i] = j == RELOAD_NEW ? -1 : d->last[j];
         due[i] = j == RELOAD_NEW ? ip_clock() : d->due[j];
-        latest[i] = j == RELOAD_NEW ? NULL : d->latest[j];
-        if (j != RELOAD_NEW)
-            d->latest[j] = NULL;
     }
-    for (size_t j = 0; j < old; j++)
-        report_free(d->latest[j]);
-    free(d->latest);
     free(d->last);
     free(d->due);
-    d->latest = latest;
     d->last = last;
     d->due = due;
     return 0;
 }
-
 static int daemon_start_runner(struct daemon *d, struct child **kids)
 {
     struct runner *r = runner_new(d->conf, d->conf->workers);
@@ -631,7 +632,7 @@ static int init_loader(const struct options *o, const char *conf_dir);
 static int daemon_switch(struct daemon *d, struct conf *next, const size_t *map)
 {
     struct child **kids = calloc(next->nprobes + 1, sizeof(*kids));
-    size_t kept = 0, old = d->conf->nprobes;
+    size_t kept = 0;
 
     if (!kids)
         return -1;
@@ -652,7 +653,7 @@ static int daemon_switch(struct daemon *d, struct conf *next, const size_t *map)
         return -1;
     }
     /* From here `next` is the reload's. */
-    if (daemon_remap(d, old, next->nprobes, map) != 0) {
+    if (daemon_remap(d, next->nprobes, map) != 0) {
         log_msg(LOG_ERR, "SIGHUP: out of memory");
         d->failed = 1;
     }
@@ -710,20 +711,69 @@ static void daemon_reload(struct daemon *d)
     daemon_status(d);
 }
 
+/* The status page reloads itself about as often as the quickest probe runs. */
+static int refresh_period(const struct conf *c)
+{
+    double r = 300;
+
+    for (size_t i = 0; i < c->nprobes; i++)
+        if (c->probes[i].ready && c->probes[i].interval < r)
+            r = c->probes[i].interval;
+    return r < 2 ? 2 : (int)r;
+}
+
+/* The listener, when one is configured: 0, or -1 once the reason is said. It serves with the
+ * configuration the daemon started with (which lives until the end): a reload changes the
+ * probes, not the listener. */
+static int start_listener(struct daemon *d)
+{
+    struct http_conf *h = &d->rl.first->http;
+    char bound[80] = "", err[512];
+
+    if (d->opt->listen)
+        h->listen = d->opt->listen;
+    if (!h->listen)
+        return 0;
+    h->refresh = refresh_period(d->rl.first);
+    d->http = http_start(h, d->pub, bound, sizeof(bound), err, sizeof(err));
+    if (!d->http) {
+        log_msg(LOG_ERR, "listen \"%s\": %s", h->listen, err);
+        return -1;
+    }
+    snprintf(d->listening, sizeof(d->listening), "%s://%s/ (/metrics and the status page)",
+             h->tls_cert ? "https" : "http", bound);
+    log_msg(LOG_NOTICE, "listening on %s", d->listening);
+    return 0;
+}
+
 /* Forever: each probe every `interval`, never two runs of one probe at once; SIGHUP reloads. */
 static int run_daemon(struct conf *c, const struct options *opt)
 {
     struct daemon d = {.opt = opt};
+    char outputs[512];
     int code;
 
     pthread_mutex_init(&d.runner_lock, NULL);
-    if (reload_init(&d.rl, c) != 0 || daemon_remap(&d, 0, c->nprobes, NULL) != 0 ||
-        (d.conf = &d.rl.view, daemon_start_runner(&d, NULL)) != 0 ||
-        signals_start(daemon_stop, daemon_hup, &d) != 0) {
+    if (reload_init(&d.rl, c) != 0 || !(d.pub = published_new(c->nprobes)) ||
+        daemon_remap(&d, c->nprobes, NULL) != 0) {
+        fprintf(stderr, "infraprobe: out of memory\n");
+        return EXIT_USAGE;
+    }
+    d.conf = &d.rl.view;
+    if (start_listener(&d) != 0) {
+        published_free(d.pub);
+        return EXIT_USAGE;
+    }
+    if (daemon_start_runner(&d, NULL) != 0 || signals_start(daemon_stop, daemon_hup, &d) != 0) {
         fprintf(stderr, "infraprobe: cannot start the workers\n");
         return EXIT_USAGE;
     }
-    logging_started(c, opt->output ? opt->output : "stdout", NULL);
+    if (opt->format == FORMAT_PROMETHEUS)
+        snprintf(outputs, sizeof(outputs), "prometheus textfile %s",
+                 opt->output ? opt->output : "none");
+    else
+        snprintf(outputs, sizeof(outputs), "%s to stdout", format_name(opt->format));
+    logging_started(c, outputs, d.listening[0] ? d.listening : NULL);
     if (notify_watchdog_interval() > 0)
         d.ping = ip_clock() + notify_watchdog_interval();
     notify_send("READY=1");
@@ -744,10 +794,10 @@ static int run_daemon(struct conf *c, const struct options *opt)
         fflush(NULL);
         _exit(code);
     }
+    http_stop(d.http);
     daemon_stop_runner(&d);
-    daemon_remap(&d, d.conf->nprobes, 0, NULL);
+    published_free(d.pub);
     reload_free(&d.rl);
-    free(d.latest);
     free(d.last);
     free(d.due);
     pthread_mutex_destroy(&d.runner_lock);
@@ -814,6 +864,21 @@ static int check_std_fds(const struct options *o)
     return 0;
 }
 
+/* --format html and --listen: each in its mode; a bad address said at once. */
+static void check_listen(const struct options *opt)
+{
+    struct sockaddr_storage sa;
+    socklen_t len;
+    char err[256];
+
+    if (!opt->once && !opt->test && opt->format == FORMAT_HTML)
+        die_usage("--format html: needs --once or --drill (it is one document per run)");
+    if (opt->listen && opt->once)
+        die_usage("--listen: only in daemon mode (without --once or --drill)");
+    if (opt->listen && http_parse_listen(opt->listen, &sa, &len, err, sizeof(err)) != 0)
+        die_usage("--listen \"%s\": %s", opt->listen, err);
+}
+
 /* The combinations of options that make no sense: a usage error, exit 3. */
 static void check_modes(const struct options *opt)
 {
@@ -830,6 +895,7 @@ static void check_modes(const struct options *opt)
             die_usage("--format %s: needs --output FILE (a textfile) when not --once",
                       format_name(opt->format));
     }
+    check_listen(opt);
     if (opt->format == FORMAT_NAGIOS && opt->nonly != 1)
         die_usage("--format %s: needs exactly one --probe NAME", "nagios");
 }
