@@ -20,6 +20,7 @@ src_libprogram_la_SOURCES = \
 	src/reload.c src/reload.h \
 	src/published.c src/published.h \
 	src/http.c src/http.h \
+	src/drill_report.c src/drill_report.h \
 	src/output/output.c src/output/output.h src/output/writers.h \
 	src/output/text.c src/output/json.c src/output/junit.c \
 	src/output/tap.c src/output/prometheus.c src/output/nagios.c \

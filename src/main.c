@@ -436,7 +436,7 @@ static void write_textfile(struct daemon *d)
     if (published_view(d->pub, &v) != 0)
         return;
     if (sink_open(&sink, d->opt->output) == 0)
-        sink_close(&sink, format_write_page(PAGE_METRICS, sink.f, &v, 0) == 0);
+        sink_close(&sink, format_write_page(PAGE_METRICS, sink.f, &v, NULL) == 0);
     published_release(&v);
 }
 

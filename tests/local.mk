@@ -46,6 +46,17 @@ TESTS += tests/integration/cli.test tests/integration/run.test tests/integration
 EXTRA_DIST += tests/integration/lib.sh tests/integration/cli.test tests/integration/run.test \
 	tests/integration/drill.test tests/integration/lifecycle.test tests/integration/daemon.test
 
+# The daemon's published results: views that outlive newer runs, counters, history.
+if HAVE_CHECK
+check_PROGRAMS += tests/unit/published_test
+TESTS += tests/unit/published_test
+endif
+tests_unit_published_test_SOURCES = tests/unit/published_test.c tests/unit/testutil.h
+tests_unit_published_test_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_published_test_LDFLAGS = $(UNIT_LINK)
+tests_unit_published_test_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_published_test_LDADD = $(UNIT_PROGRAM_LDADD)
+
 # The daemon's listener (/metrics, the status page, auth, TLS), and the HTML pages in
 # headless Chromium and an HTML5 parser.
 TESTS += tests/integration/listen.test tests/integration/html.test
