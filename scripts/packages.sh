@@ -13,7 +13,7 @@ IP_PACKAGES=(
     jq libxml2-utils perl prometheus monitoring-plugins-basic valgrind bsdutils
     # the sandbox's real servers and their clients
     redis-server redis-sentinel redis-tools mariadb-server mariadb-client
-    etcd-server etcd-client kcat iptables iproute2 procps
+    etcd-server etcd-client kcat iptables iproute2 procps curl openssl
 )
 
 ip_missing_packages() {
