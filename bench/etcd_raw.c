@@ -14,6 +14,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "etcd_proto.h"
+
 struct buf {
     char data[65536];
     size_t len;
@@ -48,24 +50,6 @@ static double post(CURL *e, const char *base, const char *path, const char *body
     curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &code);
     curl_easy_getinfo(e, CURLINFO_TOTAL_TIME, &t);
     return code == 200 && !strstr(b->data, "\"error\"") ? t * 1000 : -1;
-}
-
-static void b64(const char *in, char *out)
-{
-    static const char t[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    const unsigned char *s = (const unsigned char *)in;
-    size_t len = strlen(in), o = 0;
-
-    for (size_t i = 0; i < len; i += 3) {
-        unsigned v = (unsigned)s[i] << 16 | (i + 1 < len ? (unsigned)s[i + 1] << 8 : 0) |
-                     (i + 2 < len ? s[i + 2] : 0);
-
-        out[o++] = t[(v >> 18) & 63];
-        out[o++] = t[(v >> 12) & 63];
-        out[o++] = i + 1 < len ? t[(v >> 6) & 63] : '=';
-        out[o++] = i + 2 < len ? t[v & 63] : '=';
-    }
-    out[o] = '\0';
 }
 
 static int cmp(const void *a, const void *b)
@@ -118,7 +102,7 @@ int main(int argc, char **argv)
             nanosleep(&ts, NULL);
         }
         snprintf(key, sizeof(key), "/infraprobe/bench-raw/%08d/write", i);
-        b64(key, k64);
+        etcd_b64_encode(key, strlen(key), k64, sizeof(k64));
         snprintf(body, sizeof(body),
                  "{\"key\":\"%s\",\"value\":\"aW5mcmFwcm9iZSBiZW5jaA==\",\"lease\":\"%s\"}", k64,
                  lease);
