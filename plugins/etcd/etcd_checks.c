@@ -151,7 +151,7 @@ void etcd_check_leader(struct etcd_run *r)
     struct etcd_state *st = r->st;
     const struct etcd_status *first = NULL;
     int leaders = 0, disagree = 0, terms = 0;
-    char b1[32], b2[32], lid[32];
+    char b1[32], lid[32];
 
     for (size_t i = 0; i < st->nep; i++) {
         const struct etcd_status *s = &r->status[i];
@@ -201,7 +201,6 @@ void etcd_check_leader(struct etcd_run *r)
                  "changes seen",
                  id_name(r, first->leader, b1, sizeof(b1)), lid, first->raft_term, r->with_leader,
                  st->leader_changes);
-    (void)b2;
 }
 
 /* ---- members --------------------------------------------------------------------------------- */
