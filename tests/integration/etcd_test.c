@@ -275,6 +275,14 @@ START_TEST(read_only_writes_nothing)
     assert_status(doc, "watch", NULL, "skipped");
     assert_status(doc, "leader", NULL, "ok");
     json_decref(doc);
+    /* Without the write, the read has nothing to read: skipped, saying why. */
+    snprintf(s, sizeof(s), "endpoints = \"%s\"; skip = [\"write\"];", addrs);
+    doc = run_json(s, 5.0, NULL, &code);
+    assert_code(doc, code, 0);
+    assert_status(doc, "read", NULL, "skipped");
+    assert_has(message_of(doc, "read", NULL), "the write check");
+    assert_status(doc, "watch", "*", "ok");
+    json_decref(doc);
 }
 END_TEST
 
