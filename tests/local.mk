@@ -46,6 +46,16 @@ TESTS += tests/integration/cli.test tests/integration/run.test tests/integration
 EXTRA_DIST += tests/integration/lib.sh tests/integration/cli.test tests/integration/run.test \
 	tests/integration/drill.test tests/integration/lifecycle.test
 
+# The daemon's listener (/metrics, the status page, auth, TLS), and the HTML pages in
+# headless Chromium and an HTML5 parser.
+TESTS += tests/integration/listen.test tests/integration/html.test
+EXTRA_DIST += tests/integration/listen.test tests/integration/html.test \
+	tests/integration/html_valid.py tests/integration/png_colours.py
+
+# The Prometheus examples of etc/prometheus/, read by promtool.
+TESTS += tests/prometheus.test
+EXTRA_DIST += tests/prometheus.test tests/prometheus/alerts_test.yml
+
 # Output formats: unit tests, and each format read by its real consumer.
 if HAVE_CHECK
 check_PROGRAMS += tests/unit/format_test
@@ -54,6 +64,7 @@ endif
 check_PROGRAMS += tests/unit/format_sample
 TESTS += tests/formats.test
 dist_check_SCRIPTS += tests/formats.test
+EXTRA_DIST += tests/junit.xsd
 tests_unit_format_test_SOURCES = tests/unit/format_test.c tests/unit/format_fixture.c \
 	tests/unit/format_fixture.h
 tests_unit_format_test_CPPFLAGS = $(UNIT_CPPFLAGS)
