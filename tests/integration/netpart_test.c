@@ -1,0 +1,278 @@
+/*
+ * The netpart plugin against a real Toxiproxy server and the sandbox's real Redis and
+ * MariaDB, through the infraprobe program: blackhole, reject, latency and half-open
+ * partitions detected, classified and recovered from, the other targets unaffected; the run
+ * ending when every target is blackholed; the partition / heal fault actions; and nothing
+ * left in Toxiproxy after a run, after a run that was killed, or from an earlier run.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "testlib.h"
+
+static const char *workdir;
+static struct testlib_sandbox sb;
+static char toxiproxy[64], redis[64], mysql[64];
+
+/* Run one netpart probe with `settings` (--once, or `args`), its JSON report. */
+static json_t *run_probe(const char *settings, const char *args, int *code)
+{
+    char conf[600];
+
+    snprintf(conf, sizeof(conf), "%s/netpart.conf", workdir);
+    testlib_write(conf,
+                  "probes = ( { name = \"np\"; plugin = \"netpart\"; timeout = 60.0;\n"
+                  "  api = \"%s\"; mysql_user = \"im\"; mysql_password = \"im_pass\";\n"
+                  "  %s } );\n",
+                  toxiproxy, settings);
+    return testlib_run_json(conf, args ? args : "--once --format json", code, NULL, NULL);
+}
+
+/* Does Toxiproxy hold any proxy of ours? */
+static int proxies_left(void)
+{
+    return testlib_sh("curl -sf --noproxy '*' http://%s/proxies | grep -q infraprobe-netpart",
+                      toxiproxy) == 0;
+}
+
+static void assert_check(json_t *doc, const char *name, const char *target, const char *status,
+                         const char *words)
+{
+    json_t *c = testlib_find_check(doc, name, target);
+
+    ck_assert_msg(strcmp(testlib_status(c), status) == 0, "%s %s: %s: %s (expected %s)", name,
+                  target, testlib_status(c), testlib_message(c), status);
+    if (words)
+        ck_assert_msg(strstr(testlib_message(c), words), "%s %s: \"%s\" lacks \"%s\"", name, target,
+                      testlib_message(c), words);
+}
+
+START_TEST(toxiproxy_partitions_are_detected_classified_and_healed)
+{
+    char settings[600], r[100], m[100], rb[140], rr[140], mb[140], mr[140], deg[300];
+    int code;
+    json_t *doc;
+
+    snprintf(settings, sizeof(settings),
+             "op_timeout = 1.0; recover_timeout = 10.0; modes = [\"blackhole\", \"reject\", "
+             "\"halfopen\"]; targets = [\"redis://%s\", \"mysql://%s\"];",
+             redis, mysql);
+    doc = run_probe(settings, NULL, &code);
+    snprintf(r, sizeof(r), "redis://%s", redis);
+    snprintf(m, sizeof(m), "mysql://%s", mysql);
+    snprintf(rb, sizeof(rb), "%s [blackhole]", r);
+    snprintf(rr, sizeof(rr), "%s [reject]", r);
+    snprintf(mb, sizeof(mb), "%s [blackhole]", m);
+    snprintf(mr, sizeof(mr), "%s [reject]", m);
+    assert_check(doc, "baseline", r, "ok", NULL);
+    assert_check(doc, "baseline", m, "ok", NULL);
+    assert_check(doc, "detect", rb, "ok", "within the timeout");
+    assert_check(doc, "error", rb, "ok", "ETIMEDOUT");
+    assert_check(doc, "detect", mb, "ok", "within the timeout");
+    assert_check(doc, "error", mb, "ok", "ETIMEDOUT");
+    assert_check(doc, "error", rr, "ok", "ECONNRESET");
+    assert_check(doc, "error", mr, "ok", "ECONNRESET");
+    assert_check(doc, "recover", rb, "ok", "after the heal");
+    assert_check(doc, "recover", mr, "ok", "after the heal");
+    snprintf(deg, sizeof(deg), "%s [blackhole of %s]", m, r);
+    assert_check(doc, "degradation", deg, "ok", "unaffected");
+    ck_assert(testlib_metric(doc, "infraprobe_netpart_detect_seconds", "mode", "blackhole") > 0);
+    ck_assert(testlib_metric(doc, "infraprobe_netpart_recover_seconds", "mode", "reject") >= 0);
+    ck_assert_msg(code == 0, "exit %d", code);
+    ck_assert_msg(!proxies_left(), "a proxy of ours is left in toxiproxy");
+    json_decref(doc);
+}
+END_TEST
+
+/* A TCP connect ends at Toxiproxy's own listener: said, not passed off as a detection. */
+START_TEST(tcp_target_serves_as_a_control)
+{
+    char settings[400], t[100], tb[140], deg[300];
+    json_t *doc;
+    int code;
+
+    snprintf(settings, sizeof(settings),
+             "op_timeout = 1.0; modes = [\"blackhole\"]; targets = [\"redis://%s\", \"tcp://%s\"];",
+             redis, redis);
+    doc = run_probe(settings, NULL, &code);
+    snprintf(t, sizeof(t), "tcp://%s", redis);
+    snprintf(tb, sizeof(tb), "%s [blackhole]", t);
+    assert_check(doc, "baseline", t, "ok", NULL);
+    assert_check(doc, "detect", tb, "skipped", "Toxiproxy's listener");
+    snprintf(deg, sizeof(deg), "%s [blackhole of redis://%s]", t, redis);
+    assert_check(doc, "degradation", deg, "ok", "unaffected");
+    json_decref(doc);
+}
+END_TEST
+
+/* Every target blackholed in a run too short for all of them: the run ends, says so, and
+ * leaves no proxy behind (the next run would remove it, but this one already did). */
+START_TEST(run_ends_when_every_target_is_blackholed)
+{
+    char settings[500], conf[600], *out = NULL;
+    json_t *doc;
+    int code;
+
+    snprintf(settings, sizeof(settings),
+             "op_timeout = 2.0; modes = [\"blackhole\"]; targets = [\"redis://%s\", "
+             "\"mysql://%s\", \"redis://%s\"];",
+             redis, mysql, redis);
+    snprintf(conf, sizeof(conf), "%s/short.conf", workdir);
+    testlib_write(conf,
+                  "probes = ( { name = \"np\"; plugin = \"netpart\"; timeout = 3.0;\n"
+                  "  api = \"%s\"; mysql_user = \"im\"; mysql_password = \"im_pass\";\n"
+                  "  %s } );\n",
+                  toxiproxy, settings);
+    doc = testlib_run_json(conf, "--once --format json", &code, &out, NULL);
+    /* The first partition fits in the run; the rest cannot, and the report says so. */
+    ck_assert_msg(code == 2 || code == 3, "exit %d: %s", code, out);
+    ck_assert_msg(!strcmp(testlib_status(testlib_probe0(doc)), "critical") ||
+                      !strcmp(testlib_status(testlib_probe0(doc)), "unknown"),
+                  "%s", out);
+    snprintf(settings, sizeof(settings), "redis://%s [blackhole]", redis);
+    assert_check(doc, "detect", settings, "ok", "within the timeout");
+    json_decref(doc);
+    free(out);
+    /* Whatever a cut-short run left, the next run of the probe removes. */
+    snprintf(settings, sizeof(settings), "modes = [\"latency\"]; targets = [\"redis://%s\"];",
+             redis);
+    json_decref(run_probe(settings, NULL, &code));
+    ck_assert_msg(!proxies_left(), "a proxy of ours is left in toxiproxy");
+}
+END_TEST
+
+START_TEST(stale_proxies_of_ours_are_removed)
+{
+    char settings[300];
+    json_t *doc;
+    int code;
+
+    ck_assert_int_eq(testlib_sh("curl -sf --noproxy '*' -X POST -d "
+                                "'{\"name\":\"infraprobe-netpart-np-stale-0\",\"listen\":"
+                                "\"127.0.0.1:0\",\"upstream\":\"%s\"}' http://%s/proxies "
+                                ">/dev/null",
+                                redis, toxiproxy),
+                     0);
+    ck_assert(proxies_left());
+    snprintf(settings, sizeof(settings), "modes = [\"latency\"]; targets = [\"redis://%s\"];",
+             redis);
+    doc = run_probe(settings, NULL, &code);
+    ck_assert_msg(!proxies_left(), "the stale proxy is still there");
+    json_decref(doc);
+}
+END_TEST
+
+/* The partition / heal fault actions (method actions): the sandbox pauses the Redis master,
+ * whose kernel still accepts connections that nobody answers. */
+START_TEST(fault_actions_partition_and_heal)
+{
+    char settings[1200], rb[140];
+    json_t *doc;
+    int code;
+
+    snprintf(settings, sizeof(settings),
+             "method = \"actions\"; op_timeout = 1.0; modes = [\"blackhole\"];"
+             " targets = [\"redis://%s\"];"
+             " failover = { partition = \"'%s' --dir '%s' pause %%{target}\";"
+             " heal = \"'%s' --dir '%s' resume %%{target}\"; };",
+             redis, testlib_sandbox_tool(), sb.dir, testlib_sandbox_tool(), sb.dir);
+    doc = run_probe(settings, NULL, &code);
+    snprintf(rb, sizeof(rb), "redis://%s [blackhole]", redis);
+    assert_check(doc, "detect", rb, "ok", "within the timeout");
+    assert_check(doc, "error", rb, "ok", "ETIMEDOUT");
+    assert_check(doc, "recover", rb, "ok", "after the heal");
+    ck_assert_msg(code == 0, "exit %d", code);
+    json_decref(doc);
+}
+END_TEST
+
+START_TEST(unreachable_api_is_named)
+{
+    char settings[300], api[64], r[100];
+    json_t *doc;
+    int code;
+
+    snprintf(api, sizeof(api), "127.0.0.1:%d", testlib_closed_port());
+    snprintf(settings, sizeof(settings), "api = \"%s\"; targets = [\"redis://%s\"];", api, redis);
+    /* `api` set twice is a config error: use a probe of its own. */
+    {
+        char conf[600];
+
+        snprintf(conf, sizeof(conf), "%s/noapi.conf", workdir);
+        testlib_write(conf,
+                      "probes = ( { name = \"np\"; plugin = \"netpart\"; timeout = 10.0; %s } );\n",
+                      settings);
+        doc = testlib_run_json(conf, "--once --format json", &code, NULL, NULL);
+    }
+    snprintf(r, sizeof(r), "redis://%s", redis);
+    assert_check(doc, "baseline", r, "critical", api);
+    ck_assert_int_eq(code, 2);
+    json_decref(doc);
+}
+END_TEST
+
+START_TEST(bad_settings)
+{
+    char conf[600], *out = NULL, *err = NULL;
+    int code;
+
+    snprintf(conf, sizeof(conf), "%s/bad.conf", workdir);
+    testlib_write(conf, "probes = ( { name = \"np\"; plugin = \"netpart\";\n"
+                        "  targets = [\"nosuch://127.0.0.1:1\", \"redis:127.0.0.1:1\"];\n"
+                        "  modes = [\"sideways\"]; method = \"carrier-pigeon\"; } );\n");
+    code = testlib_run(conf, "-t", &out, &err);
+    ck_assert_int_eq(code, 3);
+    ck_assert_msg(strstr(err, "bad.conf:2") && strstr(err, "nosuch"), "%s", err);
+    ck_assert_msg(strstr(err, "expected KIND://HOST:PORT"), "%s", err);
+    ck_assert_msg(strstr(err, "sideways"), "%s", err);
+    ck_assert_msg(strstr(err, "carrier-pigeon"), "%s", err);
+    free(out);
+    free(err);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("netpart");
+    TCase *tc = tcase_create("netpart");
+    char dir[600], dsn[200], *p;
+    SRunner *sr;
+    int failed;
+
+    workdir = testlib_init("netpart", 1);
+    if (!workdir)
+        return EXIT_FAILURE;
+    snprintf(dir, sizeof(dir), "%s/sandbox", workdir);
+    if (testlib_sandbox_up(&sb, dir, "redis mysql toxiproxy") != 0 ||
+        testlib_sandbox_var(&sb, "TOXIPROXY_ADDR", toxiproxy, sizeof(toxiproxy)) != 0 ||
+        testlib_sandbox_var(&sb, "REDIS_ADDR", redis, sizeof(redis)) != 0 ||
+        testlib_sandbox_var(&sb, "MYSQL_ADDR", dsn, sizeof(dsn)) != 0 ||
+        !(p = strstr(dsn, "tcp("))) {
+        fprintf(stderr, "netpart_test: the sandbox (redis, mysql, toxiproxy) did not start\n");
+        return EXIT_FAILURE;
+    }
+    snprintf(mysql, sizeof(mysql), "%.*s", (int)strcspn(p + 4, ")"), p + 4);
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, toxiproxy_partitions_are_detected_classified_and_healed);
+    tcase_add_test(tc, tcp_target_serves_as_a_control);
+    tcase_add_test(tc, run_ends_when_every_target_is_blackholed);
+    tcase_add_test(tc, stale_proxies_of_ours_are_removed);
+    tcase_add_test(tc, fault_actions_partition_and_heal);
+    tcase_add_test(tc, unreachable_api_is_named);
+    tcase_add_test(tc, bad_settings);
+    suite_add_tcase(s, tc);
+    sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    if (testlib_sandbox(&sb, "down") != 0)
+        fprintf(stderr, "netpart_test: %s: sandbox down failed\n", sb.dir);
+    if (testlib_cleanup() != 0)
+        failed++;
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
