@@ -360,7 +360,8 @@ IP_EXPORT int ip_drill(struct ip_report *report, double *deadline);
  * is shell-quoted, so a server-supplied name cannot inject a command. %% is a literal %.
  * Returns 0 when the command exited 0; IP_EINVAL when the action is not configured or names
  * a placeholder not in vars (err says which); IP_EACTION when it failed or timed out, with
- * its exit status and the last line of its stderr in err. Thread-safe.
+ * its exit status and the last line of its stderr in err. Thread-safe. It works in a regular
+ * run too (netpart's partition / heal), with the same restore guarantee.
  */
 IP_EXPORT int ip_fault(struct ip_report *report, const char *action, const char *const *vars,
                        char *err, size_t errlen);
