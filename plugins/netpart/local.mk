@@ -1,11 +1,13 @@
-# The netpart plugin (libcurl for Toxiproxy's API, jansson); --disable-netpart leaves it out.
+# The netpart plugin (libcurl for Toxiproxy's API, jansson, libnftables); --disable-netpart
+# leaves it out.
 if BUILD_NETPART
 pkglib_LTLIBRARIES += plugins/netpart/netpart.la
 plugins_netpart_netpart_la_SOURCES = plugins/netpart/netpart.c plugins/netpart/netpart_plugin.h \
-	plugins/netpart/toxiproxy.c
-plugins_netpart_netpart_la_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(JANSSON_CFLAGS)
+	plugins/netpart/toxiproxy.c plugins/netpart/nft.c
+plugins_netpart_netpart_la_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(JANSSON_CFLAGS) $(NFTABLES_CFLAGS)
 plugins_netpart_netpart_la_LDFLAGS = -module -avoid-version -shared -export-symbols-regex '^infraprobe_plugin$$'
-plugins_netpart_netpart_la_LIBADD = lib/libinfraprobe.la $(CURL_LIBS) $(JANSSON_LIBS) -lm
+plugins_netpart_netpart_la_LIBADD = lib/libinfraprobe.la $(CURL_LIBS) $(JANSSON_LIBS) \
+	$(NFTABLES_LIBS) -lm
 
 if HAVE_CHECK
 # Real partitions through a real Toxiproxy, against the sandbox's Redis, MariaDB and a TCP port.

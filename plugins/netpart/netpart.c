@@ -1,7 +1,8 @@
 /*
  * The netpart plugin: real network partitions between this host and its targets (any
- * backend whose plugin has an operation: tcp, redis, mysql, ...), made with Toxiproxy or with
- * the probe's own partition / heal fault actions. Per target it checks that the operation
+ * backend whose plugin has an operation: tcp, redis, mysql, ...), made with Toxiproxy, with
+ * nftables rules in this host's kernel, or with the probe's own partition / heal fault
+ * actions. Per target it checks that the operation
  * works (baseline), that a partition is noticed by timeout and never hangs (detect), that the
  * failure is classified (error), that the operation works again after the heal on a new
  * connection (recover), and that the other targets are unaffected meanwhile (degradation).
@@ -99,6 +100,12 @@ static int netpart_modes(struct ip_probe *probe, struct netpart_state *st)
             bad = 1;
             continue;
         }
+        /* The kernel can drop or refuse, not delay or cut a stream after a few bytes. */
+        if (st->method == NETPART_NFTABLES && m != NETPART_BLACKHOLE && m != NETPART_REJECT) {
+            ip_probe_fail(probe, "modes", "\"%s\": method nftables makes blackhole and reject only",
+                          modes[i]);
+            bad = 1;
+        }
         st->modes[m] = 1;
     }
     return bad ? -1 : 0;
@@ -137,12 +144,15 @@ static int netpart_method(struct ip_probe *probe, struct netpart_state *st)
 
     if (strcmp(m, "toxiproxy") == 0)
         st->method = NETPART_TOXIPROXY;
+    else if (strcmp(m, "nftables") == 0)
+        st->method = NETPART_NFTABLES;
     else if (strcmp(m, "actions") == 0)
         st->method = NETPART_ACTIONS;
     else {
-        ip_probe_fail(probe, "method", "\"%s\": expected toxiproxy or actions", m);
+        ip_probe_fail(probe, "method", "\"%s\": expected toxiproxy, nftables or actions", m);
         return -1;
     }
+    nft_table_name(ip_probe_name(probe), st->table, sizeof(st->table));
     st->api = ip_probe_string(probe, "api", "${TOXIPROXY_ADDR:-127.0.0.1:8474}");
     st->listen_host = ip_probe_string(probe, "listen_host", "127.0.0.1");
     st->proxies = ip_probe_strings(probe, "proxies", &st->nproxies);
@@ -291,6 +301,9 @@ static int netpart_cut(struct netpart_state *st, struct ip_report *rep, struct n
         return heal ? toxiproxy_heal(st->api, t->proxy, deadline, err, errlen)
                     : toxiproxy_partition(st->api, t->proxy, mode, st->latency, deadline, err,
                                           errlen);
+    if (st->method == NETPART_NFTABLES)
+        return heal ? nft_heal(st->table, err, errlen)
+                    : nft_partition(st->table, t->addrs, t->naddrs, t->port, mode, err, errlen);
     netpart_vars(t, mode, host, sizeof(host), port, sizeof(port), vars);
     return ip_fault(rep, heal ? "heal" : "partition", vars, err, errlen) == 0 ? 0 : -1;
 }
@@ -522,6 +535,52 @@ static void netpart_baseline(struct netpart_state *st, struct ip_report *rep,
     }
 }
 
+/* nftables: each target's addresses (the rules name numbers), then our table afresh. */
+static int netpart_kernel(struct netpart_state *st, struct ip_report *rep, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < st->ntargets; i++) {
+        struct netpart_target *t = &st->targets[i];
+        char host[256], why[512];
+        int n;
+
+        ip_hostport(t->address, host, sizeof(host), &t->port);
+        n = ip_resolve(host, netpart_op_deadline(rep, 5.0), t->addrs, NETPART_MAX_ADDRS, why,
+                       sizeof(why));
+        if (n <= 0) {
+            snprintf(err, errlen, "%.200s: %.300s", t->spec, n < 0 ? why : "no address");
+            return -1;
+        }
+        t->naddrs = n;
+    }
+    return nft_begin(st->table, err, errlen);
+}
+
+/* What the method needs before the first operation. 0 or -1 with err. */
+static int netpart_prepare(struct netpart_state *st, struct ip_report *rep, char *err,
+                           size_t errlen)
+{
+    switch (st->method) {
+    case NETPART_TOXIPROXY:
+        return netpart_proxies(st, rep, err, errlen);
+    case NETPART_NFTABLES:
+        return netpart_kernel(st, rep, err, errlen);
+    case NETPART_ACTIONS:
+        break;
+    }
+    return 0;
+}
+
+/* Remove what the method made, whatever happened in the run. */
+static void netpart_finish(struct netpart_state *st)
+{
+    char err[512];
+
+    if (st->method == NETPART_TOXIPROXY)
+        netpart_unproxy(st);
+    else if (st->method == NETPART_NFTABLES)
+        nft_end(st->table, err, sizeof(err));
+}
+
 static void netpart_skip_all(struct netpart_state *st, struct ip_report *rep, const char *why)
 {
     static const char *const names[] = {"baseline", "detect",      "error",
@@ -544,7 +603,7 @@ static int netpart_run(void *state, struct ip_report *rep)
         free(baseline);
         return IP_ENOMEM;
     }
-    if (st->method == NETPART_TOXIPROXY && netpart_proxies(st, rep, err, sizeof(err)) != 0) {
+    if (netpart_prepare(st, rep, err, sizeof(err)) != 0) {
         netpart_skip_all(st, rep, err);
         goto out;
     }
@@ -557,8 +616,7 @@ static int netpart_run(void *state, struct ip_report *rep)
             if (baseline[i] >= 0 && ip_report_remaining(rep) > 0)
                 netpart_one(st, rep, i, (enum netpart_mode)m, baseline, ops);
 out:
-    if (st->method == NETPART_TOXIPROXY)
-        netpart_unproxy(st);
+    netpart_finish(st);
     free(ops);
     free(baseline);
     return 0;
@@ -594,4 +652,6 @@ IP_EXPORT const struct ip_plugin infraprobe_plugin = {
     .metrics = netpart_metrics,
     .init = netpart_init,
     .shutdown = netpart_shutdown,
+    /* Kernel rules and libnftables' state belong to a process: one per probe. */
+    .flags = IP_PLUGIN_OWN_PROCESS,
 };

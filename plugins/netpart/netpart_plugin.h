@@ -11,7 +11,10 @@
 #include <infraprobe/plugin.h>
 
 /* How a partition is made. */
-enum netpart_method { NETPART_TOXIPROXY, NETPART_ACTIONS };
+enum netpart_method { NETPART_TOXIPROXY, NETPART_NFTABLES, NETPART_ACTIONS };
+
+/* The addresses of one target's name that a kernel partition covers, at most. */
+#define NETPART_MAX_ADDRS 8
 
 /* What a partition does to the path. */
 enum netpart_mode {
@@ -29,6 +32,10 @@ struct netpart_target {
     char path[300];    /* host:port that the operations go through (a proxy's, or address) */
     char proxy[240];   /* the Toxiproxy proxy's name; "" with no proxy */
     const char *const *options; /* for ip_operate(): name, value pairs */
+    /* nftables: the target's addresses, resolved at the start of a run, and its port. */
+    char addrs[NETPART_MAX_ADDRS][IP_ADDRSTRLEN];
+    int naddrs;
+    int port;
 };
 
 struct netpart_state {
@@ -46,6 +53,7 @@ struct netpart_state {
     double recover_timeout;
     double latency;            /* seconds, NETPART_LATENCY */
     const char *options[2][9]; /* redis, mysql options, NULL-terminated pairs */
+    char table[96];            /* nftables: our table's name */
     /* Cumulative, for metrics(). */
     long long partitions;
 };
@@ -71,6 +79,22 @@ int toxiproxy_partition(const char *api, const char *name, enum netpart_mode mod
 int toxiproxy_heal(const char *api, const char *name, double deadline, char *err, size_t errlen);
 /* Remove proxy `name`. 0 or -1 with err. */
 int toxiproxy_delete(const char *api, const char *name, double deadline, char *err, size_t errlen);
+/* ---- nft.c ---- */
+
+/* Our table's name for probe `probe`: "infraprobe_netpart_PROBE" (PROBE made safe). */
+void nft_table_name(const char *probe, char *out, size_t outlen);
+/* Delete a stale table of ours, then make it afresh with an empty output chain. 0, or -1
+ * with err (naming CAP_NET_ADMIN when the kernel refuses). */
+int nft_begin(const char *table, char *err, size_t errlen);
+/* Drop (a blackhole) or reject with a reset what goes to addrs:port. 0 or -1 with err. */
+int nft_partition(const char *table, char (*addrs)[IP_ADDRSTRLEN], int n, int port,
+                  enum netpart_mode mode, char *err, size_t errlen);
+/* Remove every rule (the heal), or the whole table (the end of the run). 0 or -1 with err. */
+int nft_heal(const char *table, char *err, size_t errlen);
+int nft_end(const char *table, char *err, size_t errlen);
+
+/* ---- toxiproxy.c ---- */
+
 /* curl_global_init() / cleanup, from the plugin's init / shutdown. */
 int toxiproxy_init(void);
 void toxiproxy_shutdown(void);

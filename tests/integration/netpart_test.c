@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "testlib.h"
 
@@ -236,6 +237,112 @@ START_TEST(bad_settings)
 }
 END_TEST
 
+/* Read a whole file (malloc'd) or fail. */
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    char *buf = calloc(1, 1 << 20);
+    size_t n;
+
+    ck_assert_msg(f != NULL, "%s: missing", path);
+    ck_assert_ptr_nonnull(buf);
+    n = fread(buf, 1, (1 << 20) - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    return buf;
+}
+
+/*
+ * method nftables in a network namespace this test makes (so that no rule ever touches the
+ * host's tables), with a sandbox of its own inside it: a stale table of ours that blackholes
+ * Redis is removed at the start; blackhole and reject rules are detected (timeout, refused),
+ * healed and recovered from; no table is left; and without CAP_NET_ADMIN the run says so at
+ * its start.
+ */
+START_TEST(nftables_in_a_namespace)
+{
+    char script[600], conf[600], nocap[600], out[600], out2[600], tables[600], addrs[600];
+    char sbdir[600], ra[64] = "", ma[64] = "", r[100], m[100], tc[100], x[200], y[300];
+    const char *path = getenv("INFRAPROBE_PLUGIN_PATH"), *exe = getenv("INFRAPROBE");
+    char *text, *tabs, *as;
+    json_t *doc, *doc2;
+
+    snprintf(script, sizeof(script), "%s/nft.sh", workdir);
+    snprintf(conf, sizeof(conf), "%s/nft.conf", workdir);
+    snprintf(nocap, sizeof(nocap), "%s/nocap.conf", workdir);
+    snprintf(out, sizeof(out), "%s/nft.json", workdir);
+    snprintf(out2, sizeof(out2), "%s/nocap.json", workdir);
+    snprintf(tables, sizeof(tables), "%s/nft.tables", workdir);
+    snprintf(addrs, sizeof(addrs), "%s/nft.addrs", workdir);
+    snprintf(sbdir, sizeof(sbdir), "%s/nsbox", workdir);
+    testlib_write(conf, "probes = ( { name = \"np\"; plugin = \"netpart\"; timeout = 60.0;\n"
+                        "  method = \"nftables\"; op_timeout = 1.0; recover_timeout = 10.0;\n"
+                        "  mysql_user = \"im\"; mysql_password = \"im_pass\";\n"
+                        "  targets = [\"redis://${REDIS_ADDR}\", \"mysql://${MYSQL_HP}\",\n"
+                        "             \"tcp://${REDIS_ADDR}\"]; } );\n");
+    testlib_write(nocap, "probes = ( { name = \"nocap\"; plugin = \"netpart\"; timeout = 10.0;\n"
+                         "  method = \"nftables\"; targets = [\"redis://${REDIS_ADDR}\"]; } );\n");
+    /* A stale table of ours blackholes Redis before the run: the run must remove it. */
+    testlib_write(
+        script,
+        "set -e\n"
+        "ip link set lo up\n"
+        "eval \"$('%s' up --dir '%s' --owner $$ redis mysql)\"\n"
+        "hp=${MYSQL_ADDR#*tcp(}; export MYSQL_HP=${hp%%)*}\n"
+        "echo \"$REDIS_ADDR $MYSQL_HP\" > '%s'\n"
+        "nft add table inet infraprobe_netpart_np\n"
+        "nft add chain inet infraprobe_netpart_np out "
+        "'{ type filter hook output priority 0; }'\n"
+        "nft add rule inet infraprobe_netpart_np out tcp dport \"${REDIS_ADDR##*:}\" drop\n"
+        "set +e\n"
+        "'%s' --plugin-dir '%s' --once --format json -c '%s' > '%s'\n"
+        "setpriv --bounding-set=-net_admin --inh-caps=-net_admin '%s' --plugin-dir '%s' "
+        "--once --format json -c '%s' > '%s'\n"
+        "nft list tables > '%s'\n"
+        "'%s' --dir '%s' down\n",
+        testlib_sandbox_tool(), sbdir, addrs, exe, path, conf, out, exe, path, nocap, out2, tables,
+        testlib_sandbox_tool(), sbdir);
+    ck_assert_int_eq(
+        testlib_sh("%s bash '%s'", getuid() == 0 ? "unshare -n" : "unshare -rn", script), 0);
+    as = slurp(addrs);
+    ck_assert_int_eq(sscanf(as, "%63s %63s", ra, ma), 2);
+    snprintf(r, sizeof(r), "redis://%s", ra);
+    snprintf(m, sizeof(m), "mysql://%s", ma);
+    snprintf(tc, sizeof(tc), "tcp://%s", ra);
+    text = slurp(out);
+    doc = json_loads(text, 0, NULL);
+    ck_assert_msg(doc != NULL, "not JSON: %s", text);
+    assert_check(doc, "baseline", r, "ok", NULL);
+    assert_check(doc, "baseline", m, "ok", NULL);
+    snprintf(x, sizeof(x), "%s [blackhole]", r);
+    assert_check(doc, "detect", x, "ok", "within the timeout");
+    assert_check(doc, "error", x, "ok", "ETIMEDOUT");
+    assert_check(doc, "recover", x, "ok", "after the heal");
+    snprintf(x, sizeof(x), "%s [reject]", m);
+    assert_check(doc, "detect", x, "ok", "within the timeout");
+    assert_check(doc, "error", x, "ok", "ECONNREFUSED");
+    snprintf(x, sizeof(x), "%s [blackhole]", tc);
+    assert_check(doc, "detect", x, "ok", "within the timeout");
+    assert_check(doc, "error", x, "ok", "ETIMEDOUT");
+    snprintf(x, sizeof(x), "%s [reject]", tc);
+    assert_check(doc, "error", x, "ok", "ECONNREFUSED");
+    snprintf(y, sizeof(y), "%s [blackhole of %s]", m, r);
+    assert_check(doc, "degradation", y, "ok", "unaffected");
+    tabs = slurp(tables);
+    ck_assert_msg(!strstr(tabs, "infraprobe_netpart"), "left behind: %s", tabs);
+    free(text);
+    text = slurp(out2);
+    doc2 = json_loads(text, 0, NULL);
+    ck_assert_msg(doc2 != NULL, "not JSON: %s", text);
+    assert_check(doc2, "baseline", r, "critical", "CAP_NET_ADMIN");
+    free(text);
+    free(tabs);
+    free(as);
+    json_decref(doc);
+    json_decref(doc2);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("netpart");
@@ -265,6 +372,7 @@ int main(void)
     tcase_add_test(tc, fault_actions_partition_and_heal);
     tcase_add_test(tc, unreachable_api_is_named);
     tcase_add_test(tc, bad_settings);
+    tcase_add_test(tc, nftables_in_a_namespace);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
