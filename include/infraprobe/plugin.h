@@ -208,6 +208,13 @@ struct ip_plugin {
      * reason in err; IP_EINVAL for an option it does not know. Thread-safe, no state kept. */
     int (*operate)(const char *address, const char *const *options, double deadline, char *err,
                    size_t errlen);
+    /* Optional: put right what a run of this probe that never returned left outside the
+     * process (a proxy, a firewall table: what a run removes at its end), from the settings
+     * alone. The core calls it in the process that set the probe up, after a run whose process
+     * crashed, exited, or was killed at its deadline or by an interrupt; never while a run of
+     * the probe may still go on (an abandoned thread). `report` is the dead run's, for its id
+     * and ip_report_log(); record no check in it. Blocking calls take a few seconds at most. */
+    void (*reclaim)(void *state, struct ip_report *report);
 };
 
 /* The fields every plugin opens its ip_plugin with:

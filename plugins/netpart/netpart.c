@@ -622,6 +622,27 @@ out:
     return 0;
 }
 
+/* A run that never returned (its process was killed or crashed) left its proxies or its
+ * table: remove them now, as the next run would. */
+static void netpart_reclaim(void *state, struct ip_report *rep)
+{
+    struct netpart_state *st = state;
+    char prefix[120], err[512];
+    int rc = 0;
+
+    if (st->method == NETPART_TOXIPROXY && st->nproxies) {
+        for (size_t i = 0; i < st->nproxies; i++)
+            toxiproxy_heal(st->api, st->proxies[i], ip_clock() + 5.0, err, sizeof(err));
+    } else if (st->method == NETPART_TOXIPROXY) {
+        netpart_prefix(st, prefix, sizeof(prefix));
+        rc = toxiproxy_clean(st->api, prefix, ip_clock() + 5.0, err, sizeof(err));
+    } else if (st->method == NETPART_NFTABLES) {
+        nft_end(st->table, err, sizeof(err)); /* absent already: nothing to do */
+    }
+    if (rc != 0)
+        ip_report_log(rep, IP_LOG_WARNING, "could not remove what the run left: %s", err);
+}
+
 static int netpart_metrics(void *state, struct ip_report *rep)
 {
     struct netpart_state *st = state;
@@ -654,4 +675,5 @@ IP_EXPORT const struct ip_plugin infraprobe_plugin = {
     .shutdown = netpart_shutdown,
     /* Kernel rules and libnftables' state belong to a process: one per probe. */
     .flags = IP_PLUGIN_OWN_PROCESS,
+    .reclaim = netpart_reclaim,
 };

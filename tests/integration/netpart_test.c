@@ -237,6 +237,60 @@ START_TEST(bad_settings)
 }
 END_TEST
 
+/* Start a long blackhole run in the background, and once its proxies exist send `sig` to
+ * infraprobe (`whom` "self") or to its probe's child ("child"); the JSON it wrote then. */
+static json_t *run_and_signal(const char *sig, const char *whom, char *out, size_t outlen)
+{
+    char conf[600], outf[600], script[600];
+
+    snprintf(conf, sizeof(conf), "%s/sig.conf", workdir);
+    snprintf(outf, sizeof(outf), "%s/sig-%s-%s.json", workdir, sig, whom);
+    snprintf(script, sizeof(script), "%s/sig.sh", workdir);
+    testlib_write(conf,
+                  "probes = ( { name = \"np\"; plugin = \"netpart\"; timeout = 60.0;\n"
+                  "  api = \"%s\"; op_timeout = 20.0; modes = [\"blackhole\"];\n"
+                  "  targets = [\"redis://%s\"]; } );\n",
+                  toxiproxy, redis);
+    testlib_write(
+        script,
+        "'%s' --plugin-dir '%s' --once --format json -c '%s' > '%s' 2>/dev/null &\n"
+        "pid=$!\n"
+        "for i in $(seq 400); do\n"
+        "  curl -sf --noproxy '*' http://%s/proxies | grep -q infraprobe-netpart && break\n"
+        "  sleep 0.05\n"
+        "done\n"
+        "if [ %s = self ]; then kill -%s $pid; else kill -%s $(pgrep -P $pid); fi\n"
+        "wait $pid\n",
+        getenv("INFRAPROBE"), getenv("INFRAPROBE_PLUGIN_PATH"), conf, outf, toxiproxy, whom, sig,
+        sig);
+    testlib_sh("bash '%s'", script);
+    snprintf(out, outlen, "%s", outf);
+    return json_load_file(outf, 0, NULL);
+}
+
+/* Interrupted, or its probe's process crashed, mid-partition: no proxy of ours is left. */
+START_TEST(nothing_left_after_sigint_or_a_crash)
+{
+    static const char *const cases[][3] = {
+        {"INT", "self", "interrupted"},
+        {"SEGV", "child", "crashed (SIGSEGV)"},
+    };
+
+    for (size_t i = 0; i < 2; i++) {
+        char outf[600];
+        json_t *doc = run_and_signal(cases[i][0], cases[i][1], outf, sizeof(outf));
+        json_t *run;
+
+        ck_assert_msg(doc != NULL, "%s: no JSON report", outf);
+        run = testlib_find_check(doc, "run", NULL);
+        ck_assert_msg(strstr(testlib_message(run), cases[i][2]), "%s: run: %s", cases[i][0],
+                      testlib_message(run));
+        ck_assert_msg(!proxies_left(), "%s: a proxy of ours is left in toxiproxy", cases[i][0]);
+        json_decref(doc);
+    }
+}
+END_TEST
+
 /* Read a whole file (malloc'd) or fail. */
 static char *slurp(const char *path)
 {
@@ -373,6 +427,7 @@ int main(void)
     tcase_add_test(tc, unreachable_api_is_named);
     tcase_add_test(tc, bad_settings);
     tcase_add_test(tc, nftables_in_a_namespace);
+    tcase_add_test(tc, nothing_left_after_sigint_or_a_crash);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
