@@ -48,8 +48,9 @@ enum timeline_kind {
     TL_DETECTED = 3,
     TL_RECOVERED = 4,
     TL_REJOINED = 5,
+    TL_LOST = 6, /* an acknowledged operation (id) that the read-back did not find */
 };
-#define TL_KIND_MAX TL_REJOINED
+#define TL_KIND_MAX TL_LOST
 
 struct timeline_event {
     enum timeline_kind kind;

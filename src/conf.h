@@ -9,6 +9,7 @@
 
 #include <infraprobe/plugin.h>
 
+#include "http.h"
 #include "report.h"
 
 /* Where a probe runs: in a supervised child of its own (the default: a crash, an exit() or a
@@ -45,6 +46,7 @@ struct conf {
     const char *plugin_dir;  /* NULL: none set */
     int drill;               /* --drill: run the drills of the probes that have one */
     struct ip_probe *core;   /* the `infraprobe` group, read with the SDK getters */
+    struct http_conf http;   /* listen and its TLS and users; http.listen NULL: none */
     struct probe_conf *probes;
     size_t nprobes;
 };

@@ -21,10 +21,12 @@
 #include <infraprobe/plugin.h>
 
 #include "conf.h"
+#include "http.h"
 #include "isolate.h"
 #include "loader.h"
 #include "log.h"
 #include "output.h"
+#include "published.h"
 #include "report.h"
 #include "runner.h"
 #include "signals.h"
@@ -35,6 +37,7 @@ struct options {
     const char *config;
     const char *output;
     const char *plugin_dir;
+    const char *listen; /* --listen: overrides the configuration's */
     enum format format;
     int once;
     int drill;
@@ -58,8 +61,11 @@ static void usage(FILE *out)
             "      --drill            also run the drills: stop a leader, a master, a broker on\n"
             "                         purpose and measure the recovery (implies --once)\n"
             "  -t, --test             validate the configuration, without network I/O\n"
-            "  -f, --format FORMAT    text, json, junit, tap, prometheus or nagios (default text)\n"
+            "  -f, --format FORMAT    text, json, junit, tap, prometheus, nagios or html\n"
+            "                         (default text)\n"
             "  -o, --output FILE      write the report to FILE (replaced atomically)\n"
+            "      --listen ADDR      serve /metrics and the status page on ADDR (host:port;\n"
+            "                         daemon only; overrides listen)\n"
             "  -p, --probe NAME       run only this probe (repeatable)\n"
             "      --plugin-dir PATH  search these directories (colon-separated) for plugins\n"
             "                         first, then plugin_dir, then " PKGLIBDIR "\n"
@@ -87,7 +93,7 @@ static void die_usage(const char *fmt, ...)
 
 static void parse_args(int argc, char **argv, struct options *o)
 {
-    enum { OPT_ONCE = 256, OPT_DRILL, OPT_PLUGIN_DIR, OPT_LIST, OPT_RUN_PROBE };
+    enum { OPT_ONCE = 256, OPT_DRILL, OPT_PLUGIN_DIR, OPT_LIST, OPT_RUN_PROBE, OPT_LISTEN };
     static const struct option longopts[] = {
         {"config", required_argument, NULL, 'c'},
         {"once", no_argument, NULL, OPT_ONCE},
@@ -99,6 +105,7 @@ static void parse_args(int argc, char **argv, struct options *o)
         {"plugin-dir", required_argument, NULL, OPT_PLUGIN_DIR},
         {"list-plugins", no_argument, NULL, OPT_LIST},
         {"run-probe", required_argument, NULL, OPT_RUN_PROBE},
+        {"listen", required_argument, NULL, OPT_LISTEN},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
@@ -129,8 +136,8 @@ static void parse_args(int argc, char **argv, struct options *o)
             break;
         case 'f':
             if (format_parse(optarg, &o->format) < 0)
-                die_usage("--format \"%s\": expected text, json, junit, tap, prometheus or "
-                          "nagios",
+                die_usage("--format \"%s\": expected text, json, junit, tap, prometheus, "
+                          "nagios or html",
                           optarg);
             break;
         case 'o':
@@ -147,6 +154,9 @@ static void parse_args(int argc, char **argv, struct options *o)
             break;
         case OPT_RUN_PROBE:
             o->run_probe = optarg;
+            break;
+        case OPT_LISTEN:
+            o->listen = optarg;
             break;
         case 'v':
             verbose++;
@@ -358,7 +368,8 @@ struct daemon {
     const struct options *opt;
     struct conf *conf;
     struct runner *runner;
-    struct ip_report **latest; /* per probe, for whole-document formats */
+    struct published *pub; /* the last complete run of every probe: /metrics, /, textfile */
+    struct http *http;
     int failed;
     atomic_int stop_sig; /* the signal that asked the daemon to stop */
 };
@@ -369,36 +380,27 @@ static void daemon_done(void *ctx, size_t probe, struct ip_report *report)
 
     if (!report)
         return;
-    if (d->opt->format == FORMAT_PROMETHEUS) {
-        report_free(d->latest[probe]);
-        d->latest[probe] = report;
-        return;
-    }
-    if (!d->failed &&
+    if (d->opt->format != FORMAT_PROMETHEUS && !d->failed &&
         (format_write_probe(d->opt->format, stdout, report, use_colour(&(struct sink){0})) < 0 ||
          fflush(stdout) != 0)) {
         fprintf(stderr, "infraprobe: cannot write to stdout: %s\n", strerror(errno));
         d->failed = 1;
     }
-    report_free(report);
+    /* Complete: from now on what every reader sees of this probe. */
+    published_put(d->pub, probe, report);
 }
 
-/* The Prometheus textfile: the latest run of every probe, replaced atomically. */
+/* The Prometheus textfile: what /metrics shows, replaced atomically. */
 static void write_textfile(struct daemon *d)
 {
-    struct run_result run = {.status = IP_SKIPPED};
-    struct ip_report *probes[d->conf->nprobes + 1];
+    struct published_view v;
     struct sink sink;
 
-    for (size_t i = 0; i < d->conf->nprobes; i++) {
-        if (d->latest[i]) {
-            probes[run.nprobes++] = d->latest[i];
-            run.status = ip_status_worst(run.status, d->latest[i]->status);
-        }
-    }
-    run.probes = probes;
+    if (published_view(d->pub, &v) != 0)
+        return;
     if (sink_open(&sink, d->opt->output) == 0)
-        sink_close(&sink, format_write(FORMAT_PROMETHEUS, sink.f, &run, 0) == 0);
+        sink_close(&sink, format_write_page(PAGE_METRICS, sink.f, &v, 0) == 0);
+    published_release(&v);
 }
 
 static void daemon_stop(void *ctx, int sig)
@@ -483,15 +485,52 @@ static double schedule(struct daemon *d, double *due)
     return next;
 }
 
+/* The status page reloads itself about as often as the quickest probe runs. */
+static int refresh_period(const struct conf *c)
+{
+    double r = 300;
+
+    for (size_t i = 0; i < c->nprobes; i++)
+        if (c->probes[i].ready && c->probes[i].interval < r)
+            r = c->probes[i].interval;
+    return r < 2 ? 2 : (int)r;
+}
+
+/* The listener, when one is configured: 0, or -1 once the reason is said. */
+static int start_listener(struct daemon *d)
+{
+    struct http_conf *h = &d->conf->http;
+    char bound[80] = "", err[512];
+
+    if (d->opt->listen)
+        h->listen = d->opt->listen;
+    if (!h->listen)
+        return 0;
+    h->refresh = refresh_period(d->conf);
+    d->http = http_start(h, d->pub, bound, sizeof(bound), err, sizeof(err));
+    if (!d->http) {
+        fprintf(stderr, "infraprobe: listen \"%s\": %s\n", h->listen, err);
+        return -1;
+    }
+    fprintf(stderr, "infraprobe: listening on %s://%s/ (/metrics and the status page)\n",
+            h->tls_cert ? "https" : "http", bound);
+    return 0;
+}
+
 /* Forever: each probe every `interval`, never two runs of one probe at once. */
 static int run_daemon(struct conf *c, const struct options *opt)
 {
     struct daemon d = {.opt = opt, .conf = c};
     double *due = calloc(c->nprobes + 1, sizeof(*due));
 
+    d.pub = published_new(c->nprobes);
+    if (d.pub && start_listener(&d) != 0) {
+        published_free(d.pub);
+        free(due);
+        return EXIT_USAGE;
+    }
     d.runner = runner_new(c, c->workers);
-    d.latest = calloc(c->nprobes + 1, sizeof(*d.latest));
-    if (!d.runner || !due || !d.latest || signals_start(daemon_stop, daemon_hup, &d) != 0) {
+    if (!d.runner || !due || !d.pub || signals_start(daemon_stop, daemon_hup, &d) != 0) {
         fprintf(stderr, "infraprobe: cannot start the workers\n");
         return EXIT_USAGE;
     }
@@ -507,10 +546,9 @@ static int run_daemon(struct conf *c, const struct options *opt)
         fflush(NULL);
         _exit(d.failed ? EXIT_USAGE : 0);
     }
+    http_stop(d.http);
     runner_free(d.runner);
-    for (size_t i = 0; i < c->nprobes; i++)
-        report_free(d.latest[i]);
-    free(d.latest);
+    published_free(d.pub);
     free(due);
     return d.failed ? EXIT_USAGE : 0;
 }
@@ -571,6 +609,21 @@ static int check_std_fds(const struct options *o)
     return 0;
 }
 
+/* --format html and --listen: each in its mode; a bad address said at once. */
+static void check_listen(const struct options *opt)
+{
+    struct sockaddr_storage sa;
+    socklen_t len;
+    char err[256];
+
+    if (!opt->once && !opt->test && opt->format == FORMAT_HTML)
+        die_usage("--format html: needs --once or --drill (it is one document per run)");
+    if (opt->listen && opt->once)
+        die_usage("--listen: only in daemon mode (without --once or --drill)");
+    if (opt->listen && http_parse_listen(opt->listen, &sa, &len, err, sizeof(err)) != 0)
+        die_usage("--listen \"%s\": %s", opt->listen, err);
+}
+
 /* The combinations of options that make no sense: a usage error, exit 3. */
 static void check_modes(const struct options *opt)
 {
@@ -587,6 +640,7 @@ static void check_modes(const struct options *opt)
             die_usage("--format %s: needs --output FILE (a textfile) when not --once",
                       format_name(opt->format));
     }
+    check_listen(opt);
     if (opt->format == FORMAT_NAGIOS && opt->nonly != 1)
         die_usage("--format %s: needs exactly one --probe NAME", "nagios");
 }

@@ -46,6 +46,16 @@ TESTS += tests/integration/cli.test tests/integration/run.test tests/integration
 EXTRA_DIST += tests/integration/lib.sh tests/integration/cli.test tests/integration/run.test \
 	tests/integration/drill.test tests/integration/lifecycle.test
 
+# The daemon's listener (/metrics, the status page, auth, TLS), and the HTML pages in
+# headless Chromium and an HTML5 parser.
+TESTS += tests/integration/listen.test tests/integration/html.test
+EXTRA_DIST += tests/integration/listen.test tests/integration/html.test \
+	tests/integration/html_valid.py tests/integration/png_colours.py
+
+# The Prometheus examples of etc/prometheus/, read by promtool.
+TESTS += tests/prometheus.test
+EXTRA_DIST += tests/prometheus.test tests/prometheus/alerts_test.yml
+
 # Output formats: unit tests, and each format read by its real consumer.
 if HAVE_CHECK
 check_PROGRAMS += tests/unit/format_test
@@ -141,7 +151,7 @@ tests_unit_fault_test_LDFLAGS = $(UNIT_LINK)
 tests_unit_fault_test_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_fault_test_LDADD = $(UNIT_LDADD)
 
-# The fault matrix: tcp, redis and mysql against badserver's misbehaving servers and paused
+# The fault matrix: tcp, redis, mysql and etcd against badserver's misbehaving servers and paused
 # sandbox servers (tests/faults/matrix_test.c; its figures are the README's table).
 check_PROGRAMS += tests/faults/badserver
 tests_faults_badserver_SOURCES = tests/faults/badserver.c
@@ -151,6 +161,9 @@ MATRIX_DEFS += -DMATRIX_REDIS
 endif
 if BUILD_MYSQL
 MATRIX_DEFS += -DMATRIX_MYSQL
+endif
+if BUILD_ETCD
+MATRIX_DEFS += -DMATRIX_ETCD
 endif
 if HAVE_CHECK
 check_PROGRAMS += tests/faults/matrix_test

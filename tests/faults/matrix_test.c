@@ -1,5 +1,5 @@
 /*
- * The fault matrix: each plugin (tcp, redis, mysql) against each way a server can fail it
+ * The fault matrix: each plugin (tcp, redis, mysql, etcd) against each way a server can fail it
  * (badserver's misbehaving servers on 127.0.0.1, and a real sandbox server paused with
  * SIGSTOP), through `infraprobe --once --format json` with a 1 s timeout. In every cell the
  * probe is critical or unknown and the check that says so is the plugin's own (never the
@@ -79,6 +79,15 @@ static const struct cell cells[] = {
     /* Connector/C refuses a handshake of 1 MiB or more as it reads its header. */
     {"mysql", "huge", {"lost connection", "too large", "bigger than"}, 0},
     {"mysql", "sigstop", {"timed out"}, 0},
+    {"etcd", "refused", {"couldn't connect"}, 0},
+    {"etcd", "silent", {"no answer within"}, 0},
+    {"etcd", "garbage", {"not an etcd reply (not json): <html>"}, 0},
+    {"etcd", "alien", {"not an etcd status reply"}, 0},
+    {"etcd", "drip", {"no answer within"}, 0},
+    {"etcd", "close", {"an empty reply"}, 0},
+    {"etcd", "stall", {"no answer within"}, 0},
+    {"etcd", "huge", {"larger than"}, 0},
+    {"etcd", "sigstop", {"no answer within"}, 0},
 };
 #define NCELLS (sizeof(cells) / sizeof(cells[0]))
 
@@ -102,6 +111,10 @@ static int plugin_built(const char *plugin)
 #endif
 #ifdef MATRIX_MYSQL
     if (!strcmp(plugin, "mysql"))
+        return 1;
+#endif
+#ifdef MATRIX_ETCD
+    if (!strcmp(plugin, "etcd"))
         return 1;
 #endif
     return 0;
@@ -205,21 +218,36 @@ static int sandbox_port(const char *var)
     return atoi(p + strlen("127.0.0.1:"));
 }
 
+/* The sandbox variable naming the server a plugin's sigstop cell pauses, and its member. */
+static const char *member_var(const char *plugin)
+{
+    return !strcmp(plugin, "mysql")  ? "MYSQL_ADDR"
+           : !strcmp(plugin, "etcd") ? "ETCD_ADDR"
+                                     : "REDIS_ADDR";
+}
+
+static const char *member_name(const char *plugin)
+{
+    return !strcmp(plugin, "mysql") ? "mysql" : !strcmp(plugin, "etcd") ? "etcd-1" : "redis-master";
+}
+
 /* A sandbox with the real servers that the selected sigstop cells pause. */
 static int sandbox_start(void)
 {
     char dir[600], parts[64] = "";
-    int redis = 0, mysql = 0;
+    int redis = 0, mysql = 0, etcd = 0;
 
     for (size_t i = 0; i < NCELLS; i++) {
         if (!cell_selected(i) || strcmp(cells[i].fault, "sigstop") != 0)
             continue;
-        redis |= strcmp(cells[i].plugin, "mysql") != 0; /* tcp probes the paused redis */
+        etcd |= strcmp(cells[i].plugin, "etcd") == 0;
         mysql |= strcmp(cells[i].plugin, "mysql") == 0;
+        redis |= !etcd && !mysql; /* tcp probes the paused redis */
     }
-    if (!redis && !mysql)
+    if (!redis && !mysql && !etcd)
         return 0;
-    snprintf(parts, sizeof(parts), "%s%s", redis ? "redis " : "", mysql ? "mysql" : "");
+    snprintf(parts, sizeof(parts), "%s%s%s", redis ? "redis " : "", mysql ? "mysql " : "",
+             etcd ? "etcd" : "");
     snprintf(dir, sizeof(dir), "%s/sandbox", workdir);
     if (testlib_sandbox_up(&sbx, dir, parts) != 0)
         return -1;
@@ -227,7 +255,7 @@ static int sandbox_start(void)
     for (size_t i = 0; i < NCELLS; i++) {
         if (!cell_selected(i) || strcmp(cells[i].fault, "sigstop") != 0)
             continue;
-        ports[i] = sandbox_port(strcmp(cells[i].plugin, "mysql") ? "REDIS_ADDR" : "MYSQL_ADDR");
+        ports[i] = sandbox_port(member_var(cells[i].plugin));
         if (!ports[i])
             return -1;
     }
@@ -280,6 +308,8 @@ static void cell_settings(const struct cell *c, int port, char *buf, size_t len)
                  "targets = (\"127.0.0.1:%d\"); send = \"PING\\r\\n\"; expect = \"+PONG\";", port);
     else if (!strcmp(c->plugin, "redis"))
         snprintf(buf, len, "address = \"127.0.0.1:%d\";", port);
+    else if (!strcmp(c->plugin, "etcd"))
+        snprintf(buf, len, "endpoints = \"127.0.0.1:%d\";", port);
     else
         snprintf(buf, len,
                  "host = \"127.0.0.1\"; port = %d; user = \"im\"; password = \"im_pass\"; "
@@ -381,7 +411,7 @@ START_TEST(cell)
     snprintf(hostport, sizeof(hostport), "127.0.0.1:%d", ports[i]);
     ck_assert_msg(ports[i] > 0, "%s: no server port", label);
     if (!strcmp(c->fault, "sigstop")) {
-        const char *member = strcmp(c->plugin, "mysql") ? "redis-master" : "mysql";
+        const char *member = member_name(c->plugin);
 
         ck_assert_int_eq(testlib_sandbox(&sbx, "pause %s >/dev/null", member), 0);
         run_cell(i, &o);
