@@ -6,20 +6,41 @@
  * flushed at each heal, and the table deleted at the end of the run. Netlink talks to the
  * kernel only: nothing here waits on the network.
  */
+#include <linux/capability.h>
 #include <nftables/libnftables.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "netpart_plugin.h"
+
+/* Is CAP_NET_ADMIN in our effective set? Asked first: without it libnftables would only say
+ * "Operation not permitted", and on our stderr too. */
+static int nft_have_cap(void)
+{
+    struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3};
+    struct __user_cap_data_struct d[2] = {{0}};
+
+    if (syscall(SYS_capget, &h, d) != 0)
+        return 1; /* cannot tell: let the kernel say */
+    return (d[CAP_NET_ADMIN / 32].effective & (1u << (CAP_NET_ADMIN % 32))) != 0;
+}
 
 /* Run `cmd`; 0, or -1 with libnftables' own words in err. */
 static int nft_cmd(const char *cmd, char *err, size_t errlen)
 {
-    struct nft_ctx *ctx = nft_ctx_new(NFT_CTX_DEFAULT);
+    struct nft_ctx *ctx;
     int rc;
 
-    if (!ctx) {
+    if (!nft_have_cap()) {
+        snprintf(err, errlen,
+                 "nftables: this process lacks CAP_NET_ADMIN, which netpart's nftables method "
+                 "needs (run as root, or grant it: AmbientCapabilities=CAP_NET_ADMIN)");
+        return -1;
+    }
+    if (!(ctx = nft_ctx_new(NFT_CTX_DEFAULT))) {
         snprintf(err, errlen, "nftables: out of memory");
         return -1;
     }
@@ -54,21 +75,15 @@ int nft_begin(const char *table, char *err, size_t errlen)
     /* A table of ours from a run that was killed: its rules must not outlive it. Deleting one
      * that is not there fails, which is no error here; but a refusal to list is. */
     snprintf(cmd, sizeof(cmd), "list tables");
-    if (nft_cmd(cmd, why, sizeof(why)) != 0) {
-        snprintf(err, errlen, "%s (netpart's nftables method needs CAP_NET_ADMIN)", why);
+    if (nft_cmd(cmd, err, errlen) != 0)
         return -1;
-    }
     snprintf(cmd, sizeof(cmd), "delete table inet %s", table);
     nft_cmd(cmd, why, sizeof(why));
     snprintf(cmd, sizeof(cmd),
              "add table inet %s\n"
              "add chain inet %s out { type filter hook output priority 0; policy accept; }\n",
              table, table);
-    if (nft_cmd(cmd, why, sizeof(why)) != 0) {
-        snprintf(err, errlen, "%s (netpart's nftables method needs CAP_NET_ADMIN)", why);
-        return -1;
-    }
-    return 0;
+    return nft_cmd(cmd, err, errlen);
 }
 
 int nft_partition(const char *table, char (*addrs)[IP_ADDRSTRLEN], int n, int port,

@@ -1,6 +1,7 @@
 /*
- * The netpart plugin against a real Toxiproxy server and the sandbox's real Redis and
- * MariaDB, through the infraprobe program: blackhole, reject, latency and half-open
+ * The netpart plugin against a real Toxiproxy server and the sandbox's real Redis, MariaDB
+ * and etcd, and with nftables in a network namespace of the test's own, through the
+ * infraprobe program: blackhole, reject, latency and half-open
  * partitions detected, classified and recovered from, the other targets unaffected; the run
  * ending when every target is blackholed; the partition / heal fault actions; and nothing
  * left in Toxiproxy after a run, after a run that was killed, or from an earlier run.
@@ -18,7 +19,7 @@
 
 static const char *workdir;
 static struct testlib_sandbox sb;
-static char toxiproxy[64], redis[64], mysql[64];
+static char toxiproxy[64], redis[64], mysql[64], etcd[64];
 
 /* Run one netpart probe with `settings` (--once, or `args`), its JSON report. */
 static json_t *run_probe(const char *settings, const char *args, int *code)
@@ -91,6 +92,29 @@ START_TEST(toxiproxy_partitions_are_detected_classified_and_healed)
 END_TEST
 
 /* A TCP connect ends at Toxiproxy's own listener: said, not passed off as a detection. */
+/* An etcd member's status request through the etcd plugin's own client. */
+START_TEST(etcd_target)
+{
+    char settings[400], e[100], x[140];
+    json_t *doc;
+    int code;
+
+    snprintf(settings, sizeof(settings),
+             "op_timeout = 1.0; recover_timeout = 10.0; targets = [\"etcd://%s\"];", etcd);
+    doc = run_probe(settings, NULL, &code);
+    snprintf(e, sizeof(e), "etcd://%s", etcd);
+    assert_check(doc, "baseline", e, "ok", NULL);
+    snprintf(x, sizeof(x), "%s [blackhole]", e);
+    assert_check(doc, "detect", x, "ok", "within the timeout");
+    assert_check(doc, "error", x, "ok", "ETIMEDOUT");
+    assert_check(doc, "recover", x, "ok", "after the heal");
+    snprintf(x, sizeof(x), "%s [reject]", e);
+    assert_check(doc, "error", x, "ok", "ECONNRESET");
+    ck_assert_msg(code == 0, "exit %d", code);
+    json_decref(doc);
+}
+END_TEST
+
 START_TEST(tcp_target_serves_as_a_control)
 {
     char settings[400], t[100], tb[140], deg[300];
@@ -401,7 +425,7 @@ int main(void)
 {
     Suite *s = suite_create("netpart");
     TCase *tc = tcase_create("netpart");
-    char dir[600], dsn[200], *p;
+    char dir[600], dsn[200], etcds[300], *p;
     SRunner *sr;
     int failed;
 
@@ -409,18 +433,22 @@ int main(void)
     if (!workdir)
         return EXIT_FAILURE;
     snprintf(dir, sizeof(dir), "%s/sandbox", workdir);
-    if (testlib_sandbox_up(&sb, dir, "redis mysql toxiproxy") != 0 ||
+    if (testlib_sandbox_up(&sb, dir, "redis mysql etcd toxiproxy") != 0 ||
+        testlib_sandbox_var(&sb, "ETCD_ADDR", etcds, sizeof(etcds)) != 0 ||
         testlib_sandbox_var(&sb, "TOXIPROXY_ADDR", toxiproxy, sizeof(toxiproxy)) != 0 ||
         testlib_sandbox_var(&sb, "REDIS_ADDR", redis, sizeof(redis)) != 0 ||
         testlib_sandbox_var(&sb, "MYSQL_ADDR", dsn, sizeof(dsn)) != 0 ||
         !(p = strstr(dsn, "tcp("))) {
-        fprintf(stderr, "netpart_test: the sandbox (redis, mysql, toxiproxy) did not start\n");
+        fprintf(stderr,
+                "netpart_test: the sandbox (redis, mysql, etcd, toxiproxy) did not start\n");
         return EXIT_FAILURE;
     }
     snprintf(mysql, sizeof(mysql), "%.*s", (int)strcspn(p + 4, ")"), p + 4);
+    snprintf(etcd, sizeof(etcd), "%.*s", (int)strcspn(etcds, ","), etcds);
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, toxiproxy_partitions_are_detected_classified_and_healed);
     tcase_add_test(tc, tcp_target_serves_as_a_control);
+    tcase_add_test(tc, etcd_target);
     tcase_add_test(tc, run_ends_when_every_target_is_blackholed);
     tcase_add_test(tc, stale_proxies_of_ours_are_removed);
     tcase_add_test(tc, fault_actions_partition_and_heal);
