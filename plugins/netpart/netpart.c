@@ -153,6 +153,16 @@ static int netpart_method(struct ip_probe *probe, struct netpart_state *st)
         return -1;
     }
     nft_table_name(ip_probe_name(probe), st->table, sizeof(st->table));
+    if (st->method == NETPART_ACTIONS) {
+        /* The core reads the failover block; here, only whether it has what we will run. */
+        struct ip_probe *f = ip_probe_group(probe, "failover");
+
+        if (!ip_probe_has(f, "partition") || !ip_probe_has(f, "heal")) {
+            ip_probe_fail(probe, "method",
+                          "\"actions\" needs failover = { partition = \"...\"; heal = \"...\"; }");
+            return -1;
+        }
+    }
     st->api = ip_probe_string(probe, "api", "${TOXIPROXY_ADDR:-127.0.0.1:8474}");
     st->listen_host = ip_probe_string(probe, "listen_host", "127.0.0.1");
     st->proxies = ip_probe_strings(probe, "proxies", &st->nproxies);

@@ -249,13 +249,17 @@ START_TEST(bad_settings)
     snprintf(conf, sizeof(conf), "%s/bad.conf", workdir);
     testlib_write(conf, "probes = ( { name = \"np\"; plugin = \"netpart\";\n"
                         "  targets = [\"nosuch://127.0.0.1:1\", \"redis:127.0.0.1:1\"];\n"
-                        "  modes = [\"sideways\"]; method = \"carrier-pigeon\"; } );\n");
+                        "  modes = [\"sideways\"]; method = \"carrier-pigeon\"; },\n"
+                        "  { name = \"np2\"; plugin = \"netpart\";\n"
+                        "  method = \"actions\"; targets = [\"tcp://127.0.0.1:1\"]; } );\n");
     code = testlib_run(conf, "-t", &out, &err);
     ck_assert_int_eq(code, 3);
     ck_assert_msg(strstr(err, "bad.conf:2") && strstr(err, "nosuch"), "%s", err);
     ck_assert_msg(strstr(err, "expected KIND://HOST:PORT"), "%s", err);
     ck_assert_msg(strstr(err, "sideways"), "%s", err);
     ck_assert_msg(strstr(err, "carrier-pigeon"), "%s", err);
+    ck_assert_msg(strstr(err, "bad.conf:5") && strstr(err, "needs failover = { partition"), "%s",
+                  err);
     free(out);
     free(err);
 }
