@@ -64,6 +64,7 @@ endif
 check_PROGRAMS += tests/unit/format_sample
 TESTS += tests/formats.test
 dist_check_SCRIPTS += tests/formats.test
+EXTRA_DIST += tests/junit.xsd
 tests_unit_format_test_SOURCES = tests/unit/format_test.c tests/unit/format_fixture.c \
 	tests/unit/format_fixture.h
 tests_unit_format_test_CPPFLAGS = $(UNIT_CPPFLAGS)

@@ -180,10 +180,10 @@ struct ip_check_decl {
  *   disabled: run() asks ip_check_enabled() before doing a check's work, and the core records
  *   `skipped` (saying why) for a disabled check the plugin did not record itself.
  * - Threads: run() may start helper threads; they may call ip_check(), ip_check_value(),
- *   ip_metric(), ip_report_log(), ip_report_*() getters, ip_check_enabled(), ip_fault(),
- *   ip_resolve(), ip_operate(), ip_deadline_ms(), ip_clock() and the ip_pool_* functions, and must
- * all have ended (joined) before run() returns: the report is freed after it. The ip_probe_*
- *   getters are for setup() only.
+ *   ip_check_hint(), ip_metric(), ip_report_log(), ip_report_*() getters, ip_check_enabled(),
+ *   ip_fault(), ip_resolve(), ip_operate(), ip_deadline_ms(), ip_clock() and the ip_pool_*
+ *   functions, and must all have ended (joined) before run() returns: the report is freed
+ *   after it. The ip_probe_* getters are for setup() only.
  */
 struct ip_plugin {
     unsigned abi;  /* IP_PLUGIN_ABI, always first */
@@ -320,6 +320,21 @@ IP_EXPORT int ip_check(struct ip_report *report, const char *name, const char *t
 IP_EXPORT int ip_check_value(struct ip_report *report, const char *name, const char *target,
                              enum ip_status status, double seconds, double value, const char *fmt,
                              ...) IP_PRINTF(7, 8);
+
+/*
+ * Attach a hint to the check `name` (with `target`, NULL: none) that this run recorded last: one
+ * line that tells the operator where to look first ("maxmemory 1mb is reached and the eviction
+ * policy is noeviction: raise maxmemory or choose an eviction policy"). Chosen from what the
+ * plugin saw, never a fixed text per check: a check without a clue has no hint. It travels with
+ * the check (text, JSON "hint", Nagios long output, the status page), also out of an isolated
+ * probe's child. A hint on a check that ends ok or skipped is dropped, so a plugin may give one
+ * to a check that only a threshold can fail (a slow query). A second call replaces the first.
+ * Returns 0, IP_EINVAL when the run has not recorded that check (nothing to attach to), or
+ * IP_ENOMEM. Thread-safe. Added in libtool interface 3 (no ABI change: a plugin that calls it needs
+ * libinfraprobe.so.1.3 or later).
+ */
+IP_EXPORT int ip_check_hint(struct ip_report *report, const char *name, const char *target,
+                            const char *fmt, ...) IP_PRINTF(4, 5);
 
 /*
  * Should run() do the work of check `name`? 0 when the probe disables it: a check marked

@@ -100,6 +100,8 @@ static json_t *json_check(const struct check_result *c)
         goto fail;
     if (c->has_value && json_put(o, "value", json_num(c->value)))
         goto fail;
+    if (c->hint && json_put(o, "hint", json_str(c->hint)))
+        goto fail;
     if (json_thresholds(o, c))
         goto fail;
     return o;

@@ -267,6 +267,47 @@ START_TEST(short_lifetime_replaces_connections)
 }
 END_TEST
 
+static const char *hint_of(json_t *doc, const char *name)
+{
+    return json_string_value(json_object_get(testlib_find_check(doc, name, NULL), "hint"));
+}
+
+/* A server at max_connections refuses the probe's account ("Too many connections"): the hint
+ * names max_connections and leaks, in JSON, text and Nagios. root (SUPER) holds every slot
+ * and keeps the one MariaDB reserves for it, to put the limit back. */
+START_TEST(max_connections_reached_hint)
+{
+    char s[512], *text = NULL, *nagios = NULL;
+    MYSQL *held[10];
+    json_t *doc;
+    int code, tcode, ncode;
+
+    root_sql("SET GLOBAL max_connections = 10");
+    for (int i = 0; i < 10; i++)
+        held[i] = root_conn();
+    settings_dsn(s, sizeof(s), "concurrency = 1; pool = { max_open = 2; max_idle = 2; };");
+    doc = run_json(s, 5.0, NULL, &code);
+    tcode = run_raw(s, 5.0, "--once -f text", &text, NULL);
+    ncode = run_raw(s, 5.0, "--once -f nagios --probe m", &nagios, NULL);
+    for (int i = 0; i < 10; i++)
+        mysql_close(held[i]);
+    root_sql("SET GLOBAL max_connections = 500");
+    assert_status(doc, "connect", "critical");
+    assert_has(message_of(doc, "connect"), "Too many connections");
+    ck_assert_ptr_nonnull(hint_of(doc, "connect"));
+    assert_has(hint_of(doc, "connect"), "the server is at max_connections: look for connection "
+                                        "leaks");
+    assert_code(doc, code, 2);
+    ck_assert_int_eq(tcode, 2);
+    ck_assert_int_eq(ncode, 2);
+    assert_has(text, "the server is at max_connections");
+    assert_has(nagios, "\n    hint: the server is at max_connections");
+    free(text);
+    free(nagios);
+    json_decref(doc);
+}
+END_TEST
+
 /* Threads_connected over 80 % of max_connections is a warning, by default and settable. */
 START_TEST(stats_warns_near_max_connections)
 {
@@ -287,6 +328,9 @@ START_TEST(stats_warns_near_max_connections)
     root_sql("SET GLOBAL max_connections = 500");
     assert_status(doc, "stats", "warning");
     assert_has(message_of(doc, "stats"), "of max_connections 10");
+    ck_assert_ptr_nonnull(hint_of(doc, "stats"));
+    assert_has(hint_of(doc, "stats"), "of max_connections 10 in use");
+    ck_assert_ptr_null(hint_of(doc, "connect")); /* ok: its hint in case was dropped */
     assert_code(doc, code, 1);
     json_decref(doc);
 
@@ -426,6 +470,8 @@ START_TEST(wrong_password)
     doc = run_json(s, 5.0, NULL, &code);
     assert_status(doc, "connect", "critical");
     assert_has(message_of(doc, "connect"), "Access denied for user 'im'");
+    ck_assert_ptr_nonnull(hint_of(doc, "connect"));
+    assert_has(hint_of(doc, "connect"), "SHOW GRANTS");
     dump = json_dumps(doc, 0);
     ck_assert_msg(!strstr(dump, "Wr0ngPass"), "the password is in the report: %s", dump);
     free(dump);
@@ -660,6 +706,7 @@ int main(void)
     tcase_add_test(tc, pool_limits_hold);
     tcase_add_test(tc, short_lifetime_replaces_connections);
     tcase_add_test(tc, stats_warns_near_max_connections);
+    tcase_add_test(tc, max_connections_reached_hint);
     tcase_add_test(tc, short_query_timeout);
     tcase_add_test(tc, exhaustion_drill);
     tcase_add_test(tc, malformed_dsn_at_test_time);

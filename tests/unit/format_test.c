@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "format_fixture.h"
 #include "output.h"
@@ -483,12 +484,15 @@ START_TEST(test_junit)
     ck_assert(starts_with(s, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"));
     ck_assert_ptr_nonnull(strstr(s, "<testsuites name=\"infraprobe\" tests=\"14\" failures=\"4\" "
                                     "errors=\"3\" time=\"0.041700\">\n"));
+    /* the fixture's start is unknown (0): no timestamp; the host that ran it always */
+    ck_assert_ptr_null(strstr(s, "timestamp="));
+    ck_assert_uint_eq(count(s, " hostname=\""), 5);
     ck_assert_uint_eq(count(s, "<testsuite "), 5);
     ck_assert_uint_eq(count(s, "</testsuite>"), 5);
     ck_assert_uint_eq(count(s, "<testcase "), FIXTURE_RICH_TESTS);
     ck_assert_uint_eq(count(s, "</testcase>"), FIXTURE_RICH_TESTS);
     ck_assert_ptr_nonnull(strstr(s, "<testsuite name=\"redis-main\" tests=\"6\" failures=\"2\" "
-                                    "errors=\"1\" skipped=\"1\" time=\"0.003100\">"));
+                                    "errors=\"1\" skipped=\"1\" time=\"0.003100\" hostname=\""));
     ck_assert_ptr_nonnull(strstr(s, "<testcase classname=\"redis.redis-main\" "
                                     "name=\"write 127.0.0.1:6379\" time=\"0.012300\">\n"
                                     "      <failure message=\"SET timed out after 1.000 s\" "
@@ -905,6 +909,97 @@ START_TEST(test_nagios_not_one_probe)
 }
 END_TEST
 
+/* Each testsuite says when its probe started (UTC) and on which host; the testsuites element
+ * the earliest start. */
+START_TEST(test_junit_timestamp_hostname)
+{
+    struct run_result *run = fixture_rich();
+    char host[256] = "", want[400];
+    char *s;
+
+    run->probes[0]->wall = 1796076303.75; /* 2026-11-30T22:05:03Z */
+    run->probes[1]->wall = 1796076302.5;
+    s = render(FORMAT_JUNIT, run, 0);
+    ck_assert_msg(strstr(s, "time=\"0.041700\" timestamp=\"2026-11-30T22:05:02Z\">\n"), "got: %s",
+                  s);
+    ck_assert_msg(strstr(s, "time=\"0.003100\" timestamp=\"2026-11-30T22:05:03Z\" hostname=\""),
+                  "got: %s", s);
+    ck_assert_uint_eq(count(s, " timestamp=\""), 3);
+    ck_assert_int_eq(gethostname(host, sizeof(host) - 1), 0);
+    snprintf(want, sizeof(want), " hostname=\"%s\">", host);
+    ck_assert_uint_eq(count(s, want), 5);
+    free(s);
+    fixture_free(run);
+}
+END_TEST
+
+/* Perfdata's min and max where the value's unit bounds it: a percentage, a ratio. */
+START_TEST(test_nagios_min_max)
+{
+    struct run_result *run = fixture_one();
+    struct check_result *pool = &run->probes[0]->checks[3];
+    char *s;
+
+    ck_assert_str_eq(pool->name, "pool");
+    set_str(&pool->unit, "%");
+    pool->value = 42.5;
+    s = render(FORMAT_NAGIOS, run, 0);
+    ck_assert_msg(strstr(s, " pool=42.5%;5:;2:;0;100 "), "got: %s", s);
+    free(s);
+    set_str(&pool->unit, "ratio");
+    pool->value = 0.25;
+    pool->has_crit = 0;
+    s = render(FORMAT_NAGIOS, run, 0);
+    ck_assert_msg(strstr(s, " pool=0.25;5:;;0;1 "), "got: %s", s);
+    free(s);
+    pool->has_warn = 0;
+    s = render(FORMAT_NAGIOS, run, 0);
+    ck_assert_msg(strstr(s, " pool=0.25;;;0;1 "), "got: %s", s);
+    free(s);
+    /* a latency, or a value without bounds, has none */
+    ck_assert_msg(strstr(s = render(FORMAT_NAGIOS, run, 0), " persistence=2048B;1048576\n"),
+                  "got: %s", s);
+    free(s);
+    fixture_free(run);
+}
+END_TEST
+
+/* A check's hint travels in every human and machine format, escaped as its message is. */
+START_TEST(test_hint)
+{
+    struct run_result *run = fixture_rich();
+    struct check_result *write = &run->probes[0]->checks[1];
+    char *s;
+
+    ck_assert_str_eq(write->name, "write");
+    set_str(&write->hint, "slow \"disk\" | <io> & \x01"
+                          "bell");
+    s = render(FORMAT_TEXT, run, 0);
+    ck_assert_msg(strstr(s, "SET timed out after 1.000 s\n"
+                            "            redis-main               hint                    "
+                            "slow \"disk\" | <io> & ?bell\n"),
+                  "got: %s", s);
+    ck_assert_uint_eq(count(s, "  hint  "), 1);
+    free(s);
+    s = render(FORMAT_JSON, run, 0);
+    ck_assert_ptr_nonnull(strstr(s, "\"hint\": \"slow \\\"disk\\\" | <io> & \\u0001bell\""));
+    ck_assert_uint_eq(count(s, "\"hint\""), 1);
+    free(s);
+    s = render_probe(FORMAT_NAGIOS, run->probes[0], 0);
+    ck_assert_msg(strstr(s, "\n[CRITICAL] write 127.0.0.1:6379: SET timed out after 1.000 s "
+                            "(12.3 ms)\n    hint: slow \"disk\" / <io> &  bell\n"),
+                  "got: %s", s);
+    free(s);
+    s = render(FORMAT_JUNIT, run, 0);
+    ck_assert_ptr_nonnull(strstr(s, "&#10;hint: slow &quot;disk&quot; | &lt;io&gt; &amp; "));
+    free(s);
+    s = render(FORMAT_TAP, run, 0);
+    ck_assert_ptr_nonnull(strstr(s, "\n  hint: "));
+    free(s);
+    fixture_free(run);
+}
+END_TEST
+
 /* The summary names the check that explains the probe's status. */
 START_TEST(test_nagios_probes)
 {
@@ -969,6 +1064,9 @@ static Suite *format_suite(void)
     tcase_add_test(tc, test_nagios);
     tcase_add_test(tc, test_nagios_not_one_probe);
     tcase_add_test(tc, test_nagios_probes);
+    tcase_add_test(tc, test_hint);
+    tcase_add_test(tc, test_nagios_min_max);
+    tcase_add_test(tc, test_junit_timestamp_hostname);
     suite_add_tcase(s, tc);
     return s;
 }
