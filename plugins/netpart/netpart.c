@@ -230,6 +230,7 @@ static int netpart_setup(struct ip_probe *probe, void **statep)
 struct netpart_op {
     int rc;      /* 0 or the IP_E* class */
     double took; /* seconds */
+    int cut;     /* its deadline was the run's, which came before op_timeout */
     char err[512];
 };
 
@@ -252,11 +253,12 @@ static int netpart_op_worker(void *arg, int worker, int call, char *err, size_t 
     struct netpart_round *r = arg;
     struct netpart_target *t = &r->st->targets[worker];
     struct netpart_op *op = &r->ops[worker];
-    double t0 = ip_clock();
+    double t0 = ip_clock(), deadline = netpart_op_deadline(r->report, r->op_timeout);
 
     (void)call;
-    op->rc = ip_operate(r->report, t->kind, t->path, t->options,
-                        netpart_op_deadline(r->report, r->op_timeout), op->err, sizeof(op->err));
+    op->cut = deadline < t0 + r->op_timeout;
+    op->rc =
+        ip_operate(r->report, t->kind, t->path, t->options, deadline, op->err, sizeof(op->err));
     op->took = ip_clock() - t0;
     if (op->rc)
         snprintf(err, errlen, "%s", op->err);
@@ -332,40 +334,77 @@ static int netpart_expected(enum netpart_mode mode, int rc)
     }
 }
 
+/* Where to look first when detect or error went wrong, from what the operation did. */
+static void netpart_hint(struct netpart_state *st, struct ip_report *rep, const char *target,
+                         enum netpart_mode mode, const struct netpart_op *op)
+{
+    if (op->rc == 0 && mode != NETPART_LATENCY)
+        ip_check_hint(rep, "detect", target,
+                      st->method == NETPART_ACTIONS
+                          ? "the partition action returned but the path still works: check what "
+                            "it cuts against the target's address and port"
+                          : "the operation did not take the partitioned path: another route or "
+                            "address reaches the target");
+    else if (op->rc != 0 && op->took > st->op_timeout * 1.1)
+        ip_check_hint(rep, "detect", target,
+                      "the client gave up only after op_timeout: a blocking call without a "
+                      "deadline, or a timeout of its own that is longer");
+    if (op->rc != 0 && !netpart_expected(mode, op->rc))
+        ip_check_hint(rep, "error", target,
+                      mode == NETPART_BLACKHOLE
+                          ? "a blackhole should end by timeout: something on the path answers for "
+                            "the target (a firewall that rejects, a proxy that closes)"
+                          : "a reset should end the operation at once: a layer on the path hides "
+                            "it (a proxy that keeps the connection, a retry)");
+}
+
+/* detect for an operation that failed: in time, or late. */
+static void netpart_detect_failed(struct netpart_state *st, struct ip_report *rep,
+                                  const struct netpart_target *t, const char *target,
+                                  enum netpart_mode mode, const struct netpart_op *op)
+{
+    const char *labels[] = {"mode", netpart_mode_name(mode), NULL};
+    double limit = st->op_timeout * 1.1;
+    /* A reset is noticed at once; a blackhole and a long delay only by the timeout. */
+    int late = op->took > limit,
+        slow = (mode == NETPART_REJECT || mode == NETPART_HALFOPEN) && op->took >= st->op_timeout;
+
+    ip_check(rep, "detect", target, late || slow ? IP_CRITICAL : IP_OK, op->took,
+             "%s detected in %.3f s (%s; limit %.3f s)", netpart_mode_name(mode), op->took,
+             slow   ? "not at once"
+             : late ? "past the timeout"
+                    : "within the timeout",
+             slow || mode != NETPART_REJECT ? limit : st->op_timeout);
+    ip_metric(rep, IP_GAUGE, "detect", "seconds", "time to detect a partition", t->spec, labels,
+              op->took);
+}
+
 /* detect and error for the partitioned target. */
 static void netpart_detected(struct netpart_state *st, struct ip_report *rep,
                              const struct netpart_target *t, const char *target,
                              enum netpart_mode mode, const struct netpart_op *op)
 {
-    const char *labels[] = {"mode", netpart_mode_name(mode), NULL};
-    double limit = st->op_timeout * 1.1;
-
-    if (mode == NETPART_LATENCY && op->rc == 0) {
+    if (op->rc == IP_ETIMEDOUT && op->cut) {
+        ip_check(rep, "detect", target, IP_UNKNOWN, op->took,
+                 "not measured: the run's deadline came %.3f s into the partition, before "
+                 "op_timeout (%.3f s)",
+                 op->took, st->op_timeout);
+        return;
+    }
+    if (mode == NETPART_LATENCY && op->rc == 0)
         ip_check(rep, "detect", target, op->took >= st->latency ? IP_OK : IP_CRITICAL, op->took,
                  "the %s operation took %.3f s with %.3f s of latency added", t->kind, op->took,
                  st->latency);
-    } else if (op->rc == 0) {
+    else if (op->rc == 0)
         ip_check(rep, "detect", target, IP_CRITICAL, op->took,
                  "the %s operation succeeded through a %s partition: the partition did not hold",
                  t->kind, netpart_mode_name(mode));
-    } else {
-        /* A reset is noticed at once; a blackhole and a long delay only by the timeout. */
-        int late = op->took > limit, slow = (mode == NETPART_REJECT || mode == NETPART_HALFOPEN) &&
-                                            op->took >= st->op_timeout;
-
-        ip_check(rep, "detect", target, late || slow ? IP_CRITICAL : IP_OK, op->took,
-                 "%s detected in %.3f s (%s; limit %.3f s)", netpart_mode_name(mode), op->took,
-                 slow   ? "not at once"
-                 : late ? "past the timeout"
-                        : "within the timeout",
-                 slow || mode != NETPART_REJECT ? limit : st->op_timeout);
-        ip_metric(rep, IP_GAUGE, "detect", "seconds", "time to detect a partition", t->spec, labels,
-                  op->took);
-    }
-    if (op->rc == 0)
-        return;
-    ip_check(rep, "error", target, netpart_expected(mode, op->rc) ? IP_OK : IP_WARNING, op->took,
-             "%s (%s): %s", ip_errname(op->rc), ip_strerror(op->rc), op->err);
+    else
+        netpart_detect_failed(st, rep, t, target, mode, op);
+    if (op->rc != 0)
+        ip_check(rep, "error", target, netpart_expected(mode, op->rc) ? IP_OK : IP_WARNING,
+                 op->took, "%s (%s): %s", ip_errname(op->rc), ip_strerror(op->rc), op->err);
+    netpart_hint(st, rep, target, mode, op);
 }
 
 /* degradation for every target but the partitioned one. */
@@ -384,10 +423,14 @@ static void netpart_degradation(struct netpart_state *st, struct ip_report *rep,
         if (ops[j].rc == 0)
             ip_check(rep, "degradation", target, IP_OK, ops[j].took,
                      "unaffected: %.3f s (baseline %.3f s)", ops[j].took, baseline[j]);
-        else
+        else {
             ip_check(rep, "degradation", target, IP_CRITICAL, ops[j].took,
                      "failed while %s was partitioned: %s: %s", st->targets[cut].spec,
                      ip_errname(ops[j].rc), ops[j].err);
+            ip_check_hint(rep, "degradation", target,
+                          "it shares what was cut with the partitioned target (a host, a proxy, "
+                          "a name server), or the run's deadline came first");
+        }
     }
 }
 
@@ -425,6 +468,11 @@ static void netpart_recover(struct netpart_state *st, struct ip_report *rep,
     ip_check(rep, "recover", target, IP_CRITICAL, ip_clock() - healed,
              "not recovered within %.3f s of the heal: %s: %s", st->recover_timeout, ip_errname(rc),
              err);
+    ip_check_hint(rep, "recover", target,
+                  ip_report_remaining(rep) <= 0
+                      ? "the run's deadline came first: give the probe a longer timeout"
+                      : "the heal did not give the path back, or the service fell over meanwhile: "
+                        "look at the service's own checks");
 }
 
 /* One partition of target i in `mode`: make it, probe every target at once, heal, recover. */

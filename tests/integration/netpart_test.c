@@ -140,7 +140,8 @@ END_TEST
 START_TEST(run_ends_when_every_target_is_blackholed)
 {
     char settings[500], conf[600], *out = NULL;
-    json_t *doc;
+    json_t *doc, *c;
+    size_t k;
     int code;
 
     snprintf(settings, sizeof(settings),
@@ -161,6 +162,16 @@ START_TEST(run_ends_when_every_target_is_blackholed)
                   "%s", out);
     snprintf(settings, sizeof(settings), "redis://%s [blackhole]", redis);
     assert_check(doc, "detect", settings, "ok", "within the timeout");
+    /* What the deadline cut short says so, in its hint. */
+    json_array_foreach(json_object_get(testlib_probe0(doc), "checks"), k, c)
+    {
+        const char *hint = json_string_value(json_object_get(c, "hint"));
+
+        if (!strcmp(testlib_status(c), "critical") &&
+            !strcmp(json_string_value(json_object_get(c, "name")), "recover"))
+            ck_assert_msg(hint && strstr(hint, "deadline came first"), "recover %s: hint %s",
+                          testlib_target(c), hint ? hint : "(none)");
+    }
     json_decref(doc);
     free(out);
     /* Whatever a cut-short run left, the next run of the probe removes. */
