@@ -54,9 +54,21 @@ static void assert_check(json_t *doc, const char *name, const char *target, cons
                       testlib_message(c), words);
 }
 
+/* The partition of `spec` in `mode` was detected in time, classified as `class` and recovered
+ * from after the heal. */
+static void assert_partition(json_t *doc, const char *spec, const char *mode, const char *class)
+{
+    char x[200];
+
+    snprintf(x, sizeof(x), "%s [%s]", spec, mode);
+    assert_check(doc, "detect", x, "ok", "within the timeout");
+    assert_check(doc, "error", x, "ok", class);
+    assert_check(doc, "recover", x, "ok", "after the heal");
+}
+
 START_TEST(toxiproxy_partitions_are_detected_classified_and_healed)
 {
-    char settings[600], r[100], m[100], rb[140], rr[140], mb[140], mr[140], deg[300];
+    char settings[600], r[100], m[100], deg[300];
     int code;
     json_t *doc;
 
@@ -67,20 +79,13 @@ START_TEST(toxiproxy_partitions_are_detected_classified_and_healed)
     doc = run_probe(settings, NULL, &code);
     snprintf(r, sizeof(r), "redis://%s", redis);
     snprintf(m, sizeof(m), "mysql://%s", mysql);
-    snprintf(rb, sizeof(rb), "%s [blackhole]", r);
-    snprintf(rr, sizeof(rr), "%s [reject]", r);
-    snprintf(mb, sizeof(mb), "%s [blackhole]", m);
-    snprintf(mr, sizeof(mr), "%s [reject]", m);
     assert_check(doc, "baseline", r, "ok", NULL);
     assert_check(doc, "baseline", m, "ok", NULL);
-    assert_check(doc, "detect", rb, "ok", "within the timeout");
-    assert_check(doc, "error", rb, "ok", "ETIMEDOUT");
-    assert_check(doc, "detect", mb, "ok", "within the timeout");
-    assert_check(doc, "error", mb, "ok", "ETIMEDOUT");
-    assert_check(doc, "error", rr, "ok", "ECONNRESET");
-    assert_check(doc, "error", mr, "ok", "ECONNRESET");
-    assert_check(doc, "recover", rb, "ok", "after the heal");
-    assert_check(doc, "recover", mr, "ok", "after the heal");
+    assert_partition(doc, r, "blackhole", "ETIMEDOUT");
+    assert_partition(doc, m, "blackhole", "ETIMEDOUT");
+    assert_partition(doc, r, "reject", "ECONNRESET");
+    assert_partition(doc, m, "reject", "ECONNRESET");
+    assert_partition(doc, r, "halfopen", "ECONNRESET");
     snprintf(deg, sizeof(deg), "%s [blackhole of %s]", m, r);
     assert_check(doc, "degradation", deg, "ok", "unaffected");
     ck_assert(testlib_metric(doc, "infraprobe_netpart_detect_seconds", "mode", "blackhole") > 0);
@@ -95,7 +100,7 @@ END_TEST
 /* An etcd member's status request through the etcd plugin's own client. */
 START_TEST(etcd_target)
 {
-    char settings[400], e[100], x[140];
+    char settings[400], e[100];
     json_t *doc;
     int code;
 
@@ -104,12 +109,8 @@ START_TEST(etcd_target)
     doc = run_probe(settings, NULL, &code);
     snprintf(e, sizeof(e), "etcd://%s", etcd);
     assert_check(doc, "baseline", e, "ok", NULL);
-    snprintf(x, sizeof(x), "%s [blackhole]", e);
-    assert_check(doc, "detect", x, "ok", "within the timeout");
-    assert_check(doc, "error", x, "ok", "ETIMEDOUT");
-    assert_check(doc, "recover", x, "ok", "after the heal");
-    snprintf(x, sizeof(x), "%s [reject]", e);
-    assert_check(doc, "error", x, "ok", "ECONNRESET");
+    assert_partition(doc, e, "blackhole", "ETIMEDOUT");
+    assert_partition(doc, e, "reject", "ECONNRESET");
     ck_assert_msg(code == 0, "exit %d", code);
     json_decref(doc);
 }
@@ -207,7 +208,7 @@ END_TEST
  * whose kernel still accepts connections that nobody answers. */
 START_TEST(fault_actions_partition_and_heal)
 {
-    char settings[1200], rb[140];
+    char settings[1200], r[100];
     json_t *doc;
     int code;
 
@@ -218,10 +219,8 @@ START_TEST(fault_actions_partition_and_heal)
              " heal = \"'%s' --dir '%s' resume %%{target}\"; };",
              redis, testlib_sandbox_tool(), sb.dir, testlib_sandbox_tool(), sb.dir);
     doc = run_probe(settings, NULL, &code);
-    snprintf(rb, sizeof(rb), "redis://%s [blackhole]", redis);
-    assert_check(doc, "detect", rb, "ok", "within the timeout");
-    assert_check(doc, "error", rb, "ok", "ETIMEDOUT");
-    assert_check(doc, "recover", rb, "ok", "after the heal");
+    snprintf(r, sizeof(r), "redis://%s", redis);
+    assert_partition(doc, r, "blackhole", "ETIMEDOUT");
     ck_assert_msg(code == 0, "exit %d", code);
     json_decref(doc);
 }
@@ -407,18 +406,10 @@ START_TEST(nftables_in_a_namespace)
     ck_assert_msg(doc != NULL, "not JSON: %s", text);
     assert_check(doc, "baseline", r, "ok", NULL);
     assert_check(doc, "baseline", m, "ok", NULL);
-    snprintf(x, sizeof(x), "%s [blackhole]", r);
-    assert_check(doc, "detect", x, "ok", "within the timeout");
-    assert_check(doc, "error", x, "ok", "ETIMEDOUT");
-    assert_check(doc, "recover", x, "ok", "after the heal");
-    snprintf(x, sizeof(x), "%s [reject]", m);
-    assert_check(doc, "detect", x, "ok", "within the timeout");
-    assert_check(doc, "error", x, "ok", "ECONNREFUSED");
-    snprintf(x, sizeof(x), "%s [blackhole]", tc);
-    assert_check(doc, "detect", x, "ok", "within the timeout");
-    assert_check(doc, "error", x, "ok", "ETIMEDOUT");
-    snprintf(x, sizeof(x), "%s [reject]", tc);
-    assert_check(doc, "error", x, "ok", "ECONNREFUSED");
+    assert_partition(doc, r, "blackhole", "ETIMEDOUT");
+    assert_partition(doc, m, "reject", "ECONNREFUSED");
+    assert_partition(doc, tc, "blackhole", "ETIMEDOUT");
+    assert_partition(doc, tc, "reject", "ECONNREFUSED");
     snprintf(y, sizeof(y), "%s [blackhole of %s]", m, r);
     assert_check(doc, "degradation", y, "ok", "unaffected");
     tabs = slurp(tables);
