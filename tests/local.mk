@@ -188,6 +188,9 @@ endif
 if BUILD_ETCD
 MATRIX_DEFS += -DMATRIX_ETCD
 endif
+if BUILD_NETPART
+MATRIX_DEFS += -DMATRIX_NETPART
+endif
 if HAVE_CHECK
 check_PROGRAMS += tests/faults/matrix_test
 TESTS += tests/faults/matrix_test

@@ -277,4 +277,5 @@ IP_EXPORT const struct ip_plugin infraprobe_plugin = {
     .metrics = etcd_metrics,
     .init = etcd_init,
     .shutdown = etcd_shutdown,
+    .operate = etcd_operate,
 };

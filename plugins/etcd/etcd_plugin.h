@@ -137,6 +137,12 @@ struct etcd_ep *etcd_ep_of(const struct etcd_run *r, const struct etcd_member *m
 
 void etcd_check_watch(struct etcd_run *r);
 
+/* ---- etcd_operate.c ---- */
+
+/* The plugin's operate hook: one status request to the member at address (host:port). */
+int etcd_operate(const char *address, const char *const *options, double deadline, char *err,
+                 size_t errlen);
+
 /* ---- etcd_drill.c ---- */
 
 /* The failover drill (both scenarios), when this is a drill run. */

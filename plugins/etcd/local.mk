@@ -3,7 +3,8 @@ if BUILD_ETCD
 pkglib_LTLIBRARIES += plugins/etcd/etcd.la
 plugins_etcd_etcd_la_SOURCES = plugins/etcd/etcd.c plugins/etcd/etcd_plugin.h \
 	plugins/etcd/etcd_http.c plugins/etcd/etcd_checks.c plugins/etcd/etcd_watch.c \
-	plugins/etcd/etcd_drill.c plugins/etcd/etcd_proto.c plugins/etcd/etcd_proto.h
+	plugins/etcd/etcd_drill.c plugins/etcd/etcd_proto.c plugins/etcd/etcd_proto.h \
+	plugins/etcd/etcd_operate.c
 plugins_etcd_etcd_la_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(JANSSON_CFLAGS)
 plugins_etcd_etcd_la_LDFLAGS = -module -avoid-version -shared -export-symbols-regex '^infraprobe_plugin$$'
 plugins_etcd_etcd_la_LIBADD = lib/libinfraprobe.la $(CURL_LIBS) $(JANSSON_LIBS) -lm
