@@ -114,6 +114,7 @@ struct ip_report {
     const struct threshold *thresholds;
     size_t nthresholds;
     const struct drill *drill;      /* NULL unless this run is a drill (--drill) */
+    const struct drill *faults;     /* the probe's fault actions in any run; NULL: drill's */
     struct pending_restore restore; /* under lock */
     const struct report_hooks *hooks;
 };

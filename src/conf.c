@@ -757,7 +757,7 @@ int conf_bind(struct conf *c, const char *const *only)
     return errors;
 }
 
-void conf_free(struct conf *c)
+void conf_release(struct conf *c)
 {
     for (size_t i = 0; i < c->nprobes; i++) {
         struct probe_conf *pc = &c->probes[i];
@@ -769,8 +769,13 @@ void conf_free(struct conf *c)
         free(pc->disabled);
         probe_free(pc->probe);
     }
-    loader_shutdown();
     free(c->probes);
     probe_free(c->core);
     config_destroy(&c->cfg);
+}
+
+void conf_free(struct conf *c)
+{
+    conf_release(c);
+    loader_shutdown();
 }

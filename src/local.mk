@@ -15,6 +15,9 @@ src_libprogram_la_SOURCES = \
 	src/probe_run.c src/probe_run.h \
 	src/isolate.c src/isolate.h \
 	src/signals.c src/signals.h \
+	src/logging.c src/logging.h \
+	src/notify.c src/notify.h \
+	src/reload.c src/reload.h \
 	src/published.c src/published.h \
 	src/http.c src/http.h \
 	src/drill_report.c src/drill_report.h \

@@ -42,9 +42,9 @@ tests_integration_tcp_test_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(JANSSON_CFLAG
 tests_integration_tcp_test_LDADD = $(CHECK_LIBS) $(JANSSON_LIBS)
 
 TESTS += tests/integration/cli.test tests/integration/run.test tests/integration/drill.test \
-	tests/integration/lifecycle.test
+	tests/integration/lifecycle.test tests/integration/daemon.test
 EXTRA_DIST += tests/integration/lib.sh tests/integration/cli.test tests/integration/run.test \
-	tests/integration/drill.test tests/integration/lifecycle.test
+	tests/integration/drill.test tests/integration/lifecycle.test tests/integration/daemon.test
 
 # The daemon's published results: views that outlive newer runs, counters, history.
 if HAVE_CHECK
@@ -73,8 +73,8 @@ check_PROGRAMS += tests/unit/format_test
 TESTS += tests/unit/format_test
 endif
 check_PROGRAMS += tests/unit/format_sample
-TESTS += tests/formats.test
-dist_check_SCRIPTS += tests/formats.test
+TESTS += tests/formats.test tests/service.test
+dist_check_SCRIPTS += tests/formats.test tests/service.test
 EXTRA_DIST += tests/junit.xsd
 tests_unit_format_test_SOURCES = tests/unit/format_test.c tests/unit/format_fixture.c \
 	tests/unit/format_fixture.h
@@ -98,6 +98,17 @@ tests_unit_runner_test_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_runner_test_LDFLAGS = $(UNIT_LINK)
 tests_unit_runner_test_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_runner_test_LDADD = $(UNIT_PROGRAM_LDADD)
+
+# Reloads: which probes of a new file are unchanged, and what a commit keeps.
+if HAVE_CHECK
+check_PROGRAMS += tests/unit/reload_test
+TESTS += tests/unit/reload_test
+endif
+tests_unit_reload_test_SOURCES = tests/unit/reload_test.c tests/unit/testutil.h
+tests_unit_reload_test_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_reload_test_LDFLAGS = $(UNIT_LINK)
+tests_unit_reload_test_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_reload_test_LDADD = $(UNIT_PROGRAM_LDADD)
 
 # The SDK's connection pool, under many threads.
 if HAVE_CHECK
@@ -176,6 +187,9 @@ MATRIX_DEFS += -DMATRIX_MYSQL
 endif
 if BUILD_ETCD
 MATRIX_DEFS += -DMATRIX_ETCD
+endif
+if BUILD_NETPART
+MATRIX_DEFS += -DMATRIX_NETPART
 endif
 if HAVE_CHECK
 check_PROGRAMS += tests/faults/matrix_test
