@@ -746,6 +746,19 @@ static int start_listener(struct daemon *d)
     return 0;
 }
 
+/* Everything the daemon holds, however far it got; its runner only when none is stuck. */
+static void daemon_free(struct daemon *d)
+{
+    http_stop(d->http);
+    if (d->runner)
+        daemon_stop_runner(d);
+    published_free(d->pub);
+    reload_free(&d->rl);
+    free(d->last);
+    free(d->due);
+    pthread_mutex_destroy(&d->runner_lock);
+}
+
 /* Forever: each probe every `interval`, never two runs of one probe at once; SIGHUP reloads. */
 static int run_daemon(struct conf *c, const struct options *opt)
 {
@@ -757,15 +770,17 @@ static int run_daemon(struct conf *c, const struct options *opt)
     if (reload_init(&d.rl, c) != 0 || !(d.pub = published_new(c->nprobes)) ||
         daemon_remap(&d, c->nprobes, NULL) != 0) {
         fprintf(stderr, "infraprobe: out of memory\n");
+        daemon_free(&d);
         return EXIT_USAGE;
     }
     d.conf = &d.rl.view;
-    if (start_listener(&d) != 0) {
-        published_free(d.pub);
+    if (start_listener(&d) != 0 || daemon_start_runner(&d, NULL) != 0) {
+        daemon_free(&d);
         return EXIT_USAGE;
     }
-    if (daemon_start_runner(&d, NULL) != 0 || signals_start(daemon_stop, daemon_hup, &d) != 0) {
+    if (signals_start(daemon_stop, daemon_hup, &d) != 0) {
         fprintf(stderr, "infraprobe: cannot start the workers\n");
+        daemon_free(&d);
         return EXIT_USAGE;
     }
     if (opt->format == FORMAT_PROMETHEUS)
@@ -794,13 +809,7 @@ static int run_daemon(struct conf *c, const struct options *opt)
         fflush(NULL);
         _exit(code);
     }
-    http_stop(d.http);
-    daemon_stop_runner(&d);
-    published_free(d.pub);
-    reload_free(&d.rl);
-    free(d.last);
-    free(d.due);
-    pthread_mutex_destroy(&d.runner_lock);
+    daemon_free(&d);
     return code;
 }
 
