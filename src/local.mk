@@ -15,6 +15,7 @@ src_libprogram_la_SOURCES = \
 	src/probe_run.c src/probe_run.h \
 	src/isolate.c src/isolate.h \
 	src/signals.c src/signals.h \
+	src/progress.c src/progress.h \
 	src/output/output.c src/output/output.h src/output/writers.h \
 	src/output/text.c src/output/json.c src/output/junit.c \
 	src/output/tap.c src/output/prometheus.c src/output/nagios.c \
@@ -24,7 +25,7 @@ src_libprogram_la_CFLAGS = $(AM_CFLAGS) $(LIBCONFIG_CFLAGS) $(JANSSON_CFLAGS)
 src_libprogram_la_LIBADD = lib/libsdk.la $(LIBCONFIG_LIBS) $(JANSSON_LIBS) $(LTDL_LIBS) -lm
 
 bin_PROGRAMS += infraprobe
-infraprobe_SOURCES = src/main.c
+infraprobe_SOURCES = src/main.c src/sdk_exports.c
 infraprobe_CPPFLAGS = $(SRC_CPPFLAGS)
 infraprobe_CFLAGS = $(AM_CFLAGS) $(LIBCONFIG_CFLAGS)
 infraprobe_LDFLAGS = $(PROGRAM_LINK) -Wl,--no-as-needed

@@ -42,9 +42,10 @@ tests_integration_tcp_test_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(JANSSON_CFLAG
 tests_integration_tcp_test_LDADD = $(CHECK_LIBS) $(JANSSON_LIBS)
 
 TESTS += tests/integration/cli.test tests/integration/run.test tests/integration/drill.test \
-	tests/integration/lifecycle.test
+	tests/integration/lifecycle.test tests/integration/progress.test
 EXTRA_DIST += tests/integration/lib.sh tests/integration/cli.test tests/integration/run.test \
-	tests/integration/drill.test tests/integration/lifecycle.test
+	tests/integration/drill.test tests/integration/lifecycle.test \
+	tests/integration/progress.test
 
 # Output formats: unit tests, and each format read by its real consumer.
 if HAVE_CHECK
