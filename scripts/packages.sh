@@ -11,6 +11,8 @@ IP_PACKAGES=(
     libhiredis-dev librdkafka-dev libmariadb-dev libcurl4-openssl-dev
     # test consumers of each output format, and the peer the benchmark measures against
     jq libxml2-utils perl prometheus monitoring-plugins-basic valgrind bsdutils
+    # contrib/ci's recipes, parsed by tests/ci.test with Debian's /usr/bin/python3
+    python3-yaml
     # the sandbox's real servers and their clients
     redis-server redis-sentinel redis-tools mariadb-server mariadb-client
     etcd-server etcd-client kcat iptables iproute2 procps

@@ -56,6 +56,11 @@ check_PROGRAMS += tests/unit/format_sample
 TESTS += tests/formats.test
 dist_check_SCRIPTS += tests/formats.test
 EXTRA_DIST += tests/junit.xsd
+# contrib/ci's GitHub and GitLab recipes: parsed, and their command run against the sandbox.
+TESTS += tests/ci.test
+dist_check_SCRIPTS += tests/ci.test
+EXTRA_DIST += tests/ci_recipes.py contrib/ci/github-actions.yml contrib/ci/gitlab-ci.yml \
+	contrib/ci/infra-ci.conf
 tests_unit_format_test_SOURCES = tests/unit/format_test.c tests/unit/format_fixture.c \
 	tests/unit/format_fixture.h
 tests_unit_format_test_CPPFLAGS = $(UNIT_CPPFLAGS)
