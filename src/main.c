@@ -306,6 +306,22 @@ static void once_stop(void *ctx, int sig)
     runner_interrupt(ctx, why);
 }
 
+/* Queue every selected probe, the progress line watching (from before the first run starts:
+ * a short drill passes its phases at once). */
+static void once_submit(struct once *o, struct conf *c, struct runner *r)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < c->nprobes; i++)
+        n += c->probes[i].ready;
+    if ((o->progress = progress_new(stderr, n)))
+        report_watch_phases(progress_phase, o->progress);
+    for (size_t i = 0; i < c->nprobes; i++) {
+        if (c->probes[i].ready && runner_submit(r, i))
+            o->pending++;
+    }
+}
+
 /* Each selected probe once; the report; the worst status as the exit code. */
 static int run_once(struct conf *c, const struct options *opt)
 {
@@ -322,16 +338,7 @@ static int run_once(struct conf *c, const struct options *opt)
         fprintf(stderr, "infraprobe: cannot start the workers\n");
         goto out;
     }
-    /* Watched before the first run starts: a short drill passes its phases at once. */
-    for (size_t i = 0; i < c->nprobes; i++)
-        n += c->probes[i].ready;
-    if ((o.progress = progress_new(stderr, n)))
-        report_watch_phases(progress_phase, o.progress);
-    n = 0;
-    for (size_t i = 0; i < c->nprobes; i++) {
-        if (c->probes[i].ready && runner_submit(r, i))
-            o.pending++;
-    }
+    once_submit(&o, c, r);
     while (o.pending > 0)
         runner_collect(r, INFINITY, once_done, &o);
     /* Erased before the report; freed only once no run can pass a phase (one abandoned on a
