@@ -430,6 +430,7 @@ const char *report_event_name(enum timeline_kind kind)
     static const char *const names[] = {
         [TL_OPERATION] = "operation", [TL_FAULT] = "fault",         [TL_RESTORE] = "restore",
         [TL_DETECTED] = "detected",   [TL_RECOVERED] = "recovered", [TL_REJOINED] = "rejoined",
+        [TL_LOST] = "lost",
     };
 
     return (unsigned)kind <= TL_KIND_MAX ? names[kind] : "unknown";

@@ -49,8 +49,9 @@ enum timeline_kind {
     TL_DETECTED = 3,
     TL_RECOVERED = 4,
     TL_REJOINED = 5,
+    TL_LOST = 6, /* an acknowledged operation (id) that the read-back did not find */
 };
-#define TL_KIND_MAX TL_REJOINED
+#define TL_KIND_MAX TL_LOST
 
 struct timeline_event {
     enum timeline_kind kind;
@@ -114,6 +115,7 @@ struct ip_report {
     const struct threshold *thresholds;
     size_t nthresholds;
     const struct drill *drill;      /* NULL unless this run is a drill (--drill) */
+    const struct drill *faults;     /* the probe's fault actions in any run; NULL: drill's */
     struct pending_restore restore; /* under lock */
     const struct report_hooks *hooks;
 };

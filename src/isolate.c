@@ -897,6 +897,9 @@ void child_run(struct child *ch, struct ip_report *rep, double deadline)
     describe_end(ch, status, why, sizeof(why));
     report_run_check(rep, IP_UNKNOWN, "%s", why);
     fault_restore(rep, why);
+    /* The child cannot clean up after itself any more: its plugin, here, can. */
+    if (ch->pc->plugin->reclaim && ch->pc->ready)
+        ch->pc->plugin->reclaim(ch->pc->state, rep);
 }
 
 void child_hangup(struct child *ch)
@@ -904,6 +907,11 @@ void child_hangup(struct child *ch)
     /* Its end of the socket closes: it tears the probe down and exits. */
     if (ch && ch->pid > 0 && ch->fd >= 0)
         shutdown(ch->fd, SHUT_RDWR);
+}
+
+void child_rebind(struct child *ch, const struct probe_conf *pc)
+{
+    ch->pc = pc;
 }
 
 void child_free(struct child *ch, double deadline)
