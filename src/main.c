@@ -29,6 +29,7 @@
 #include "logging.h"
 #include "notify.h"
 #include "output.h"
+#include "progress.h"
 #include "published.h"
 #include "reload.h"
 #include "report.h"
@@ -304,14 +305,15 @@ static int check_output(const char *path)
 
 static int use_colour(const struct sink *s)
 {
-    const char *no = getenv("NO_COLOR");
+    const char *no = getenv("NO_COLOR"), *term = getenv("TERM");
 
-    return !s->path && isatty(STDOUT_FILENO) && !(no && *no);
+    return !s->path && isatty(STDOUT_FILENO) && !(no && *no) && !(term && !strcmp(term, "dumb"));
 }
 
 struct once {
     struct run_result run;
     size_t pending;
+    struct progress *progress; /* NULL: stderr is no terminal */
 };
 
 static void once_done(void *ctx, size_t probe, struct ip_report *report)
@@ -321,6 +323,8 @@ static void once_done(void *ctx, size_t probe, struct ip_report *report)
     o->run.probes[probe] = report;
     o->run.status = ip_status_worst(o->run.status, report ? report->status : IP_UNKNOWN);
     o->pending--;
+    if (report)
+        progress_probe_done(o->progress, report->probe, report->status);
 }
 
 static int exit_code(enum ip_status s)
@@ -335,6 +339,22 @@ static void once_stop(void *ctx, int sig)
     snprintf(why, sizeof(why), "interrupted by SIG%s", sigabbrev_np(sig));
     fprintf(stderr, "infraprobe: %s: ending the runs, restoring what drills broke\n", why);
     runner_interrupt(ctx, why);
+}
+
+/* Queue every selected probe, the progress line watching (from before the first run starts:
+ * a short drill passes its phases at once). */
+static void once_submit(struct once *o, struct conf *c, struct runner *r)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < c->nprobes; i++)
+        n += c->probes[i].ready;
+    if ((o->progress = progress_new(stderr, n)))
+        report_watch_phases(progress_phase, o->progress);
+    for (size_t i = 0; i < c->nprobes; i++) {
+        if (c->probes[i].ready && runner_submit(r, i))
+            o->pending++;
+    }
 }
 
 /* Each selected probe once; the report; the worst status as the exit code. */
@@ -353,12 +373,13 @@ static int run_once(struct conf *c, const struct options *opt)
         fprintf(stderr, "infraprobe: cannot start the workers\n");
         goto out;
     }
-    for (size_t i = 0; i < c->nprobes; i++) {
-        if (c->probes[i].ready && runner_submit(r, i))
-            o.pending++;
-    }
+    once_submit(&o, c, r);
     while (o.pending > 0)
         runner_collect(r, INFINITY, once_done, &o);
+    /* Erased before the report; freed only once no run can pass a phase (one abandoned on a
+     * thread may still). */
+    report_watch_phases(NULL, NULL);
+    progress_end(o.progress);
     /* The report lists probes in configuration order, however they finished. */
     for (size_t i = 0; i < c->nprobes; i++)
         if (o.run.probes[i])
@@ -383,6 +404,7 @@ static int run_once(struct conf *c, const struct options *opt)
 out:
     signals_stop();
     runner_free(r);
+    progress_free(o.progress);
     for (size_t i = 0; i < n; i++)
         report_free(o.run.probes[i]);
     free(o.run.probes);

@@ -42,9 +42,10 @@ tests_integration_tcp_test_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(JANSSON_CFLAG
 tests_integration_tcp_test_LDADD = $(CHECK_LIBS) $(JANSSON_LIBS)
 
 TESTS += tests/integration/cli.test tests/integration/run.test tests/integration/drill.test \
-	tests/integration/lifecycle.test tests/integration/daemon.test
+	tests/integration/lifecycle.test tests/integration/daemon.test tests/integration/progress.test
 EXTRA_DIST += tests/integration/lib.sh tests/integration/cli.test tests/integration/run.test \
-	tests/integration/drill.test tests/integration/lifecycle.test tests/integration/daemon.test
+	tests/integration/drill.test tests/integration/lifecycle.test tests/integration/daemon.test \
+	tests/integration/progress.test
 
 # The daemon's published results: views that outlive newer runs, counters, history.
 if HAVE_CHECK
@@ -76,6 +77,11 @@ check_PROGRAMS += tests/unit/format_sample
 TESTS += tests/formats.test tests/service.test
 dist_check_SCRIPTS += tests/formats.test tests/service.test
 EXTRA_DIST += tests/junit.xsd
+# contrib/ci's GitHub and GitLab recipes: parsed, and their command run against the sandbox.
+TESTS += tests/ci.test
+dist_check_SCRIPTS += tests/ci.test
+EXTRA_DIST += tests/ci_recipes.py contrib/ci/github-actions.yml contrib/ci/gitlab-ci.yml \
+	contrib/ci/infra-ci.conf
 tests_unit_format_test_SOURCES = tests/unit/format_test.c tests/unit/format_fixture.c \
 	tests/unit/format_fixture.h
 tests_unit_format_test_CPPFLAGS = $(UNIT_CPPFLAGS)
