@@ -18,6 +18,7 @@
 #include <infraprobe/plugin.h>
 
 #include "loader.h"
+#include "nameset.h"
 #include "probe.h"
 
 /* What a configuration may be, checked before libconfig sees it: its flex scanner exits the
@@ -313,10 +314,11 @@ static void scan_file(struct scan *sc, const char *file, const char *text, size_
         scan_error(sc, file, a.line, "a line longer than %d bytes", CONF_MAX_LINE);
 }
 
-static int load_probe(struct conf *c, config_setting_t *s, int index)
+static int load_probe(struct conf *c, struct nameset *names, config_setting_t *s, int index)
 {
     struct probe_conf *pc = &c->probes[c->nprobes];
     const char *name = NULL;
+    size_t first;
     int errors;
 
     if (config_setting_type(s) != CONFIG_TYPE_GROUP) {
@@ -330,13 +332,11 @@ static int load_probe(struct conf *c, config_setting_t *s, int index)
         fprintf(stderr, "probes[%d]: missing name = \"...\"\n", index);
         return 1;
     }
-    for (size_t i = 0; i < c->nprobes; i++) {
-        if (strcmp(c->probes[i].name, name) == 0) {
-            config_where(stderr, s);
-            fprintf(stderr, "probe \"%s\": name already used at line %u\n", name,
-                    config_setting_source_line(c->probes[i].setting));
-            return 1;
-        }
+    if ((first = nameset_add(names, name, c->nprobes)) != SIZE_MAX) {
+        config_where(stderr, s);
+        fprintf(stderr, "probe \"%s\": name already used at line %u\n", name,
+                config_setting_source_line(c->probes[first].setting));
+        return 1;
     }
     pc->probe = probe_new(s, name, NULL, c->timeout);
     if (!pc->probe)
@@ -449,7 +449,8 @@ static int unknown_keys(config_setting_t *root)
 int conf_load(struct conf *c, const char *file)
 {
     config_setting_t *root, *probes;
-    int errors;
+    struct nameset names;
+    int errors, n;
 
     memset(c, 0, sizeof(*c));
     c->file = file;
@@ -471,11 +472,13 @@ int conf_load(struct conf *c, const char *file)
         fprintf(stderr, "probes: expected a list ( { ... }, { ... } )\n");
         return errors + 1;
     }
-    c->probes = calloc((size_t)config_setting_length(probes) + 1, sizeof(*c->probes));
-    if (!c->probes)
+    n = config_setting_length(probes);
+    c->probes = calloc((size_t)n + 1, sizeof(*c->probes));
+    if (!c->probes || nameset_init(&names, (size_t)n) < 0)
         return file_error(file, "out of memory");
-    for (int i = 0; i < config_setting_length(probes); i++)
-        errors += load_probe(c, config_setting_get_elem(probes, (unsigned)i), i);
+    for (int i = 0; i < n; i++)
+        errors += load_probe(c, &names, config_setting_get_elem(probes, (unsigned)i), i);
+    nameset_free(&names);
     return errors;
 }
 

@@ -10,18 +10,21 @@ EXTRA_DIST += src/infraprobe.dyn
 noinst_LTLIBRARIES += src/libprogram.la
 src_libprogram_la_SOURCES = \
 	src/conf.c src/conf.h \
+	src/nameset.c src/nameset.h \
+	src/schedule.c src/schedule.h \
 	src/loader.c src/loader.h \
 	src/runner.c src/runner.h \
 	src/probe_run.c src/probe_run.h \
 	src/isolate.c src/isolate.h \
 	src/signals.c src/signals.h \
 	src/output/output.c src/output/output.h src/output/writers.h \
-	src/output/text.c src/output/json.c src/output/junit.c \
+	src/output/text.c src/output/json.c src/output/json_writer.c src/output/json_writer.h \
+	src/output/junit.c \
 	src/output/tap.c src/output/prometheus.c src/output/nagios.c \
 	src/output/output_util.c src/output/output_util.h
 src_libprogram_la_CPPFLAGS = $(SRC_CPPFLAGS)
-src_libprogram_la_CFLAGS = $(AM_CFLAGS) $(LIBCONFIG_CFLAGS) $(JANSSON_CFLAGS)
-src_libprogram_la_LIBADD = lib/libsdk.la $(LIBCONFIG_LIBS) $(JANSSON_LIBS) $(LTDL_LIBS) -lm
+src_libprogram_la_CFLAGS = $(AM_CFLAGS) $(LIBCONFIG_CFLAGS)
+src_libprogram_la_LIBADD = lib/libsdk.la $(LIBCONFIG_LIBS) $(LTDL_LIBS) -lm
 
 bin_PROGRAMS += infraprobe
 infraprobe_SOURCES = src/main.c

@@ -27,6 +27,7 @@
 #include "output.h"
 #include "report.h"
 #include "runner.h"
+#include "schedule.h"
 #include "signals.h"
 
 #define EXIT_USAGE 3
@@ -462,43 +463,21 @@ static void daemon_shutdown(struct daemon *d)
     fflush(stdout);
 }
 
-/* Submit every probe that is due and idle; when the next one is due. */
-static double schedule(struct daemon *d, double *due)
-{
-    const struct conf *c = d->conf;
-    double now = ip_clock(), next = now + 3600;
-
-    for (size_t i = 0; i < c->nprobes; i++) {
-        if (!c->probes[i].ready)
-            continue;
-        if (due[i] <= now && !runner_busy(d->runner, i)) {
-            runner_submit(d->runner, i);
-            /* On the grid, not drifting by each run's duration. */
-            while (due[i] <= now)
-                due[i] += c->probes[i].interval;
-        }
-        if (due[i] < next)
-            next = due[i];
-    }
-    return next;
-}
-
 /* Forever: each probe every `interval`, never two runs of one probe at once. */
 static int run_daemon(struct conf *c, const struct options *opt)
 {
     struct daemon d = {.opt = opt, .conf = c};
-    double *due = calloc(c->nprobes + 1, sizeof(*due));
+    struct schedule sched;
 
     d.runner = runner_new(c, c->workers);
     d.latest = calloc(c->nprobes + 1, sizeof(*d.latest));
-    if (!d.runner || !due || !d.latest || signals_start(daemon_stop, daemon_hup, &d) != 0) {
+    if (!d.runner || !d.latest || schedule_init(&sched, c, ip_clock(), schedule_wall()) != 0 ||
+        signals_start(daemon_stop, daemon_hup, &d) != 0) {
         fprintf(stderr, "infraprobe: cannot start the workers\n");
         return EXIT_USAGE;
     }
-    for (size_t i = 0; i < c->nprobes; i++)
-        due[i] = ip_clock();
     while (!atomic_load(&d.stop_sig) && !d.failed)
-        daemon_collect(&d, schedule(&d, due));
+        daemon_collect(&d, schedule_run(&sched, c, d.runner, ip_clock()));
     /* Also when stdout failed: running probes are ended within the bound, their restores
      * run, and what can still be written is. */
     daemon_shutdown(&d);
@@ -511,7 +490,7 @@ static int run_daemon(struct conf *c, const struct options *opt)
     for (size_t i = 0; i < c->nprobes; i++)
         report_free(d.latest[i]);
     free(d.latest);
-    free(due);
+    schedule_free(&sched);
     return d.failed ? EXIT_USAGE : 0;
 }
 

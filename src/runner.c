@@ -35,6 +35,7 @@ struct slot {
     struct ip_report *running; /* RUNNING: the report the run writes into */
     struct ip_report *result;  /* DONE: the report to hand out (NULL: out of memory) */
     struct child *child;       /* isolation "process": the probe's supervised child */
+    size_t active;             /* RUNNING: where it is in runner.active */
 };
 
 struct runner {
@@ -46,6 +47,12 @@ struct runner {
     size_t *queue; /* ring of slot indexes */
     size_t head, count;
     size_t nslots;
+    /* What the collector looks at, so that it never scans every slot: the runs that ended
+     * and wait to be handed out (a ring), and those running, whose deadlines it keeps. */
+    size_t *finished;
+    size_t fhead, fcount;
+    size_t *active;
+    size_t nactive;
     int workers;        /* live workers, stuck ones not counted */
     size_t stuck;       /* abandoned runs not yet returned */
     pthread_t *threads; /* the workers to join: stuck ones leave it */
@@ -107,9 +114,13 @@ struct runner *runner_new(struct conf *c, int workers)
     r->nslots = c->nprobes;
     r->slots = calloc(c->nprobes + 1, sizeof(*r->slots));
     r->queue = calloc(c->nprobes + 1, sizeof(*r->queue));
-    if (!r->slots || !r->queue) {
+    r->finished = calloc(c->nprobes + 1, sizeof(*r->finished));
+    r->active = calloc(c->nprobes + 1, sizeof(*r->active));
+    if (!r->slots || !r->queue || !r->finished || !r->active) {
         free(r->slots);
         free(r->queue);
+        free(r->finished);
+        free(r->active);
         free(r);
         return NULL;
     }
@@ -138,6 +149,21 @@ struct runner *runner_new(struct conf *c, int workers)
     return r;
 }
 
+/* Slot i starts running, or stops (it ended, or was given up on). */
+static void active_add(struct runner *r, size_t i)
+{
+    r->slots[i].active = r->nactive;
+    r->active[r->nactive++] = i;
+}
+
+static void active_remove(struct runner *r, size_t i)
+{
+    size_t k = r->slots[i].active, last = r->active[--r->nactive];
+
+    r->active[k] = last;
+    r->slots[last].active = k;
+}
+
 static void *worker(void *arg)
 {
     struct runner *r = arg;
@@ -161,6 +187,7 @@ static void *worker(void *arg)
         pc = &r->conf->probes[i];
         s->drill = r->conf->drill && pc->drills;
         s->state = RUNNING;
+        active_add(r, i);
         s->started = ip_clock();
         s->deadline = probe_run_deadline(pc, s->started, s->drill);
         s->running = probe_run_report(
@@ -189,8 +216,10 @@ static void *worker(void *arg)
             pthread_mutex_unlock(&r->lock);
             return NULL;
         }
+        active_remove(r, i);
         s->result = rep;
         s->state = DONE;
+        r->finished[(r->fhead + r->fcount++) % (r->nslots + 1)] = i;
         pthread_cond_broadcast(&r->done);
     }
     r->workers--;
@@ -338,6 +367,7 @@ static int take_report(struct runner *r, size_t i, double now, double *wake, str
     else
         snprintf(why, sizeof(why), "timed out after %.3f s", s->deadline - s->started);
     *out = given_up(pc, s, why);
+    active_remove(r, i);
     s->state = ABANDONED;
     r->stuck++;
     r->workers--;
@@ -372,6 +402,38 @@ static void hand_out(struct runner *r, size_t i, struct ip_report *rep, int give
     done(ctx, i, rep);
 }
 
+/* Hand out what ended, first, then what overran; with the lock held, which a hand-out drops
+ * for a while, so the list of running slots is walked again from its start after each. */
+static size_t hand_out_ready(struct runner *r, double now, double *wake,
+                             void (*done)(void *ctx, size_t probe, struct ip_report *report),
+                             void *ctx)
+{
+    size_t handed = 0;
+
+    for (size_t k = 0; r->fcount > 0 || k < r->nactive;) {
+        int ended = r->fcount > 0;
+        size_t i = ended ? r->finished[r->fhead] : r->active[k];
+        struct ip_report *rep = NULL;
+        int taken;
+
+        if (ended) {
+            r->fhead = (r->fhead + 1) % (r->nslots + 1);
+            r->fcount--;
+        }
+        taken = take_report(r, i, now, wake, &rep);
+        if (!taken) {
+            k += !ended;
+            continue;
+        }
+        pthread_mutex_unlock(&r->lock);
+        hand_out(r, i, rep, taken == 2, done, ctx);
+        handed++;
+        pthread_mutex_lock(&r->lock);
+        k = 0;
+    }
+    return handed;
+}
+
 size_t runner_collect(struct runner *r, double until,
                       void (*done)(void *ctx, size_t probe, struct ip_report *report), void *ctx)
 {
@@ -381,17 +443,7 @@ size_t runner_collect(struct runner *r, double until,
     for (;;) {
         double now = ip_clock(), wake = until;
 
-        for (size_t i = 0; i < r->nslots; i++) {
-            struct ip_report *rep = NULL;
-            int taken = take_report(r, i, now, &wake, &rep);
-
-            if (!taken)
-                continue;
-            pthread_mutex_unlock(&r->lock);
-            hand_out(r, i, rep, taken == 2, done, ctx);
-            handed++;
-            pthread_mutex_lock(&r->lock);
-        }
+        handed += hand_out_ready(r, now, &wake, done, ctx);
         /* No thread could be made to replace a stuck one, or the run was interrupted: what
          * is queued would wait for ever. Say so instead. */
         while ((r->workers == 0 || r->interrupt[0]) && r->count > 0) {
@@ -455,5 +507,7 @@ void runner_free(struct runner *r)
     pthread_mutex_destroy(&r->lock);
     free(r->slots);
     free(r->queue);
+    free(r->finished);
+    free(r->active);
     free(r);
 }

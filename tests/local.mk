@@ -54,6 +54,7 @@ endif
 check_PROGRAMS += tests/unit/format_sample
 TESTS += tests/formats.test
 dist_check_SCRIPTS += tests/formats.test
+EXTRA_DIST += tests/unit/golden/json-rich.json tests/unit/golden/json-lines.jsonl
 tests_unit_format_test_SOURCES = tests/unit/format_test.c tests/unit/format_fixture.c \
 	tests/unit/format_fixture.h
 tests_unit_format_test_CPPFLAGS = $(UNIT_CPPFLAGS)
@@ -76,6 +77,17 @@ tests_unit_runner_test_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_runner_test_LDFLAGS = $(UNIT_LINK)
 tests_unit_runner_test_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_runner_test_LDADD = $(UNIT_PROGRAM_LDADD)
+
+# The daemon's schedule: phases, the first runs spread, the grid, skipped turns.
+if HAVE_CHECK
+check_PROGRAMS += tests/unit/schedule_test
+TESTS += tests/unit/schedule_test
+endif
+tests_unit_schedule_test_SOURCES = tests/unit/schedule_test.c
+tests_unit_schedule_test_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_schedule_test_LDFLAGS = $(UNIT_LINK)
+tests_unit_schedule_test_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_schedule_test_LDADD = $(UNIT_PROGRAM_LDADD)
 
 # The SDK's connection pool, under many threads.
 if HAVE_CHECK
