@@ -348,6 +348,7 @@ static int load_probe(struct conf *c, struct nameset *names, config_setting_t *s
     pc->interval = core_duration(pc->probe, "interval", c->interval);
     pc->timeout = core_duration(pc->probe, "timeout", c->timeout);
     pc->isolation = get_isolation(pc->probe, c->isolation);
+    pc->load_every = ip_probe_int(pc->probe, "load_checks_every", c->load_every, 1, 1000000);
     if (!pc->plugin_name && !ip_probe_has(pc->probe, "plugin"))
         probe_error(pc->probe, s, "missing plugin = \"...\"");
     errors = ip_probe_err(pc->probe);
@@ -421,6 +422,7 @@ static int load_core(struct conf *c, config_setting_t *root)
     c->workers = (int)ip_probe_int(c->core, "workers", 4, 1, 1024);
     c->plugin_dir = ip_probe_string(c->core, "plugin_dir", NULL);
     c->isolation = get_isolation(c->core, ISOLATION_PROCESS);
+    c->load_every = ip_probe_int(c->core, "load_checks_every", 10, 1, 1000000);
     c->shutdown_timeout = ip_probe_has(c->core, "shutdown_timeout")
                               ? core_duration(c->core, "shutdown_timeout", 10.0)
                               : -1;
@@ -688,6 +690,31 @@ static void bind_selection(struct probe_conf *pc)
         probe_error(pc->probe, NULL, "out of memory");
 }
 
+/* The checks a light run skips: those every run skips, and those that load the backend. */
+static void bind_light(struct probe_conf *pc)
+{
+    size_t n = 0, loads = 0;
+
+    for (; pc->plugin->checks[n].name; n++)
+        loads += (pc->plugin->checks[n].flags & IP_CHECK_LOADS) != 0;
+    if (!loads || pc->load_every <= 1)
+        return;
+    pc->light_disabled = calloc(n + 1, sizeof(*pc->light_disabled));
+    if (!pc->light_disabled ||
+        asprintf(&pc->light_reason,
+                 "loads the backend: runs in one daemon run of %lld (load_checks_every = %lld)",
+                 pc->load_every, pc->load_every) < 0) {
+        pc->light_reason = NULL;
+        probe_error(pc->probe, NULL, "out of memory");
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        pc->light_disabled[i] = pc->disabled ? pc->disabled[i] : NULL;
+        if (!pc->light_disabled[i] && (pc->plugin->checks[i].flags & IP_CHECK_LOADS))
+            pc->light_disabled[i] = pc->light_reason;
+    }
+}
+
 int conf_bind(struct conf *c, const char *const *only)
 {
     int errors = 0;
@@ -719,6 +746,7 @@ int conf_bind(struct conf *c, const char *const *only)
         bind_thresholds(pc);
         bind_drill(pc);
         bind_selection(pc);
+        bind_light(pc);
         if (loader_setup(pc->plugin, pc->probe, &pc->state) != 0) {
             if (ip_probe_err(pc->probe) == before) /* never fail without a word */
                 probe_error(pc->probe, NULL, "plugin %s: setup failed", pc->plugin->name);
@@ -745,6 +773,8 @@ void conf_free(struct conf *c)
         free(pc->thresholds);
         free(pc->actions);
         free(pc->disabled);
+        free(pc->light_disabled);
+        free(pc->light_reason);
         probe_free(pc->probe);
     }
     loader_shutdown();

@@ -601,6 +601,7 @@ static int load(const struct options *opt, struct conf *conf)
     }
     errors += check_only(opt, conf);
     conf->drill = opt->drill;
+    conf->once = opt->once;
     /* The plugins' settings are checked even when the core's have mistakes: every mistake
      * is reported in one pass. */
     errors += conf_bind(conf, opt->nonly ? opt->only : NULL);

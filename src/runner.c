@@ -32,6 +32,7 @@ struct slot {
     double started;
     double deadline;
     int drill;
+    unsigned long long runs;   /* started so far: one of every load_every is whole */
     struct ip_report *running; /* RUNNING: the report the run writes into */
     struct ip_report *result;  /* DONE: the report to hand out (NULL: out of memory) */
     struct child *child;       /* isolation "process": the probe's supervised child */
@@ -174,6 +175,7 @@ static void *worker(void *arg)
         struct probe_conf *pc;
         struct ip_report *rep;
         size_t i;
+        int light;
 
         /* After an interrupt, what is queued is the collector's to report, never to run. */
         while (!r->stop && (r->count == 0 || r->interrupt[0]))
@@ -186,12 +188,15 @@ static void *worker(void *arg)
         s = &r->slots[i];
         pc = &r->conf->probes[i];
         s->drill = r->conf->drill && pc->drills;
+        light = !r->conf->once && pc->light_disabled &&
+                s->runs++ % (unsigned long long)pc->load_every != 0;
         s->state = RUNNING;
         active_add(r, i);
         s->started = ip_clock();
         s->deadline = probe_run_deadline(pc, s->started, s->drill);
-        s->running = probe_run_report(
-            pc, probe_run_plugin_deadline(s->started + pc->timeout, pc->timeout), s->drill, NULL);
+        s->running =
+            probe_run_report(pc, probe_run_plugin_deadline(s->started + pc->timeout, pc->timeout),
+                             s->drill, light, NULL);
         rep = s->running;
         /* The collector may be waiting with no deadline in sight: it has one now. */
         pthread_cond_broadcast(&r->done);
