@@ -59,7 +59,9 @@ struct runner {
     pthread_t *threads; /* the workers to join: stuck ones leave it */
     size_t nthreads, threads_cap;
     int stop;
-    int woken;          /* runner_wake(): runner_collect() returns */
+    int woken;   /* runner_wake(): runner_collect() returns */
+    int waiting; /* the collector waits on `done`, until sleeps_until (ip_clock()) */
+    double sleeps_until;
     char interrupt[96]; /* non-empty: end every run now, with this as the reason */
 };
 
@@ -165,6 +167,35 @@ static void active_remove(struct runner *r, size_t i)
     r->slots[last].active = k;
 }
 
+/* Take the first queued slot and start its run, with the lock held: its index, and the report
+ * the run writes into in s->running (NULL: out of memory). */
+static size_t start_run(struct runner *r)
+{
+    size_t i = r->queue[r->head];
+    struct slot *s = &r->slots[i];
+    struct probe_conf *pc = &r->conf->probes[i];
+    int light;
+
+    r->head = (r->head + 1) % (r->nslots + 1);
+    r->count--;
+    s->drill = r->conf->drill && pc->drills;
+    light =
+        !r->conf->once && pc->light_disabled && s->runs++ % (unsigned long long)pc->load_every != 0;
+    s->state = RUNNING;
+    active_add(r, i);
+    s->started = ip_clock();
+    s->deadline = probe_run_deadline(pc, s->started, s->drill);
+    s->running =
+        probe_run_report(pc, probe_run_plugin_deadline(s->started + pc->timeout, pc->timeout),
+                         s->drill, light, NULL);
+    /* A collector asleep past this run's deadline must wake to enforce it; one that wakes
+     * before it anyway is left alone (with thousands of probes, waking it for every run that
+     * starts doubled the context switches). */
+    if (r->waiting && s->deadline < r->sleeps_until)
+        pthread_cond_broadcast(&r->done);
+    return i;
+}
+
 static void *worker(void *arg)
 {
     struct runner *r = arg;
@@ -175,31 +206,16 @@ static void *worker(void *arg)
         struct probe_conf *pc;
         struct ip_report *rep;
         size_t i;
-        int light;
 
         /* After an interrupt, what is queued is the collector's to report, never to run. */
         while (!r->stop && (r->count == 0 || r->interrupt[0]))
             pthread_cond_wait(&r->work, &r->lock);
         if (r->stop)
             break;
-        i = r->queue[r->head];
-        r->head = (r->head + 1) % (r->nslots + 1);
-        r->count--;
+        i = start_run(r);
         s = &r->slots[i];
         pc = &r->conf->probes[i];
-        s->drill = r->conf->drill && pc->drills;
-        light = !r->conf->once && pc->light_disabled &&
-                s->runs++ % (unsigned long long)pc->load_every != 0;
-        s->state = RUNNING;
-        active_add(r, i);
-        s->started = ip_clock();
-        s->deadline = probe_run_deadline(pc, s->started, s->drill);
-        s->running =
-            probe_run_report(pc, probe_run_plugin_deadline(s->started + pc->timeout, pc->timeout),
-                             s->drill, light, NULL);
         rep = s->running;
-        /* The collector may be waiting with no deadline in sight: it has one now. */
-        pthread_cond_broadcast(&r->done);
         pthread_mutex_unlock(&r->lock);
 
         if (rep && s->child)
@@ -470,6 +486,8 @@ size_t runner_collect(struct runner *r, double until,
         }
         if (handed || now >= until || r->woken)
             break;
+        r->waiting = 1;
+        r->sleeps_until = wake;
         if (isinf(wake)) {
             pthread_cond_wait(&r->done, &r->lock);
         } else {
@@ -477,6 +495,7 @@ size_t runner_collect(struct runner *r, double until,
 
             pthread_cond_timedwait(&r->done, &r->lock, &ts);
         }
+        r->waiting = 0;
     }
     r->woken = 0;
     pthread_mutex_unlock(&r->lock);

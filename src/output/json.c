@@ -26,15 +26,26 @@ static void put_time(struct jw *w, double wall)
 {
     time_t secs = (time_t)wall;
     struct tm tm;
-    char buf[40];
+    /* YYYY-MM-DDTHH:MM:SS.mmmZ, digits put in place (strftime and printf cost more than the
+     * rest of a probe's line). */
+    char buf[] = "0000-00-00T00:00:00.000Z";
+    int fields[][3] = {{0, 4, 0},  {5, 2, 0},  {8, 2, 0}, {11, 2, 0},
+                       {14, 2, 0}, {17, 2, 0}, {20, 3, 0}};
 
-    if (!gmtime_r(&secs, &tm)) {
+    if (!gmtime_r(&secs, &tm) || tm.tm_year + 1900 < 0 || tm.tm_year + 1900 > 9999) {
         jw_null(w);
         return;
     }
-    strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), ".%03dZ",
-             (int)((wall - (double)secs) * 1000) % 1000);
+    fields[0][2] = tm.tm_year + 1900;
+    fields[1][2] = tm.tm_mon + 1;
+    fields[2][2] = tm.tm_mday;
+    fields[3][2] = tm.tm_hour;
+    fields[4][2] = tm.tm_min;
+    fields[5][2] = tm.tm_sec;
+    fields[6][2] = (int)((wall - (double)secs) * 1000) % 1000;
+    for (size_t f = 0; f < sizeof(fields) / sizeof(fields[0]); f++)
+        for (int i = fields[f][1] - 1, v = fields[f][2]; i >= 0; i--, v /= 10)
+            buf[fields[f][0] + i] = (char)('0' + v % 10);
     jw_string(w, buf);
 }
 
@@ -42,7 +53,7 @@ static void put_time(struct jw *w, double wall)
 static void put_ms(struct jw *w, const char *key, double seconds)
 {
     jw_key(w, key);
-    jw_number(w, round(seconds * 1e6) / 1e3);
+    jw_ms(w, seconds);
 }
 
 static void put_str(struct jw *w, const char *key, const char *value)
@@ -128,7 +139,8 @@ static void put_metric(struct jw *w, const struct metric_result *m)
         if (strcmp(l[0], "probe") == 0 || label_seen(m, l))
             continue;
         target_done |= strcmp(l[0], "target") == 0;
-        put_str(w, l[0], label_value(m, l[0]));
+        jw_key_quoted(w, l[0]);
+        jw_string(w, label_value(m, l[0]));
     }
     if (m->target && !target_done)
         put_str(w, "target", m->target);

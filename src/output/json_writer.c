@@ -121,10 +121,8 @@ void jw_close(struct jw *w, char bracket)
     jw_char(w, bracket);
 }
 
-void jw_key(struct jw *w, const char *key)
+static void jw_colon(struct jw *w)
 {
-    jw_member(w);
-    jw_quote(w, key);
     if (w->indent)
         jw_put(w, ": ", 2);
     else
@@ -132,6 +130,38 @@ void jw_key(struct jw *w, const char *key)
     if (w->depth > 0)
         w->members[w->depth - 1] = 2; /* a value is due */
 }
+
+/* A key known to need no escaping (json.c's own names): copied as it is. */
+void jw_key(struct jw *w, const char *key)
+{
+    size_t n = strlen(key);
+
+    jw_member(w);
+    if (jw_room(w, n + 2)) {
+        w->buf[w->len++] = '"';
+        memcpy(w->buf + w->len, key, n);
+        w->len += n;
+        w->buf[w->len++] = '"';
+    }
+    jw_colon(w);
+}
+
+void jw_key_quoted(struct jw *w, const char *key)
+{
+    jw_member(w);
+    jw_quote(w, key);
+    jw_colon(w);
+}
+
+/* The bytes a string cannot hold as they are: controls, '"', '\\', and any byte of a UTF-8
+ * sequence (checked, and kept when valid); NUL ends the string. A table: this loop is most of
+ * what writing a string costs. */
+static const unsigned char jw_special[256] = {
+    [0 ... 0x1f] = 1,
+    ['"'] = 1,
+    ['\\'] = 1,
+    [0x80 ... 0xff] = 1,
+};
 
 void jw_quote(struct jw *w, const char *s)
 {
@@ -148,7 +178,7 @@ void jw_quote(struct jw *w, const char *s)
         unsigned long cp;
         size_t len;
 
-        if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+        if (!jw_special[c]) {
             s++;
             continue;
         }
@@ -253,6 +283,42 @@ void jw_number(struct jw *w, double v)
         w->failed = 1;
     else
         jw_put(w, buf, (size_t)n);
+}
+
+void jw_ms(struct jw *w, double seconds)
+{
+    double us = round(seconds * 1e6);
+    long long k, whole;
+    char buf[32], *p = buf + sizeof(buf);
+    int digits = 0, neg;
+
+    /* k / 1000, k the microseconds: a decimal of at most 15 digits, which "%.15g" of the
+     * double nearest to it writes back exactly; written here from k, without printf. Beyond
+     * that (or not finite), the general path. */
+    if (!(fabs(us) < 1e15)) {
+        jw_number(w, us / 1e3);
+        return;
+    }
+    k = (long long)us;
+    if (k % 1000 == 0) {
+        jw_integer(w, k / 1000);
+        return;
+    }
+    neg = k < 0;
+    whole = neg ? -k : k;
+    for (; digits < 3 && whole % 10 == 0; digits++) /* trailing zeros of the fraction */
+        whole /= 10;
+    for (int i = digits; i < 3; i++, whole /= 10)
+        *--p = (char)('0' + whole % 10);
+    *--p = '.';
+    do {
+        *--p = (char)('0' + whole % 10);
+        whole /= 10;
+    } while (whole);
+    if (neg)
+        *--p = '-';
+    jw_value(w);
+    jw_put(w, p, (size_t)(buf + sizeof(buf) - p));
 }
 
 void jw_integer(struct jw *w, long long v)

@@ -26,12 +26,17 @@ void jw_init(struct jw *w, int indent);
 /* Open '{' or '['; close with '}' or ']'. */
 void jw_open(struct jw *w, char bracket);
 void jw_close(struct jw *w, char bracket);
-/* An object member's key; the value follows. */
+/* An object member's key; the value follows. jw_key() copies a key that needs no escaping
+ * (the writer's own names); jw_key_quoted() escapes any string (a label's name). */
 void jw_key(struct jw *w, const char *key);
+void jw_key_quoted(struct jw *w, const char *key);
 /* Values: in an array each is an element; after jw_key(), the member's value. */
 void jw_string(struct jw *w, const char *s); /* NULL reads as "" */
 void jw_number(struct jw *w, double v);
 void jw_integer(struct jw *w, long long v);
+/* Milliseconds from `seconds`, rounded to the microsecond: jw_number(round(s * 1e6) / 1e3),
+ * without printf. */
+void jw_ms(struct jw *w, double seconds);
 void jw_bool(struct jw *w, int v);
 void jw_null(struct jw *w);
 /* Write what was built and a newline to `out`, and free the buffer: 0, or -1 with errno

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "format_fixture.h"
 #include "json_writer.h"
@@ -538,6 +539,49 @@ static void assert_number_as_jansson(double v)
     json_decref(a);
 }
 
+/* A duration in ms as json.c handed it to jansson: round(s * 1e6) / 1e3. */
+static void assert_ms_as_jansson(double seconds)
+{
+    struct jw w, want;
+
+    jw_init(&w, 0);
+    jw_ms(&w, seconds);
+    jw_init(&want, 0);
+    jw_number(&want, round(seconds * 1e6) / 1e3);
+    ck_assert_msg(w.len == want.len && memcmp(w.buf, want.buf, w.len) == 0,
+                  "%.17g s: got %.*s, expected %.*s", seconds, (int)w.len, w.buf, (int)want.len,
+                  want.buf);
+    free(w.buf);
+    free(want.buf);
+}
+
+/* A run's start time, as strftime() wrote it before the digits were put in place by hand. */
+START_TEST(test_json_time)
+{
+    static const double walls[] = {1.5,           951782400.999, 1798761599.0005, 1800000000.123456,
+                                   4102444800.25, 253402300799.9};
+    struct run_result *run = fixture_rich();
+    int rc, err;
+
+    for (size_t i = 0; i < sizeof(walls) / sizeof(walls[0]); i++) {
+        time_t secs = (time_t)walls[i];
+        struct tm tm;
+        char want[64], stamp[40], *s;
+
+        ck_assert_ptr_nonnull(gmtime_r(&secs, &tm));
+        strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
+        snprintf(want, sizeof(want), "\"time\":\"%s.%03dZ\"", stamp,
+                 (int)((walls[i] - (double)secs) * 1000) % 1000);
+        run->probes[0]->wall = walls[i];
+        s = render_ex(FORMAT_JSON, NULL, run->probes[0], 0, &rc, &err);
+        ck_assert_int_eq(rc, 0);
+        ck_assert_msg(strstr(s, want), "wall %.6f: expected %s in %s", walls[i], want, s);
+        free(s);
+    }
+    fixture_free(run);
+}
+END_TEST
+
 START_TEST(test_json_numbers_as_jansson)
 {
     static const double cases[] = {0.0,      -0.0,
@@ -555,6 +599,8 @@ START_TEST(test_json_numbers_as_jansson)
 
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
         assert_number_as_jansson(cases[i]);
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+        assert_ms_as_jansson(cases[i] / 1e3);
     /* Random bit patterns: every exponent, both signs, NaNs and infinities too. */
     for (int i = 0; i < 20000; i++) {
         double v;
@@ -565,6 +611,9 @@ START_TEST(test_json_numbers_as_jansson)
         memcpy(&v, &x, sizeof(v));
         assert_number_as_jansson(v);
         assert_number_as_jansson((double)(x % 100000000) / 1000.0); /* milliseconds */
+        assert_ms_as_jansson(v);
+        assert_ms_as_jansson((double)(x % 100000000) / 1e7 - 3); /* seconds, both signs */
+        assert_ms_as_jansson(ldexp((double)(x % 1000), (int)(x % 80) - 40));
     }
 }
 END_TEST
@@ -929,6 +978,7 @@ static Suite *format_suite(void)
     tcase_add_test(tc, test_json_nomem);
     tcase_add_test(tc, test_json_strings_as_jansson);
     tcase_add_test(tc, test_json_numbers_as_jansson);
+    tcase_add_test(tc, test_json_time);
     tcase_add_test(tc, test_junit);
     tcase_add_test(tc, test_junit_unique);
     tcase_add_test(tc, test_tap);
