@@ -10,6 +10,7 @@
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "nameset.h"
@@ -79,23 +80,50 @@ void schedule_push(struct schedule *s, size_t probe, double due)
 
 int schedule_init(struct schedule *s, const struct conf *c, double now, double wall)
 {
-    s->n = 0;
-    s->skipped = 0;
-    s->heap = calloc(c->nprobes + 1, sizeof(*s->heap));
-    if (!s->heap)
-        return -1;
-    for (size_t i = 0; i < c->nprobes; i++) {
-        const struct probe_conf *pc = &c->probes[i];
-        double wait;
+    memset(s, 0, sizeof(*s));
+    return schedule_remap(s, c, NULL, now, wall);
+}
 
-        if (!pc->ready)
-            continue;
-        /* Until the wall clock is next at this probe's phase of its interval. */
-        wait = schedule_phase(pc->name, pc->interval) - fmod(wall, pc->interval);
-        if (wait < 0)
-            wait += pc->interval;
-        schedule_push(s, i, now + wait);
+/* Until the wall clock is next at this probe's phase of its interval. */
+static double first_due(const struct probe_conf *pc, double now, double wall)
+{
+    double wait = schedule_phase(pc->name, pc->interval) - fmod(wall, pc->interval);
+
+    return now + (wait < 0 ? wait + pc->interval : wait);
+}
+
+int schedule_remap(struct schedule *s, const struct conf *c, const size_t *map, double now,
+                   double wall)
+{
+    struct schedule next = {.skipped = s->skipped};
+    size_t nold = 0;
+    double *old;
+
+    for (size_t k = 0; k < s->n; k++)
+        if (s->heap[k].probe + 1 > nold)
+            nold = s->heap[k].probe + 1;
+    next.heap = calloc(c->nprobes + 1, sizeof(*next.heap));
+    old = calloc(nold + 1, sizeof(*old));
+    if (!next.heap || !old) {
+        free(next.heap);
+        free(old);
+        return -1;
     }
+    for (size_t j = 0; j < nold; j++)
+        old[j] = NAN;
+    for (size_t k = 0; k < s->n; k++)
+        old[s->heap[k].probe] = s->heap[k].due;
+    for (size_t i = 0; i < c->nprobes; i++) {
+        size_t j = map ? map[i] : SIZE_MAX;
+
+        if (c->probes[i].ready)
+            schedule_push(&next, i,
+                          j < nold && !isnan(old[j]) ? old[j]
+                                                     : first_due(&c->probes[i], now, wall));
+    }
+    free(old);
+    free(s->heap);
+    *s = next;
     return 0;
 }
 

@@ -31,6 +31,11 @@ double schedule_phase(const char *name, double interval);
 /* The schedule of c's ready probes; `now` is ip_clock(), `wall` the same instant in seconds
  * since the epoch. 0, or -1 when out of memory. */
 int schedule_init(struct schedule *s, const struct conf *c, double now, double wall);
+/* The schedule of c's ready probes after a reload: probe i, when map[i] is not SIZE_MAX, is
+ * the probe that was map[i] and keeps its due time; the others (all, when map is NULL) are due
+ * at their phase. 0, or -1 when out of memory (the schedule is then unchanged). */
+int schedule_remap(struct schedule *s, const struct conf *c, const size_t *map, double now,
+                   double wall);
 /* When the next probe is due (ip_clock()); INFINITY when none is scheduled. */
 double schedule_next(const struct schedule *s);
 /* The probe due first, when it is due by `now`: its index, with its due time in *due, taken

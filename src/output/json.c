@@ -98,6 +98,8 @@ static void put_check(struct jw *w, const struct check_result *c)
         jw_key(w, "value");
         jw_number(w, c->value);
     }
+    if (c->hint)
+        put_str(w, "hint", c->hint);
     put_thresholds(w, c);
     jw_close(w, '}');
 }
@@ -158,7 +160,7 @@ static void put_event(struct jw *w, const struct timeline_event *e)
 
     jw_open(w, '{');
     put_str(w, "event", report_event_name(e->kind));
-    if (e->kind == TL_OPERATION) {
+    if (e->id >= 0) {
         jw_key(w, "id");
         jw_integer(w, e->id);
     }

@@ -14,4 +14,4 @@ tests_sandbox_supervisor_SOURCES = tests/sandbox/supervisor.c
 dist_noinst_SCRIPTS += tests/sandbox/sandbox
 dist_check_SCRIPTS += tests/sandbox/selftest.test
 TESTS += tests/sandbox/selftest.test
-EXTRA_DIST += tests/sandbox/README etc/sandbox.conf
+EXTRA_DIST += tests/sandbox/README etc/sandbox.conf scripts/toxiproxy.sh
