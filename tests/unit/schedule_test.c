@@ -20,6 +20,7 @@
 #include "report.h"
 #include "runner.h"
 #include "schedule.h"
+#include "testutil.h"
 
 #define N 1000
 
@@ -138,6 +139,39 @@ START_TEST(a_restart_keeps_the_phases)
 }
 END_TEST
 
+/* After a reload, a kept probe (map[i], its old index) keeps its place on the schedule, a new
+ * one (SIZE_MAX) is due at its phase. */
+START_TEST(a_reload_keeps_the_due_times_of_kept_probes)
+{
+    struct schedule s;
+    static double before[N];
+    static size_t map[N];
+    size_t i;
+    double d;
+
+    ck_assert_int_eq(schedule_init(&s, &conf, 10.0, 1.8e9), 0);
+    /* Runs have moved every probe's due time on by some intervals. */
+    for (size_t k = 0; k < s.n; k++) {
+        s.heap[k].due += (double)(s.heap[k].probe % 7);
+        before[s.heap[k].probe] = s.heap[k].due;
+    }
+    /* The new file: the old probes reversed, the first ten of them new. */
+    for (size_t k = 0; k < N; k++)
+        map[k] = k < 10 ? SIZE_MAX : N - 1 - k;
+    ck_assert_int_eq(schedule_remap(&s, &conf, map, 20.0, 1.8e9 + 10.0), 0);
+    ck_assert_uint_eq(s.n, N);
+    while ((i = schedule_pop(&s, INFINITY, &d)) != SIZE_MAX) {
+        if (map[i] == SIZE_MAX)
+            ck_assert_double_eq_tol(fmod(1.8e9 + 10.0 + (d - 20.0), 1.0),
+                                    schedule_phase(names[i], 1.0), 1e-6);
+        else
+            ck_assert_msg(d == before[map[i]], "%s: due %g, was %g as %s", names[i], d,
+                          before[map[i]], names[map[i]]);
+    }
+    schedule_free(&s);
+}
+END_TEST
+
 static size_t ncollected, counts[N];
 
 static void count_one(void *ctx, size_t probe, struct ip_report *report)
@@ -225,23 +259,17 @@ END_TEST
 
 int main(void)
 {
-    Suite *s = suite_create("schedule");
-    TCase *tc = tcase_create("schedule");
-    SRunner *sr;
-    int failed;
+    const TTest *const tests[] = {
+        the_hash_is_fnv1a,
+        phases_are_stable_and_spread,
+        first_runs_are_spread_over_the_interval,
+        a_restart_keeps_the_phases,
+        a_reload_keeps_the_due_times_of_kept_probes,
+        the_daemon_loop_spreads_the_runs,
+        a_busy_probe_skips_its_turn,
+    };
 
-    tcase_add_checked_fixture(tc, setup, NULL);
-    tcase_set_timeout(tc, 30);
-    tcase_add_test(tc, the_hash_is_fnv1a);
-    tcase_add_test(tc, phases_are_stable_and_spread);
-    tcase_add_test(tc, first_runs_are_spread_over_the_interval);
-    tcase_add_test(tc, a_restart_keeps_the_phases);
-    tcase_add_test(tc, the_daemon_loop_spreads_the_runs);
-    tcase_add_test(tc, a_busy_probe_skips_its_turn);
-    suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    /* Each test runs in a child forked from here, with this configuration. */
+    setup();
+    return run_tests("schedule", tests, sizeof(tests) / sizeof(tests[0]));
 }
