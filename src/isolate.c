@@ -52,7 +52,8 @@ struct shm {
 
 enum frame_type {
     F_READY = 'Y',   /* child: set up, i32 ok */
-    F_RUN = 'R',     /* parent: f64 deadline, i32 drill, str run_id, f64 started, f64 wall */
+    F_RUN = 'R',     /* parent: f64 deadline, i32 drill, i32 light, str run_id, f64 started,
+                        f64 wall */
     F_CHECK = 'C',   /* child: a check as recorded */
     F_METRIC = 'M',  /* child: a metric as recorded */
     F_RESTORE = 'S', /* child: the restore owed now (a NULL action: none) */
@@ -390,6 +391,7 @@ static int serve_run(const struct probe_conf *pc, struct frame *f)
 {
     double deadline = get_f64(f);
     int drill = get_i32(f);
+    int light = get_i32(f);
     char *run_id = get_str(f);
     double started = get_f64(f), wall = get_f64(f);
     struct ip_report *rep;
@@ -400,7 +402,7 @@ static int serve_run(const struct probe_conf *pc, struct frame *f)
         return -1;
     }
     /* The parent's id and times: the report that goes out is the parent's. */
-    rep = probe_run_report(pc, deadline, drill, run_id);
+    rep = probe_run_report(pc, deadline, drill, light, run_id);
     free(run_id);
     if (!rep)
         return -1;
@@ -870,6 +872,8 @@ void child_run(struct child *ch, struct ip_report *rep, double deadline)
     frame_start(f, F_RUN);
     put_f64(f, rep->deadline);
     put_i32(f, rep->drill != NULL);
+    /* A light run is one whose report skips what a light run skips. */
+    put_i32(f, ch->pc->light_disabled && rep->disabled == ch->pc->light_disabled);
     put_str(f, rep->run_id);
     put_f64(f, rep->started);
     put_f64(f, rep->wall);

@@ -34,6 +34,7 @@
 #include "reload.h"
 #include "report.h"
 #include "runner.h"
+#include "schedule.h"
 #include "signals.h"
 
 #define EXIT_USAGE 3
@@ -420,11 +421,11 @@ struct daemon {
     struct runner *runner;
     struct published *pub; /* the last complete run of every probe: /metrics, /, textfile */
     struct http *http;
-    char listening[128]; /* the listener's URL, for the startup line; "": none */
-    int *last;           /* per probe: its latest status, -1 before its first run */
-    double *due;         /* per probe: when its next run is due */
-    double ping;         /* when the next WATCHDOG=1 is due; 0: no watchdog */
-    char status[256];    /* the STATUS= systemd was sent last */
+    char listening[128];   /* the listener's URL, for the startup line; "": none */
+    int *last;             /* per probe: its latest status, -1 before its first run */
+    struct schedule sched; /* when each probe is next due */
+    double ping;           /* when the next WATCHDOG=1 is due; 0: no watchdog */
+    char status[256];      /* the STATUS= systemd was sent last */
     int failed;
     atomic_int stop_sig; /* the signal that asked the daemon to stop */
     atomic_int reload;   /* SIGHUP: reload at the next turn of the loop */
@@ -556,49 +557,25 @@ static void daemon_shutdown(struct daemon *d)
     fflush(stdout);
 }
 
-/* Submit every probe that is due and idle; when the next one is due. */
-static double schedule(struct daemon *d)
-{
-    const struct conf *c = d->conf;
-    double now = ip_clock(), next = now + 3600, *due = d->due;
-
-    for (size_t i = 0; i < c->nprobes; i++) {
-        if (!c->probes[i].ready)
-            continue;
-        if (due[i] <= now && !runner_busy(d->runner, i)) {
-            runner_submit(d->runner, i);
-            /* On the grid, not drifting by each run's duration. */
-            while (due[i] <= now)
-                due[i] += c->probes[i].interval;
-        }
-        if (due[i] < next)
-            next = due[i];
-    }
-    return next;
-}
-
-/* The per-probe state for `n` probes: a kept probe's (map[i], its old index) moves, a new one
- * is due now and has published nothing yet; what the probes that left published is dropped. */
+/* The per-probe state for `n` probes: a kept probe's (map[i], its old index) moves, with its
+ * place on the schedule; a new one is due at its own phase of its interval and has published
+ * nothing yet; what the probes that left published is dropped. */
 static int daemon_remap(struct daemon *d, size_t n, const size_t *map)
 {
     int *last = calloc(n + 1, sizeof(*last));
-    double *due = calloc(n + 1, sizeof(*due));
 
-    if (!last || !due || (map && published_remap(d->pub, n, map) != 0)) {
+    if (!last || (map && published_remap(d->pub, n, map) != 0) ||
+        schedule_remap(&d->sched, &d->rl.view, map, ip_clock(), schedule_wall()) != 0) {
         free(last);
-        free(due);
         return -1;
     }
     for (size_t i = 0; i < n; i++) {
         size_t j = map ? map[i] : RELOAD_NEW;
 
         last[i] = j == RELOAD_NEW ? -1 : d->last[j];
-        due[i] = j == RELOAD_NEW ? ip_clock() : d->due[j];
     }
     free(d->last);
-    free(d->due);
     d->last = last;
-    d->due = due;
     return 0;
 }
 static int daemon_start_runner(struct daemon *d, struct child **kids)
@@ -777,7 +754,7 @@ static void daemon_free(struct daemon *d)
     published_free(d->pub);
     reload_free(&d->rl);
     free(d->last);
-    free(d->due);
+    schedule_free(&d->sched);
     pthread_mutex_destroy(&d->runner_lock);
 }
 
@@ -819,7 +796,7 @@ static int run_daemon(struct conf *c, const struct options *opt)
         if (atomic_load(&d.reload))
             daemon_reload(&d);
         else
-            daemon_collect(&d, schedule(&d));
+            daemon_collect(&d, schedule_run(&d.sched, d.conf, d.runner, ip_clock()));
     }
     /* Also when stdout failed: running probes are ended within the bound, their restores
      * run, and what can still be written is. */
@@ -962,6 +939,7 @@ static int load(const struct options *opt, struct conf *conf)
     }
     errors += check_only(opt, conf);
     conf->drill = opt->drill;
+    conf->once = opt->once;
     /* The plugins' settings are checked even when the core's have mistakes: every mistake
      * is reported in one pass. */
     errors += conf_bind(conf, opt->nonly ? opt->only : NULL);

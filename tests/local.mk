@@ -76,7 +76,7 @@ endif
 check_PROGRAMS += tests/unit/format_sample
 TESTS += tests/formats.test tests/service.test
 dist_check_SCRIPTS += tests/formats.test tests/service.test
-EXTRA_DIST += tests/junit.xsd
+EXTRA_DIST += tests/junit.xsd tests/unit/golden/json-rich.json tests/unit/golden/json-lines.jsonl
 # contrib/ci's GitHub and GitLab recipes: parsed, and their command run against the sandbox.
 TESTS += tests/ci.test
 dist_check_SCRIPTS += tests/ci.test
@@ -104,6 +104,17 @@ tests_unit_runner_test_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_runner_test_LDFLAGS = $(UNIT_LINK)
 tests_unit_runner_test_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_runner_test_LDADD = $(UNIT_PROGRAM_LDADD)
+
+# The daemon's schedule: phases, the first runs spread, the grid, skipped turns.
+if HAVE_CHECK
+check_PROGRAMS += tests/unit/schedule_test
+TESTS += tests/unit/schedule_test
+endif
+tests_unit_schedule_test_SOURCES = tests/unit/schedule_test.c
+tests_unit_schedule_test_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_schedule_test_LDFLAGS = $(UNIT_LINK)
+tests_unit_schedule_test_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_schedule_test_LDADD = $(UNIT_PROGRAM_LDADD)
 
 # Reloads: which probes of a new file are unchanged, and what a commit keeps.
 if HAVE_CHECK
