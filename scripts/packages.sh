@@ -16,6 +16,8 @@ IP_PACKAGES=(
     # the sandbox's real servers and their clients
     redis-server redis-sentinel redis-tools mariadb-server mariadb-client
     etcd-server etcd-client kcat iptables iproute2 procps
+    # the unit's check (systemd-analyze verify)
+    systemd
     # netpart's tests: nft in a namespace of their own, setpriv to drop CAP_NET_ADMIN; curl
     # to look into Toxiproxy; Go builds Toxiproxy (scripts/toxiproxy.sh)
     nftables util-linux curl

@@ -400,8 +400,8 @@ static int conf_read(struct conf *c, const char *file)
     return 0;
 }
 
-/* listen, listen_tls_cert, listen_tls_key, listen_users: checked here, without I/O, so
- * that -t finds their mistakes; the daemon binds and reads the files. */
+/* listen, listen_tls_cert, listen_tls_key, listen_users, drill_report: checked here, without I/O,
+ * so that -t finds their mistakes; the daemon binds and reads the files. */
 static void load_listen(struct conf *c)
 {
     struct http_conf *h = &c->http;
@@ -417,6 +417,7 @@ static void load_listen(struct conf *c)
     if (!h->tls_cert != !h->tls_key)
         ip_probe_fail(c->core, h->tls_cert ? "listen_tls_cert" : "listen_tls_key",
                       "TLS needs both listen_tls_cert and listen_tls_key");
+    h->drill_report = ip_probe_string(c->core, "drill_report", NULL);
     h->users = ip_probe_strings(c->core, "listen_users", &h->nusers);
     for (size_t i = 0; i < h->nusers; i++)
         if (http_check_user(h->users[i], err, sizeof(err)) != 0)
@@ -756,7 +757,7 @@ int conf_bind(struct conf *c, const char *const *only)
     return errors;
 }
 
-void conf_free(struct conf *c)
+void conf_release(struct conf *c)
 {
     for (size_t i = 0; i < c->nprobes; i++) {
         struct probe_conf *pc = &c->probes[i];
@@ -768,8 +769,13 @@ void conf_free(struct conf *c)
         free(pc->disabled);
         probe_free(pc->probe);
     }
-    loader_shutdown();
     free(c->probes);
     probe_free(c->core);
     config_destroy(&c->cfg);
+}
+
+void conf_free(struct conf *c)
+{
+    conf_release(c);
+    loader_shutdown();
 }

@@ -59,5 +59,8 @@ int conf_load(struct conf *c, const char *file);
 int conf_bind(struct conf *c, const char *const *only);
 /* Tear down every probe that was set up, and free the configuration. */
 void conf_free(struct conf *c);
+/* The same, but the plugins stay initialised: other configurations may still use them (a
+ * reload). conf_free() is conf_release() and then the plugins' shutdown(). */
+void conf_release(struct conf *c);
 
 #endif

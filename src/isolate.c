@@ -876,6 +876,11 @@ void child_hangup(struct child *ch)
         shutdown(ch->fd, SHUT_RDWR);
 }
 
+void child_rebind(struct child *ch, const struct probe_conf *pc)
+{
+    ch->pc = pc;
+}
+
 void child_free(struct child *ch, double deadline)
 {
     if (!ch)

@@ -15,8 +15,12 @@ src_libprogram_la_SOURCES = \
 	src/probe_run.c src/probe_run.h \
 	src/isolate.c src/isolate.h \
 	src/signals.c src/signals.h \
+	src/logging.c src/logging.h \
+	src/notify.c src/notify.h \
+	src/reload.c src/reload.h \
 	src/published.c src/published.h \
 	src/http.c src/http.h \
+	src/drill_report.c src/drill_report.h \
 	src/output/output.c src/output/output.h src/output/writers.h \
 	src/output/text.c src/output/json.c src/output/junit.c \
 	src/output/tap.c src/output/prometheus.c src/output/nagios.c \

@@ -95,6 +95,31 @@ void published_put(struct published *p, size_t i, struct ip_report *r)
     snap_unref(old);
 }
 
+int published_remap(struct published *p, size_t n, const size_t *map)
+{
+    struct slot *slots = calloc(n + 1, sizeof(*slots)), *old;
+    size_t nold;
+
+    if (!slots)
+        return -1;
+    pthread_mutex_lock(&p->lock);
+    for (size_t i = 0; i < n; i++) {
+        if (map[i] < p->nprobes) {
+            slots[i] = p->slots[map[i]];
+            p->slots[map[i]].snap = NULL;
+        }
+    }
+    old = p->slots;
+    nold = p->nprobes;
+    p->slots = slots;
+    p->nprobes = n;
+    pthread_mutex_unlock(&p->lock);
+    for (size_t j = 0; j < nold; j++)
+        snap_unref(old[j].snap);
+    free(old);
+    return 0;
+}
+
 static int view_alloc(struct published_view *v, size_t n)
 {
     memset(v, 0, sizeof(*v));

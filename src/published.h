@@ -41,6 +41,10 @@ void published_free(struct published *p);
 /* Publish a finished report of probe `i` (ownership passes to the store): from now on
  * readers see it instead of the previous one. Thread-safe. */
 void published_put(struct published *p, size_t i, struct ip_report *r);
+/* The probes are now `n`: probe i was probe map[i] before, or is new when map[i] is
+ * (size_t)-1 (nothing published yet); what the probes that left published is dropped (a
+ * reload). 0, or -1 (ENOMEM: nothing changed). Thread-safe. */
+int published_remap(struct published *p, size_t n, const size_t *map);
 /* Fill *v with what is published now: 0, or -1 (ENOMEM). Thread-safe. */
 int published_view(struct published *p, struct published_view *v);
 /* Release a view that published_view() filled. */

@@ -42,9 +42,20 @@ tests_integration_tcp_test_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(JANSSON_CFLAG
 tests_integration_tcp_test_LDADD = $(CHECK_LIBS) $(JANSSON_LIBS)
 
 TESTS += tests/integration/cli.test tests/integration/run.test tests/integration/drill.test \
-	tests/integration/lifecycle.test
+	tests/integration/lifecycle.test tests/integration/daemon.test
 EXTRA_DIST += tests/integration/lib.sh tests/integration/cli.test tests/integration/run.test \
-	tests/integration/drill.test tests/integration/lifecycle.test
+	tests/integration/drill.test tests/integration/lifecycle.test tests/integration/daemon.test
+
+# The daemon's published results: views that outlive newer runs, counters, history.
+if HAVE_CHECK
+check_PROGRAMS += tests/unit/published_test
+TESTS += tests/unit/published_test
+endif
+tests_unit_published_test_SOURCES = tests/unit/published_test.c tests/unit/testutil.h
+tests_unit_published_test_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_published_test_LDFLAGS = $(UNIT_LINK)
+tests_unit_published_test_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_published_test_LDADD = $(UNIT_PROGRAM_LDADD)
 
 # The daemon's listener (/metrics, the status page, auth, TLS), and the HTML pages in
 # headless Chromium and an HTML5 parser.
@@ -62,8 +73,8 @@ check_PROGRAMS += tests/unit/format_test
 TESTS += tests/unit/format_test
 endif
 check_PROGRAMS += tests/unit/format_sample
-TESTS += tests/formats.test
-dist_check_SCRIPTS += tests/formats.test
+TESTS += tests/formats.test tests/service.test
+dist_check_SCRIPTS += tests/formats.test tests/service.test
 EXTRA_DIST += tests/junit.xsd
 tests_unit_format_test_SOURCES = tests/unit/format_test.c tests/unit/format_fixture.c \
 	tests/unit/format_fixture.h
@@ -87,6 +98,17 @@ tests_unit_runner_test_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_runner_test_LDFLAGS = $(UNIT_LINK)
 tests_unit_runner_test_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_runner_test_LDADD = $(UNIT_PROGRAM_LDADD)
+
+# Reloads: which probes of a new file are unchanged, and what a commit keeps.
+if HAVE_CHECK
+check_PROGRAMS += tests/unit/reload_test
+TESTS += tests/unit/reload_test
+endif
+tests_unit_reload_test_SOURCES = tests/unit/reload_test.c tests/unit/testutil.h
+tests_unit_reload_test_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_reload_test_LDFLAGS = $(UNIT_LINK)
+tests_unit_reload_test_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_reload_test_LDADD = $(UNIT_PROGRAM_LDADD)
 
 # The SDK's connection pool, under many threads.
 if HAVE_CHECK

@@ -83,6 +83,7 @@ struct etcd_run {
     uint64_t leader;
     char key[512], value[256]; /* the write check's */
     uint64_t write_rev;        /* 0: nothing written */
+    double put_took;           /* the last put's exchange, seconds (curl's total time) */
     struct etcd_ep *write_ep;  /* where the write went */
 };
 

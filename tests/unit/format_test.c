@@ -626,7 +626,10 @@ START_TEST(test_html)
     char *s;
 
     set_str(&run->probes[0]->checks[0].message, "ctl\x01 bad\xff <b>");
+    set_str(&run->probes[0]->checks[0].hint, "check maxmemory & the eviction policy");
     s = render(FORMAT_HTML, run, 0);
+    ck_assert_ptr_nonnull(strstr(
+        s, "<br><span class=\"hint\">hint: check maxmemory &amp; the eviction policy</span>"));
     ck_assert(strncmp(s, "<!DOCTYPE html>\n<html lang=\"en\">", 31) == 0);
     ck_assert_ptr_nonnull(strstr(s, "<h2>etcd &lt;eu&gt; &amp; &quot;west&quot; #1 "
                                     "<span class=\"badge critical\">critical</span></h2>"));
