@@ -98,6 +98,14 @@ tests_unit_format_sample_LDADD = src/libprogram.la $(JANSSON_LIBS) -lm
 if HAVE_CHECK
 check_PROGRAMS += tests/unit/runner_test
 TESTS += tests/unit/runner_test
+# ip_operate() through the loader, with the build's tcp plugin and the fixture plugin.
+check_PROGRAMS += tests/unit/operate_test
+TESTS += tests/unit/operate_test
+tests_unit_operate_test_SOURCES = tests/unit/operate_test.c
+tests_unit_operate_test_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_operate_test_LDFLAGS = $(UNIT_LINK)
+tests_unit_operate_test_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_operate_test_LDADD = $(UNIT_PROGRAM_LDADD)
 endif
 tests_unit_runner_test_SOURCES = tests/unit/runner_test.c
 tests_unit_runner_test_CPPFLAGS = $(UNIT_CPPFLAGS)
