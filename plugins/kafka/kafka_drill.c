@@ -1,0 +1,5 @@
+#include "kafka_plugin.h"
+void kafka_drill(struct kafka_run *r)
+{
+    (void)r;
+}
