@@ -160,6 +160,10 @@ static void kafka_setup_messages(struct ip_probe *probe, struct kafka_state *st)
     st->partition_lag_warn = ip_probe_int(probe, "partition_lag_warn", -1, -1, 1LL << 62);
     st->partition_lag_crit = ip_probe_int(probe, "partition_lag_crit", -1, -1, 1LL << 62);
     st->expected_brokers = (int)ip_probe_int(probe, "expected_brokers", -1, -1, 100000);
+    st->drill_partition = (int)ip_probe_int(probe, "drill_partition", 0, 0, 100000);
+    if (st->drill_partition >= st->partitions)
+        ip_probe_fail(probe, "drill_partition", "= %d: the topic has partitions 0..%d",
+                      st->drill_partition, st->partitions - 1);
 }
 
 static int kafka_setup(struct ip_probe *probe, void **statep)

@@ -15,6 +15,7 @@ int kafka_metadata(struct kafka_run *r, const char *topic, double deadline,
                    const struct rd_kafka_metadata **md, char *err, size_t errlen)
 {
     rd_kafka_topic_t *rkt = topic ? rd_kafka_topic_new(r->rk, topic, NULL) : NULL;
+    double t0 = ip_clock();
     rd_kafka_resp_err_t e = rd_kafka_metadata(r->rk, topic ? 0 : 1, rkt, md, kafka_ms(deadline));
     char last[512];
 
@@ -23,9 +24,14 @@ int kafka_metadata(struct kafka_run *r, const char *topic, double deadline,
     if (e == RD_KAFKA_RESP_ERR_NO_ERROR)
         return 0;
     *md = NULL;
+    rd_kafka_poll(r->rk, 0); /* the error callbacks carry the reason */
     kafka_last_error(r, last, sizeof(last));
-    snprintf(err, errlen, "no metadata from %s: %s%s%s", r->bootstrap, rd_kafka_err2str(e),
-             last[0] ? ": " : "", last);
+    if (!last[0] && ip_clock() >= deadline)
+        snprintf(err, errlen, "no metadata from %s: timed out after %.3f s (%s)", r->bootstrap,
+                 ip_clock() - t0, rd_kafka_err2str(e));
+    else
+        snprintf(err, errlen, "no metadata from %s: %s%s%s", r->bootstrap, rd_kafka_err2str(e),
+                 last[0] ? ": " : "", last);
     return -1;
 }
 

@@ -33,6 +33,7 @@ struct kafka_state {
     const char *const *health_topics;                 /* the partitions check's; empty: all */
     size_t nhealth_topics;
     int expected_brokers;       /* -1: not set */
+    int drill_partition;        /* whose leader the drill stops */
     const char *const *rdkafka; /* "name=value" each, passed to librdkafka */
     size_t nrdkafka;
     const char *sasl_password;
