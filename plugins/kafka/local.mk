@@ -13,10 +13,19 @@ if HAVE_CHECK
 # The partition-health verdicts, on hand-made metadata.
 check_PROGRAMS += plugins/kafka/kafka_health_test
 TESTS += plugins/kafka/kafka_health_test
+# Against the sandbox's real 3-node Kafka cluster, through the infraprobe program.
+# (In TESTS once the sandbox runs Apache Kafka itself: the mock cannot create a topic.)
+check_PROGRAMS += tests/integration/kafka_test
 endif
 plugins_kafka_kafka_health_test_SOURCES = plugins/kafka/kafka_health_test.c \
 	plugins/kafka/kafka_health.c plugins/kafka/kafka_health.h
 plugins_kafka_kafka_health_test_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(RDKAFKA_CFLAGS)
 plugins_kafka_kafka_health_test_LDADD = $(CHECK_LIBS)
+
+tests_integration_kafka_test_SOURCES = tests/integration/kafka_test.c \
+	tests/integration/testlib.c tests/integration/testlib.h
+tests_integration_kafka_test_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(JANSSON_CFLAGS) \
+	$(RDKAFKA_CFLAGS)
+tests_integration_kafka_test_LDADD = $(CHECK_LIBS) $(JANSSON_LIBS) $(RDKAFKA_LIBS)
 
 endif
