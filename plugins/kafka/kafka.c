@@ -227,13 +227,9 @@ static const char *const kafka_after_connect[] = {"topic",    "partitions", "pro
 static const char *const kafka_after_topic[] = {"produce", "consume", "ordering", "throughput",
                                                 NULL};
 
-/* The checks that need the probe's topic, in order. */
-static void kafka_topic_checks(struct kafka_run *r)
+/* The checks that write to the probe's topic, in order, after the read-only ones. */
+static void kafka_writing_checks(struct kafka_run *r)
 {
-    if (ip_check_enabled(r->rep, "topic"))
-        kafka_topic_check(r);
-    else
-        r->topic_ok = -1;
     if (r->topic_ok <= 0) {
         if (r->topic_ok == 0)
             ip_skip_checks(r->rep, r->st->topic, kafka_after_topic, "the topic is not usable");
@@ -243,6 +239,9 @@ static void kafka_topic_checks(struct kafka_run *r)
         kafka_produce_check(r);
         if (r->produced.acked && ip_check_enabled(r->rep, "consume"))
             kafka_consume_checks(r);
+        else if (!r->produced.acked)
+            ip_skip_checks(r->rep, r->st->topic, (const char *const[]){"consume", "ordering", NULL},
+                           "nothing was acknowledged");
     }
     if (ip_check_enabled(r->rep, "throughput"))
         kafka_throughput_check(r);
@@ -266,11 +265,14 @@ static void kafka_run_checks(struct kafka_run *r)
         ip_skip_checks(r->rep, NULL, kafka_after_connect, "not connected");
         return;
     }
-    kafka_topic_checks(r);
+    r->topic_ok = -1;
+    if (ip_check_enabled(r->rep, "topic"))
+        kafka_topic_check(r);
     if (ip_check_enabled(r->rep, "partitions"))
         kafka_partitions_check(r);
     if (r->st->ngroups && ip_check_enabled(r->rep, "groups"))
         kafka_groups_check(r);
+    kafka_writing_checks(r);
     kafka_drill(r);
 }
 
@@ -301,6 +303,7 @@ static int kafka_run(void *state, struct ip_report *rep)
     kafka_client_free(r.rk);
     kafka_delivery_free(&r.produced);
     free(r.brokers);
+    free(r.leaders);
     pthread_mutex_destroy(&r.lock);
     st->runs++;
     return 0;

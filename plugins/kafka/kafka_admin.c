@@ -11,16 +11,37 @@
 
 #include "kafka_plugin.h"
 
-int kafka_metadata(struct kafka_run *r, const char *topic, double deadline,
-                   const struct rd_kafka_metadata **md, char *err, size_t errlen)
+/* One metadata request, answered by whichever broker librdkafka picks, by `until`. */
+static rd_kafka_resp_err_t kafka_metadata_once(struct kafka_run *r, const char *topic, double until,
+                                               const struct rd_kafka_metadata **md)
 {
     rd_kafka_topic_t *rkt = topic ? rd_kafka_topic_new(r->rk, topic, NULL) : NULL;
-    double t0 = ip_clock();
-    rd_kafka_resp_err_t e = rd_kafka_metadata(r->rk, topic ? 0 : 1, rkt, md, kafka_ms(deadline));
-    char last[512];
+    rd_kafka_resp_err_t e = rd_kafka_metadata(r->rk, topic ? 0 : 1, rkt, md, kafka_ms(until));
 
     if (rkt)
         rd_kafka_topic_destroy(rkt);
+    return e;
+}
+
+/* A broker that accepts and never answers (paused, overloaded) holds a request to the end of
+ * its timeout: each attempt gets a third of the time left (at least half a second), so that the
+ * next one may go to another broker. */
+int kafka_metadata(struct kafka_run *r, const char *topic, double deadline,
+                   const struct rd_kafka_metadata **md, char *err, size_t errlen)
+{
+    double t0 = ip_clock();
+    rd_kafka_resp_err_t e;
+    char last[512];
+
+    do {
+        double now = ip_clock(), until = now + (deadline - now) / 3;
+
+        if (until < now + 0.5 || until > deadline)
+            until = deadline;
+        e = kafka_metadata_once(r, topic, until, md);
+        if (e != RD_KAFKA_RESP_ERR_NO_ERROR)
+            ip_sleep_until(ip_clock() + 0.05 < deadline ? ip_clock() + 0.05 : deadline);
+    } while (e != RD_KAFKA_RESP_ERR_NO_ERROR && ip_clock() + 0.05 < deadline);
     if (e == RD_KAFKA_RESP_ERR_NO_ERROR)
         return 0;
     *md = NULL;
@@ -144,7 +165,8 @@ static int kafka_create_result(rd_kafka_event_t *ev, char *err, size_t errlen)
 
     if (rd_kafka_event_error(ev)) {
         snprintf(err, errlen, "CreateTopics: %s", rd_kafka_event_error_string(ev));
-        return -1;
+        /* The controller librdkafka asked did not answer: another attempt may ask another. */
+        return rd_kafka_event_error(ev) == RD_KAFKA_RESP_ERR__TIMED_OUT ? -2 : -1;
     }
     tr = res ? rd_kafka_CreateTopics_result_topics(res, &n) : NULL;
     if (n < 1) {
@@ -162,33 +184,51 @@ static int kafka_create_result(rd_kafka_event_t *ev, char *err, size_t errlen)
     return -1;
 }
 
-int kafka_create_topic(struct kafka_run *r, double deadline, char *err, size_t errlen)
+/* One CreateTopics request by `until`: as kafka_create_topic(), or -2 when nothing answered. */
+static int kafka_create_once(struct kafka_run *r, rd_kafka_NewTopic_t *nt, double until, char *err,
+                             size_t errlen)
 {
-    rd_kafka_NewTopic_t *nt = kafka_new_topic(r->st, err, errlen);
-    rd_kafka_queue_t *q;
-    rd_kafka_AdminOptions_t *o;
+    rd_kafka_queue_t *q = rd_kafka_queue_new(r->rk);
+    rd_kafka_AdminOptions_t *o =
+        kafka_admin_options(r->rk, RD_KAFKA_ADMIN_OP_CREATETOPICS, until, 1);
     rd_kafka_event_t *ev;
-    int rc;
+    int rc = -2;
 
-    if (!nt)
-        return -1;
-    q = rd_kafka_queue_new(r->rk);
-    o = kafka_admin_options(r->rk, RD_KAFKA_ADMIN_OP_CREATETOPICS, deadline, 1);
     rd_kafka_CreateTopics(r->rk, &nt, 1, o, q);
-    ev = kafka_admin_wait(q, deadline);
+    ev = kafka_admin_wait(q, until);
     if (ev) {
         rc = kafka_create_result(ev, err, errlen);
         rd_kafka_event_destroy(ev);
-    } else {
+    }
+    rd_kafka_AdminOptions_destroy(o);
+    rd_kafka_queue_destroy(q);
+    return rc;
+}
+
+/* Like kafka_metadata(): a broker that never answers gets a third of the time, then another
+ * attempt (a creation that took effect meanwhile answers TOPIC_ALREADY_EXISTS: not ours then,
+ * but there). */
+int kafka_create_topic(struct kafka_run *r, double deadline, char *err, size_t errlen)
+{
+    rd_kafka_NewTopic_t *nt = kafka_new_topic(r->st, err, errlen);
+    double t0 = ip_clock();
+    int rc = -2;
+
+    if (!nt)
+        return -1;
+    while (rc == -2 && ip_clock() + 0.05 < deadline) {
+        double now = ip_clock(), until = now + (deadline - now) / 3;
+
+        rc = kafka_create_once(r, nt, until < now + 0.5 ? deadline : until, err, errlen);
+    }
+    if (rc == -2) {
         char last[512];
 
         rc = -1;
-        snprintf(err, errlen, "CreateTopics: no answer from %s by the deadline%s%s", r->bootstrap,
+        snprintf(err, errlen, "CreateTopics: no answer after %.3f s%s%s", ip_clock() - t0,
                  kafka_last_error(r, last, sizeof(last))[0] ? ": " : "", last);
     }
-    rd_kafka_AdminOptions_destroy(o);
     rd_kafka_NewTopic_destroy(nt);
-    rd_kafka_queue_destroy(q);
     return rc;
 }
 

@@ -23,6 +23,13 @@ int kafka_ms(double deadline)
     return ms < 1 ? 1 : ms;
 }
 
+double kafka_share(const struct kafka_run *r, double share)
+{
+    double now = ip_clock();
+
+    return now + (ip_report_deadline(r->rep) - now) * share;
+}
+
 /* ms clamped to lo..hi, as a property value. */
 static void kafka_ms_str(double deadline, int lo, int hi, char *buf, size_t len)
 {

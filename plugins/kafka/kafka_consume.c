@@ -20,6 +20,7 @@ struct kafka_reader {
     long long *last;    /* per partition: the last sequence seen; -1 none */
     long long *reached; /* per partition: the next offset to read */
     long long out_of_order;
+    long long received; /* messages of this run */
     char order_error[256];
 };
 
@@ -38,6 +39,7 @@ static void kafka_reader_take(struct kafka_reader *k, const rd_kafka_message_t *
         snprintf(k->order_error, sizeof(k->order_error), "partition %d: sequence %lld after %lld",
                  p, seq, k->last[p]);
     k->count[seq * k->parts + p]++;
+    k->received++;
     if (seq > k->last[p])
         k->last[p] = seq;
 }
@@ -114,7 +116,7 @@ static void kafka_reader_count(const struct kafka_reader *k, long long *missing,
 
     *missing = *dup = 0;
     for (long long id = 0; id < n; id++) {
-        if (k->count[id] == 0)
+        if (k->count[id] == 0 && k->r->produced.ok[id])
             (*missing)++;
         else if (k->count[id] > 1)
             *dup += k->count[id] - 1;
@@ -137,17 +139,20 @@ static void kafka_consume_verdict(struct kafka_run *r, const struct kafka_reader
                  err[0] ? "; " : "", err);
     else
         ip_check(r->rep, "consume", r->st->topic, IP_CRITICAL, ip_clock() - t0,
-                 "group %s: %lld of %d messages missing, %lld duplicated%s%s", r->st->group,
-                 missing, r->st->messages, dup, err[0] ? ": " : "", err);
+                 "group %s: %lld of %lld acknowledged messages missing, %lld duplicated%s%s",
+                 r->st->group, missing, r->produced.acked, dup, err[0] ? ": " : "", err);
     ip_metric(r->rep, IP_GAUGE, "consume_missing_messages", NULL,
               "consume: acknowledged messages not read back", r->st->topic, NULL, (double)missing);
     ip_metric(r->rep, IP_GAUGE, "consume_duplicated_messages", NULL,
               "consume: messages read back more than once", r->st->topic, NULL, (double)dup);
 }
 
-static void kafka_ordering_verdict(struct kafka_run *r, double seconds)
+static void kafka_ordering_verdict(struct kafka_run *r, const struct kafka_reader *k,
+                                   double seconds)
 {
-    if (!r->out_of_order)
+    if (!k->received)
+        ip_check(r->rep, "ordering", r->st->topic, IP_UNKNOWN, seconds, "nothing read back");
+    else if (!r->out_of_order)
         ip_check(r->rep, "ordering", r->st->topic, IP_OK, seconds,
                  "sequences in order in each of %d partitions", r->topic_partitions);
     else
@@ -205,7 +210,8 @@ rd_kafka_t *kafka_consumer_new(struct kafka_run *r, double deadline, char *err, 
 
 void kafka_consume_checks(struct kafka_run *r)
 {
-    double t0 = ip_clock(), deadline = ip_report_deadline(r->rep);
+    /* Half of what is left; the rest is for throughput. */
+    double t0 = ip_clock(), deadline = kafka_share(r, 0.5);
     struct kafka_reader k;
     rd_kafka_topic_partition_list_t *l;
     char err[512] = "", why[512];
@@ -217,7 +223,6 @@ void kafka_consume_checks(struct kafka_run *r)
         kafka_reader_free(&k);
         return;
     }
-    r->group_used = 1;
     l = kafka_assignment(r, &r->produced, 0);
     rd_kafka_assign(c, l);
     rd_kafka_topic_partition_list_destroy(l);
@@ -229,7 +234,7 @@ void kafka_consume_checks(struct kafka_run *r)
     rd_kafka_topic_partition_list_destroy(l);
     kafka_consume_verdict(r, &k, t0, err);
     if (ip_check_enabled(r->rep, "ordering"))
-        kafka_ordering_verdict(r, ip_clock() - t0);
+        kafka_ordering_verdict(r, &k, ip_clock() - t0);
     kafka_reader_free(&k);
     kafka_client_free(c);
 }

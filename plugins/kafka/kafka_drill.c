@@ -72,10 +72,10 @@ static int drill_operate(void *ctx, struct ip_drill *d, long long id, double dea
     k->d = d;
     k->waiting = id;
     k->waiting_done = 0;
-    e = rd_kafka_producev(k->p, RD_KAFKA_V_TOPIC(k->r->st->topic),
-                          RD_KAFKA_V_PARTITION(DRILL_PARTITION), RD_KAFKA_V_VALUE(buf, (size_t)len),
-                          RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                          RD_KAFKA_V_OPAQUE((void *)(intptr_t)id), RD_KAFKA_V_END);
+    e = rd_kafka_producev(
+        k->p, RD_KAFKA_V_TOPIC(k->r->st->topic), RD_KAFKA_V_PARTITION(DRILL_PARTITION),
+        RD_KAFKA_V_VALUE(buf, (size_t)len), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+        RD_KAFKA_V_OPAQUE((void *)(intptr_t)(KAFKA_BASE_DRILL + id)), RD_KAFKA_V_END);
     if (e) {
         snprintf(err, errlen, "produce: %s", rd_kafka_err2str(e));
         return -1;
@@ -330,6 +330,8 @@ static void drill_run(struct kafka_drill *k, double deadline)
         ip_check(r->rep, "failover", NULL, IP_UNKNOWN, 0, "%s", err);
         return;
     }
+    k->dv.base = KAFKA_BASE_DRILL;
+    k->dv.limit = 1LL << 40;
     k->dv.report = drill_report;
     k->dv.ctx = k;
     r->delivery = &k->dv;

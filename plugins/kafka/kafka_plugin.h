@@ -52,8 +52,11 @@ struct kafka_broker {
  * thread). */
 struct kafka_delivery {
     double *sent;                          /* per message id: when it was produced; NULL: none */
+    unsigned char *ok;                     /* per message id: acknowledged; NULL: not kept */
     long long *first_offset, *last_offset; /* per partition, of acknowledged messages */
     int npartitions;
+    long long base; /* a message's opaque is base + its id: reports of other batches are not ours */
+    long long limit; /* ids are 0 .. limit - 1 */
     long long done, acked, failed;
     double latency_sum, latency_max; /* seconds, of acknowledged messages with `sent` */
     char first_error[512];
@@ -75,6 +78,7 @@ struct kafka_run {
     int group_used;       /* the probe's group may have offsets to delete */
     int topic_ok;         /* the topic exists with leaders: produce may go on */
     int topic_partitions; /* as the cluster has it */
+    int *leaders;         /* per partition of the topic: its leader's id, -1 none */
     struct kafka_broker *brokers;
     int nbrokers;
     int controller;                  /* -1: not known */
@@ -99,8 +103,15 @@ rd_kafka_t *kafka_producer_new(struct kafka_run *r, double deadline, char *err, 
 rd_kafka_t *kafka_consumer_new(struct kafka_run *r, double deadline, char *err, size_t errlen);
 /* librdkafka's last error of this run ("" when none), into buf. */
 const char *kafka_last_error(struct kafka_run *r, char *buf, size_t len);
+/* Distinct bases of the run's batches of messages. */
+#define KAFKA_BASE_PRODUCE    0LL
+#define KAFKA_BASE_THROUGHPUT (1LL << 40)
+#define KAFKA_BASE_DRILL      (2LL << 40)
+
 /* The delivery-report callback of every producer (rd_kafka_conf_set_dr_msg_cb). */
 void kafka_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque);
+/* A deadline `share` (0..1) of the run's time left from now. */
+double kafka_share(const struct kafka_run *r, double share);
 /* Milliseconds left until deadline, at least 1, for librdkafka's int timeouts. */
 int kafka_ms(double deadline);
 /* Check every "name=value" of the rdkafka setting against librdkafka (setup time): 0, or -1

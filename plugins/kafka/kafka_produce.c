@@ -18,11 +18,14 @@ void kafka_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 {
     struct kafka_run *r = opaque;
     struct kafka_delivery *d = r->delivery;
-    long long id = (long long)(intptr_t)m->_private;
+    long long id;
 
     (void)rk;
     if (!d)
         return;
+    id = (long long)(intptr_t)m->_private - d->base;
+    if (id < 0 || id >= d->limit)
+        return; /* a late report of an earlier batch */
     d->done++;
     if (d->report)
         d->report(d->ctx, id, m);
@@ -32,7 +35,9 @@ void kafka_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
         return;
     }
     d->acked++;
-    if (d->sent && id >= 0) {
+    if (d->ok)
+        d->ok[id] = 1;
+    if (d->sent) {
         double lat = ip_clock() - d->sent[id];
 
         d->latency_sum += lat;
@@ -114,7 +119,7 @@ static long long kafka_produce_n(struct kafka_run *r, struct kafka_delivery *d, 
         }
         if (d->sent)
             d->sent[i] = ip_clock();
-        e = kafka_send(r, p, buf, (size_t)len, i, deadline);
+        e = kafka_send(r, p, buf, (size_t)len, d->base + i, deadline);
         if (e) {
             snprintf(d->first_error, sizeof(d->first_error), "produce: %s", rd_kafka_err2str(e));
             break;
@@ -131,10 +136,13 @@ static int kafka_delivery_init(struct kafka_delivery *d, int parts, long long n)
 {
     memset(d, 0, sizeof(*d));
     d->npartitions = parts;
+    d->base = KAFKA_BASE_PRODUCE;
+    d->limit = n;
     d->sent = calloc((size_t)n + 1, sizeof(*d->sent));
+    d->ok = calloc((size_t)n + 1, 1);
     d->first_offset = malloc(sizeof(long long) * (size_t)parts);
     d->last_offset = malloc(sizeof(long long) * (size_t)parts);
-    if (!d->sent || !d->first_offset || !d->last_offset)
+    if (!d->sent || !d->ok || !d->first_offset || !d->last_offset)
         return -1;
     for (int p = 0; p < parts; p++)
         d->first_offset[p] = d->last_offset[p] = -1;
@@ -144,16 +152,39 @@ static int kafka_delivery_init(struct kafka_delivery *d, int parts, long long n)
 void kafka_delivery_free(struct kafka_delivery *d)
 {
     free(d->sent);
+    free(d->ok);
     free(d->first_offset);
     free(d->last_offset);
     memset(d, 0, sizeof(*d));
+}
+
+/* " on partition 1 (leader 127.0.0.1:9093), ...": where acknowledgements are missing. */
+static void kafka_unacked_where(const struct kafka_run *r, const struct kafka_delivery *d,
+                                long long n, char *buf, size_t len)
+{
+    size_t used = 0;
+
+    buf[0] = '\0';
+    for (int p = 0; p < r->topic_partitions && used + 1 < len; p++) {
+        long long missing = 0;
+
+        for (long long id = p; id < n; id += r->topic_partitions)
+            missing += !d->ok[id];
+        if (!missing)
+            continue;
+        snprintf(buf + used, len - used, "%s partition %d (leader %s)", used ? "," : " on", p,
+                 r->leaders && r->leaders[p] >= 0 ? kafka_broker_addr(r, r->leaders[p]) : "none");
+        used = strlen(buf);
+    }
 }
 
 void kafka_produce_check(struct kafka_run *r)
 {
     struct kafka_delivery *d = &r->produced;
     long long n = r->st->messages, sent;
-    double t0 = ip_clock(), deadline = ip_report_deadline(r->rep);
+    /* The rest of the run is for consume, ordering and throughput. */
+    double t0 = ip_clock(), deadline = kafka_share(r, 0.4);
+    char where[512];
 
     if (kafka_delivery_init(d, r->topic_partitions, n) != 0) {
         ip_check(r->rep, "produce", r->st->topic, IP_UNKNOWN, 0, "out of memory");
@@ -168,10 +199,11 @@ void kafka_produce_check(struct kafka_run *r)
     } else {
         char last[512];
 
+        kafka_unacked_where(r, d, n, where, sizeof(where));
         ip_check(r->rep, "produce", r->st->topic, IP_CRITICAL, ip_clock() - t0,
-                 "%lld of %lld messages acknowledged (%lld failed, %lld without a report by the "
-                 "deadline): %s%s%s",
-                 d->acked, n, d->failed, sent - d->done,
+                 "%lld of %lld messages acknowledged (%lld failed, %lld without a report after "
+                 "%.3f s)%s: %s%s%s",
+                 d->acked, n, d->failed, sent - d->done, ip_clock() - t0, where,
                  d->first_error[0] ? d->first_error : "no delivery report",
                  kafka_last_error(r, last, sizeof(last))[0] ? "; " : "", last);
     }
@@ -194,6 +226,8 @@ void kafka_throughput_check(struct kafka_run *r)
     double t0 = ip_clock(), deadline = ip_report_deadline(r->rep), took, rate;
 
     memset(&d, 0, sizeof(d));
+    d.base = KAFKA_BASE_THROUGHPUT;
+    d.limit = n;
     kafka_produce_n(r, &d, n, r->st->message_size, deadline);
     took = ip_clock() - t0;
     rate = took > 0 ? (double)d.acked / took : 0;

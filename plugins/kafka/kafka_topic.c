@@ -92,6 +92,11 @@ static void kafka_topic_verdict(struct kafka_run *r, const rd_kafka_metadata_top
         status = IP_CRITICAL;
     r->topic_ok = h.offline < t->partition_cnt;
     r->topic_partitions = t->partition_cnt;
+    free(r->leaders);
+    r->leaders = malloc(sizeof(int) * (size_t)(t->partition_cnt ? t->partition_cnt : 1));
+    for (int i = 0; r->leaders && i < t->partition_cnt; i++)
+        if (t->partitions[i].id >= 0 && t->partitions[i].id < t->partition_cnt)
+            r->leaders[t->partitions[i].id] = t->partitions[i].leader;
     ip_check(r->rep, "topic", st->topic, status, ip_clock() - t0,
              "%s%s: %d partitions, replication factor %d%s; %s", r->created ? "created " : "",
              st->topic, t->partition_cnt, rf, shape,
@@ -99,30 +104,50 @@ static void kafka_topic_verdict(struct kafka_run *r, const rd_kafka_metadata_top
     kafka_topic_metrics(r, &h);
 }
 
+static int kafka_missing(const rd_kafka_metadata_topic_t *t)
+{
+    return !t || t->err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART ||
+           (!t->err && !t->partition_cnt);
+}
+
+/* Metadata of the topic, created first when it is missing and create_topic says so: 0 with
+ * *md, or -1 after recording the check. Asking for metadata never creates a topic (the
+ * clients say allow.auto.create.topics = false), and an existing topic costs no CreateTopics. */
+static int kafka_topic_find(struct kafka_run *r, double t0, const struct rd_kafka_metadata **md)
+{
+    const struct kafka_state *st = r->st;
+    double deadline = ip_report_deadline(r->rep);
+    char err[1024];
+    int rc;
+
+    if (kafka_metadata(r, st->topic, deadline, md, err, sizeof(err)) != 0)
+        goto fail;
+    if (!st->create_topic || !kafka_missing(kafka_find_topic(*md, st->topic)))
+        return 0;
+    rd_kafka_metadata_destroy(*md);
+    *md = NULL;
+    if ((rc = kafka_create_topic(r, deadline, err, sizeof(err))) < 0)
+        goto fail;
+    r->created = rc == 1;
+    if (kafka_topic_metadata(r, deadline, md, err, sizeof(err)) == 0)
+        return 0;
+fail:
+    ip_check(r->rep, "topic", st->topic, IP_CRITICAL, ip_clock() - t0, "%s: %s", st->topic, err);
+    return -1;
+}
+
 void kafka_topic_check(struct kafka_run *r)
 {
     const struct kafka_state *st = r->st;
-    double t0 = ip_clock(), deadline = ip_report_deadline(r->rep);
+    double t0 = ip_clock();
     const struct rd_kafka_metadata *md = NULL;
     const rd_kafka_metadata_topic_t *t;
-    char err[1024];
 
-    if (st->create_topic) {
-        int rc = kafka_create_topic(r, deadline, err, sizeof(err));
-
-        if (rc < 0) {
-            ip_check(r->rep, "topic", st->topic, IP_CRITICAL, ip_clock() - t0, "%s: %s", st->topic,
-                     err);
-            return;
-        }
-        r->created = rc == 1;
-    }
-    if (kafka_topic_metadata(r, deadline, &md, err, sizeof(err)) != 0) {
-        ip_check(r->rep, "topic", st->topic, IP_CRITICAL, ip_clock() - t0, "%s", err);
+    r->topic_ok = 0;
+    if (kafka_topic_find(r, t0, &md) != 0)
         return;
-    }
     t = kafka_find_topic(md, st->topic);
-    if (!t || t->err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART || (!t->err && !t->partition_cnt))
+    if (kafka_missing(t))
         ip_check(r->rep, "topic", st->topic, IP_CRITICAL, ip_clock() - t0, "%s: does not exist%s",
                  st->topic, st->create_topic ? "" : " (create_topic = false)");
     else if (t->err)
@@ -132,7 +157,6 @@ void kafka_topic_check(struct kafka_run *r)
         kafka_topic_verdict(r, t, t0);
     rd_kafka_metadata_destroy(md);
 }
-
 /* Is `topic` one the partitions check judges? */
 static int kafka_watched(const struct kafka_state *st, const char *topic)
 {
