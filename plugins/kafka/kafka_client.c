@@ -44,7 +44,10 @@ static void kafka_error_cb(rd_kafka_t *rk, int err, const char *reason, void *op
 
     (void)rk;
     pthread_mutex_lock(&r->lock);
-    snprintf(r->last_error, sizeof(r->last_error), "%s", reason ? reason : rd_kafka_err2str(err));
+    /* "1/1 brokers are down" says less than the error that took the last one down. */
+    if (err != RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN || !r->last_error[0])
+        snprintf(r->last_error, sizeof(r->last_error), "%s",
+                 reason ? reason : rd_kafka_err2str(err));
     pthread_mutex_unlock(&r->lock);
 }
 
@@ -135,7 +138,6 @@ static int kafka_set_timeouts(rd_kafka_conf_t *conf, rd_kafka_type_t type, doubl
     rc |= kafka_set(conf, "api.version.request.timeout.ms", v, err, errlen);
     rc |= kafka_set(conf, "reconnect.backoff.ms", "50", err, errlen);
     rc |= kafka_set(conf, "reconnect.backoff.max.ms", "1000", err, errlen);
-    rc |= kafka_set(conf, "log.connection.close", "false", err, errlen);
     if (type == RD_KAFKA_PRODUCER) {
         kafka_ms_str(deadline, 1, 2147483647, v, sizeof(v));
         rc |= kafka_set(conf, "message.timeout.ms", v, err, errlen);

@@ -14,6 +14,17 @@
 
 #include "kafka_plugin.h"
 
+/* The first and last offsets acknowledged in each partition. */
+static void kafka_dr_offsets(struct kafka_delivery *d, const rd_kafka_message_t *m)
+{
+    if (!d->first_offset || m->partition < 0 || m->partition >= d->npartitions)
+        return;
+    if (d->first_offset[m->partition] < 0 || m->offset < d->first_offset[m->partition])
+        d->first_offset[m->partition] = m->offset;
+    if (m->offset > d->last_offset[m->partition])
+        d->last_offset[m->partition] = m->offset;
+}
+
 void kafka_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 {
     struct kafka_run *r = opaque;
@@ -44,12 +55,7 @@ void kafka_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
         if (lat > d->latency_max)
             d->latency_max = lat;
     }
-    if (d->first_offset && m->partition >= 0 && m->partition < d->npartitions) {
-        if (d->first_offset[m->partition] < 0 || m->offset < d->first_offset[m->partition])
-            d->first_offset[m->partition] = m->offset;
-        if (m->offset > d->last_offset[m->partition])
-            d->last_offset[m->partition] = m->offset;
-    }
+    kafka_dr_offsets(d, m);
 }
 
 int kafka_payload(const struct kafka_run *r, int partition, long long seq, char *buf, size_t len)

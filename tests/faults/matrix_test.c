@@ -1,5 +1,5 @@
 /*
- * The fault matrix: each plugin (tcp, redis, mysql) against each way a server can fail it
+ * The fault matrix: each plugin (tcp, redis, mysql, kafka) against each way a server can fail it
  * (badserver's misbehaving servers on 127.0.0.1, and a real sandbox server paused with
  * SIGSTOP), through `infraprobe --once --format json` with a 1 s timeout. In every cell the
  * probe is critical or unknown and the check that says so is the plugin's own (never the
@@ -79,6 +79,16 @@ static const struct cell cells[] = {
     /* Connector/C refuses a handshake of 1 MiB or more as it reads its header. */
     {"mysql", "huge", {"lost connection", "too large", "bigger than"}, 0},
     {"mysql", "sigstop", {"timed out"}, 0},
+    {"kafka", "refused", {"refused"}, 0},
+    {"kafka", "silent", {"timed out"}, 0},
+    /* librdkafka reads "HTTP" as a frame size of 1.2 GB and refuses it. */
+    {"kafka", "garbage", {"invalid response size"}, 0},
+    {"kafka", "drip", {"timed out"}, 0},
+    {"kafka", "close", {"disconnected"}, 0},
+    {"kafka", "stall", {"timed out"}, 0},
+    {"kafka", "huge", {"invalid response size"}, 0},
+    /* The only broker named, paused: the bootstrap never answers. */
+    {"kafka", "sigstop", {"timed out"}, 0},
 };
 #define NCELLS (sizeof(cells) / sizeof(cells[0]))
 
@@ -102,6 +112,10 @@ static int plugin_built(const char *plugin)
 #endif
 #ifdef MATRIX_MYSQL
     if (!strcmp(plugin, "mysql"))
+        return 1;
+#endif
+#ifdef MATRIX_KAFKA
+    if (!strcmp(plugin, "kafka"))
         return 1;
 #endif
     return 0;
@@ -205,21 +219,37 @@ static int sandbox_port(const char *var)
     return atoi(p + strlen("127.0.0.1:"));
 }
 
+/* The sandbox part a sigstop cell pauses a member of, and the variable naming its address. */
+static const char *sigstop_part(const struct cell *c)
+{
+    if (!strcmp(c->plugin, "mysql") || !strcmp(c->plugin, "kafka"))
+        return c->plugin;
+    return "redis"; /* tcp probes the paused redis */
+}
+
+static const char *sigstop_var(const struct cell *c)
+{
+    const char *part = sigstop_part(c);
+
+    return !strcmp(part, "mysql")   ? "MYSQL_ADDR"
+           : !strcmp(part, "kafka") ? "KAFKA_ADDR"
+                                    : "REDIS_ADDR";
+}
+
 /* A sandbox with the real servers that the selected sigstop cells pause. */
 static int sandbox_start(void)
 {
     char dir[600], parts[64] = "";
-    int redis = 0, mysql = 0;
 
     for (size_t i = 0; i < NCELLS; i++) {
-        if (!cell_selected(i) || strcmp(cells[i].fault, "sigstop") != 0)
+        if (!cell_selected(i) || strcmp(cells[i].fault, "sigstop") != 0 ||
+            strstr(parts, sigstop_part(&cells[i])))
             continue;
-        redis |= strcmp(cells[i].plugin, "mysql") != 0; /* tcp probes the paused redis */
-        mysql |= strcmp(cells[i].plugin, "mysql") == 0;
+        snprintf(parts + strlen(parts), sizeof(parts) - strlen(parts), "%s ",
+                 sigstop_part(&cells[i]));
     }
-    if (!redis && !mysql)
+    if (!parts[0])
         return 0;
-    snprintf(parts, sizeof(parts), "%s%s", redis ? "redis " : "", mysql ? "mysql" : "");
     snprintf(dir, sizeof(dir), "%s/sandbox", workdir);
     if (testlib_sandbox_up(&sbx, dir, parts) != 0)
         return -1;
@@ -227,7 +257,7 @@ static int sandbox_start(void)
     for (size_t i = 0; i < NCELLS; i++) {
         if (!cell_selected(i) || strcmp(cells[i].fault, "sigstop") != 0)
             continue;
-        ports[i] = sandbox_port(strcmp(cells[i].plugin, "mysql") ? "REDIS_ADDR" : "MYSQL_ADDR");
+        ports[i] = sandbox_port(sigstop_var(&cells[i]));
         if (!ports[i])
             return -1;
     }
@@ -280,6 +310,8 @@ static void cell_settings(const struct cell *c, int port, char *buf, size_t len)
                  "targets = (\"127.0.0.1:%d\"); send = \"PING\\r\\n\"; expect = \"+PONG\";", port);
     else if (!strcmp(c->plugin, "redis"))
         snprintf(buf, len, "address = \"127.0.0.1:%d\";", port);
+    else if (!strcmp(c->plugin, "kafka"))
+        snprintf(buf, len, "brokers = \"127.0.0.1:%d\";", port);
     else
         snprintf(buf, len,
                  "host = \"127.0.0.1\"; port = %d; user = \"im\"; password = \"im_pass\"; "
@@ -381,7 +413,11 @@ START_TEST(cell)
     snprintf(hostport, sizeof(hostport), "127.0.0.1:%d", ports[i]);
     ck_assert_msg(ports[i] > 0, "%s: no server port", label);
     if (!strcmp(c->fault, "sigstop")) {
-        const char *member = strcmp(c->plugin, "mysql") ? "redis-master" : "mysql";
+        const char *part = sigstop_part(c);
+        /* The sandbox takes a kafka broker's host:port for its name. */
+        const char *member = !strcmp(part, "redis")   ? "redis-master"
+                             : !strcmp(part, "mysql") ? "mysql"
+                                                      : hostport;
 
         ck_assert_int_eq(testlib_sandbox(&sbx, "pause %s >/dev/null", member), 0);
         run_cell(i, &o);
