@@ -71,16 +71,27 @@ rd_kafka_event_t *kafka_admin_wait(rd_kafka_queue_t *q, double deadline)
     }
 }
 
-rd_kafka_AdminOptions_t *kafka_admin_options(rd_kafka_t *rk, rd_kafka_admin_op_t op,
-                                             double deadline, int operation)
+rd_kafka_event_t *kafka_admin_call(struct kafka_run *r, const char *what, rd_kafka_admin_op_t op,
+                                   double deadline, int operation, kafka_admin_fn fn, void *arg,
+                                   char *err, size_t errlen)
 {
-    rd_kafka_AdminOptions_t *o = rd_kafka_AdminOptions_new(rk, op);
+    rd_kafka_AdminOptions_t *o = rd_kafka_AdminOptions_new(r->rk, op);
+    rd_kafka_queue_t *q = rd_kafka_queue_new(r->rk);
+    rd_kafka_event_t *ev;
     char why[256];
 
     rd_kafka_AdminOptions_set_request_timeout(o, kafka_ms(deadline), why, sizeof(why));
     if (operation)
         rd_kafka_AdminOptions_set_operation_timeout(o, kafka_ms(deadline), why, sizeof(why));
-    return o;
+    fn(r->rk, arg, o, q);
+    ev = kafka_admin_wait(q, deadline);
+    if (!ev)
+        snprintf(err, errlen, "%s: no answer by the deadline", what);
+    else if (rd_kafka_event_error(ev))
+        snprintf(err, errlen, "%s: %s", what, rd_kafka_event_error_string(ev));
+    rd_kafka_AdminOptions_destroy(o);
+    rd_kafka_queue_destroy(q);
+    return ev;
 }
 
 const char *kafka_broker_addr(const struct kafka_run *r, int id)
@@ -184,24 +195,24 @@ static int kafka_create_result(rd_kafka_event_t *ev, char *err, size_t errlen)
     return -1;
 }
 
+static void kafka_create_fn(rd_kafka_t *rk, void *arg, const rd_kafka_AdminOptions_t *o,
+                            rd_kafka_queue_t *q)
+{
+    rd_kafka_CreateTopics(rk, (rd_kafka_NewTopic_t **)arg, 1, o, q);
+}
+
 /* One CreateTopics request by `until`: as kafka_create_topic(), or -2 when nothing answered. */
 static int kafka_create_once(struct kafka_run *r, rd_kafka_NewTopic_t *nt, double until, char *err,
                              size_t errlen)
 {
-    rd_kafka_queue_t *q = rd_kafka_queue_new(r->rk);
-    rd_kafka_AdminOptions_t *o =
-        kafka_admin_options(r->rk, RD_KAFKA_ADMIN_OP_CREATETOPICS, until, 1);
-    rd_kafka_event_t *ev;
+    rd_kafka_event_t *ev = kafka_admin_call(r, "CreateTopics", RD_KAFKA_ADMIN_OP_CREATETOPICS,
+                                            until, 1, kafka_create_fn, &nt, err, errlen);
     int rc = -2;
 
-    rd_kafka_CreateTopics(r->rk, &nt, 1, o, q);
-    ev = kafka_admin_wait(q, until);
     if (ev) {
         rc = kafka_create_result(ev, err, errlen);
         rd_kafka_event_destroy(ev);
     }
-    rd_kafka_AdminOptions_destroy(o);
-    rd_kafka_queue_destroy(q);
     return rc;
 }
 
@@ -232,23 +243,21 @@ int kafka_create_topic(struct kafka_run *r, double deadline, char *err, size_t e
     return rc;
 }
 
+static void kafka_delete_fn(rd_kafka_t *rk, void *arg, const rd_kafka_AdminOptions_t *o,
+                            rd_kafka_queue_t *q)
+{
+    rd_kafka_DeleteGroups(rk, (rd_kafka_DeleteGroup_t **)arg, 1, o, q);
+}
+
 int kafka_delete_group(struct kafka_run *r, const char *group, double deadline, char *err,
                        size_t errlen)
 {
     rd_kafka_DeleteGroup_t *dg = rd_kafka_DeleteGroup_new(group);
-    rd_kafka_queue_t *q = rd_kafka_queue_new(r->rk);
-    rd_kafka_AdminOptions_t *o =
-        kafka_admin_options(r->rk, RD_KAFKA_ADMIN_OP_DELETEGROUPS, deadline, 0);
-    rd_kafka_event_t *ev;
+    rd_kafka_event_t *ev = kafka_admin_call(r, "DeleteGroups", RD_KAFKA_ADMIN_OP_DELETEGROUPS,
+                                            deadline, 0, kafka_delete_fn, &dg, err, errlen);
     int rc = -1;
 
-    rd_kafka_DeleteGroups(r->rk, &dg, 1, o, q);
-    ev = kafka_admin_wait(q, deadline);
-    if (!ev) {
-        snprintf(err, errlen, "DeleteGroups: no answer by the deadline");
-    } else if (rd_kafka_event_error(ev)) {
-        snprintf(err, errlen, "DeleteGroups: %s", rd_kafka_event_error_string(ev));
-    } else {
+    if (ev && !rd_kafka_event_error(ev)) {
         size_t n = 0;
         const rd_kafka_group_result_t **gr =
             rd_kafka_DeleteGroups_result_groups(rd_kafka_event_DeleteGroups_result(ev), &n);
@@ -260,8 +269,6 @@ int kafka_delete_group(struct kafka_run *r, const char *group, double deadline, 
     }
     if (ev)
         rd_kafka_event_destroy(ev);
-    rd_kafka_AdminOptions_destroy(o);
     rd_kafka_DeleteGroup_destroy(dg);
-    rd_kafka_queue_destroy(q);
     return rc;
 }

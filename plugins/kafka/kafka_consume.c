@@ -135,8 +135,8 @@ static void kafka_consume_verdict(struct kafka_run *r, const struct kafka_reader
     snprintf(r->order_error, sizeof(r->order_error), "%s", k->order_error);
     if (!missing && !dup)
         ip_check(r->rep, "consume", r->st->topic, IP_OK, ip_clock() - t0,
-                 "group %s read all %d messages back, each once%s%s", r->st->group, r->st->messages,
-                 err[0] ? "; " : "", err);
+                 "group %s read all %lld acknowledged messages back, each once%s%s", r->st->group,
+                 r->produced.acked, err[0] ? "; " : "", err);
     else
         ip_check(r->rep, "consume", r->st->topic, IP_CRITICAL, ip_clock() - t0,
                  "group %s: %lld of %lld acknowledged messages missing, %lld duplicated%s%s",

@@ -19,43 +19,45 @@ struct kafka_lag {
     char err[512]; /* the first partition whose lag is unknown */
 };
 
+static void kafka_describe_fn(rd_kafka_t *rk, void *arg, const rd_kafka_AdminOptions_t *o,
+                              rd_kafka_queue_t *q)
+{
+    rd_kafka_DescribeConsumerGroups(rk, (const char **)arg, 1, o, q);
+}
+
+static void kafka_offsets_fn(rd_kafka_t *rk, void *arg, const rd_kafka_AdminOptions_t *o,
+                             rd_kafka_queue_t *q)
+{
+    rd_kafka_ListConsumerGroupOffsets(rk, (rd_kafka_ListConsumerGroupOffsets_t **)arg, 1, o, q);
+}
+
 /* The group's state name, or -1 with why in err. */
 static int kafka_group_state(struct kafka_run *r, const char *group, double deadline, char *state,
                              size_t len, char *err, size_t errlen)
 {
-    rd_kafka_queue_t *q = rd_kafka_queue_new(r->rk);
-    rd_kafka_AdminOptions_t *o =
-        kafka_admin_options(r->rk, RD_KAFKA_ADMIN_OP_DESCRIBECONSUMERGROUPS, deadline, 0);
-    rd_kafka_event_t *ev;
+    rd_kafka_event_t *ev =
+        kafka_admin_call(r, "DescribeConsumerGroups", RD_KAFKA_ADMIN_OP_DESCRIBECONSUMERGROUPS,
+                         deadline, 0, kafka_describe_fn, &group, err, errlen);
+    const rd_kafka_ConsumerGroupDescription_t **g = NULL;
+    const rd_kafka_error_t *ge = NULL;
+    size_t n = 0;
     int rc = -1;
 
-    rd_kafka_DescribeConsumerGroups(r->rk, &group, 1, o, q);
-    ev = kafka_admin_wait(q, deadline);
-    if (!ev) {
-        snprintf(err, errlen, "DescribeConsumerGroups: no answer by the deadline");
-    } else if (rd_kafka_event_error(ev)) {
-        snprintf(err, errlen, "DescribeConsumerGroups: %s", rd_kafka_event_error_string(ev));
-    } else {
-        size_t n = 0;
-        const rd_kafka_ConsumerGroupDescription_t **g =
-            rd_kafka_DescribeConsumerGroups_result_groups(
-                rd_kafka_event_DescribeConsumerGroups_result(ev), &n);
-        const rd_kafka_error_t *ge = n ? rd_kafka_ConsumerGroupDescription_error(g[0]) : NULL;
-
-        if (!n || ge) {
+    if (ev && !rd_kafka_event_error(ev)) {
+        g = rd_kafka_DescribeConsumerGroups_result_groups(
+            rd_kafka_event_DescribeConsumerGroups_result(ev), &n);
+        ge = n ? rd_kafka_ConsumerGroupDescription_error(g[0]) : NULL;
+        if (!n || ge)
             snprintf(err, errlen, "DescribeConsumerGroups: %s",
                      ge ? rd_kafka_error_string(ge) : "no result");
-        } else {
-            snprintf(
-                state, len, "%s",
-                rd_kafka_consumer_group_state_name(rd_kafka_ConsumerGroupDescription_state(g[0])));
+        else
             rc = 0;
-        }
     }
+    if (rc == 0)
+        snprintf(state, len, "%s",
+                 rd_kafka_consumer_group_state_name(rd_kafka_ConsumerGroupDescription_state(g[0])));
     if (ev)
         rd_kafka_event_destroy(ev);
-    rd_kafka_AdminOptions_destroy(o);
-    rd_kafka_queue_destroy(q);
     return rc;
 }
 
@@ -65,19 +67,12 @@ static rd_kafka_topic_partition_list_t *kafka_group_offsets(struct kafka_run *r,
                                                             size_t errlen)
 {
     rd_kafka_ListConsumerGroupOffsets_t *req = rd_kafka_ListConsumerGroupOffsets_new(group, NULL);
-    rd_kafka_queue_t *q = rd_kafka_queue_new(r->rk);
-    rd_kafka_AdminOptions_t *o =
-        kafka_admin_options(r->rk, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS, deadline, 0);
+    rd_kafka_event_t *ev =
+        kafka_admin_call(r, "ListConsumerGroupOffsets", RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS,
+                         deadline, 0, kafka_offsets_fn, &req, err, errlen);
     rd_kafka_topic_partition_list_t *l = NULL;
-    rd_kafka_event_t *ev;
 
-    rd_kafka_ListConsumerGroupOffsets(r->rk, &req, 1, o, q);
-    ev = kafka_admin_wait(q, deadline);
-    if (!ev) {
-        snprintf(err, errlen, "ListConsumerGroupOffsets: no answer by the deadline");
-    } else if (rd_kafka_event_error(ev)) {
-        snprintf(err, errlen, "ListConsumerGroupOffsets: %s", rd_kafka_event_error_string(ev));
-    } else {
+    if (ev && !rd_kafka_event_error(ev)) {
         size_t n = 0;
         const rd_kafka_group_result_t **gr = rd_kafka_ListConsumerGroupOffsets_result_groups(
             rd_kafka_event_ListConsumerGroupOffsets_result(ev), &n);
@@ -91,9 +86,7 @@ static rd_kafka_topic_partition_list_t *kafka_group_offsets(struct kafka_run *r,
     }
     if (ev)
         rd_kafka_event_destroy(ev);
-    rd_kafka_AdminOptions_destroy(o);
     rd_kafka_ListConsumerGroupOffsets_destroy(req);
-    rd_kafka_queue_destroy(q);
     return l;
 }
 

@@ -133,9 +133,15 @@ int kafka_delete_group(struct kafka_run *r, const char *group, double deadline, 
                        size_t errlen);
 /* The next admin result on q (errors and logs passed over), or NULL at the deadline. */
 rd_kafka_event_t *kafka_admin_wait(rd_kafka_queue_t *q, double deadline);
-/* Admin options whose request (and, when `operation`, the broker's operation) ends by deadline. */
-rd_kafka_AdminOptions_t *kafka_admin_options(rd_kafka_t *rk, rd_kafka_admin_op_t op,
-                                             double deadline, int operation);
+/* Starts one admin request with options o, its result to go to q. */
+typedef void (*kafka_admin_fn)(rd_kafka_t *rk, void *arg, const rd_kafka_AdminOptions_t *o,
+                               rd_kafka_queue_t *q);
+/* An admin request (fn) whose request (and, when `operation`, the broker's operation) ends by
+ * deadline: its result event (the caller destroys it), with the event's error in err ("WHAT:
+ * ..."); or NULL with err when nothing answered. */
+rd_kafka_event_t *kafka_admin_call(struct kafka_run *r, const char *what, rd_kafka_admin_op_t op,
+                                   double deadline, int operation, kafka_admin_fn fn, void *arg,
+                                   char *err, size_t errlen);
 /* CreateTopics of the probe's topic: 1 created, 0 it was there, -1 with Kafka's words in err. */
 int kafka_create_topic(struct kafka_run *r, double deadline, char *err, size_t errlen);
 /* The advertised host:port of broker `id`, or "" when metadata did not name it. */

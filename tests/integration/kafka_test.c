@@ -234,7 +234,7 @@ START_TEST(every_check_ok)
     expect_check(doc, "topic", "ok",
                  "created infraprobe.every-check: 3 partitions, replication "
                  "factor 3");
-    expect_check(doc, "consume", "ok", "read all 100 messages back, each once");
+    expect_check(doc, "consume", "ok", "read all 100 acknowledged messages back, each once");
     ck_assert_double_eq(testlib_metric(doc, "infraprobe_kafka_produced_messages", NULL, NULL), 100);
     ck_assert_double_eq(
         testlib_metric(doc, "infraprobe_kafka_consume_missing_messages", NULL, NULL), 0);
@@ -255,7 +255,7 @@ START_TEST(every_check_ok)
     doc = run_named("--once", "every-check", 60, settings, &code);
     expect_check(doc, "topic", "ok", "infraprobe.every-check: 3 partitions");
     ck_assert_ptr_null(strstr(testlib_message(testlib_find_check(doc, "topic", NULL)), "created"));
-    expect_check(doc, "consume", "ok", "read all 100 messages back, each once");
+    expect_check(doc, "consume", "ok", "read all 100 acknowledged messages back, each once");
     expect_code(doc, code, 0);
     json_decref(doc);
 }
