@@ -236,6 +236,16 @@ static const char *sigstop_var(const struct cell *c)
                                     : "REDIS_ADDR";
 }
 
+/* The member a sigstop cell pauses; the sandbox takes a kafka broker's host:port for its name. */
+static const char *sigstop_member(const struct cell *c, const char *hostport)
+{
+    const char *part = sigstop_part(c);
+
+    if (!strcmp(part, "redis"))
+        return "redis-master";
+    return !strcmp(part, "mysql") ? "mysql" : hostport;
+}
+
 /* A sandbox with the real servers that the selected sigstop cells pause. */
 static int sandbox_start(void)
 {
@@ -413,11 +423,7 @@ START_TEST(cell)
     snprintf(hostport, sizeof(hostport), "127.0.0.1:%d", ports[i]);
     ck_assert_msg(ports[i] > 0, "%s: no server port", label);
     if (!strcmp(c->fault, "sigstop")) {
-        const char *part = sigstop_part(c);
-        /* The sandbox takes a kafka broker's host:port for its name. */
-        const char *member = !strcmp(part, "redis")   ? "redis-master"
-                             : !strcmp(part, "mysql") ? "mysql"
-                                                      : hostport;
+        const char *member = sigstop_member(c, hostport);
 
         ck_assert_int_eq(testlib_sandbox(&sbx, "pause %s >/dev/null", member), 0);
         run_cell(i, &o);
