@@ -104,6 +104,13 @@ static void kafka_topic_verdict(struct kafka_run *r, const rd_kafka_metadata_top
     kafka_topic_metrics(r, &h);
 }
 
+/* Creating the topic is a write: only when a check that writes runs (not under read_only). */
+static int kafka_may_create(const struct kafka_run *r)
+{
+    return r->st->create_topic &&
+           (ip_check_enabled(r->rep, "produce") || ip_check_enabled(r->rep, "throughput"));
+}
+
 static int kafka_missing(const rd_kafka_metadata_topic_t *t)
 {
     return !t || t->err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART ||
@@ -122,7 +129,7 @@ static int kafka_topic_find(struct kafka_run *r, double t0, const struct rd_kafk
 
     if (kafka_metadata(r, st->topic, deadline, md, err, sizeof(err)) != 0)
         goto fail;
-    if (!st->create_topic || !kafka_missing(kafka_find_topic(*md, st->topic)))
+    if (!kafka_may_create(r) || !kafka_missing(kafka_find_topic(*md, st->topic)))
         return 0;
     rd_kafka_metadata_destroy(*md);
     *md = NULL;
@@ -149,7 +156,10 @@ void kafka_topic_check(struct kafka_run *r)
     t = kafka_find_topic(md, st->topic);
     if (kafka_missing(t))
         ip_check(r->rep, "topic", st->topic, IP_CRITICAL, ip_clock() - t0, "%s: does not exist%s",
-                 st->topic, st->create_topic ? "" : " (create_topic = false)");
+                 st->topic,
+                 !st->create_topic      ? " (create_topic = false)"
+                 : !kafka_may_create(r) ? " (not created: no check that writes runs)"
+                                        : "");
     else if (t->err)
         ip_check(r->rep, "topic", st->topic, IP_CRITICAL, ip_clock() - t0, "%s: %s", st->topic,
                  rd_kafka_err2str(t->err));

@@ -336,6 +336,16 @@ START_TEST(missing_topic_not_created)
     json_decref(doc);
     direct_topic(shared.addr, "never-made", 0, &parts, &rf, &leader);
     ck_assert_int_eq(parts, 0);
+    /* read_only: creating the topic would be a write. */
+    snprintf(settings, sizeof(settings),
+             "brokers = \"%s\"; topic = \"never-made\"; read_only = true;", shared.addr);
+    doc = run_named("--once", "missing", 30, settings, &code);
+    expect_check(doc, "topic", "critical", "(not created: no check that writes runs)");
+    expect_check(doc, "produce", "skipped", NULL);
+    expect_code(doc, code, 2);
+    json_decref(doc);
+    direct_topic(shared.addr, "never-made", 0, &parts, &rf, &leader);
+    ck_assert_int_eq(parts, 0);
 }
 END_TEST
 
