@@ -14,6 +14,8 @@ IP_PACKAGES=(
     # the sandbox's real servers and their clients
     redis-server redis-sentinel redis-tools mariadb-server mariadb-client
     etcd-server etcd-client kcat iptables iproute2 procps
+    # Apache Kafka for the sandbox: Java 17 runs it, Maven fetches it (scripts/testdeps.sh)
+    openjdk-17-jre-headless maven
 )
 
 ip_missing_packages() {

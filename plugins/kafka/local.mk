@@ -14,8 +14,8 @@ if HAVE_CHECK
 check_PROGRAMS += plugins/kafka/kafka_health_test
 TESTS += plugins/kafka/kafka_health_test
 # Against the sandbox's real 3-node Kafka cluster, through the infraprobe program.
-# (In TESTS once the sandbox runs Apache Kafka itself: the mock cannot create a topic.)
 check_PROGRAMS += tests/integration/kafka_test
+TESTS += tests/integration/kafka_test
 endif
 plugins_kafka_kafka_health_test_SOURCES = plugins/kafka/kafka_health_test.c \
 	plugins/kafka/kafka_health.c plugins/kafka/kafka_health.h
