@@ -281,14 +281,18 @@ static void kafka_forget_group(struct kafka_run *r)
 {
     char err[512];
 
-    if (!r->rk || !r->group_used)
+    if (!r->rk || !r->group_used) {
+        ip_report_log(r->rep, IP_LOG_DEBUG, "group %s: nothing committed", r->st->group);
         return;
+    }
     if (kafka_delete_group(r, r->st->group,
                            ip_clock() + 2.0 < ip_report_deadline(r->rep)
                                ? ip_report_deadline(r->rep)
                                : ip_clock() + 2.0,
                            err, sizeof(err)) != 0)
         ip_report_log(r->rep, IP_LOG_WARNING, "group %s not deleted: %s", r->st->group, err);
+    else
+        ip_report_log(r->rep, IP_LOG_DEBUG, "group %s deleted", r->st->group);
 }
 
 static int kafka_run(void *state, struct ip_report *rep)

@@ -228,9 +228,12 @@ void kafka_consume_checks(struct kafka_run *r)
     rd_kafka_topic_partition_list_destroy(l);
     kafka_read(c, &k, deadline, err, sizeof(err));
     l = kafka_assignment(r, &r->produced, 1);
-    if (kafka_reader_done(&k, &r->produced) &&
-        kafka_commit(c, l, deadline, why, sizeof(why)) != 0 && !err[0])
-        snprintf(err, sizeof(err), "%s", why);
+    if (kafka_reader_done(&k, &r->produced)) {
+        if (kafka_commit(c, l, deadline, why, sizeof(why)) == 0)
+            r->group_used = 1;
+        else if (!err[0])
+            snprintf(err, sizeof(err), "%s", why);
+    }
     rd_kafka_topic_partition_list_destroy(l);
     kafka_consume_verdict(r, &k, t0, err);
     if (ip_check_enabled(r->rep, "ordering"))
