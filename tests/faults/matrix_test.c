@@ -1,6 +1,7 @@
 /*
- * The fault matrix: each plugin (tcp, redis, mysql, kafka) against each way a server can fail it
- * (badserver's misbehaving servers on 127.0.0.1, and a real sandbox server paused with
+ * The fault matrix: each plugin (tcp, redis, mysql, etcd, netpart,
+ * kafka) against each way a server can
+ * fail it (badserver's misbehaving servers on 127.0.0.1, and a real sandbox server paused with
  * SIGSTOP), through `infraprobe --once --format json` with a 1 s timeout. In every cell the
  * probe is critical or unknown and the check that says so is the plugin's own (never the
  * core's "run: timed out"), with a message naming what happened and the host:port; the
@@ -79,6 +80,22 @@ static const struct cell cells[] = {
     /* Connector/C refuses a handshake of 1 MiB or more as it reads its header. */
     {"mysql", "huge", {"lost connection", "too large", "bigger than"}, 0},
     {"mysql", "sigstop", {"timed out"}, 0},
+    {"etcd", "refused", {"couldn't connect"}, 0},
+    {"etcd", "silent", {"no answer within"}, 0},
+    {"etcd", "garbage", {"not an etcd reply (not json): <html>"}, 0},
+    {"etcd", "alien", {"not an etcd status reply"}, 0},
+    {"etcd", "drip", {"no answer within"}, 0},
+    {"etcd", "close", {"an empty reply"}, 0},
+    {"etcd", "stall", {"no answer within"}, 0},
+    {"etcd", "huge", {"larger than"}, 0},
+    {"etcd", "sigstop", {"no answer within"}, 0},
+    /* netpart's operation on a redis target (the redis plugin's PING, through ip_operate()):
+     * its baseline names the failure's class. badserver's other modes misbehave only after
+     * the PING, which the operation never goes past. */
+    {"netpart", "refused", {"ECONNREFUSED"}, 0},
+    {"netpart", "silent", {"ETIMEDOUT"}, 0},
+    {"netpart", "garbage", {"protocol error"}, 0},
+    {"netpart", "sigstop", {"ETIMEDOUT"}, 0},
     {"kafka", "refused", {"refused"}, 0},
     {"kafka", "silent", {"timed out"}, 0},
     /* librdkafka reads "HTTP" as a frame size of 1.2 GB and refuses it. */
@@ -118,6 +135,14 @@ static int plugin_built(const char *plugin)
     if (!strcmp(plugin, "kafka"))
         return 1;
 #endif
+#ifdef MATRIX_ETCD
+    if (!strcmp(plugin, "etcd"))
+        return 1;
+#endif
+#if defined(MATRIX_NETPART) && defined(MATRIX_REDIS)
+    if (!strcmp(plugin, "netpart"))
+        return 1;
+#endif
     return 0;
 }
 
@@ -128,6 +153,14 @@ static int cell_selected(size_t i)
 }
 
 /* ---- the servers -------------------------------------------------------------------------- */
+
+/* Cell i's badserver spec, PROTO:MODE: netpart's target is a redis server, so badserver
+ * speaks redis to it. */
+static void cell_spec(size_t i, char *out, size_t outlen)
+{
+    snprintf(out, outlen, "%s:%s", strcmp(cells[i].plugin, "netpart") ? cells[i].plugin : "redis",
+             cells[i].fault);
+}
 
 /* badserver with one PROTO:MODE per selected cell that needs one; fills ports[]. */
 static int badserver_start(void)
@@ -144,7 +177,7 @@ static int badserver_start(void)
 
         if (!cell_selected(i) || !strcmp(cells[i].fault, "sigstop"))
             continue;
-        snprintf(specs[i], sizeof(specs[i]), "%s:%s", cells[i].plugin, cells[i].fault);
+        cell_spec(i, specs[i], sizeof(specs[i]));
         argv[argc++] = specs[i];
     }
     argv[argc] = NULL;
@@ -181,8 +214,8 @@ static int badserver_start(void)
         for (size_t i = 0; i < NCELLS; i++) {
             char s[64];
 
-            snprintf(s, sizeof(s), "%s:%s", cells[i].plugin, cells[i].fault);
-            if (!strcmp(s, spec))
+            cell_spec(i, s, sizeof(s));
+            if (cell_selected(i) && !strcmp(s, spec))
                 ports[i] = port;
         }
     }
@@ -219,47 +252,45 @@ static int sandbox_port(const char *var)
     return atoi(p + strlen("127.0.0.1:"));
 }
 
-/* The sandbox part a sigstop cell pauses a member of, and the variable naming its address. */
-static const char *sigstop_part(const struct cell *c)
+/* The sandbox variable naming the server a plugin's sigstop cell pauses, and its member (a
+ * kafka cell pauses kafka-1, the first broker of KAFKA_ADDR, and names only that one). */
+static const char *member_var(const char *plugin)
 {
-    if (!strcmp(c->plugin, "mysql") || !strcmp(c->plugin, "kafka"))
-        return c->plugin;
-    return "redis"; /* tcp probes the paused redis */
+    return !strcmp(plugin, "mysql")    ? "MYSQL_ADDR"
+           : !strcmp(plugin, "etcd")  ? "ETCD_ADDR"
+           : !strcmp(plugin, "kafka") ? "KAFKA_ADDR"
+                                      : "REDIS_ADDR";
 }
 
-static const char *sigstop_var(const struct cell *c)
+static const char *member_name(const char *plugin)
 {
-    const char *part = sigstop_part(c);
-
-    return !strcmp(part, "mysql")   ? "MYSQL_ADDR"
-           : !strcmp(part, "kafka") ? "KAFKA_ADDR"
-                                    : "REDIS_ADDR";
-}
-
-/* The member a sigstop cell pauses; the sandbox takes a kafka broker's host:port for its name. */
-static const char *sigstop_member(const struct cell *c, const char *hostport)
-{
-    const char *part = sigstop_part(c);
-
-    if (!strcmp(part, "redis"))
-        return "redis-master";
-    return !strcmp(part, "mysql") ? "mysql" : hostport;
+    return !strcmp(plugin, "mysql")    ? "mysql"
+           : !strcmp(plugin, "etcd")  ? "etcd-1"
+           : !strcmp(plugin, "kafka") ? "kafka-1"
+                                      : "redis-master";
 }
 
 /* A sandbox with the real servers that the selected sigstop cells pause. */
 static int sandbox_start(void)
 {
     char dir[600], parts[64] = "";
+    int redis = 0, mysql = 0, etcd = 0, kafka = 0;
 
     for (size_t i = 0; i < NCELLS; i++) {
-        if (!cell_selected(i) || strcmp(cells[i].fault, "sigstop") != 0 ||
-            strstr(parts, sigstop_part(&cells[i])))
+        if (!cell_selected(i) || strcmp(cells[i].fault, "sigstop") != 0)
             continue;
-        snprintf(parts + strlen(parts), sizeof(parts) - strlen(parts), "%s ",
-                 sigstop_part(&cells[i]));
+        int e = strcmp(cells[i].plugin, "etcd") == 0, m = strcmp(cells[i].plugin, "mysql") == 0;
+        int k = strcmp(cells[i].plugin, "kafka") == 0;
+
+        etcd |= e;
+        mysql |= m;
+        kafka |= k;
+        redis |= !e && !m && !k; /* tcp and netpart probe the paused redis */
     }
-    if (!parts[0])
+    if (!redis && !mysql && !etcd && !kafka)
         return 0;
+    snprintf(parts, sizeof(parts), "%s%s%s%s", redis ? "redis " : "", mysql ? "mysql " : "",
+             etcd ? "etcd " : "", kafka ? "kafka" : "");
     snprintf(dir, sizeof(dir), "%s/sandbox", workdir);
     if (testlib_sandbox_up(&sbx, dir, parts) != 0)
         return -1;
@@ -267,7 +298,7 @@ static int sandbox_start(void)
     for (size_t i = 0; i < NCELLS; i++) {
         if (!cell_selected(i) || strcmp(cells[i].fault, "sigstop") != 0)
             continue;
-        ports[i] = sandbox_port(sigstop_var(&cells[i]));
+        ports[i] = sandbox_port(member_var(cells[i].plugin));
         if (!ports[i])
             return -1;
     }
@@ -322,6 +353,13 @@ static void cell_settings(const struct cell *c, int port, char *buf, size_t len)
         snprintf(buf, len, "address = \"127.0.0.1:%d\";", port);
     else if (!strcmp(c->plugin, "kafka"))
         snprintf(buf, len, "brokers = \"127.0.0.1:%d\";", port);
+    else if (!strcmp(c->plugin, "etcd"))
+        snprintf(buf, len, "endpoints = \"127.0.0.1:%d\";", port);
+    else if (!strcmp(c->plugin, "netpart"))
+        snprintf(buf, len,
+                 "method = \"actions\"; op_timeout = 0.5; targets = [\"redis://127.0.0.1:%d\"];"
+                 " failover = { partition = \"true\"; heal = \"true\"; };",
+                 port);
     else
         snprintf(buf, len,
                  "host = \"127.0.0.1\"; port = %d; user = \"im\"; password = \"im_pass\"; "
@@ -423,7 +461,7 @@ START_TEST(cell)
     snprintf(hostport, sizeof(hostport), "127.0.0.1:%d", ports[i]);
     ck_assert_msg(ports[i] > 0, "%s: no server port", label);
     if (!strcmp(c->fault, "sigstop")) {
-        const char *member = sigstop_member(c, hostport);
+        const char *member = member_name(c->plugin);
 
         ck_assert_int_eq(testlib_sandbox(&sbx, "pause %s >/dev/null", member), 0);
         run_cell(i, &o);
