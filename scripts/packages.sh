@@ -18,6 +18,8 @@ IP_PACKAGES=(
     # the sandbox's real servers and their clients
     redis-server redis-sentinel redis-tools mariadb-server mariadb-client
     etcd-server etcd-client kcat iptables iproute2 procps
+    # Apache Kafka for the sandbox: Java 17 runs it, Maven fetches it (scripts/testdeps.sh)
+    openjdk-17-jre-headless maven
     # the unit's check (systemd-analyze verify)
     systemd
     # netpart's tests: nft in a namespace of their own, setpriv to drop CAP_NET_ADMIN; curl

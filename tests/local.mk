@@ -199,7 +199,7 @@ tests_unit_fault_test_LDFLAGS = $(UNIT_LINK)
 tests_unit_fault_test_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_fault_test_LDADD = $(UNIT_LDADD)
 
-# The fault matrix: tcp, redis, mysql and etcd against badserver's misbehaving servers and paused
+# The fault matrix: tcp, redis, mysql, etcd and kafka against badserver's misbehaving servers and paused
 # sandbox servers (tests/faults/matrix_test.c; its figures are the README's table).
 check_PROGRAMS += tests/faults/badserver
 tests_faults_badserver_SOURCES = tests/faults/badserver.c
@@ -209,6 +209,9 @@ MATRIX_DEFS += -DMATRIX_REDIS
 endif
 if BUILD_MYSQL
 MATRIX_DEFS += -DMATRIX_MYSQL
+endif
+if BUILD_KAFKA
+MATRIX_DEFS += -DMATRIX_KAFKA
 endif
 if BUILD_ETCD
 MATRIX_DEFS += -DMATRIX_ETCD
