@@ -105,6 +105,14 @@ static const char *message_of(json_t *doc, const char *name, const char *target)
     return testlib_message(find(doc, name, target));
 }
 
+/* The hint of the cluster's check `name` ("(no hint)" when it has none). */
+static const char *hint_of(json_t *doc, const char *name)
+{
+    const char *h = json_string_value(json_object_get(find(doc, name, NULL), "hint"));
+
+    return h ? h : "(no hint)";
+}
+
 static void assert_status(json_t *doc, const char *check, const char *target, const char *expected)
 {
     const char *got = status_of(doc, check, target);
@@ -447,6 +455,7 @@ START_TEST(quorum_lost)
     assert_code(doc, code, 2);
     assert_status(doc, "connect", NULL, "critical");
     assert_has(message_of(doc, "connect", NULL), "quorum lost: 1 of 3 members answered");
+    assert_has(hint_of(doc, "connect"), "a majority (2 of 3) must run");
     assert_status(doc, "leader", NULL, "critical");
     assert_has(message_of(doc, "leader", NULL), "1 of 3 members name a leader");
     assert_status(doc, "write", NULL, "skipped");
@@ -567,6 +576,7 @@ START_TEST(auth_wrong_password)
     assert_status(doc, "connect", NULL, "critical");
     assert_has(message_of(doc, "connect", NULL), "authenticate as \"probe\"");
     assert_has(message_of(doc, "connect", NULL), "authentication failed");
+    assert_has(hint_of(doc, "connect"), "check username and password");
     json_decref(doc);
 }
 END_TEST
@@ -653,6 +663,7 @@ START_TEST(nospace_alarm)
     assert_code(doc, code, 2);
     assert_status(doc, "alarms", NULL, "critical");
     assert_has(message_of(doc, "alarms", NULL), "NOSPACE on etcd-quota-1");
+    assert_has(hint_of(doc, "alarms"), "etcdctl alarm disarm");
     assert_status(doc, "members", NULL, "warning");
     assert_has(message_of(doc, "members", NULL), "of the 0.2 MiB quota");
     assert_status(doc, "write", "*", "critical");
