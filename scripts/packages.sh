@@ -15,7 +15,7 @@ IP_PACKAGES=(
     curl openssl chromium python3-html5lib
     # the sandbox's real servers and their clients
     redis-server redis-sentinel redis-tools mariadb-server mariadb-client
-    etcd-server etcd-client kcat iptables iproute2 procps curl openssl
+    etcd-server etcd-client kcat iptables iproute2 procps
 )
 
 ip_missing_packages() {
