@@ -673,17 +673,34 @@ START_TEST(nospace_alarm)
 }
 END_TEST
 
-int main(void)
+/* Run one phase's tests, on the sandbox it started, then take that sandbox down: so that no
+ * more than one sandbox's members load the machine at once. Returns the failures. */
+static int phase(TCase *tc, struct testlib_sandbox *sb)
 {
     Suite *s = suite_create("etcd");
-    TCase *tc = tcase_create("shared"), *tk = tcase_create("own"), *tt = tcase_create("tls-auth");
     SRunner *sr;
+    int failed;
+
+    suite_add_tcase(s, tc);
+    sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    if (testlib_sandbox(sb, "down >/dev/null") != 0)
+        failed++;
+    return failed;
+}
+
+int main(void)
+{
+    TCase *tc = tcase_create("shared"), *tk = tcase_create("own"), *tt = tcase_create("tls-auth");
     int failed;
 
     workdir = testlib_init("etcd", 1);
     if (!workdir)
         return EXIT_FAILURE;
     curl_global_init(CURL_GLOBAL_DEFAULT);
+    /* Each cluster is started here, in the parent, once: Check forks each test. */
     sandbox_up(&sbx, "sandbox", addrs, sizeof(addrs));
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, all_checks_ok);
@@ -693,15 +710,14 @@ int main(void)
     tcase_add_test(tc, refusing_endpoint);
     tcase_add_test(tc, one_endpoint_down_quorum_held);
     tcase_add_test(tc, silent_endpoint);
-    suite_add_tcase(s, tc);
-    /* The cluster these stop members of is started in the parent, once: Check forks each test. */
+    failed = phase(tc, &sbx);
     sandbox_up(&sbx2, "sandbox2", addrs2, sizeof(addrs2));
     sbx2_up = 1;
     tcase_set_timeout(tk, 180);
     tcase_add_test(tk, failover_drill_twice);
     tcase_add_test(tk, quorum_lost);
     tcase_add_test(tk, paused_member);
-    suite_add_tcase(s, tk);
+    failed += phase(tk, &sbx2);
     sandbox_up3();
     tcase_set_timeout(tt, 120);
     tcase_add_test(tt, tls_with_client_certificate);
@@ -710,17 +726,7 @@ int main(void)
     tcase_add_test(tt, auth_wrong_password);
     tcase_add_test(tt, auth_token_refreshed);
     tcase_add_test(tt, nospace_alarm);
-    suite_add_tcase(s, tt);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    if (testlib_sandbox(&sbx, "down >/dev/null") != 0)
-        failed++;
-    if (testlib_sandbox(&sbx2, "down >/dev/null") != 0)
-        failed++;
-    if (testlib_sandbox(&sbx3, "down >/dev/null") != 0)
-        failed++;
+    failed += phase(tt, &sbx3);
     curl_global_cleanup();
     if (testlib_cleanup() != 0)
         failed++;
