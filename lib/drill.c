@@ -221,6 +221,10 @@ static int verify(struct ip_drill *d)
     for (size_t i = 0; i < d->nacked; i++) {
         d->res.lost += d->seen[i] == 0;
         d->res.duplicated += d->seen[i] > 1;
+        /* Which ones: the report's plot and list name them. */
+        if (d->seen[i] == 0)
+            event(d, TL_LOST, d->acked[i], ip_clock(), ip_clock(), 0,
+                  "acknowledged, not found after the drill");
     }
     return 0;
 }

@@ -116,6 +116,7 @@ void report_free(struct ip_report *r)
         free(r->checks[i].target);
         free(r->checks[i].message);
         free(r->checks[i].unit);
+        free(r->checks[i].hint);
     }
     for (size_t i = 0; i < r->nmetrics; i++) {
         struct metric_result *m = &r->metrics[i];
@@ -276,6 +277,60 @@ int ip_check_value(struct ip_report *report, const char *name, const char *targe
     return err;
 }
 
+static int same_target(const char *a, const char *b)
+{
+    return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+/* Takes `hint` (freed on failure). */
+static int set_hint(struct ip_report *r, const char *name, const char *target, char *hint)
+{
+    struct check_result *c = NULL;
+
+    pthread_mutex_lock(&r->lock);
+    for (size_t i = r->nchecks; i > 0 && !c; i--)
+        if (strcmp(r->checks[i - 1].name, name) == 0 &&
+            same_target(r->checks[i - 1].target, target))
+            c = &r->checks[i - 1];
+    if (c) {
+        free(c->hint);
+        c->hint = hint;
+        hint = NULL;
+        if (r->hooks && r->hooks->hint)
+            r->hooks->hint(r->hooks->ctx, c);
+    }
+    pthread_mutex_unlock(&r->lock);
+    free(hint);
+    return c ? 0 : IP_EINVAL;
+}
+
+int ip_check_hint(struct ip_report *report, const char *name, const char *target, const char *fmt,
+                  ...)
+{
+    va_list ap;
+    char *hint;
+
+    if (!report || !name || !fmt)
+        return IP_EINVAL;
+    va_start(ap, fmt);
+    hint = one_line(fmt, ap);
+    va_end(ap);
+    if (!hint)
+        return IP_ENOMEM;
+    return set_hint(report, name, target, hint);
+}
+
+int report_set_hint(struct ip_report *r, const char *name, const char *target, const char *hint)
+{
+    char *copy;
+
+    if (!name || !hint)
+        return IP_EINVAL;
+    if (!(copy = strdup(hint)))
+        return IP_ENOMEM;
+    return set_hint(r, name, target, copy);
+}
+
 /* Has the run recorded check `name`? */
 static int recorded(struct ip_report *r, const char *name)
 {
@@ -314,6 +369,8 @@ int report_copy_checks(struct ip_report *dst, struct ip_report *src)
         err = msg ? add_check(dst, c->name, c->target, c->status, c->duration, c->has_value,
                               c->value, msg)
                   : IP_ENOMEM;
+        if (err == 0 && c->hint)
+            err = report_set_hint(dst, c->name, c->target, c->hint);
     }
     for (size_t i = 0; i < src->nevents && err == 0; i++)
         err = report_add_event(dst, &src->events[i]);
@@ -373,6 +430,7 @@ const char *report_event_name(enum timeline_kind kind)
     static const char *const names[] = {
         [TL_OPERATION] = "operation", [TL_FAULT] = "fault",         [TL_RESTORE] = "restore",
         [TL_DETECTED] = "detected",   [TL_RECOVERED] = "recovered", [TL_REJOINED] = "rejoined",
+        [TL_LOST] = "lost",
     };
 
     return (unsigned)kind <= TL_KIND_MAX ? names[kind] : "unknown";
@@ -602,8 +660,15 @@ void report_finish(struct ip_report *r)
 
     pthread_mutex_lock(&r->lock);
     for (size_t i = 0; i < r->nchecks; i++) {
-        apply_thresholds(r, &r->checks[i]);
-        st = ip_status_worst(st, r->checks[i].status);
+        struct check_result *c = &r->checks[i];
+
+        apply_thresholds(r, c);
+        /* A hint is for a check that failed; one given in case a threshold fails it goes. */
+        if (c->hint && (c->status == IP_OK || c->status == IP_SKIPPED)) {
+            free(c->hint);
+            c->hint = NULL;
+        }
+        st = ip_status_worst(st, c->status);
     }
     r->status = r->nchecks ? st : IP_UNKNOWN;
     r->duration = ip_clock() - r->started;

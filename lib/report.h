@@ -27,6 +27,7 @@ struct check_result {
     double warn;
     double crit;
     char *unit; /* of value; NULL: none */
+    char *hint; /* where to look first (ip_check_hint()); NULL: none */
 };
 
 struct metric_result {
@@ -48,8 +49,9 @@ enum timeline_kind {
     TL_DETECTED = 3,
     TL_RECOVERED = 4,
     TL_REJOINED = 5,
+    TL_LOST = 6, /* an acknowledged operation (id) that the read-back did not find */
 };
-#define TL_KIND_MAX TL_REJOINED
+#define TL_KIND_MAX TL_LOST
 
 struct timeline_event {
     enum timeline_kind kind;
@@ -85,6 +87,7 @@ struct report_hooks {
     void (*check)(void *ctx, const struct check_result *c);
     void (*restore)(void *ctx, const struct pending_restore *p); /* after each change */
     void (*event)(void *ctx, const struct timeline_event *e);
+    void (*hint)(void *ctx, const struct check_result *c); /* after ip_check_hint() */
     void *ctx;
 };
 
@@ -111,6 +114,7 @@ struct ip_report {
     const struct threshold *thresholds;
     size_t nthresholds;
     const struct drill *drill;      /* NULL unless this run is a drill (--drill) */
+    const struct drill *faults;     /* the probe's fault actions in any run; NULL: drill's */
     struct pending_restore restore; /* under lock */
     const struct report_hooks *hooks;
 };
@@ -157,6 +161,10 @@ IP_PRIVATE int report_copy_checks(struct ip_report *dst, struct ip_report *src);
 IP_PRIVATE int report_add_check(struct ip_report *r, const char *name, const char *target,
                                 enum ip_status status, double seconds, int has_value, double value,
                                 const char *message);
+/* Attach `hint` to the last check `name` with `target` recorded (a child's hint, relayed by its
+ * parent): 0, IP_EINVAL when there is no such check, IP_ENOMEM. */
+IP_PRIVATE int report_set_hint(struct ip_report *r, const char *name, const char *target,
+                               const char *hint);
 /* Append a metric as it is, with its full name (relayed from a child). */
 IP_PRIVATE int report_add_metric(struct ip_report *r, const struct metric_result *m);
 /* Append a timeline event (copied); IP_ENOMEM, or 0 also when it was dropped past

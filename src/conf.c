@@ -400,6 +400,30 @@ static int conf_read(struct conf *c, const char *file)
     return 0;
 }
 
+/* listen, listen_tls_cert, listen_tls_key, listen_users, drill_report: checked here, without I/O,
+ * so that -t finds their mistakes; the daemon binds and reads the files. */
+static void load_listen(struct conf *c)
+{
+    struct http_conf *h = &c->http;
+    struct sockaddr_storage sa;
+    socklen_t len;
+    char err[256];
+
+    h->listen = ip_probe_string(c->core, "listen", NULL);
+    if (h->listen && http_parse_listen(h->listen, &sa, &len, err, sizeof(err)) != 0)
+        ip_probe_fail(c->core, "listen", "\"%s\": %s", h->listen, err);
+    h->tls_cert = ip_probe_string(c->core, "listen_tls_cert", NULL);
+    h->tls_key = ip_probe_string(c->core, "listen_tls_key", NULL);
+    if (!h->tls_cert != !h->tls_key)
+        ip_probe_fail(c->core, h->tls_cert ? "listen_tls_cert" : "listen_tls_key",
+                      "TLS needs both listen_tls_cert and listen_tls_key");
+    h->drill_report = ip_probe_string(c->core, "drill_report", NULL);
+    h->users = ip_probe_strings(c->core, "listen_users", &h->nusers);
+    for (size_t i = 0; i < h->nusers; i++)
+        if (http_check_user(h->users[i], err, sizeof(err)) != 0)
+            ip_probe_fail(c->core, "listen_users", "entry %zu: %s", i + 1, err);
+}
+
 /* The infraprobe = { ... } group: the defaults of every probe. Returns the number of errors
  * reported, or -1 when out of memory. */
 static int load_core(struct conf *c, config_setting_t *root)
@@ -424,6 +448,7 @@ static int load_core(struct conf *c, config_setting_t *root)
     c->shutdown_timeout = ip_probe_has(c->core, "shutdown_timeout")
                               ? core_duration(c->core, "shutdown_timeout", 10.0)
                               : -1;
+    load_listen(c);
     probe_unread(c->core);
     return errors + ip_probe_err(c->core);
 }
@@ -732,7 +757,7 @@ int conf_bind(struct conf *c, const char *const *only)
     return errors;
 }
 
-void conf_free(struct conf *c)
+void conf_release(struct conf *c)
 {
     for (size_t i = 0; i < c->nprobes; i++) {
         struct probe_conf *pc = &c->probes[i];
@@ -744,8 +769,13 @@ void conf_free(struct conf *c)
         free(pc->disabled);
         probe_free(pc->probe);
     }
-    loader_shutdown();
     free(c->probes);
     probe_free(c->core);
     config_destroy(&c->cfg);
+}
+
+void conf_free(struct conf *c)
+{
+    conf_release(c);
+    loader_shutdown();
 }

@@ -9,6 +9,7 @@
 
 #include <infraprobe/plugin.h>
 
+#include "http.h"
 #include "report.h"
 
 /* Where a probe runs: in a supervised child of its own (the default: a crash, an exit() or a
@@ -45,6 +46,7 @@ struct conf {
     const char *plugin_dir;  /* NULL: none set */
     int drill;               /* --drill: run the drills of the probes that have one */
     struct ip_probe *core;   /* the `infraprobe` group, read with the SDK getters */
+    struct http_conf http;   /* listen and its TLS and users; http.listen NULL: none */
     struct probe_conf *probes;
     size_t nprobes;
 };
@@ -57,5 +59,8 @@ int conf_load(struct conf *c, const char *file);
 int conf_bind(struct conf *c, const char *const *only);
 /* Tear down every probe that was set up, and free the configuration. */
 void conf_free(struct conf *c);
+/* The same, but the plugins stay initialised: other configurations may still use them (a
+ * reload). conf_free() is conf_release() and then the plugins' shutdown(). */
+void conf_release(struct conf *c);
 
 #endif

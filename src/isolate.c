@@ -57,6 +57,7 @@ enum frame_type {
     F_METRIC = 'M',  /* child: a metric as recorded */
     F_RESTORE = 'S', /* child: the restore owed now (a NULL action: none) */
     F_EVENT = 'E',   /* child: a drill's timeline event as recorded */
+    F_HINT = 'H',    /* child: str check, str target, str hint, attached to the check */
     F_DONE = 'D',    /* child: the run returned */
 };
 
@@ -256,6 +257,20 @@ static void send_check(void *ctx, const struct check_result *c)
     emit_free(f);
 }
 
+/* After the check's own frame, which the parent applied first: frames keep their order. */
+static void send_hint(void *ctx, const struct check_result *c)
+{
+    struct frame *f = frame_new(F_HINT);
+
+    (void)ctx;
+    if (!f)
+        return;
+    put_str(f, c->name);
+    put_str(f, c->target);
+    put_str(f, c->hint);
+    emit_free(f);
+}
+
 static void put_i64(struct frame *f, int64_t v)
 {
     put(f, &v, sizeof(v));
@@ -318,7 +333,7 @@ static void send_metrics(const struct ip_report *rep, struct frame *f)
 }
 
 static const struct report_hooks child_hooks = {
-    .check = send_check, .restore = send_restore, .event = send_event};
+    .check = send_check, .restore = send_restore, .event = send_event, .hint = send_hint};
 
 static atomic_int child_running; /* a run is in the plugin's hands */
 
@@ -683,6 +698,17 @@ static void apply_event(struct ip_report *rep, struct frame *f)
     free(e.message);
 }
 
+static void apply_hint(struct ip_report *rep, struct frame *f)
+{
+    char *name = get_str(f), *target = get_str(f), *hint = get_str(f);
+
+    if (!f->bad && name && hint)
+        report_set_hint(rep, name, target, hint);
+    free(name);
+    free(target);
+    free(hint);
+}
+
 static void apply_restore(struct ip_report *rep, struct frame *f)
 {
     struct pending_restore p;
@@ -712,6 +738,9 @@ static void apply_frame(struct ip_report *rep, struct frame *f, int type)
         break;
     case F_RESTORE:
         apply_restore(rep, f);
+        break;
+    case F_HINT:
+        apply_hint(rep, f);
         break;
     }
 }
@@ -835,6 +864,9 @@ void child_run(struct child *ch, struct ip_report *rep, double deadline)
     describe_end(ch, status, why, sizeof(why));
     report_run_check(rep, IP_UNKNOWN, "%s", why);
     fault_restore(rep, why);
+    /* The child cannot clean up after itself any more: its plugin, here, can. */
+    if (ch->pc->plugin->reclaim && ch->pc->ready)
+        ch->pc->plugin->reclaim(ch->pc->state, rep);
 }
 
 void child_hangup(struct child *ch)
@@ -842,6 +874,11 @@ void child_hangup(struct child *ch)
     /* Its end of the socket closes: it tears the probe down and exits. */
     if (ch && ch->pid > 0 && ch->fd >= 0)
         shutdown(ch->fd, SHUT_RDWR);
+}
+
+void child_rebind(struct child *ch, const struct probe_conf *pc)
+{
+    ch->pc = pc;
 }
 
 void child_free(struct child *ch, double deadline)

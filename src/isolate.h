@@ -21,6 +21,8 @@ void isolate_cleanup(void);
 
 /* A supervisor for probe `pc`'s child, not started yet. */
 struct child *child_new(const struct probe_conf *pc);
+/* The child now serves `pc` (the same probe, at a new address after a reload). Idle only. */
+void child_rebind(struct child *ch, const struct probe_conf *pc);
 /* One run of the probe in its child, into `rep`, by `deadline` (the core's): starts the child
  * when there is none, kills it at the deadline, and records a crash, an exit or a kill as the
  * core's "run" check. Then runs the restore a drill still owes. Never returns later than

@@ -15,13 +15,24 @@ src_libprogram_la_SOURCES = \
 	src/probe_run.c src/probe_run.h \
 	src/isolate.c src/isolate.h \
 	src/signals.c src/signals.h \
+	src/logging.c src/logging.h \
+	src/notify.c src/notify.h \
+	src/reload.c src/reload.h \
+	src/published.c src/published.h \
+	src/http.c src/http.h \
+	src/drill_report.c src/drill_report.h \
 	src/output/output.c src/output/output.h src/output/writers.h \
 	src/output/text.c src/output/json.c src/output/junit.c \
 	src/output/tap.c src/output/prometheus.c src/output/nagios.c \
-	src/output/output_util.c src/output/output_util.h
+	src/output/output_util.c src/output/output_util.h \
+	src/output/html.c src/output/html_parts.c src/output/html_parts.h \
+	src/output/timeline_svg.c \
+	src/output/metrics_page.c src/output/status_page.c src/output/pages.h
 src_libprogram_la_CPPFLAGS = $(SRC_CPPFLAGS)
-src_libprogram_la_CFLAGS = $(AM_CFLAGS) $(LIBCONFIG_CFLAGS) $(JANSSON_CFLAGS)
-src_libprogram_la_LIBADD = lib/libsdk.la $(LIBCONFIG_LIBS) $(JANSSON_LIBS) $(LTDL_LIBS) -lm
+src_libprogram_la_CFLAGS = $(AM_CFLAGS) $(LIBCONFIG_CFLAGS) $(JANSSON_CFLAGS) $(MHD_CFLAGS) \
+	$(CRYPT_CFLAGS)
+src_libprogram_la_LIBADD = lib/libsdk.la $(LIBCONFIG_LIBS) $(JANSSON_LIBS) $(LTDL_LIBS) \
+	$(MHD_LIBS) $(CRYPT_LIBS) -lm
 
 bin_PROGRAMS += infraprobe
 infraprobe_SOURCES = src/main.c

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <math.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -16,15 +17,20 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <infraprobe/plugin.h>
 
 #include "conf.h"
+#include "http.h"
 #include "isolate.h"
 #include "loader.h"
-#include "log.h"
+#include "logging.h"
+#include "notify.h"
 #include "output.h"
+#include "published.h"
+#include "reload.h"
 #include "report.h"
 #include "runner.h"
 #include "signals.h"
@@ -35,12 +41,15 @@ struct options {
     const char *config;
     const char *output;
     const char *plugin_dir;
+    const char *listen; /* --listen: overrides the configuration's */
     enum format format;
     int once;
     int drill;
     int test;
     int list;
     int verbose;
+    int quiet;
+    int syslog;
     const char *run_probe; /* internal: serve this probe as an isolated child */
     const char **only;     /* --probe NAMEs, NULL-terminated; NULL: all */
     size_t nonly;
@@ -58,13 +67,19 @@ static void usage(FILE *out)
             "      --drill            also run the drills: stop a leader, a master, a broker on\n"
             "                         purpose and measure the recovery (implies --once)\n"
             "  -t, --test             validate the configuration, without network I/O\n"
-            "  -f, --format FORMAT    text, json, junit, tap, prometheus or nagios (default text)\n"
+            "  -f, --format FORMAT    text, json, junit, tap, prometheus, nagios or html\n"
+            "                         (default text)\n"
             "  -o, --output FILE      write the report to FILE (replaced atomically)\n"
+            "      --listen ADDR      serve /metrics and the status page on ADDR (host:port;\n"
+            "                         daemon only; overrides listen)\n"
             "  -p, --probe NAME       run only this probe (repeatable)\n"
             "      --plugin-dir PATH  search these directories (colon-separated) for plugins\n"
             "                         first, then plugin_dir, then " PKGLIBDIR "\n"
             "      --list-plugins     list the plugins found and exit\n"
-            "  -v, --verbose          log more (repeatable)\n"
+            "  -v, --verbose          log more: -v info, -vv debug\n"
+            "  -q, --quiet            log errors only\n"
+            "      --syslog           log to syslog (default: stderr; the journal's priorities\n"
+            "                         when stderr is the journal)\n"
             "  -h, --help             show this help and exit\n"
             "  -V, --version          show the version and exit\n"
             "\n"
@@ -87,7 +102,15 @@ static void die_usage(const char *fmt, ...)
 
 static void parse_args(int argc, char **argv, struct options *o)
 {
-    enum { OPT_ONCE = 256, OPT_DRILL, OPT_PLUGIN_DIR, OPT_LIST, OPT_RUN_PROBE };
+    enum {
+        OPT_ONCE = 256,
+        OPT_DRILL,
+        OPT_PLUGIN_DIR,
+        OPT_LIST,
+        OPT_RUN_PROBE,
+        OPT_LISTEN,
+        OPT_SYSLOG
+    };
     static const struct option longopts[] = {
         {"config", required_argument, NULL, 'c'},
         {"once", no_argument, NULL, OPT_ONCE},
@@ -99,7 +122,10 @@ static void parse_args(int argc, char **argv, struct options *o)
         {"plugin-dir", required_argument, NULL, OPT_PLUGIN_DIR},
         {"list-plugins", no_argument, NULL, OPT_LIST},
         {"run-probe", required_argument, NULL, OPT_RUN_PROBE},
+        {"listen", required_argument, NULL, OPT_LISTEN},
         {"verbose", no_argument, NULL, 'v'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"syslog", no_argument, NULL, OPT_SYSLOG},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -112,7 +138,7 @@ static void parse_args(int argc, char **argv, struct options *o)
     if (!o->only)
         exit(EXIT_USAGE);
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":c:tf:o:p:vhV", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":c:tf:o:p:vqhV", longopts, NULL)) != -1) {
         switch (c) {
         case 'c':
             o->config = optarg;
@@ -129,8 +155,8 @@ static void parse_args(int argc, char **argv, struct options *o)
             break;
         case 'f':
             if (format_parse(optarg, &o->format) < 0)
-                die_usage("--format \"%s\": expected text, json, junit, tap, prometheus or "
-                          "nagios",
+                die_usage("--format \"%s\": expected text, json, junit, tap, prometheus, "
+                          "nagios or html",
                           optarg);
             break;
         case 'o':
@@ -148,8 +174,17 @@ static void parse_args(int argc, char **argv, struct options *o)
         case OPT_RUN_PROBE:
             o->run_probe = optarg;
             break;
+        case OPT_LISTEN:
+            o->listen = optarg;
+            break;
         case 'v':
             verbose++;
+            break;
+        case 'q':
+            o->quiet = 1;
+            break;
+        case OPT_SYSLOG:
+            o->syslog = 1;
             break;
         case 'h':
             usage(stdout);
@@ -169,7 +204,7 @@ static void parse_args(int argc, char **argv, struct options *o)
     if (optind < argc)
         die_usage("\"%s\": unexpected argument", argv[optind]);
     o->verbose = verbose;
-    log_set_level(verbose >= 2 ? IP_LOG_DEBUG : verbose ? IP_LOG_INFO : IP_LOG_WARNING);
+    logging_init(verbose, o->quiet, o->syslog);
 }
 
 /* --plugin-dir, then the configuration's plugin_dir, then where `make install` put them. */
@@ -356,11 +391,21 @@ out:
 
 struct daemon {
     const struct options *opt;
-    struct conf *conf;
+    struct reload rl;  /* the probes run now, across reloads */
+    struct conf *conf; /* &rl.view */
+    /* Guards `runner` against the signal thread while a reload replaces it. */
+    pthread_mutex_t runner_lock;
     struct runner *runner;
-    struct ip_report **latest; /* per probe, for whole-document formats */
+    struct published *pub; /* the last complete run of every probe: /metrics, /, textfile */
+    struct http *http;
+    char listening[128]; /* the listener's URL, for the startup line; "": none */
+    int *last;           /* per probe: its latest status, -1 before its first run */
+    double *due;         /* per probe: when its next run is due */
+    double ping;         /* when the next WATCHDOG=1 is due; 0: no watchdog */
+    char status[256];    /* the STATUS= systemd was sent last */
     int failed;
     atomic_int stop_sig; /* the signal that asked the daemon to stop */
+    atomic_int reload;   /* SIGHUP: reload at the next turn of the loop */
 };
 
 static void daemon_done(void *ctx, size_t probe, struct ip_report *report)
@@ -369,36 +414,38 @@ static void daemon_done(void *ctx, size_t probe, struct ip_report *report)
 
     if (!report)
         return;
-    if (d->opt->format == FORMAT_PROMETHEUS) {
-        report_free(d->latest[probe]);
-        d->latest[probe] = report;
-        return;
-    }
-    if (!d->failed &&
+    /* The log says when a probe's status changes; each run goes to the outputs. */
+    logging_status(report->probe, d->last[probe], report);
+    d->last[probe] = (int)report->status;
+    if (d->opt->format != FORMAT_PROMETHEUS && !d->failed &&
         (format_write_probe(d->opt->format, stdout, report, use_colour(&(struct sink){0})) < 0 ||
          fflush(stdout) != 0)) {
-        fprintf(stderr, "infraprobe: cannot write to stdout: %s\n", strerror(errno));
+        log_msg(LOG_ERR, "cannot write to stdout: %s", strerror(errno));
         d->failed = 1;
     }
-    report_free(report);
+    /* Complete: from now on what every reader sees of this probe. */
+    published_put(d->pub, probe, report);
 }
 
-/* The Prometheus textfile: the latest run of every probe, replaced atomically. */
+/* The Prometheus textfile: what /metrics shows, replaced atomically. */
 static void write_textfile(struct daemon *d)
 {
-    struct run_result run = {.status = IP_SKIPPED};
-    struct ip_report *probes[d->conf->nprobes + 1];
+    struct published_view v;
     struct sink sink;
 
-    for (size_t i = 0; i < d->conf->nprobes; i++) {
-        if (d->latest[i]) {
-            probes[run.nprobes++] = d->latest[i];
-            run.status = ip_status_worst(run.status, d->latest[i]->status);
-        }
-    }
-    run.probes = probes;
+    if (published_view(d->pub, &v) != 0)
+        return;
     if (sink_open(&sink, d->opt->output) == 0)
-        sink_close(&sink, format_write(FORMAT_PROMETHEUS, sink.f, &run, 0) == 0);
+        sink_close(&sink, format_write_page(PAGE_METRICS, sink.f, &v, NULL) == 0);
+    published_release(&v);
+}
+
+static void daemon_wake(struct daemon *d)
+{
+    pthread_mutex_lock(&d->runner_lock);
+    if (d->runner)
+        runner_wake(d->runner);
+    pthread_mutex_unlock(&d->runner_lock);
 }
 
 static void daemon_stop(void *ctx, int sig)
@@ -406,19 +453,43 @@ static void daemon_stop(void *ctx, int sig)
     struct daemon *d = ctx;
 
     atomic_store(&d->stop_sig, sig);
-    runner_wake(d->runner);
+    daemon_wake(d);
 }
 
 static void daemon_hup(void *ctx)
 {
-    (void)ctx;
-    fprintf(stderr, "infraprobe: SIGHUP: reloading is not supported yet; ignored\n");
+    struct daemon *d = ctx;
+
+    atomic_store(&d->reload, 1);
+    daemon_wake(d);
+}
+
+/* systemd's one-line STATUS=, sent when it changes. */
+static void daemon_status(struct daemon *d)
+{
+    char status[sizeof(d->status)];
+
+    logging_summary(status, sizeof(status), d->last, d->conf->nprobes);
+    if (strcmp(status, d->status) != 0) {
+        memcpy(d->status, status, sizeof(status));
+        notify_send("STATUS=%s", status);
+    }
 }
 
 static void daemon_collect(struct daemon *d, double until)
 {
-    if (runner_collect(d->runner, until, daemon_done, d) > 0 && d->opt->format == FORMAT_PROMETHEUS)
-        write_textfile(d);
+    if (d->ping > 0 && until > d->ping)
+        until = d->ping;
+    if (runner_collect(d->runner, until, daemon_done, d) > 0) {
+        if (d->opt->format == FORMAT_PROMETHEUS)
+            write_textfile(d);
+        daemon_status(d);
+    }
+    /* From the loop that schedules, so that a daemon stuck anywhere misses its watchdog. */
+    if (d->ping > 0 && ip_clock() >= d->ping) {
+        notify_send("WATCHDOG=1");
+        d->ping = ip_clock() + notify_watchdog_interval();
+    }
 }
 
 /* How long running probes may finish at SIGTERM: shutdown_timeout, or the largest probe
@@ -445,8 +516,9 @@ static void daemon_shutdown(struct daemon *d)
     double end = ip_clock() + (name ? grace(d->conf) : 0);
     char why[64];
 
+    notify_send("STOPPING=1");
     if (name)
-        fprintf(stderr, "infraprobe: SIG%s: stopping\n", name);
+        log_msg(LOG_NOTICE, "SIG%s: stopping", name);
     while (runner_pending(d->runner) > 0 && ip_clock() < end)
         daemon_collect(d, end);
     if (runner_pending(d->runner) > 0) {
@@ -463,10 +535,10 @@ static void daemon_shutdown(struct daemon *d)
 }
 
 /* Submit every probe that is due and idle; when the next one is due. */
-static double schedule(struct daemon *d, double *due)
+static double schedule(struct daemon *d)
 {
     const struct conf *c = d->conf;
-    double now = ip_clock(), next = now + 3600;
+    double now = ip_clock(), next = now + 3600, *due = d->due;
 
     for (size_t i = 0; i < c->nprobes; i++) {
         if (!c->probes[i].ready)
@@ -483,36 +555,253 @@ static double schedule(struct daemon *d, double *due)
     return next;
 }
 
-/* Forever: each probe every `interval`, never two runs of one probe at once. */
+/* The per-probe state for `n` probes: a kept probe's (map[i], its old index) moves, a new one
+ * is due now and has published nothing yet; what the probes that left published is dropped. */
+static int daemon_remap(struct daemon *d, size_t n, const size_t *map)
+{
+    int *last = calloc(n + 1, sizeof(*last));
+    double *due = calloc(n + 1, sizeof(*due));
+
+    if (!last || !due || (map && published_remap(d->pub, n, map) != 0)) {
+        free(last);
+        free(due);
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        size_t j = map ? map[i] : RELOAD_NEW;
+
+        last[i] = j == RELOAD_NEW ? -1 : d->last[j];
+        due[i] = j == RELOAD_NEW ? ip_clock() : d->due[j];
+    }
+    free(d->last);
+    free(d->due);
+    d->last = last;
+    d->due = due;
+    return 0;
+}
+static int daemon_start_runner(struct daemon *d, struct child **kids)
+{
+    struct runner *r = runner_new(d->conf, d->conf->workers);
+
+    if (!r) {
+        log_msg(LOG_ERR, "cannot start the workers");
+        return -1;
+    }
+    for (size_t i = 0; kids && i < d->conf->nprobes; i++)
+        runner_adopt_child(r, i, kids[i]);
+    pthread_mutex_lock(&d->runner_lock);
+    d->runner = r;
+    pthread_mutex_unlock(&d->runner_lock);
+    return 0;
+}
+
+static void daemon_stop_runner(struct daemon *d)
+{
+    struct runner *r = d->runner;
+
+    pthread_mutex_lock(&d->runner_lock);
+    d->runner = NULL;
+    pthread_mutex_unlock(&d->runner_lock);
+    runner_free(r);
+}
+
+/* Let the runs under way end (their results go out as usual), within their deadlines; 0
+ * when the runner is idle and can be replaced. */
+static int daemon_drain(struct daemon *d)
+{
+    while (runner_pending(d->runner) > 0 && !atomic_load(&d->stop_sig) && !d->failed)
+        daemon_collect(d, INFINITY);
+    if (runner_pending(d->runner) > 0)
+        return -1;
+    if (runner_stuck(d->runner) > 0) {
+        log_msg(LOG_ERR,
+                "SIGHUP: not reloaded: %zu run%s abandoned at the deadline still running "
+                "(isolation = \"thread\"); still on the previous configuration; a restart "
+                "applies the new one",
+                runner_stuck(d->runner), runner_stuck(d->runner) == 1 ? "" : "s");
+        return -1;
+    }
+    return 0;
+}
+
+static int load(const struct options *opt, struct conf *conf);
+static int init_loader(const struct options *o, const char *conf_dir);
+
+/* Replace the runner with one over the new view: kept probes keep their children, the others'
+ * are reaped with the old runner. */
+static int daemon_switch(struct daemon *d, struct conf *next, const size_t *map)
+{
+    struct child **kids = calloc(next->nprobes + 1, sizeof(*kids));
+    size_t kept = 0;
+
+    if (!kids)
+        return -1;
+    for (size_t i = 0; i < next->nprobes; i++)
+        if (map[i] != RELOAD_NEW) {
+            kids[i] = runner_take_child(d->runner, map[i]);
+            kept++;
+        }
+    daemon_stop_runner(d);
+    if (reload_commit(&d->rl, next, map) != 0) {
+        /* The view did not change: the same probes run on, in new children. */
+        log_msg(LOG_ERR, "SIGHUP: out of memory: still on the previous configuration");
+        for (size_t i = 0; i < next->nprobes; i++)
+            child_free(kids[i], ip_clock());
+        free(kids);
+        if (daemon_start_runner(d, NULL) != 0)
+            d->failed = 1;
+        return -1;
+    }
+    /* From here `next` is the reload's. */
+    if (daemon_remap(d, next->nprobes, map) != 0) {
+        log_msg(LOG_ERR, "SIGHUP: out of memory");
+        d->failed = 1;
+    }
+    if (d->failed || daemon_start_runner(d, kids) != 0) {
+        for (size_t i = 0; i < next->nprobes; i++)
+            child_free(kids[i], ip_clock());
+        d->failed = 1;
+    }
+    log_msg(LOG_NOTICE, "SIGHUP: reloaded %s: %zu probe%s, %zu unchanged", d->opt->config,
+            next->nprobes, next->nprobes == 1 ? "" : "s", kept);
+    free(kids);
+    return 0;
+}
+
+/* SIGHUP: the file is loaded and checked first; a file with mistakes (each logged with
+ * FILE:LINE) changes nothing. */
+static void daemon_reload(struct daemon *d)
+{
+    struct conf *next = calloc(1, sizeof(*next));
+    size_t *map = NULL;
+    struct timespec now;
+
+    atomic_store(&d->reload, 0);
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    notify_send("RELOADING=1\nMONOTONIC_USEC=%llu", (unsigned long long)now.tv_sec * 1000000ULL +
+                                                        (unsigned long long)now.tv_nsec / 1000);
+    log_msg(LOG_NOTICE, "SIGHUP: reloading %s", d->opt->config);
+    if (!next || load(d->opt, next) != 0) {
+        log_msg(LOG_ERR, "SIGHUP: %s not reloaded: still on the previous configuration",
+                d->opt->config);
+        /* The plugins of the running configuration are searched where they were. */
+        init_loader(d->opt, d->conf->plugin_dir);
+        free(next);
+        notify_send("READY=1\nSTATUS=reload failed: %s has errors; still on the previous "
+                    "configuration",
+                    d->opt->config);
+        d->status[0] = '\0';
+        return;
+    }
+    map = calloc(next->nprobes + 1, sizeof(*map));
+    if (!map || reload_match(&d->rl, next, map) != 0 || daemon_drain(d) != 0) {
+        if (!atomic_load(&d->stop_sig) && !d->failed)
+            log_msg(LOG_ERR, "SIGHUP: %s not reloaded", d->opt->config);
+        conf_release(next);
+        free(next);
+    } else if (daemon_switch(d, next, map) != 0) {
+        conf_release(next);
+        free(next);
+    } else if (d->opt->format == FORMAT_PROMETHEUS) {
+        write_textfile(d); /* without the probes that left */
+    }
+    free(map);
+    d->status[0] = '\0';
+    notify_send("READY=1");
+    daemon_status(d);
+}
+
+/* The status page reloads itself about as often as the quickest probe runs. */
+static int refresh_period(const struct conf *c)
+{
+    double r = 300;
+
+    for (size_t i = 0; i < c->nprobes; i++)
+        if (c->probes[i].ready && c->probes[i].interval < r)
+            r = c->probes[i].interval;
+    return r < 2 ? 2 : (int)r;
+}
+
+/* The listener, when one is configured: 0, or -1 once the reason is said. It serves with the
+ * configuration the daemon started with (which lives until the end): a reload changes the
+ * probes, not the listener. */
+static int start_listener(struct daemon *d)
+{
+    struct http_conf *h = &d->rl.first->http;
+    char bound[80] = "", err[512];
+
+    if (d->opt->listen)
+        h->listen = d->opt->listen;
+    if (!h->listen)
+        return 0;
+    h->refresh = refresh_period(d->rl.first);
+    d->http = http_start(h, d->pub, bound, sizeof(bound), err, sizeof(err));
+    if (!d->http) {
+        log_msg(LOG_ERR, "listen \"%s\": %s", h->listen, err);
+        return -1;
+    }
+    snprintf(d->listening, sizeof(d->listening), "%s://%s/ (/metrics and the status page)",
+             h->tls_cert ? "https" : "http", bound);
+    log_msg(LOG_NOTICE, "listening on %s", d->listening);
+    return 0;
+}
+
+/* Forever: each probe every `interval`, never two runs of one probe at once; SIGHUP reloads. */
 static int run_daemon(struct conf *c, const struct options *opt)
 {
-    struct daemon d = {.opt = opt, .conf = c};
-    double *due = calloc(c->nprobes + 1, sizeof(*due));
+    struct daemon d = {.opt = opt};
+    char outputs[512];
+    int code;
 
-    d.runner = runner_new(c, c->workers);
-    d.latest = calloc(c->nprobes + 1, sizeof(*d.latest));
-    if (!d.runner || !due || !d.latest || signals_start(daemon_stop, daemon_hup, &d) != 0) {
+    pthread_mutex_init(&d.runner_lock, NULL);
+    if (reload_init(&d.rl, c) != 0 || !(d.pub = published_new(c->nprobes)) ||
+        daemon_remap(&d, c->nprobes, NULL) != 0) {
+        fprintf(stderr, "infraprobe: out of memory\n");
+        return EXIT_USAGE;
+    }
+    d.conf = &d.rl.view;
+    if (start_listener(&d) != 0) {
+        published_free(d.pub);
+        return EXIT_USAGE;
+    }
+    if (daemon_start_runner(&d, NULL) != 0 || signals_start(daemon_stop, daemon_hup, &d) != 0) {
         fprintf(stderr, "infraprobe: cannot start the workers\n");
         return EXIT_USAGE;
     }
-    for (size_t i = 0; i < c->nprobes; i++)
-        due[i] = ip_clock();
-    while (!atomic_load(&d.stop_sig) && !d.failed)
-        daemon_collect(&d, schedule(&d, due));
+    if (opt->format == FORMAT_PROMETHEUS)
+        snprintf(outputs, sizeof(outputs), "prometheus textfile %s",
+                 opt->output ? opt->output : "none");
+    else
+        snprintf(outputs, sizeof(outputs), "%s to stdout", format_name(opt->format));
+    logging_started(c, outputs, d.listening[0] ? d.listening : NULL);
+    if (notify_watchdog_interval() > 0)
+        d.ping = ip_clock() + notify_watchdog_interval();
+    notify_send("READY=1");
+    daemon_status(&d);
+    while (!atomic_load(&d.stop_sig) && !d.failed) {
+        if (atomic_load(&d.reload))
+            daemon_reload(&d);
+        else
+            daemon_collect(&d, schedule(&d));
+    }
     /* Also when stdout failed: running probes are ended within the bound, their restores
      * run, and what can still be written is. */
-    daemon_shutdown(&d);
+    if (d.runner)
+        daemon_shutdown(&d);
     signals_stop();
-    if (runner_stuck(d.runner) > 0) {
+    code = d.failed ? EXIT_USAGE : 0;
+    if (d.runner && runner_stuck(d.runner) > 0) {
         fflush(NULL);
-        _exit(d.failed ? EXIT_USAGE : 0);
+        _exit(code);
     }
-    runner_free(d.runner);
-    for (size_t i = 0; i < c->nprobes; i++)
-        report_free(d.latest[i]);
-    free(d.latest);
-    free(due);
-    return d.failed ? EXIT_USAGE : 0;
+    http_stop(d.http);
+    daemon_stop_runner(&d);
+    published_free(d.pub);
+    reload_free(&d.rl);
+    free(d.last);
+    free(d.due);
+    pthread_mutex_destroy(&d.runner_lock);
+    return code;
 }
 
 /* The child's side of isolation: `infraprobe --run-probe NAME -c FILE`. */
@@ -536,7 +825,7 @@ static int serve_probe(const struct options *opt)
 /* What a child is started with: the same configuration and plugin path, and -v. */
 static int init_isolation(const struct options *o)
 {
-    const char *argv[8] = {"-c", o->config};
+    const char *argv[10] = {"-c", o->config};
     size_t n = 2;
 
     if (o->plugin_dir) {
@@ -545,6 +834,10 @@ static int init_isolation(const struct options *o)
     }
     if (o->verbose)
         argv[n++] = o->verbose >= 2 ? "-vv" : "-v";
+    if (o->quiet)
+        argv[n++] = "-q";
+    if (o->syslog)
+        argv[n++] = "--syslog";
     return isolate_init("infraprobe", argv);
 }
 
@@ -571,6 +864,21 @@ static int check_std_fds(const struct options *o)
     return 0;
 }
 
+/* --format html and --listen: each in its mode; a bad address said at once. */
+static void check_listen(const struct options *opt)
+{
+    struct sockaddr_storage sa;
+    socklen_t len;
+    char err[256];
+
+    if (!opt->once && !opt->test && opt->format == FORMAT_HTML)
+        die_usage("--format html: needs --once or --drill (it is one document per run)");
+    if (opt->listen && opt->once)
+        die_usage("--listen: only in daemon mode (without --once or --drill)");
+    if (opt->listen && http_parse_listen(opt->listen, &sa, &len, err, sizeof(err)) != 0)
+        die_usage("--listen \"%s\": %s", opt->listen, err);
+}
+
 /* The combinations of options that make no sense: a usage error, exit 3. */
 static void check_modes(const struct options *opt)
 {
@@ -587,6 +895,7 @@ static void check_modes(const struct options *opt)
             die_usage("--format %s: needs --output FILE (a textfile) when not --once",
                       format_name(opt->format));
     }
+    check_listen(opt);
     if (opt->format == FORMAT_NAGIOS && opt->nonly != 1)
         die_usage("--format %s: needs exactly one --probe NAME", "nagios");
 }
@@ -617,7 +926,7 @@ static int load(const struct options *opt, struct conf *conf)
 
     if (init_loader(opt, conf->plugin_dir) < 0) {
         fprintf(stderr, "infraprobe: cannot initialise the plugin loader\n");
-        conf_free(conf);
+        conf_release(conf);
         return EXIT_USAGE;
     }
     errors += check_only(opt, conf);
@@ -627,7 +936,8 @@ static int load(const struct options *opt, struct conf *conf)
     errors += conf_bind(conf, opt->nonly ? opt->only : NULL);
     if (errors > 0) {
         fprintf(stderr, "%s: %d error%s\n", opt->config, errors, errors == 1 ? "" : "s");
-        conf_free(conf);
+        /* The plugins stay initialised: at a reload, the running configuration uses them. */
+        conf_release(conf);
         return EXIT_USAGE;
     }
     return 0;
@@ -666,8 +976,10 @@ static int infraprobe(struct options *opt)
     check_modes(opt);
     if (!opt->test && check_output(opt->output) < 0)
         return EXIT_USAGE;
-    if (load(opt, &conf) != 0)
+    if (load(opt, &conf) != 0) {
+        loader_shutdown();
         return EXIT_USAGE;
+    }
     code = run(opt, &conf);
     signals_exiting();
     conf_free(&conf);
@@ -681,6 +993,7 @@ int main(int argc, char **argv)
     int code;
 
     signals_init();
+    notify_init();
     parse_args(argc, argv, &opt);
     code = infraprobe(&opt);
     signals_exiting();

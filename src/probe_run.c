@@ -39,6 +39,10 @@ struct ip_report *probe_run_report(const struct probe_conf *pc, double deadline,
     rep->nthresholds = pc->nthresholds;
     if (drill && pc->drills)
         rep->drill = &pc->drill;
+    /* Fault actions are the drill's, but a plugin may make a fault in its regular checks
+     * (netpart's partition / heal): the core's restore guarantee holds there too. */
+    if (pc->drill.nactions)
+        rep->faults = &pc->drill;
     return rep;
 }
 

@@ -426,6 +426,31 @@ size_t runner_collect(struct runner *r, double until,
     return handed;
 }
 
+struct child *runner_take_child(struct runner *r, size_t i)
+{
+    struct child *ch;
+
+    pthread_mutex_lock(&r->lock);
+    ch = r->slots[i].child;
+    r->slots[i].child = NULL;
+    pthread_mutex_unlock(&r->lock);
+    return ch;
+}
+
+void runner_adopt_child(struct runner *r, size_t i, struct child *ch)
+{
+    struct child *unused;
+
+    if (!ch)
+        return;
+    pthread_mutex_lock(&r->lock);
+    unused = r->slots[i].child;
+    r->slots[i].child = ch;
+    pthread_mutex_unlock(&r->lock);
+    child_rebind(ch, &r->conf->probes[i]);
+    child_free(unused, ip_clock()); /* never started: nothing to wait for */
+}
+
 void runner_free(struct runner *r)
 {
     double deadline;

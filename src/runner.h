@@ -36,6 +36,12 @@ void runner_wake(struct runner *r);
 size_t runner_stuck(struct runner *r);
 /* The threads the runner holds: its workers, and the stuck runs' (at most workers + stuck). */
 size_t runner_threads(struct runner *r);
+/* Take probe `i`'s isolated child (NULL: none) out of the runner, for another runner to adopt
+ * (a reload keeps an unchanged probe's child). Only while that probe is not busy. */
+struct child *runner_take_child(struct runner *r, size_t i);
+/* Probe `i` runs in `ch` (from runner_take_child()) instead of a child of its own. Before the
+ * first runner_submit(). */
+void runner_adopt_child(struct runner *r, size_t i, struct child *ch);
 /* Stop the workers and free the runner; only when runner_stuck() is 0. */
 void runner_free(struct runner *r);
 

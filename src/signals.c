@@ -14,6 +14,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "log.h"
+
 static sigset_t stop_set;
 /* What the waiter calls; cleared by signals_stop() before what ctx points to is freed. */
 static pthread_mutex_t fn_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -36,12 +38,18 @@ void signals_init(void)
     pthread_sigmask(SIG_BLOCK, &stop_set, NULL);
 }
 
-/* One line on stderr from its parts (NULL-terminated); async-signal-safe: no stdio. */
+/* One line on stderr from its parts (NULL-terminated); async-signal-safe: no stdio. An error
+ * for the journal (whose "<3>" it writes itself) and for syslog's stderr alike. */
 static void say(const char *first, ...)
 {
     char line[512];
     size_t n = 0;
     va_list ap;
+
+    if (log_destination() == LOG_DEST_JOURNAL) {
+        memcpy(line, "<3>", 3);
+        n = 3;
+    }
 
     va_start(ap, first);
     for (const char *p = first; p; p = va_arg(ap, const char *))

@@ -42,9 +42,30 @@ tests_integration_tcp_test_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(JANSSON_CFLAG
 tests_integration_tcp_test_LDADD = $(CHECK_LIBS) $(JANSSON_LIBS)
 
 TESTS += tests/integration/cli.test tests/integration/run.test tests/integration/drill.test \
-	tests/integration/lifecycle.test
+	tests/integration/lifecycle.test tests/integration/daemon.test
 EXTRA_DIST += tests/integration/lib.sh tests/integration/cli.test tests/integration/run.test \
-	tests/integration/drill.test tests/integration/lifecycle.test
+	tests/integration/drill.test tests/integration/lifecycle.test tests/integration/daemon.test
+
+# The daemon's published results: views that outlive newer runs, counters, history.
+if HAVE_CHECK
+check_PROGRAMS += tests/unit/published_test
+TESTS += tests/unit/published_test
+endif
+tests_unit_published_test_SOURCES = tests/unit/published_test.c tests/unit/testutil.h
+tests_unit_published_test_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_published_test_LDFLAGS = $(UNIT_LINK)
+tests_unit_published_test_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_published_test_LDADD = $(UNIT_PROGRAM_LDADD)
+
+# The daemon's listener (/metrics, the status page, auth, TLS), and the HTML pages in
+# headless Chromium and an HTML5 parser.
+TESTS += tests/integration/listen.test tests/integration/html.test
+EXTRA_DIST += tests/integration/listen.test tests/integration/html.test \
+	tests/integration/html_valid.py tests/integration/png_colours.py
+
+# The Prometheus examples of etc/prometheus/, read by promtool.
+TESTS += tests/prometheus.test
+EXTRA_DIST += tests/prometheus.test tests/prometheus/alerts_test.yml
 
 # Output formats: unit tests, and each format read by its real consumer.
 if HAVE_CHECK
@@ -52,8 +73,9 @@ check_PROGRAMS += tests/unit/format_test
 TESTS += tests/unit/format_test
 endif
 check_PROGRAMS += tests/unit/format_sample
-TESTS += tests/formats.test
-dist_check_SCRIPTS += tests/formats.test
+TESTS += tests/formats.test tests/service.test
+dist_check_SCRIPTS += tests/formats.test tests/service.test
+EXTRA_DIST += tests/junit.xsd
 tests_unit_format_test_SOURCES = tests/unit/format_test.c tests/unit/format_fixture.c \
 	tests/unit/format_fixture.h
 tests_unit_format_test_CPPFLAGS = $(UNIT_CPPFLAGS)
@@ -76,6 +98,17 @@ tests_unit_runner_test_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_runner_test_LDFLAGS = $(UNIT_LINK)
 tests_unit_runner_test_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_runner_test_LDADD = $(UNIT_PROGRAM_LDADD)
+
+# Reloads: which probes of a new file are unchanged, and what a commit keeps.
+if HAVE_CHECK
+check_PROGRAMS += tests/unit/reload_test
+TESTS += tests/unit/reload_test
+endif
+tests_unit_reload_test_SOURCES = tests/unit/reload_test.c tests/unit/testutil.h
+tests_unit_reload_test_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_reload_test_LDFLAGS = $(UNIT_LINK)
+tests_unit_reload_test_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_reload_test_LDADD = $(UNIT_PROGRAM_LDADD)
 
 # The SDK's connection pool, under many threads.
 if HAVE_CHECK
@@ -141,7 +174,7 @@ tests_unit_fault_test_LDFLAGS = $(UNIT_LINK)
 tests_unit_fault_test_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_fault_test_LDADD = $(UNIT_LDADD)
 
-# The fault matrix: tcp, redis and mysql against badserver's misbehaving servers and paused
+# The fault matrix: tcp, redis, mysql and etcd against badserver's misbehaving servers and paused
 # sandbox servers (tests/faults/matrix_test.c; its figures are the README's table).
 check_PROGRAMS += tests/faults/badserver
 tests_faults_badserver_SOURCES = tests/faults/badserver.c
@@ -151,6 +184,12 @@ MATRIX_DEFS += -DMATRIX_REDIS
 endif
 if BUILD_MYSQL
 MATRIX_DEFS += -DMATRIX_MYSQL
+endif
+if BUILD_ETCD
+MATRIX_DEFS += -DMATRIX_ETCD
+endif
+if BUILD_NETPART
+MATRIX_DEFS += -DMATRIX_NETPART
 endif
 if HAVE_CHECK
 check_PROGRAMS += tests/faults/matrix_test

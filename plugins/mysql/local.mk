@@ -4,7 +4,8 @@ pkglib_LTLIBRARIES += plugins/mysql/mysql.la
 plugins_mysql_mysql_la_SOURCES = plugins/mysql/mysql.c plugins/mysql/mysql_plugin.h \
 	plugins/mysql/mysql_checks.c plugins/mysql/mysql_pool.c plugins/mysql/mysql_drill.c \
 	plugins/mysql/mysql_conn.c plugins/mysql/mysql_conn.h plugins/mysql/mysql_dsn.c \
-	plugins/mysql/mysql_dsn.h
+	plugins/mysql/mysql_dsn.h plugins/mysql/mysql_hint.c plugins/mysql/mysql_hint.h \
+	plugins/mysql/mysql_operate.c
 plugins_mysql_mysql_la_CFLAGS = $(AM_CFLAGS) $(MARIADB_CFLAGS)
 plugins_mysql_mysql_la_LDFLAGS = -module -avoid-version -shared -export-symbols-regex '^infraprobe_plugin$$'
 plugins_mysql_mysql_la_LIBADD = lib/libinfraprobe.la $(MARIADB_LIBS) -lm
@@ -13,6 +14,9 @@ if HAVE_CHECK
 # The DSN parser, without a server.
 check_PROGRAMS += plugins/mysql/mysql_dsn_test
 TESTS += plugins/mysql/mysql_dsn_test
+# The hints, from canned errors and figures.
+check_PROGRAMS += plugins/mysql/mysql_hint_test
+TESTS += plugins/mysql/mysql_hint_test
 # Against the sandbox's real MariaDB, through the infraprobe program.
 check_PROGRAMS += tests/integration/mysql_test
 TESTS += tests/integration/mysql_test
@@ -21,6 +25,10 @@ plugins_mysql_mysql_dsn_test_SOURCES = plugins/mysql/mysql_dsn_test.c plugins/my
 	plugins/mysql/mysql_dsn.h
 plugins_mysql_mysql_dsn_test_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) -I$(top_srcdir)/tests/unit
 plugins_mysql_mysql_dsn_test_LDADD = $(CHECK_LIBS) -lm
+plugins_mysql_mysql_hint_test_SOURCES = plugins/mysql/mysql_hint_test.c \
+	plugins/mysql/mysql_hint.c plugins/mysql/mysql_hint.h
+plugins_mysql_mysql_hint_test_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) -I$(top_srcdir)/tests/unit
+plugins_mysql_mysql_hint_test_LDADD = $(CHECK_LIBS)
 tests_integration_mysql_test_SOURCES = tests/integration/mysql_test.c \
 	tests/integration/testlib.c tests/integration/testlib.h
 tests_integration_mysql_test_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(JANSSON_CFLAGS) \

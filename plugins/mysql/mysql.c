@@ -269,4 +269,5 @@ IP_EXPORT const struct ip_plugin infraprobe_plugin = {
     .run = mysql_run,
     .teardown = mysql_teardown,
     .metrics = mysql_metrics,
+    .operate = mysql_operate,
 };

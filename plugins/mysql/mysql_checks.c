@@ -11,7 +11,17 @@
 #include <string.h>
 #include <strings.h>
 
+#include "mysql_hint.h"
 #include "mysql_plugin.h"
+
+/* The hint for check `check` that failed with `err`, when the server's words give one. */
+static void mysql_hint(struct ip_report *rep, const char *check, const char *err)
+{
+    char buf[512];
+
+    if (mysql_hint_error(err, buf, sizeof(buf)))
+        ip_check_hint(rep, check, NULL, "%s", buf);
+}
 
 /* connect: a pooled connection and SELECT 1. Returns 0 when connected. */
 int mysql_check_connect(struct mysql_run *r)
@@ -26,6 +36,7 @@ int mysql_check_connect(struct mysql_run *r)
     t1 = ip_clock();
     if (!c) {
         ip_check(r->rep, "connect", NULL, IP_CRITICAL, t1 - t0, "%s", err);
+        mysql_hint(r->rep, "connect", err);
         return -1;
     }
     /* The figure is a SELECT 1 on a ready connection: the guide's simple query, without
@@ -37,12 +48,18 @@ int mysql_check_connect(struct mysql_run *r)
         t2 = ip_clock() - t1;
         t1 = ip_clock() - t0 - t2;
     }
-    if (rc == 0)
+    if (rc == 0) {
+        char hint[512];
+
         ip_check(r->rep, "connect", NULL, IP_OK, t2,
                  "%s: SELECT 1 in %.3f ms on connection %lu (acquired in %.3f ms); server %s",
                  st->where, t2 * 1e3, c->thread_id, t1 * 1e3, c->server_info);
-    else
+        /* Kept only when the latency threshold fails the check. */
+        ip_check_hint(r->rep, "connect", NULL, "%s", mysql_hint_slow(-1, -1, hint, sizeof(hint)));
+    } else {
         ip_check(r->rep, "connect", NULL, IP_CRITICAL, t1 - t0, "%s: SELECT 1: %s", st->where, err);
+        mysql_hint(r->rep, "connect", err);
+    }
     mysql_give_back(st, c, rc);
     return rc == 0 ? 0 : -1;
 }
@@ -118,6 +135,7 @@ void mysql_check_concurrency(struct mysql_run *r)
     if (rc != 0) {
         ip_check(r->rep, "concurrency", NULL, IP_CRITICAL, ip_clock() - t0, "CREATE TABLE %s: %s",
                  st->table, err);
+        mysql_hint(r->rep, "concurrency", err);
         return;
     }
     ip_pool_stats(st->pool, &s0);
@@ -143,6 +161,8 @@ void mysql_check_concurrency(struct mysql_run *r)
         ip_check(r->rep, "concurrency", NULL, IP_CRITICAL, ip_clock() - t0,
                  "%d of %d concurrent INSERTs failed; first: %s", b.failed, st->concurrency,
                  b.first_err);
+    if (b.failed)
+        mysql_hint(r->rep, "concurrency", b.first_err);
     else if (rc != 0)
         ip_check(r->rep, "concurrency", NULL, IP_CRITICAL, ip_clock() - t0,
                  "%d concurrent INSERTs done; counting or removing them: %s", b.done, err);
@@ -433,6 +453,7 @@ void mysql_check_stats(struct mysql_run *r)
 
     if (rc != 0) {
         ip_check(r->rep, "stats", NULL, IP_CRITICAL, ip_clock() - t0, "%s", err);
+        mysql_hint(r->rep, "stats", err);
         return;
     }
     rc = mysql_server_stats(c, mysql_query_deadline(r), &s, err, sizeof(err));
@@ -440,6 +461,7 @@ void mysql_check_stats(struct mysql_run *r)
     mysql_give_back(st, c, rc);
     if (rc != 0) {
         ip_check(r->rep, "stats", NULL, IP_CRITICAL, ip_clock() - t0, "%s", err);
+        mysql_hint(r->rep, "stats", err);
         return;
     }
     ip_metric(r->rep, IP_GAUGE, "threads_connected", NULL, "the server's Threads_connected", NULL,
@@ -458,4 +480,8 @@ void mysql_check_stats(struct mysql_run *r)
                    "Max_used_connections %.0f; Slow_queries %.0f; slow_query_log %s",
                    s.threads_connected, s.max_connections, share, s.max_used_connections,
                    s.slow_queries, s.slow_query_log ? "ON" : "OFF");
+    /* Kept only when the threshold on the share fails the check. */
+    if (mysql_hint_connections(s.threads_connected, s.max_connections, s.max_used_connections, err,
+                               sizeof(err)))
+        ip_check_hint(r->rep, "stats", NULL, "%s", err);
 }

@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "redis_hint.h"
 #include "redis_plugin.h"
 
 /* The guide's target is 1 ms per Redis operation; critical is 10x. Connecting is about
@@ -175,6 +176,16 @@ static void redis_latency(struct ip_report *rep, const char *target, const char 
 }
 
 /* Server figures from INFO as metrics. */
+/* The hint for check `check` that failed with `err`, when what the server said gives one. */
+static void redis_hint(struct ip_report *rep, const char *check, const char *target,
+                       const char *err, const char *info)
+{
+    char buf[512];
+
+    if (redis_hint_error(err, info, buf, sizeof(buf)))
+        ip_check_hint(rep, check, target, "%s", buf);
+}
+
 static void redis_info_metrics(struct ip_report *rep, const char *target, const char *info)
 {
     static const struct {
@@ -438,6 +449,10 @@ static void redis_rw(struct redis_state *st, struct ip_report *rep, redisContext
         redis_info_field(info, "master_port", mp, sizeof(mp));
         ip_check(rep, "write", target, IP_CRITICAL, 0,
                  "%s is a replica of %s:%s, not a master: writes would fail", target, mh, mp);
+        ip_check_hint(rep, "write", target,
+                      "point the probe at the master %s:%s, or let Sentinel name it "
+                      "(sentinels, master_name)",
+                      mh, mp);
         ip_skip_checks(rep, target, (const char *[]){"read", "ttl", NULL}, "nothing written");
         return;
     }
@@ -447,6 +462,7 @@ static void redis_rw(struct redis_state *st, struct ip_report *rep, redisContext
     if (redis_cmd_status(c, deadline, err, sizeof(err), "OK", 5,
                          (const char *[]){"SET", key, val, "PX", pxs}, &took) != 0) {
         ip_check(rep, "write", target, IP_CRITICAL, took, "%s", err);
+        redis_hint(rep, "write", target, err, info);
         ip_skip_checks(rep, target, (const char *[]){"read", "ttl", NULL}, "nothing written");
         return;
     }
@@ -497,6 +513,8 @@ static void redis_persistence(struct redis_state *st, struct ip_report *rep, red
     s = redis_persist_eval(info, save, st->persistence, usec / 1000000, &age, msg, sizeof(msg));
     free(save);
     ip_check_value(rep, "persistence", target, s, ip_clock() - t0, age, "%s", msg);
+    if (s != IP_OK && redis_hint_persistence(info, msg, sizeof(msg)))
+        ip_check_hint(rep, "persistence", target, "%s", msg);
 }
 
 /* replication on a replica: its link to the master. */
@@ -508,10 +526,14 @@ static void redis_replication_link(struct ip_report *rep, const char *target, co
 
     redis_info_field(info, "master_link_status", link, sizeof(link));
     redis_info_ll(info, "master_link_down_since_seconds", &down);
-    if (strcmp(link, "up") != 0)
+    if (strcmp(link, "up") != 0) {
+        char hint[512];
+
         ip_check_value(rep, "replication", target, IP_CRITICAL, 0, 0,
                        "role %s: master_link_status:%s", role, link);
-    else
+        if (redis_hint_replication(info, -1, hint, sizeof(hint)))
+            ip_check_hint(rep, "replication", target, "%s", hint);
+    } else
         ip_check_value(rep, "replication", target, IP_OK, 0, 0, "role %s: master_link_status:up",
                        role);
 }
@@ -574,6 +596,8 @@ static void redis_replication(struct redis_state *st, struct ip_report *rep, con
     ip_check_value(rep, "replication", target, s, 0, (double)lag,
                    "%s%s%lld replica(s) connected; lag %lld bytes", problem, problem[0] ? "; " : "",
                    slaves, lag);
+    if (s != IP_OK && redis_hint_replication(info, st->replicas, problem, sizeof(problem)))
+        ip_check_hint(rep, "replication", target, "%s", problem);
 }
 
 static int redis_run(void *state, struct ip_report *rep)
@@ -581,8 +605,8 @@ static int redis_run(void *state, struct ip_report *rep)
     static const char *const after_connect[] = {"write",       "read", "ttl",
                                                 "persistence", "pool", NULL};
     struct redis_state *st = state;
-    const struct redis_conn_opts opts = {st->username,    st->password,  st->database,
-                                         st->client_name, st->max_reply, 0};
+    const struct redis_conn_opts opts = {
+        st->username, st->password, st->database, st->client_name, st->max_reply, 0, NULL};
     double deadline = ip_report_deadline(rep), t0 = ip_clock();
     char addr[300], host[256], err[1024], *info = NULL;
     const char *target;
@@ -595,6 +619,10 @@ static int redis_run(void *state, struct ip_report *rep)
                                   sizeof(addr), err, sizeof(err)) != 0) {
             ip_check(rep, "connect", NULL, IP_CRITICAL, ip_clock() - t0,
                      "no sentinel names master \"%s\": %s", st->master_name, err);
+            ip_check_hint(rep, "connect", NULL,
+                          "check that the Sentinels run, reach each other (quorum) and monitor "
+                          "\"%s\" (SENTINEL MASTERS)",
+                          st->master_name);
             ip_skip_checks(rep, NULL, after_connect, "no master");
             st->failures++;
             return 0;
@@ -612,6 +640,7 @@ static int redis_run(void *state, struct ip_report *rep)
     c = redis_connect(host, port, &opts, deadline, err, sizeof(err));
     if (!c) {
         ip_check(rep, "connect", target, IP_CRITICAL, ip_clock() - t0, "%s", err);
+        redis_hint(rep, "connect", target, err, NULL);
         ip_skip_checks(rep, target, after_connect, "not connected");
         st->failures++;
         redis_drill(st, rep, addr);
@@ -621,6 +650,7 @@ static int redis_run(void *state, struct ip_report *rep)
     info = redis_info(c, NULL, deadline, err, sizeof(err));
     if (!info) {
         ip_check(rep, "connect", target, IP_CRITICAL, ip_clock() - t0, "%s", err);
+        redis_hint(rep, "connect", target, err, NULL);
         ip_skip_checks(rep, target, after_connect, "no INFO");
         st->failures++;
         goto out;
@@ -668,4 +698,5 @@ IP_EXPORT const struct ip_plugin infraprobe_plugin = {
     .run = redis_run,
     .teardown = redis_teardown,
     .metrics = redis_metrics,
+    .operate = redis_operate,
 };

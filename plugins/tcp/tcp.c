@@ -26,14 +26,14 @@
 
 #include <infraprobe/plugin.h>
 
+#include "tcp_plugin.h"
+
 static const struct ip_check_decl tcp_checks[] = {
     {.name = "connect", .help = "TCP connection established", .kind = IP_LATENCY},
     {.name = "expect", .help = "the expected string came back", .kind = IP_LATENCY},
     {0},
 };
 
-/* The addresses of one name tried in turn, at most. */
-#define TCP_MAX_ADDRS 8
 /* Names resolved at once, at most: one helper thread each. */
 #define TCP_RESOLVERS 16
 
@@ -71,6 +71,7 @@ struct tcp_conn {
     int naddrs;
     int addr;
     char why[512]; /* each failed address's reason, for a name */
+    int cause;     /* why it failed, for the hint: an errno, or a negative IP_E* */
     /* Set by a resolver thread: ip_resolve()'s result, then `resolved`. */
     int resolve_rc;
     char resolve_err[320];
@@ -152,14 +153,54 @@ static const char *tcp_printable(const char *in, size_t n, char *out, size_t out
     return out;
 }
 
+/* Where to look first, from how the connection failed (c->cause). A refusal means the host
+ * answered and nothing listens; silence means the packets go nowhere. */
+static const char *tcp_connect_hint(const struct tcp_conn *c)
+{
+    switch (c->cause) {
+    case ECONNREFUSED:
+        return "the host answered but nothing listens on that port: is the service running, "
+               "and bound to this address and port?";
+    case ETIMEDOUT:
+        return "no answer at all, not even a refusal: the host is down or a firewall drops the "
+               "packets; check connectivity and firewall rules";
+    case EHOSTUNREACH:
+    case ENETUNREACH:
+        return "no route to the host: check the address, the routing and the host's network";
+    case IP_ERESOLVE:
+        return "the name does not resolve: check its spelling and the DNS records";
+    case IP_ETIMEDOUT:
+        return "name resolution is too slow for the timeout: check the resolvers in "
+               "/etc/resolv.conf";
+    }
+    return NULL;
+}
+
+static const char *tcp_expect_hint(const struct tcp_conn *c)
+{
+    if (c->cause == ETIMEDOUT)
+        return c->got ? "the service answered something else and then nothing: is this port the "
+                        "service you expect?"
+                      : "connected, but no answer came: the service is overloaded or hung, or "
+                        "speaks first only after a request (set `send`)";
+    if (c->got)
+        return "the service answered something else: is this port the service you expect "
+               "(TLS, another protocol)?";
+    return "the service accepted and closed the connection without answering: check its log "
+           "(connection limit, access rules, TLS expected)";
+}
+
 static void tcp_fail(struct tcp_state *st, struct ip_report *rep, struct tcp_conn *c,
                      const char *why)
 {
     double took = ip_clock() - c->started;
+    const char *hint;
 
     if (c->phase == RESOLVING || c->phase == CONNECTING) {
         st->connect_failures++;
         ip_check(rep, "connect", c->target->spec, IP_CRITICAL, took, "%s", why);
+        if ((hint = tcp_connect_hint(c)))
+            ip_check_hint(rep, "connect", c->target->spec, "%s", hint);
         if (st->expect)
             ip_check(rep, "expect", c->target->spec, IP_SKIPPED, 0, "not connected");
     } else if (st->expect) {
@@ -168,6 +209,7 @@ static void tcp_fail(struct tcp_state *st, struct ip_report *rep, struct tcp_con
         ip_check(rep, "expect", c->target->spec, IP_CRITICAL, ip_clock() - c->connected,
                  "%s; expected \"%s\", got \"%s\"", why, st->expect,
                  tcp_printable(c->buf, c->got, got, sizeof(got)));
+        ip_check_hint(rep, "expect", c->target->spec, "%s", tcp_expect_hint(c));
     }
     if (c->fd >= 0)
         close(c->fd);
@@ -211,6 +253,7 @@ static void tcp_connect_failed(struct tcp_state *st, struct ip_report *rep, stru
             snprintf(c->why + len, sizeof(c->why) - len, "%s%s: %s", len ? "; " : "",
                      c->addrs[c->addr], strerror(err));
         if (++c->addr >= c->naddrs) {
+            c->cause = err;
             tcp_fail(st, rep, c, c->why);
             return;
         }
@@ -298,6 +341,7 @@ static void tcp_start(struct tcp_state *st, struct ip_report *rep, struct tcp_co
     int rc;
 
     if (n <= 0) {
+        c->cause = n;
         tcp_fail(st, rep, c, err);
         return;
     }
@@ -430,8 +474,10 @@ static void tcp_time_out(struct tcp_state *st, struct ip_report *rep, struct tcp
     tcp_take_resolved(st, rep, conns);
     snprintf(why, sizeof(why), "timed out after %.3f s", ip_clock() - started);
     for (size_t i = 0; i < st->ntargets; i++)
-        if (conns[i].phase != DONE)
+        if (conns[i].phase != DONE) {
+            conns[i].cause = ETIMEDOUT;
             tcp_fail(st, rep, &conns[i], why);
+        }
 }
 
 /* Step the connections poll() found ready, in the order tcp_poll_set() listed them. */
@@ -527,5 +573,5 @@ static int tcp_metrics(void *state, struct ip_report *rep)
 IP_EXPORT const struct ip_plugin infraprobe_plugin = {
     IP_PLUGIN_HEADER,         .name = "tcp",          .description = "TCP connect, send and expect",
     .checks = tcp_checks,     .setup = tcp_setup,     .run = tcp_run,
-    .teardown = tcp_teardown, .metrics = tcp_metrics,
+    .teardown = tcp_teardown, .metrics = tcp_metrics, .operate = tcp_operate,
 };

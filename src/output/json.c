@@ -100,6 +100,8 @@ static json_t *json_check(const struct check_result *c)
         goto fail;
     if (c->has_value && json_put(o, "value", json_num(c->value)))
         goto fail;
+    if (c->hint && json_put(o, "hint", json_str(c->hint)))
+        goto fail;
     if (json_thresholds(o, c))
         goto fail;
     return o;
@@ -152,7 +154,7 @@ static json_t *json_event(const struct timeline_event *e)
     json_t *o = json_object();
 
     if (!o || json_put(o, "event", json_string(report_event_name(e->kind))) ||
-        (e->kind == TL_OPERATION && json_put(o, "id", json_integer(e->id))) ||
+        (e->id >= 0 && json_put(o, "id", json_integer(e->id))) ||
         json_put(o, "start_ms", json_ms(e->start)) || json_put(o, "end_ms", json_ms(e->end)) ||
         json_put(o, "ok", json_boolean(e->ok)) ||
         (e->message && json_put(o, action ? "action" : "error", json_str(e->message)))) {

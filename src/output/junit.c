@@ -7,12 +7,16 @@
  *               it), and JUnit has no "passed with a warning"; the type tells them apart
  *   unknown  -> <error type="unknown">: we could not tell, which is not a pass either
  *   skipped  -> <skipped/>
- * The message is in the element's message attribute and in <system-out>.
+ * The message is in the element's message attribute and in <system-out> (with the check's
+ * value and hint). Each testsuite carries its probe's start as `timestamp` (UTC, with a Z) and
+ * the `hostname` that ran it, as Ant's and Jenkins' schemas have them; tests/junit.xsd checks it.
  */
 #include "config.h"
 
 #include <math.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "output_util.h"
 #include "writers.h"
@@ -60,6 +64,31 @@ static void xml_escape(FILE *out, const char *s)
 static void junit_time(FILE *out, double seconds)
 {
     fprintf(out, " time=\"%.6f\"", isfinite(seconds) && seconds > 0 ? seconds : 0.0);
+}
+
+/* xs:dateTime, UTC, to the second; nothing for an unknown start (0). */
+static void junit_timestamp(FILE *out, double wall)
+{
+    time_t secs = (time_t)wall;
+    struct tm tm;
+    char buf[40];
+
+    if (!(wall > 0) || !gmtime_r(&secs, &tm))
+        return;
+    strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    fprintf(out, " timestamp=\"%s\"", buf);
+}
+
+static void junit_hostname(FILE *out)
+{
+    char host[256];
+
+    if (gethostname(host, sizeof(host)) != 0 || !host[0])
+        snprintf(host, sizeof(host), "localhost");
+    host[sizeof(host) - 1] = '\0';
+    fputs(" hostname=\"", out);
+    xml_escape(out, host);
+    fputc('"', out);
 }
 
 struct junit_counts {
@@ -162,6 +191,10 @@ static void junit_testcase(FILE *out, const struct ip_report *p, enum ip_status 
             xml_escape(out, c->unit);
         }
     }
+    if (c && c->hint) {
+        fputs("&#10;hint: ", out);
+        xml_escape(out, c->hint);
+    }
     fputs("</system-out>\n", out);
     fputs("    </testcase>\n", out);
 }
@@ -177,6 +210,8 @@ static void junit_suite(FILE *out, const struct ip_report *p)
     fprintf(out, "\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" skipped=\"%zu\"", c.tests,
             c.failures, c.errors, c.skipped);
     junit_time(out, p->duration);
+    junit_timestamp(out, p->wall);
+    junit_hostname(out);
     fputs(">\n    <properties>\n      <property name=\"plugin\" value=\"", out);
     xml_escape(out, p->plugin);
     fprintf(out, "\"/>\n      <property name=\"status\" value=\"%s\"/>\n    </properties>\n",
@@ -197,14 +232,19 @@ static void junit_suite(FILE *out, const struct ip_report *p)
 int format_junit(FILE *out, const struct run_result *run, int colour)
 {
     struct junit_counts c = {0, 0, 0, 0};
+    double first = 0;
 
     (void)colour;
-    for (size_t i = 0; i < run->nprobes; i++)
+    for (size_t i = 0; i < run->nprobes; i++) {
         junit_count(run->probes[i], &c);
+        if (run->probes[i]->wall > 0 && (first == 0 || run->probes[i]->wall < first))
+            first = run->probes[i]->wall;
+    }
     fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", out);
     fprintf(out, "<testsuites name=\"infraprobe\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\"",
             c.tests, c.failures, c.errors);
     junit_time(out, run->duration);
+    junit_timestamp(out, first);
     fputs(">\n", out);
     for (size_t i = 0; i < run->nprobes; i++)
         junit_suite(out, run->probes[i]);

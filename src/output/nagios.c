@@ -10,7 +10,8 @@
  * the alert). Perfdata follows the monitoring-plugins guidelines:
  * 'label'=value[UOM];[warn];[crit], one entry per check with the thresholds that applied:
  * a latency check gives its duration in ms; a value check its value, a minimum threshold
- * written "N:" (alert below N). A '|' in any text would start perfdata: it becomes '/'.
+ * written "N:" (alert below N), then min and max where the value's unit has them (a percentage
+ * 0..100, a ratio 0..1). A '|' in any text would start perfdata: it becomes '/'.
  */
 #include "config.h"
 
@@ -125,12 +126,31 @@ static void nagios_threshold(FILE *out, double t, int min)
     fprintf(out, "%s%s", num, min ? ":" : "");
 }
 
-/* One perfdata entry: value (or U), UOM, warn, crit; trailing empty fields left out. */
+/* The range a value of `unit` lies in, as perfdata's min and max: 1 when it has one. */
+static int nagios_bounds(const char *unit, double *lo, double *hi)
+{
+    if (unit && (strcmp(unit, "%") == 0 || strcmp(unit, "percent") == 0)) {
+        *lo = 0;
+        *hi = 100;
+        return 1;
+    }
+    if (unit && strcmp(unit, "ratio") == 0) {
+        *lo = 0;
+        *hi = 1;
+        return 1;
+    }
+    return 0;
+}
+
+/* One perfdata entry: value (or U), UOM, warn, crit, min, max (from `unit`); trailing empty
+ * fields left out. */
 static void nagios_perf(FILE *out, const char *name, const char *target, const char *suffix,
                         int known, double value, int decimals, const char *uom, int has_warn,
-                        double warn, int has_crit, double crit, int min)
+                        double warn, int has_crit, double crit, int min, const char *unit)
 {
     char num[NAGIOS_NUM_SIZE];
+    double lo = 0, hi = 0;
+    int bounded = nagios_bounds(unit, &lo, &hi);
 
     fputc(' ', out);
     nagios_label(out, name, target, suffix);
@@ -140,14 +160,21 @@ static void nagios_perf(FILE *out, const char *name, const char *target, const c
     } else {
         fputs("=U", out);
     }
-    if (has_warn || has_crit) {
+    if (has_warn || has_crit || bounded) {
         fputc(';', out);
         if (has_warn)
             nagios_threshold(out, warn, min);
     }
-    if (has_crit) {
+    if (has_crit || bounded) {
         fputc(';', out);
-        nagios_threshold(out, crit, min);
+        if (has_crit)
+            nagios_threshold(out, crit, min);
+    }
+    if (bounded) {
+        nagios_num(num, sizeof(num), lo, 6);
+        fprintf(out, ";%s", num);
+        nagios_num(num, sizeof(num), hi, 6);
+        fprintf(out, ";%s", num);
     }
 }
 
@@ -159,13 +186,13 @@ static void nagios_check_perf(FILE *out, const struct check_result *c)
         return;
     if (c->kind == IP_VALUE_MIN || c->kind == IP_VALUE_MAX) {
         nagios_perf(out, c->name, c->target, NULL, c->has_value, c->value, 6, uom, c->has_warn,
-                    c->warn, c->has_crit, c->crit, c->kind == IP_VALUE_MIN);
+                    c->warn, c->has_crit, c->crit, c->kind == IP_VALUE_MIN, c->unit);
         return;
     }
     nagios_perf(out, c->name, c->target, NULL, 1, c->duration * 1000.0, 3, "ms", c->has_warn,
-                c->warn, c->has_crit, c->crit, 0);
+                c->warn, c->has_crit, c->crit, 0, NULL);
     if (c->has_value)
-        nagios_perf(out, c->name, c->target, "value", 1, c->value, 6, uom, 0, 0, 0, 0, 0);
+        nagios_perf(out, c->name, c->target, "value", 1, c->value, 6, uom, 0, 0, 0, 0, 0, c->unit);
 }
 
 /* NAME[ TARGET]: MESSAGE */
@@ -244,6 +271,11 @@ static void nagios_long(FILE *out, const struct ip_report *p, enum ip_status ext
         nagios_what(out, c->name, c->target, c->message);
         nagios_num(ms, sizeof(ms), c->duration * 1000.0, 3);
         fprintf(out, " (%s ms)\n", isfinite(c->duration) ? ms : "?");
+        if (c->hint) {
+            fputs("    hint: ", out);
+            nagios_text(out, c->hint);
+            fputc('\n', out);
+        }
     }
     if (extra != IP_OK) {
         fprintf(out, "[%s] ", nagios_states[extra]);

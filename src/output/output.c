@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pages.h"
 #include "writers.h"
 
 static const char *const format_names[] = {
@@ -22,6 +23,7 @@ static const char *const format_names[] = {
     [FORMAT_TAP] = "tap",
     [FORMAT_PROMETHEUS] = "prometheus",
     [FORMAT_NAGIOS] = "nagios",
+    [FORMAT_HTML] = "html",
 };
 
 #define NFORMATS (sizeof(format_names) / sizeof(format_names[0]))
@@ -61,6 +63,8 @@ static int format_dispatch(enum format f, FILE *out, const struct run_result *ru
         return format_prometheus(out, run, colour);
     case FORMAT_NAGIOS:
         return format_nagios(out, run, colour);
+    case FORMAT_HTML:
+        return format_html(out, run, colour);
     }
     errno = EINVAL;
     return -1;
@@ -89,6 +93,18 @@ static void format_restore_locale(locale_t c, locale_t old)
     }
 }
 
+/* Flush `out` after a writer returned `rc`: 0, or -1 with errno set (EIO when a write error
+ * left errno 0). */
+static int format_flush(FILE *out, int rc)
+{
+    if (rc == 0 && (fflush(out) != 0 || ferror(out))) {
+        if (errno == 0)
+            errno = EIO;
+        rc = -1;
+    }
+    return rc;
+}
+
 /*
  * Write a run, or in daemon mode one probe (run == NULL), in the "C" locale, and flush:
  * 0, or -1 with errno set (EIO when a write error left errno 0).
@@ -108,11 +124,7 @@ static int format_do(enum format f, FILE *out, const struct run_result *run,
     else
         rc = format_text_probe(out, probe, colour);
     /* On failure the writer has set errno; what it wrote is incomplete. */
-    if (rc == 0 && (fflush(out) != 0 || ferror(out))) {
-        if (errno == 0)
-            errno = EIO;
-        rc = -1;
-    }
+    rc = format_flush(out, rc);
     err = errno;
     format_restore_locale(c, old);
     errno = err;
@@ -146,4 +158,24 @@ int format_write_probe(enum format f, FILE *out, const struct ip_report *probe, 
         .nprobes = 1,
     };
     return format_do(f, out, &run, NULL, colour);
+}
+
+int format_write_page(enum page page, FILE *out, const struct published_view *v,
+                      const struct status_extra *x)
+{
+    locale_t c, old = (locale_t)0;
+    int rc, err;
+
+    if (!out || !v || (page == PAGE_STATUS && !x)) {
+        errno = EINVAL;
+        return -1;
+    }
+    c = format_c_locale(&old);
+    errno = 0;
+    rc = page == PAGE_STATUS ? page_status(out, v, x) : page_metrics(out, v);
+    rc = format_flush(out, rc);
+    err = errno;
+    format_restore_locale(c, old);
+    errno = err;
+    return rc;
 }

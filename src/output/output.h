@@ -1,6 +1,6 @@
 /*
- * Output formats of a run's results (`--format`): text, json, junit, tap, prometheus and
- * nagios. Each format lives in its own src/output/<name>.c; this header is what the rest
+ * Output formats of a run's results (`--format`): text, json, junit, tap, prometheus,
+ * nagios and html. Each format lives in its own src/output/<name>.c; this header is what the rest
  * of the program calls: parse a --format name, write a --once run, write one probe's run in
  * daemon mode.
  */
@@ -18,6 +18,7 @@ enum format {
     FORMAT_TAP,
     FORMAT_PROMETHEUS,
     FORMAT_NAGIOS,
+    FORMAT_HTML,
 };
 
 /* The format called `name` ("text", "json", ...) into *out: 0, or -1 for an unknown name. */
@@ -40,5 +41,21 @@ int format_write(enum format f, FILE *out, const struct run_result *run, int col
  * as a run of one probe. Returns like format_write().
  */
 int format_write_probe(enum format f, FILE *out, const struct ip_report *probe, int colour);
+
+/* The pages the daemon serves, from a view of what it published: /metrics (also its
+ * textfile) and the status page at /. */
+struct published_view;
+enum page { PAGE_METRICS, PAGE_STATUS };
+/* What the status page shows besides the view. */
+struct status_extra {
+    int refresh;                    /* its reload period, seconds */
+    const char *drill_file;         /* drill_report: NULL: none configured */
+    const struct run_result *drill; /* that report as read; NULL: drill_error says why */
+    const char *drill_error;
+};
+/* Write `page` of `v` to `out` in the "C" locale and flush; `x` is for PAGE_STATUS (may be
+ * NULL otherwise). Returns like format_write(). */
+int format_write_page(enum page page, FILE *out, const struct published_view *v,
+                      const struct status_extra *x);
 
 #endif

@@ -217,7 +217,7 @@ static void append_event(char *buf, size_t size, size_t *len, const struct timel
 
 int format_timeline(const struct ip_report *p, char *buf, size_t size)
 {
-    size_t len = 0, ops = 0, ok = 0;
+    size_t len = 0, ops = 0, ok = 0, lost = 0;
 
     if (!p->nevents || !size)
         return 0;
@@ -225,6 +225,11 @@ int format_timeline(const struct ip_report *p, char *buf, size_t size)
     for (size_t i = 0; i < p->nevents; i++) {
         const struct timeline_event *e = &p->events[i];
 
+        /* Counted, not listed: the JSON and HTML reports name each. */
+        if (e->kind == TL_LOST) {
+            lost++;
+            continue;
+        }
         if (e->kind == TL_OPERATION) {
             ops++;
             ok += e->ok != 0;
@@ -238,6 +243,8 @@ int format_timeline(const struct ip_report *p, char *buf, size_t size)
     }
     if (ops)
         append_ops(buf, size, &len, ops, ok);
+    if (lost)
+        append(buf, size, &len, "%zu acknowledged operation%s lost; ", lost, lost == 1 ? "" : "s");
     if (p->events_dropped)
         append(buf, size, &len, "%lld more not kept; ", p->events_dropped);
     /* Without the last "; ". */

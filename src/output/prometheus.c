@@ -1,27 +1,96 @@
 /*
- * --format prometheus: the text exposition format 0.0.4, as `promtool check metrics`
- * accepts it. The core series describe the run, each probe and each check (one probe and
- * check label pair per series); then come the plugins' metrics, whose names the core has
- * already made (infraprobe_<plugin>_<name>[_<unit>][_total]). The format wants all samples
- * of one name under one HELP/TYPE block, so a metric that several probes record is grouped
- * here, in the order names first appear.
+ * The Prometheus text exposition format 0.0.4, as `promtool check metrics` accepts it: the
+ * one renderer of --format prometheus, the daemon's textfile and its /metrics page. The core
+ * series describe the build, the run, each probe and each check (one probe and check label
+ * pair per series); then come the plugins' metrics, whose names the core has already made
+ * (infraprobe_<plugin>_<name>[_<unit>][_total]). The format wants all samples of one name
+ * under one HELP/TYPE block, so a metric that several probes record is grouped here, in the
+ * order names first appear.
  *
  * Status series hold the Nagios code (0 ok, 1 warning, 2 critical, 3 unknown); a skipped
- * check reads 0, as good as ok, so that `> 0` is a sound alert rule.
+ * check reads 0, as good as ok, so that `> 0` is a sound alert rule. A check's value goes to
+ * the series of its unit (infraprobe_check_value_seconds, _ratio, _bytes, ...), converted to
+ * the base unit (ms as seconds, % as a ratio), so that no graph adds a latency to a
+ * percentage.
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <string.h>
 
 #include "output_util.h"
 #include "writers.h"
 
+/* The core's series; a plugin metric of one of these names, or under the prefix of the
+ * check values, is left out (two families of one name make the exposition invalid). */
 static const char *const prom_core_names[] = {
-    "infraprobe_run_status",   "infraprobe_run_duration_seconds",
-    "infraprobe_probe_status", "infraprobe_probe_duration_seconds",
-    "infraprobe_check_status", "infraprobe_check_duration_seconds",
-    "infraprobe_check_value",
+    "infraprobe_build_info",
+    "infraprobe_run_status",
+    "infraprobe_run_duration_seconds",
+    "infraprobe_probe_success",
+    "infraprobe_probe_status",
+    "infraprobe_probe_duration_seconds",
+    "infraprobe_probe_last_run_timestamp_seconds",
+    "infraprobe_probe_runs_total",
+    "infraprobe_probe_failures_total",
+    "infraprobe_check_status",
+    "infraprobe_check_duration_seconds",
 };
+#define PROM_VALUE "infraprobe_check_value"
+
+/* A check's unit as the suffix of its value series, with the factor to the base unit. */
+static const struct {
+    const char *unit, *suffix;
+    double scale;
+} prom_units[] = {
+    {"s", "seconds", 1},       {"sec", "seconds", 1},
+    {"seconds", "seconds", 1}, {"ms", "seconds", 1e-3},
+    {"us", "seconds", 1e-6},   {"%", "ratio", 0.01},
+    {"ratio", "ratio", 1},     {"B", "bytes", 1},
+    {"bytes", "bytes", 1},     {"msg/s", "messages_per_second", 1},
+};
+
+/* A unit outside the table as a name's suffix: lower case, "/s" as _per_second, '/' as
+ * _per_, anything else as one _. */
+static void prom_unit_suffix(const char *unit, char *buf, size_t size)
+{
+    size_t len = strlen(buf);
+
+    for (const char *u = unit; *u && len + 12 < size; u++) {
+        const char *sep = buf[len - 1] == '_' ? "" : "_";
+
+        if (strcmp(u, "/s") == 0) {
+            len += (size_t)snprintf(buf + len, size - len, "%sper_second", sep);
+            break;
+        }
+        if (*u == '/')
+            len += (size_t)snprintf(buf + len, size - len, "%sper_", sep);
+        else if (isalnum((unsigned char)*u) && !(*u & 0x80))
+            buf[len++] = (char)tolower((unsigned char)*u);
+        else if (*sep)
+            buf[len++] = '_';
+    }
+    while (buf[len - 1] == '_')
+        len--;
+    buf[len] = '\0';
+}
+
+/* The value series of a unit into buf: "infraprobe_check_value_<suffix>"; no unit: the
+ * plain name, for counts and other pure numbers. Returns the factor to the base unit. */
+static double prom_value_name(const char *unit, char *buf, size_t size)
+{
+    snprintf(buf, size, "%s", PROM_VALUE);
+    if (!unit || !*unit)
+        return 1;
+    for (size_t i = 0; i < sizeof(prom_units) / sizeof(prom_units[0]); i++)
+        if (strcmp(unit, prom_units[i].unit) == 0) {
+            snprintf(buf, size, "%s_%s", PROM_VALUE, prom_units[i].suffix);
+            return prom_units[i].scale;
+        }
+    snprintf(buf, size, "%s_", PROM_VALUE);
+    prom_unit_suffix(unit, buf, size);
+    return 1;
+}
 
 /* HELP text escapes \ and newline; a label value also ". Invalid UTF-8 becomes U+FFFD
  * (Prometheus rejects it). */
@@ -88,80 +157,176 @@ static int prom_check_labels(FILE *out, const char *name, const struct ip_report
     return n;
 }
 
-static void prom_core(FILE *out, const struct run_result *run)
+/* A per-probe series: one sample per probe of the run; `k` (the counters) may be NULL. */
+enum prom_probe_field { PF_SUCCESS, PF_STATUS, PF_DURATION, PF_LAST_RUN, PF_RUNS, PF_FAILURES };
+
+static double prom_probe_field(const struct ip_report *p, const struct prom_counters *k, size_t i,
+                               enum prom_probe_field f)
 {
-    int n, any_value = 0;
+    enum ip_status s = format_status(p->status);
 
-    prom_family(out, "infraprobe_run_status", "gauge",
-                "Worst status of the run's probes: 0 ok, 1 warning, 2 critical, 3 unknown.");
-    fprintf(out, "infraprobe_run_status %d\n", prom_code(run->status));
-    prom_family(out, "infraprobe_run_duration_seconds", "gauge", "Time the run took, in seconds.");
-    fputs("infraprobe_run_duration_seconds", out);
-    prom_value(out, 0, run->duration);
-    if (run->nprobes == 0)
-        return;
+    switch (f) {
+    case PF_SUCCESS:
+        return s != IP_CRITICAL && s != IP_UNKNOWN;
+    case PF_STATUS:
+        return prom_code(s);
+    case PF_DURATION:
+        return p->duration;
+    case PF_LAST_RUN:
+        return p->wall;
+    case PF_RUNS:
+        return (double)k->runs[i];
+    case PF_FAILURES:
+        return (double)k->failures[i];
+    }
+    return 0;
+}
 
-    prom_family(out, "infraprobe_probe_status", "gauge",
-                "Worst status of the probe's checks: 0 ok, 1 warning, 2 critical, 3 unknown.");
+static void prom_probe_series(FILE *out, const struct run_result *run,
+                              const struct prom_counters *k, enum prom_probe_field f)
+{
+    static const struct {
+        const char *name, *type, *help;
+    } series[] = {
+        [PF_SUCCESS] = {"infraprobe_probe_success", "gauge",
+                        "Whether the probe's last run succeeded: 1 when its worst check is ok or "
+                        "warning, 0 when critical or unknown."},
+        [PF_STATUS] = {"infraprobe_probe_status", "gauge",
+                       "Worst status of the probe's checks: 0 ok, 1 warning, 2 critical, 3 "
+                       "unknown."},
+        [PF_DURATION] = {"infraprobe_probe_duration_seconds", "gauge",
+                         "Time the probe's run took, in seconds."},
+        [PF_LAST_RUN] = {"infraprobe_probe_last_run_timestamp_seconds", "gauge",
+                         "When the probe's last complete run started, in seconds since the "
+                         "epoch."},
+        [PF_RUNS] = {"infraprobe_probe_runs_total", "counter",
+                     "Runs of the probe completed since the daemon started."},
+        [PF_FAILURES] = {"infraprobe_probe_failures_total", "counter",
+                         "Runs of the probe that failed (critical or unknown) since the daemon "
+                         "started."},
+    };
+
+    prom_family(out, series[f].name, series[f].type, series[f].help);
     for (size_t i = 0; i < run->nprobes; i++) {
         const struct ip_report *p = run->probes[i];
+        int n = 0;
 
-        n = 0;
-        fputs("infraprobe_probe_status", out);
+        fputs(series[f].name, out);
         prom_label(out, &n, "probe", p->probe);
         prom_label(out, &n, "plugin", p->plugin);
-        prom_value(out, n, prom_code(p->status));
+        prom_value(out, n, prom_probe_field(p, k, i, f));
     }
-    prom_family(out, "infraprobe_probe_duration_seconds", "gauge",
-                "Time the probe's run took, in seconds.");
-    for (size_t i = 0; i < run->nprobes; i++) {
-        const struct ip_report *p = run->probes[i];
+}
 
-        n = 0;
-        fputs("infraprobe_probe_duration_seconds", out);
-        prom_label(out, &n, "probe", p->probe);
-        prom_label(out, &n, "plugin", p->plugin);
-        prom_value(out, n, p->duration);
-    }
+/* A per-check series: status or duration. */
+static void prom_check_series(FILE *out, const struct run_result *run, int duration)
+{
+    const char *name = duration ? "infraprobe_check_duration_seconds" : "infraprobe_check_status";
 
-    size_t nchecks = 0;
-    for (size_t i = 0; i < run->nprobes; i++)
-        nchecks += run->probes[i]->nchecks;
-    if (nchecks == 0)
-        return;
-    prom_family(out, "infraprobe_check_status", "gauge",
-                "Status of the check: 0 ok (or skipped), 1 warning, 2 critical, 3 unknown.");
+    if (duration)
+        prom_family(out, name, "gauge", "Time the check took, in seconds.");
+    else
+        prom_family(out, name, "gauge",
+                    "Status of the check: 0 ok (or skipped), 1 warning, 2 critical, 3 unknown.");
     for (size_t i = 0; i < run->nprobes; i++)
         for (size_t j = 0; j < run->probes[i]->nchecks; j++) {
             const struct check_result *c = &run->probes[i]->checks[j];
+            int n = prom_check_labels(out, name, run->probes[i], c);
 
-            n = prom_check_labels(out, "infraprobe_check_status", run->probes[i], c);
-            prom_value(out, n, prom_code(c->status));
-            any_value |= c->has_value;
+            prom_value(out, n, duration ? c->duration : prom_code(c->status));
         }
-    prom_family(out, "infraprobe_check_duration_seconds", "gauge",
-                "Time the check took, in seconds.");
-    for (size_t i = 0; i < run->nprobes; i++)
-        for (size_t j = 0; j < run->probes[i]->nchecks; j++) {
+}
+
+/* Has a check before probes[pi]->checks[ci] a value in the series `name`? */
+static int prom_value_seen(const struct run_result *run, size_t pi, size_t ci, const char *name)
+{
+    char other[128];
+
+    for (size_t i = 0; i <= pi; i++)
+        for (size_t j = 0; j < (i == pi ? ci : run->probes[i]->nchecks); j++) {
             const struct check_result *c = &run->probes[i]->checks[j];
 
-            n = prom_check_labels(out, "infraprobe_check_duration_seconds", run->probes[i], c);
-            prom_value(out, n, c->duration);
+            if (!c->has_value)
+                continue;
+            prom_value_name(c->unit, other, sizeof(other));
+            if (strcmp(other, name) == 0)
+                return 1;
         }
-    if (!any_value)
-        return;
-    prom_family(out, "infraprobe_check_value", "gauge",
-                "Value the check measured, in the unit of the check (see the plugin's "
-                "documentation).");
+    return 0;
+}
+
+/* The samples of the value series `name`, from probes[pi]->checks[ci] on. */
+static void prom_value_samples(FILE *out, const struct run_result *run, size_t pi, size_t ci,
+                               const char *name)
+{
+    char other[128];
+
+    for (size_t i = pi; i < run->nprobes; i++)
+        for (size_t j = i == pi ? ci : 0; j < run->probes[i]->nchecks; j++) {
+            const struct check_result *c = &run->probes[i]->checks[j];
+            double scale;
+
+            if (!c->has_value)
+                continue;
+            scale = prom_value_name(c->unit, other, sizeof(other));
+            if (strcmp(other, name) == 0)
+                prom_value(out, prom_check_labels(out, name, run->probes[i], c), c->value * scale);
+        }
+}
+
+/* The checks' values: one family per unit, in the order units first appear. */
+static void prom_values(FILE *out, const struct run_result *run)
+{
+    char name[128], help[256];
+
     for (size_t i = 0; i < run->nprobes; i++)
         for (size_t j = 0; j < run->probes[i]->nchecks; j++) {
             const struct check_result *c = &run->probes[i]->checks[j];
 
             if (!c->has_value)
                 continue;
-            n = prom_check_labels(out, "infraprobe_check_value", run->probes[i], c);
-            prom_value(out, n, c->value);
+            prom_value_name(c->unit, name, sizeof(name));
+            if (prom_value_seen(run, i, j, name))
+                continue;
+            if (strcmp(name, PROM_VALUE) == 0)
+                snprintf(help, sizeof(help), "Value the check measured, a pure number.");
+            else
+                snprintf(help, sizeof(help), "Value the check measured, in base unit: %s.",
+                         name + strlen(PROM_VALUE) + 1);
+            prom_family(out, name, "gauge", help);
+            prom_value_samples(out, run, i, j, name);
         }
+}
+
+static void prom_core(FILE *out, const struct run_result *run, const struct prom_counters *k)
+{
+    size_t nchecks = 0;
+
+    prom_family(out, "infraprobe_build_info", "gauge",
+                "The version of infraprobe and of its plugin ABI; always 1.");
+    fprintf(out, "infraprobe_build_info{version=\"%s\",abi=\"%d\"} 1\n", PACKAGE_VERSION,
+            IP_PLUGIN_ABI);
+    prom_family(out, "infraprobe_run_status", "gauge",
+                "Worst status of the run's probes: 0 ok, 1 warning, 2 critical, 3 unknown.");
+    fprintf(out, "infraprobe_run_status %d\n", prom_code(run->status));
+    /* The daemon has no run of all probes, only each probe's. */
+    if (!k) {
+        prom_family(out, "infraprobe_run_duration_seconds", "gauge",
+                    "Time the run took, in seconds.");
+        fputs("infraprobe_run_duration_seconds", out);
+        prom_value(out, 0, run->duration);
+    }
+    if (run->nprobes == 0)
+        return;
+    for (enum prom_probe_field f = PF_SUCCESS; f <= (k ? PF_FAILURES : PF_LAST_RUN); f++)
+        prom_probe_series(out, run, k, f);
+    for (size_t i = 0; i < run->nprobes; i++)
+        nchecks += run->probes[i]->nchecks;
+    if (nchecks == 0)
+        return;
+    prom_check_series(out, run, 0);
+    prom_check_series(out, run, 1);
+    prom_values(out, run);
 }
 
 /* A plugin metric that would break the exposition: no name, or a core series' name. */
@@ -172,7 +337,7 @@ static int prom_skip(const struct metric_result *m)
     for (size_t i = 0; i < sizeof(prom_core_names) / sizeof(prom_core_names[0]); i++)
         if (strcmp(m->name, prom_core_names[i]) == 0)
             return 1;
-    return 0;
+    return strncmp(m->name, PROM_VALUE, strlen(PROM_VALUE)) == 0;
 }
 
 static void prom_sample(FILE *out, const struct ip_report *p, const struct metric_result *m)
@@ -233,10 +398,15 @@ static void prom_plugins(FILE *out, const struct run_result *run)
     }
 }
 
+int prom_render(FILE *out, const struct run_result *run, const struct prom_counters *k)
+{
+    prom_core(out, run, k);
+    prom_plugins(out, run);
+    return 0;
+}
+
 int format_prometheus(FILE *out, const struct run_result *run, int colour)
 {
     (void)colour;
-    prom_core(out, run);
-    prom_plugins(out, run);
-    return 0;
+    return prom_render(out, run, NULL);
 }

@@ -127,6 +127,10 @@ static void tap_point(FILE *out, size_t n, const struct ip_report *p, enum ip_st
     }
     fputs("\n  message: ", out);
     tap_yaml_str(out, message);
+    if (c && c->hint) {
+        fputs("\n  hint: ", out);
+        tap_yaml_str(out, c->hint);
+    }
     fputs("\n  ...\n", out);
 }
 

@@ -142,20 +142,26 @@ static void text_line(FILE *out, const struct ip_report *p, const struct text_wi
     fputc('\n', out);
 }
 
+/* A line of its own under the checks, in their columns: "timeline", "hint". */
+static void text_note(FILE *out, const struct ip_report *p, const struct text_widths *w,
+                      const char *label, const char *text)
+{
+    text_pad(out, 0, 2 + TEXT_STATUS_WIDTH + 2);
+    text_pad(out, text_put(out, p->probe), w->probe);
+    fputs("  ", out);
+    text_pad(out, text_put(out, label), w->check);
+    fputs("  ", out);
+    text_put(out, text);
+    fputc('\n', out);
+}
+
 /* A drill's timeline, summarised on a line of its own under the checks, in their columns. */
 static void text_timeline(FILE *out, const struct ip_report *p, const struct text_widths *w)
 {
     char line[2048];
 
-    if (!format_timeline(p, line, sizeof(line)))
-        return;
-    text_pad(out, 0, 2 + TEXT_STATUS_WIDTH + 2);
-    text_pad(out, text_put(out, p->probe), w->probe);
-    fputs("  ", out);
-    text_pad(out, text_put(out, "timeline"), w->check);
-    fputs("  ", out);
-    text_put(out, line);
-    fputc('\n', out);
+    if (format_timeline(p, line, sizeof(line)))
+        text_note(out, p, w, "timeline", line);
 }
 
 /* The probe's header and check lines; adds its checks to *sum when not NULL. */
@@ -177,6 +183,8 @@ static void text_probe(FILE *out, const struct ip_report *p, const struct text_w
         const struct check_result *c = &p->checks[i];
 
         text_line(out, p, w, c->status, c->name, c->target, c->duration, c->message, colour);
+        if (c->hint)
+            text_note(out, p, w, "  hint", c->hint);
     }
     if (extra != IP_OK)
         text_line(out, p, w, extra, FORMAT_EXTRA_NAME, NULL, p->duration,

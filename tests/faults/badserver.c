@@ -12,10 +12,14 @@
  *   redis  RESP: CLIENT, AUTH, SELECT, HELLO and PING are answered as Redis would; the fault
  *          hits the first other reply (INFO's, a bulk of some 400 bytes)
  *   mysql  a MariaDB server, which speaks first: the fault hits its handshake packet
+ *   etcd   an HTTP server where etcd's JSON gateway should be: it reads a request and its
+ *          body; its right reply is an HTTP 200 with JSON of another service's
  * MODE is what goes wrong:
  *   refused  nothing listens (the port was bound, then closed)
  *   silent   accept and read, never answer
- *   garbage  bytes of another protocol instead (an HTTP error; for mysql, an SSH banner)
+ *   garbage  bytes of another protocol instead (an HTTP error; for mysql, an SSH banner; for
+ *            etcd, an HTML page with status 200)
+ *   alien    (etcd) the whole right reply: well-formed JSON that is not etcd's
  *   drip     the right reply, one byte every --drip-ms (200)
  *   close    half of the right reply, then close the connection
  *   stall    half of the right reply, then nothing
@@ -38,12 +42,12 @@
 #include <time.h>
 #include <unistd.h>
 
-enum proto { P_TCP, P_REDIS, P_MYSQL };
-enum mode { M_REFUSED, M_SILENT, M_GARBAGE, M_DRIP, M_CLOSE, M_STALL, M_HUGE };
+enum proto { P_TCP, P_REDIS, P_MYSQL, P_ETCD };
+enum mode { M_REFUSED, M_SILENT, M_GARBAGE, M_DRIP, M_CLOSE, M_STALL, M_HUGE, M_ALIEN };
 
-static const char *const proto_names[] = {"tcp", "redis", "mysql", NULL};
-static const char *const mode_names[] = {"refused", "silent", "garbage", "drip",
-                                         "close",   "stall",  "huge",    NULL};
+static const char *const proto_names[] = {"tcp", "redis", "mysql", "etcd", NULL};
+static const char *const mode_names[] = {"refused", "silent", "garbage", "drip", "close",
+                                         "stall",   "huge",   "alien",   NULL};
 
 struct listener {
     const char *spec;
@@ -424,6 +428,70 @@ static void serve_mysql(const struct listener *l, int fd)
 
 /* ---- the listeners ------------------------------------------------------------------------ */
 
+/* ---- etcd --------------------------------------------------------------------------------- */
+
+static const char etcd_alien[] = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                                 "Content-Length: 42\r\n\r\n"
+                                 "{\"status\":\"ok\",\"service\":\"not etcd\",\"n\":1}";
+static const char etcd_html[] = "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n"
+                                "Content-Length: 56\r\n\r\n"
+                                "<html><body><h1>It works!</h1><p>nginx</p></body></html>";
+
+/* One HTTP request, its headers and its Content-Length body: 0, or -1 once the client left. */
+static int read_request(int fd)
+{
+    char buf[8192];
+    size_t len = 0;
+    long body = 0;
+    char *end = NULL;
+
+    while (!end || len < (size_t)(end - buf) + 4 + (size_t)body) {
+        ssize_t n = recv(fd, buf + len, sizeof(buf) - 1 - len, 0);
+
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return -1;
+        len += (size_t)n;
+        buf[len] = '\0';
+        if (!end && (end = strstr(buf, "\r\n\r\n"))) {
+            const char *cl = strcasestr(buf, "content-length:");
+
+            body = cl && cl < end ? atol(cl + 15) : 0;
+        }
+        if (len + 1 >= sizeof(buf))
+            return 0; /* enough: the fault does not depend on the rest */
+    }
+    return 0;
+}
+
+static void serve_etcd(const struct listener *l, int fd)
+{
+    char head[128];
+
+    if (l->mode == M_SILENT || read_request(fd) != 0) {
+        hold(fd);
+        return;
+    }
+    switch (l->mode) {
+    case M_GARBAGE:
+        send_all(fd, etcd_html, sizeof(etcd_html) - 1);
+        hold(fd);
+        return;
+    case M_HUGE:
+        snprintf(head, sizeof(head),
+                 "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                 "Content-Length: %lld\r\n\r\n",
+                 huge_bytes);
+        if (send_all(fd, head, strlen(head)) == 0)
+            send_filler(fd, huge_bytes);
+        hold(fd);
+        return;
+    default:
+        misbehave(fd, l->mode, etcd_alien, sizeof(etcd_alien) - 1);
+    }
+}
+
 static void *serve(void *arg)
 {
     struct conn *c = arg;
@@ -437,6 +505,9 @@ static void *serve(void *arg)
         break;
     case P_MYSQL:
         serve_mysql(c->l, c->fd);
+        break;
+    case P_ETCD:
+        serve_etcd(c->l, c->fd);
         break;
     }
     close(c->fd);

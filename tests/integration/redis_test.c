@@ -126,6 +126,16 @@ static void expect_check(json_t *doc, const char *name, const char *status, cons
                   got ? got : "(none)", msg ? msg : "(none)");
 }
 
+/* Check `name` of the first probe carries a hint containing `part`. */
+static void expect_hint(json_t *doc, const char *name, const char *part)
+{
+    const char *hint =
+        json_string_value(json_object_get(testlib_find_check(doc, name, NULL), "hint"));
+
+    ck_assert_msg(hint && strstr(hint, part), "check %s: expected a hint with \"%s\", got %s", name,
+                  part, hint ? hint : "(none)");
+}
+
 /* ---- Tiny misbehaving servers on 127.0.0.1, each connection served by a thread. ---- */
 
 enum fake_mode {
@@ -540,6 +550,7 @@ START_TEST(wrong_password)
              shared.master);
     doc = run_probe(settings, &code);
     expect_check(doc, "connect", "critical", "AUTH: WRONGPASS");
+    expect_hint(doc, "connect", "authentication failed");
     text = json_dumps(doc, 0);
     ck_assert_ptr_null(strstr(text, "wrong-s3cret")); /* a secret is never printed */
     free(text);
@@ -580,6 +591,7 @@ START_TEST(unreachable_address)
     expect_check(doc, "connect", "critical", "Connection refused");
     c = testlib_find_check(doc, "connect", NULL);
     ck_assert_str_eq(testlib_message(c), "Connection refused");
+    expect_hint(doc, "connect", "is redis-server running");
     expect_check(doc, "read", "skipped", NULL);
     expect_check(doc, "pool", "skipped", NULL);
     ck_assert_int_eq(code, 2);
@@ -632,6 +644,7 @@ START_TEST(replica_where_a_master_is_expected)
     expect_check(doc, "connect", "ok", NULL);
     expect_check(doc, "write", "critical", "is a replica of");
     expect_check(doc, "write", "critical", "writes would fail");
+    expect_hint(doc, "write", "point the probe at the master");
     expect_check(doc, "read", "skipped", NULL);
     expect_check(doc, "replication", "ok", "master_link_status:up");
     ck_assert_int_eq(code, 2);
@@ -696,6 +709,8 @@ START_TEST(persistence_failed_save)
                  "the last RDB save failed (rdb_last_bgsave_status:err)");
     /* stop-writes-on-bgsave-error (the default) makes the server refuse writes. */
     expect_check(doc, "write", "critical", "SET: MISCONF");
+    expect_hint(doc, "write", "stop-writes-on-bgsave-error");
+    expect_hint(doc, "persistence", "cannot write its snapshot");
     expect_check(doc, "connect", "ok", NULL);
     ck_assert_int_eq(code, 2);
     json_decref(doc);
@@ -712,7 +727,44 @@ START_TEST(expected_replicas_missing)
              shared.master, loose);
     doc = run_probe(settings, &code);
     expect_check(doc, "replication", "critical", "1 of 2 expected replicas connected");
+    expect_hint(doc, "replication", "replicas are missing");
     ck_assert_int_eq(code, 2);
+    json_decref(doc);
+}
+END_TEST
+
+/* A Redis that is out of memory under noeviction refuses the write: the hint names maxmemory
+ * and the policy INFO reported, in JSON, text and the Nagios long output. The master is put back
+ * before any assertion, so that a failure here leaves the shared sandbox whole. */
+START_TEST(out_of_memory_hint)
+{
+    char settings[1024], conf[600];
+    redisContext *c = direct(shared.master);
+    char *text = NULL, *nagios = NULL;
+    int code, tcode, ncode;
+    json_t *doc;
+
+    freeReplyObject(cmd(c, "CONFIG SET maxmemory-policy %s", "noeviction"));
+    freeReplyObject(cmd(c, "CONFIG SET maxmemory %s", "1"));
+    snprintf(settings, sizeof(settings), "address = \"%s\"; concurrency = 0; %s", shared.master,
+             loose);
+    doc = run_probe(settings, &code);
+    snprintf(conf, sizeof(conf), "%s/redis.conf", workdir);
+    tcode = testlib_run(conf, "--once -f text", &text, NULL);
+    ncode = testlib_run(conf, "--once -f nagios --probe 'redis main'", &nagios, NULL);
+    freeReplyObject(cmd(c, "CONFIG SET maxmemory %s", "0"));
+    redisFree(c);
+    expect_check(doc, "write", "critical", "OOM");
+    expect_hint(doc, "write", "has reached maxmemory");
+    expect_hint(doc, "write", "maxmemory-policy is noeviction");
+    ck_assert_int_eq(code, 2);
+    ck_assert_int_eq(tcode, 2);
+    ck_assert_int_eq(ncode, 2);
+    ck_assert_msg(strstr(text, "maxmemory-policy is noeviction, so writes fail"), "text: %s", text);
+    ck_assert_msg(strstr(nagios, "\n    hint: used memory "), "nagios: %s", nagios);
+    ck_assert_msg(strstr(nagios, "maxmemory-policy is noeviction"), "nagios: %s", nagios);
+    free(text);
+    free(nagios);
     json_decref(doc);
 }
 END_TEST
@@ -1359,6 +1411,7 @@ int main(void)
     tcase_add_test(tc, persistence_expectation);
     tcase_add_test(tc, persistence_failed_save);
     tcase_add_test(tc, expected_replicas_missing);
+    tcase_add_test(tc, out_of_memory_hint);
     tcase_add_test(tc, pool_exhaustion);
     tcase_add_test(tc, bad_settings);
     tcase_add_test(tc, always_ok_server_is_critical);

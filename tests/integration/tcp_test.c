@@ -109,13 +109,15 @@ static void assert_status(json_t *doc, const char *name, const char *target, con
                   target, testlib_status(c), testlib_message(c), status);
 }
 
-/* Run infraprobe --once on one tcp probe with `settings`; the parsed JSON report. */
+/* Run infraprobe --once on one tcp probe with `settings`; the parsed JSON report. A silent
+ * target is given up by the plugin at its deadline, which comes min(10 %, 0.1 s) before the
+ * core's: 2 s leaves the full 0.1 s, room for a loaded machine to record it in time. */
 static json_t *run_probe(const char *settings, int *exit_code)
 {
     char conf[512];
 
     snprintf(conf, sizeof(conf), "%s/tcp.conf", workdir);
-    testlib_write(conf, "probes = ( { name = \"t\"; plugin = \"tcp\"; timeout = 0.5; %s } );\n",
+    testlib_write(conf, "probes = ( { name = \"t\"; plugin = \"tcp\"; timeout = 2; %s } );\n",
                   settings);
     return testlib_run_json(conf, "--once -f json", exit_code, NULL, NULL);
 }
@@ -139,6 +141,50 @@ START_TEST(open_and_closed_ports)
     ck_assert_str_eq(testlib_message(testlib_find_check(doc, "connect", tc)), "Connection refused");
     ck_assert_int_eq(code, 2);
     json_decref(doc);
+}
+END_TEST
+
+static const char *hint_of(json_t *doc, const char *name, const char *target)
+{
+    return json_string_value(json_object_get(testlib_find_check(doc, name, target), "hint"));
+}
+
+/* A refusal and silence are different failures, with different hints; the hint is in the text
+ * report and the Nagios long output too. */
+START_TEST(refused_and_silent_have_their_hints)
+{
+    struct listener *silent = listen_on(AF_INET, SILENT);
+    struct listener *open4 = listen_on(AF_INET, ACCEPT_CLOSE);
+    int closed = testlib_closed_port(), code;
+    char settings[256], conf[512], tc[64], ts[64], to[64];
+    char *out = NULL;
+    json_t *doc;
+
+    snprintf(tc, sizeof(tc), "127.0.0.1:%d", closed);
+    snprintf(ts, sizeof(ts), "127.0.0.1:%d", silent->port);
+    snprintf(to, sizeof(to), "127.0.0.1:%d", open4->port);
+    snprintf(settings, sizeof(settings), "targets = (\"%s\", \"%s\", \"%s\"); expect = \"+OK\";",
+             tc, ts, to);
+    doc = run_probe(settings, &code);
+    assert_has(hint_of(doc, "connect", tc), "nothing listens on that port");
+    assert_has(hint_of(doc, "expect", ts), "no answer came");
+    assert_has(hint_of(doc, "expect", to), "closed the connection without answering");
+    ck_assert_ptr_null(hint_of(doc, "connect", to)); /* ok: nothing to hint */
+    ck_assert_int_eq(code, 2);
+    json_decref(doc);
+
+    snprintf(conf, sizeof(conf), "%s/tcp.conf", workdir);
+    code = testlib_run(conf, "--once -f text", &out, NULL);
+    ck_assert_int_eq(code, 2);
+    /* on the line under the check, labelled */
+    assert_has(out, "Connection refused\n            t    hint  ");
+    assert_has(out, "  the host answered but nothing listens on that port");
+    free(out);
+    code = testlib_run(conf, "--once -f nagios --probe t", &out, NULL);
+    ck_assert_int_eq(code, 2);
+    assert_has(out, ": Connection refused (");
+    assert_has(out, ")\n    hint: the host answered but nothing listens on that port");
+    free(out);
 }
 END_TEST
 
@@ -239,6 +285,7 @@ int main(void)
     tcase_add_test(tc, silent_listener_is_critical_at_the_deadline);
     tcase_add_test(tc, expect_right_and_wrong);
     tcase_add_test(tc, expect_skipped_when_not_connected);
+    tcase_add_test(tc, refused_and_silent_have_their_hints);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -30,8 +30,9 @@
  *   log = "text";      # ip_report_log() it at info level, and at debug level "debug: text"
  *
  * Its init() and shutdown() hooks append "init PID" and "shutdown PID" to the file named by
- * $FIXTURE_HOOKS, when set. Built with FIXTURE_OWN_PROCESS, it is the plugin "fixture_own",
- * which asks for a process of its own.
+ * $FIXTURE_HOOKS, when set, and setup() and teardown() "setup PROBE PID" and "teardown PROBE
+ * PID" (a reload's test tells by them which probes kept their state and their child). Built with
+ * FIXTURE_OWN_PROCESS, it is the plugin "fixture_own", which asks for a process of its own.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -75,6 +76,7 @@ static const struct ip_check_decl fixture_checks[] = {
 };
 
 struct fixture {
+    const char *name;
     const char *const *results;
     size_t nresults;
     double sleep;
@@ -105,6 +107,18 @@ fixture_crash(void)
     *p = 1;
 }
 
+/* One line into $FIXTURE_HOOKS: the test counts them per process. */
+static void fixture_hook(const char *what, const char *probe)
+{
+    const char *file = getenv("FIXTURE_HOOKS");
+    FILE *f = file ? fopen(file, "a") : NULL;
+
+    if (!f)
+        return;
+    fprintf(f, "%s%s%s %ld\n", what, probe ? " " : "", probe ? probe : "", (long)getpid());
+    fclose(f);
+}
+
 static int fixture_setup(struct ip_probe *probe, void **statep)
 {
     struct fixture *f = calloc(1, sizeof(*f));
@@ -131,6 +145,8 @@ static int fixture_setup(struct ip_probe *probe, void **statep)
         free(f);
         return IP_ECONFIG;
     }
+    f->name = ip_probe_name(probe);
+    fixture_hook("setup", f->name);
     *statep = f;
     return 0;
 }
@@ -246,6 +262,9 @@ static int fixture_run(void *state, struct ip_report *report)
 
 static void fixture_teardown(void *state)
 {
+    struct fixture *f = state;
+
+    fixture_hook("teardown", f->name);
     free(state);
 }
 
@@ -257,27 +276,15 @@ static int fixture_metrics(void *state, struct ip_report *report)
     return 0;
 }
 
-/* One line into $FIXTURE_HOOKS: the test counts them per process. */
-static void fixture_hook(const char *what)
-{
-    const char *file = getenv("FIXTURE_HOOKS");
-    FILE *f = file ? fopen(file, "a") : NULL;
-
-    if (!f)
-        return;
-    fprintf(f, "%s %ld\n", what, (long)getpid());
-    fclose(f);
-}
-
 static int fixture_init(void)
 {
-    fixture_hook("init");
+    fixture_hook("init", NULL);
     return 0;
 }
 
 static void fixture_shutdown(void)
 {
-    fixture_hook("shutdown");
+    fixture_hook("shutdown", NULL);
 }
 
 #ifdef FIXTURE_OWN_PROCESS

@@ -215,6 +215,7 @@ void fixture_free(struct run_result *run)
             free(p->checks[j].target);
             free(p->checks[j].message);
             free(p->checks[j].unit);
+            free(p->checks[j].hint);
         }
         for (size_t j = 0; j < p->nmetrics; j++) {
             free(p->metrics[j].name);

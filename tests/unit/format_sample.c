@@ -35,6 +35,9 @@ int main(int argc, char **argv)
         fprintf(stderr, "format_sample: unknown fixture \"%s\"\n", which);
         return 2;
     }
+    /* Started at a fixed moment, as a real run's probes are: JUnit's timestamp needs one. */
+    for (size_t i = 0; i < run->nprobes; i++)
+        run->probes[i]->wall = 1796076303.0 + (double)i;
     if (strcmp(which, "lines") == 0)
         for (size_t i = 0; i < run->nprobes && rc == 0; i++)
             rc = format_write_probe(f, stdout, run->probes[i], 0);

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "format_fixture.h"
 #include "output.h"
@@ -92,14 +93,16 @@ static void set_str(char **field, const char *value)
 }
 
 static const enum format all_formats[] = {FORMAT_TEXT, FORMAT_JSON,       FORMAT_JUNIT,
-                                          FORMAT_TAP,  FORMAT_PROMETHEUS, FORMAT_NAGIOS};
+                                          FORMAT_TAP,  FORMAT_PROMETHEUS, FORMAT_NAGIOS,
+                                          FORMAT_HTML};
 #define NFORMATS (sizeof(all_formats) / sizeof(all_formats[0]))
 
 /* ---- dispatch ----------------------------------------------------------------------------- */
 
 START_TEST(test_parse)
 {
-    static const char *const names[] = {"text", "json", "junit", "tap", "prometheus", "nagios"};
+    static const char *const names[] = {"text",       "json",   "junit", "tap",
+                                        "prometheus", "nagios", "html"};
     enum format f;
 
     for (size_t i = 0; i < NFORMATS; i++) {
@@ -481,12 +484,15 @@ START_TEST(test_junit)
     ck_assert(starts_with(s, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"));
     ck_assert_ptr_nonnull(strstr(s, "<testsuites name=\"infraprobe\" tests=\"14\" failures=\"4\" "
                                     "errors=\"3\" time=\"0.041700\">\n"));
+    /* the fixture's start is unknown (0): no timestamp; the host that ran it always */
+    ck_assert_ptr_null(strstr(s, "timestamp="));
+    ck_assert_uint_eq(count(s, " hostname=\""), 5);
     ck_assert_uint_eq(count(s, "<testsuite "), 5);
     ck_assert_uint_eq(count(s, "</testsuite>"), 5);
     ck_assert_uint_eq(count(s, "<testcase "), FIXTURE_RICH_TESTS);
     ck_assert_uint_eq(count(s, "</testcase>"), FIXTURE_RICH_TESTS);
     ck_assert_ptr_nonnull(strstr(s, "<testsuite name=\"redis-main\" tests=\"6\" failures=\"2\" "
-                                    "errors=\"1\" skipped=\"1\" time=\"0.003100\">"));
+                                    "errors=\"1\" skipped=\"1\" time=\"0.003100\" hostname=\""));
     ck_assert_ptr_nonnull(strstr(s, "<testcase classname=\"redis.redis-main\" "
                                     "name=\"write 127.0.0.1:6379\" time=\"0.012300\">\n"
                                     "      <failure message=\"SET timed out after 1.000 s\" "
@@ -610,6 +616,76 @@ START_TEST(test_tap_empty)
 }
 END_TEST
 
+/* ---- html ------------------------------------------------------------------------------- */
+
+/* Every probe and check, escaped; the unknown probe no check explains gets its row; nothing
+ * fetched from elsewhere, no script. */
+START_TEST(test_html)
+{
+    struct run_result *run = fixture_rich();
+    char *s;
+
+    set_str(&run->probes[0]->checks[0].message, "ctl\x01 bad\xff <b>");
+    set_str(&run->probes[0]->checks[0].hint, "check maxmemory & the eviction policy");
+    s = render(FORMAT_HTML, run, 0);
+    ck_assert_ptr_nonnull(strstr(
+        s, "<br><span class=\"hint\">hint: check maxmemory &amp; the eviction policy</span>"));
+    ck_assert(strncmp(s, "<!DOCTYPE html>\n<html lang=\"en\">", 31) == 0);
+    ck_assert_ptr_nonnull(strstr(s, "<h2>etcd &lt;eu&gt; &amp; &quot;west&quot; #1 "
+                                    "<span class=\"badge critical\">critical</span></h2>"));
+    ck_assert_ptr_nonnull(strstr(s, "ctl\xef\xbf\xbd bad\xef\xbf\xbd &lt;b&gt;"));
+    ck_assert_ptr_nonnull(strstr(s, "<tr class=\"check unknown\"><td>probe</td>"));
+    ck_assert_ptr_nonnull(strstr(s, "15000 msg/s"));
+    ck_assert_uint_eq(count(s, "<section class=\"probe\">"), 5);
+    ck_assert_uint_eq(count(s, "<tr class=\"check "), 14); /* 13 checks and mysql-main's */
+    ck_assert_ptr_null(strstr(s, "<script"));
+    ck_assert_ptr_null(strstr(s, "src="));
+    ck_assert_ptr_null(strstr(s, "href="));
+    ck_assert_ptr_null(strstr(s, "url("));
+    ck_assert_ptr_null(strstr(s, "<svg")); /* no drill, no timeline */
+    free(s);
+    fixture_free(run);
+}
+END_TEST
+
+/* A drill's timeline: a mark per operation in the row of its outcome, the lost one named,
+ * fault and restore lines, the spans until detected and until recovered. */
+START_TEST(test_html_timeline)
+{
+    struct timeline_event ev[] = {
+        {TL_OPERATION, 0, 0.10, 0.11, 1, NULL},   {TL_OPERATION, 1, 0.20, 0.21, 1, NULL},
+        {TL_FAULT, -1, 0.30, 0.35, 1, "stop"},    {TL_OPERATION, 2, 0.40, 0.41, 0, "refused <x>"},
+        {TL_DETECTED, -1, 0.45, 0.45, 1, NULL},   {TL_OPERATION, 3, 0.60, 0.61, 1, NULL},
+        {TL_RECOVERED, -1, 0.61, 0.61, 1, NULL},  {TL_RESTORE, -1, 0.70, 0.72, 1, "start"},
+        {TL_LOST, 1, 0.80, 0.80, 0, "not found"},
+    };
+    struct run_result *run = fixture_ok();
+    struct ip_report *p = run->probes[0];
+    char *s;
+
+    p->events = ev;
+    p->nevents = sizeof(ev) / sizeof(ev[0]);
+    s = render(FORMAT_HTML, run, 0);
+    ck_assert_uint_eq(count(s, "<svg class=\"timeline\""), 1);
+    ck_assert_uint_eq(count(s, "<circle class=\"op acked\""), 2);
+    ck_assert_uint_eq(count(s, "<circle class=\"op failed\""), 1);
+    ck_assert_uint_eq(count(s, "<circle class=\"op lost\""), 1);
+    ck_assert_ptr_nonnull(strstr(s, "<title>operation 1 at 0.200 s: lost</title>"));
+    ck_assert_ptr_nonnull(strstr(s, "<title>operation 2 at 0.400 s: failed: refused &lt;x&gt;"));
+    ck_assert_uint_eq(count(s, "<line class=\"fault\""), 1);
+    ck_assert_uint_eq(count(s, "<line class=\"restore\""), 1);
+    ck_assert_ptr_nonnull(strstr(s, "<title>fault stop at 0.300 s for 0.050 s</title>"));
+    /* detect from the fault (0.30) to 0.45, recover from there to 0.61 */
+    ck_assert_ptr_nonnull(strstr(s, "<title>until the fault was detected: 0.150 s</title>"));
+    ck_assert_ptr_nonnull(strstr(s, "<title>until the service recovered: 0.160 s</title>"));
+    ck_assert_ptr_nonnull(strstr(s, "<li>operation 1, acknowledged at 0.210 s</li>"));
+    free(s);
+    p->events = NULL;
+    p->nevents = 0;
+    fixture_free(run);
+}
+END_TEST
+
 /* ---- prometheus --------------------------------------------------------------------------- */
 
 /*
@@ -656,8 +732,16 @@ START_TEST(test_prometheus)
     struct run_result *run = fixture_rich();
     char *s = render(FORMAT_PROMETHEUS, run, 0);
 
-    /* 2 run, 5+5 probe, 13+13 check, 3 value, 2+1+1 redis and 2 kafka samples */
-    ck_assert_uint_eq(assert_prometheus_groups(s), 47);
+    /* 1 build, 2 run, 5+5+5+5 probe, 13+13 check, 3 value, 2+1+1 redis and 2 kafka samples */
+    ck_assert_uint_eq(assert_prometheus_groups(s), 58);
+    ck_assert_ptr_nonnull(
+        strstr(s, "\ninfraprobe_build_info{version=\"" PACKAGE_VERSION "\",abi=\""));
+    ck_assert_ptr_nonnull(strstr(s, "\ninfraprobe_probe_success{probe=\"kafka-main\","
+                                    "plugin=\"kafka\"} 1\n")); /* a warning */
+    ck_assert_ptr_nonnull(strstr(s, "\ninfraprobe_probe_success{probe=\"mysql-main\","
+                                    "plugin=\"mysql\"} 0\n")); /* unknown */
+    /* --once has no counters: only the daemon counts runs. */
+    ck_assert_ptr_null(strstr(s, "infraprobe_probe_runs_total"));
     ck_assert_uint_eq(count(s, "# HELP infraprobe_redis_connected_clients "), 1);
     ck_assert_ptr_nonnull(strstr(s, "# TYPE infraprobe_redis_connected_clients gauge\n"
                                     "infraprobe_redis_connected_clients{probe=\"redis-main\","
@@ -676,8 +760,10 @@ START_TEST(test_prometheus)
                                     "check=\"persistence\"} 0\n")); /* skipped */
     ck_assert_ptr_nonnull(strstr(s, "\ninfraprobe_check_duration_seconds{probe=\"redis-main\","
                                     "check=\"connect\",target=\"127.0.0.1:6379\"} 0.00041\n"));
-    ck_assert_ptr_nonnull(strstr(s, "\ninfraprobe_check_value{probe=\"kafka-main\","
-                                    "check=\"throughput\",target=\"#TODO\"} 15000\n"));
+    ck_assert_ptr_nonnull(strstr(s, "\ninfraprobe_check_value_messages_per_second{probe=\"kafka-"
+                                    "main\",check=\"throughput\",target=\"#TODO\"} 15000\n"));
+    ck_assert_ptr_nonnull(strstr(s, "\ninfraprobe_check_value{probe=\"etcd <eu> & \\\"west\\\" "
+                                    "#1\",check=\"members\"} 1\n"));
     ck_assert_ptr_nonnull(strstr(s, "check=\"watch\",target=\"host#1:2379\"} NaN\n"));
     ck_assert_ptr_null(strstr(s, "infraprobe_check_value{probe=\"redis-main\""));
     ck_assert_ptr_nonnull(strstr(s, "# TYPE infraprobe_redis_commands_total counter\n"));
@@ -690,6 +776,55 @@ START_TEST(test_prometheus)
     ck_assert_ptr_nonnull(strstr(s, "\ninfraprobe_kafka_lag_seconds{probe=\"kafka-main\"} +Inf\n"));
     ck_assert_ptr_nonnull(strstr(s, "# HELP infraprobe_kafka_lag_seconds Metric of the kafka "
                                     "plugin.\n"));
+    free(s);
+    fixture_free(run);
+}
+END_TEST
+
+/* One value series per unit, in base units: a graph never adds a latency to a percentage. */
+START_TEST(test_prometheus_units)
+{
+    static const struct {
+        const char *unit;
+        double value;
+        const char *sample;
+    } cases[] = {
+        {"s", 0.25, "infraprobe_check_value_seconds{probe=\"tcp-local\",check=\"c0\"} 0.25\n"},
+        {"ms", 250, "infraprobe_check_value_seconds{probe=\"tcp-local\",check=\"c1\"} 0.25\n"},
+        {"%", 50, "infraprobe_check_value_ratio{probe=\"tcp-local\",check=\"c2\"} 0.5\n"},
+        {"bytes", 7, "infraprobe_check_value_bytes{probe=\"tcp-local\",check=\"c3\"} 7\n"},
+        {"Req/s", 3, "infraprobe_check_value_req_per_second{probe=\"tcp-local\",check=\"c4\"} 3\n"},
+        {"\xe2\x82\xac per-k", 2,
+         "infraprobe_check_value_per_k{probe=\"tcp-local\",check=\"c5\"} 2\n"},
+        {NULL, 9, "infraprobe_check_value{probe=\"tcp-local\",check=\"c6\"} 9\n"},
+    };
+    struct run_result *run = fixture_ok();
+    struct ip_report *p = run->probes[0];
+    size_t n = sizeof(cases) / sizeof(cases[0]);
+    char *s;
+
+    p->checks = realloc(p->checks, n * sizeof(*p->checks));
+    ck_assert_ptr_nonnull(p->checks);
+    for (size_t i = p->nchecks; i < n; i++)
+        memset(&p->checks[i], 0, sizeof(p->checks[i]));
+    p->nchecks = n;
+    for (size_t i = 0; i < n; i++) {
+        char name[8];
+
+        snprintf(name, sizeof(name), "c%zu", i);
+        set_str(&p->checks[i].name, name);
+        set_str(&p->checks[i].target, NULL);
+        set_str(&p->checks[i].unit, cases[i].unit);
+        p->checks[i].has_value = 1;
+        p->checks[i].value = cases[i].value;
+    }
+    s = render(FORMAT_PROMETHEUS, run, 0);
+    assert_prometheus_groups(s);
+    for (size_t i = 0; i < n; i++)
+        ck_assert_msg(strstr(s, cases[i].sample), "no %s in\n%s", cases[i].sample, s);
+    /* seconds from s and ms under one HELP: one family per unit */
+    ck_assert_uint_eq(count(s, "# TYPE infraprobe_check_value_seconds gauge\n"), 1);
+    ck_assert_uint_eq(count(s, "# TYPE infraprobe_check_value"), 6);
     free(s);
     fixture_free(run);
 }
@@ -777,6 +912,97 @@ START_TEST(test_nagios_not_one_probe)
 }
 END_TEST
 
+/* Each testsuite says when its probe started (UTC) and on which host; the testsuites element
+ * the earliest start. */
+START_TEST(test_junit_timestamp_hostname)
+{
+    struct run_result *run = fixture_rich();
+    char host[256] = "", want[400];
+    char *s;
+
+    run->probes[0]->wall = 1796076303.75; /* 2026-11-30T22:05:03Z */
+    run->probes[1]->wall = 1796076302.5;
+    s = render(FORMAT_JUNIT, run, 0);
+    ck_assert_msg(strstr(s, "time=\"0.041700\" timestamp=\"2026-11-30T22:05:02Z\">\n"), "got: %s",
+                  s);
+    ck_assert_msg(strstr(s, "time=\"0.003100\" timestamp=\"2026-11-30T22:05:03Z\" hostname=\""),
+                  "got: %s", s);
+    ck_assert_uint_eq(count(s, " timestamp=\""), 3);
+    ck_assert_int_eq(gethostname(host, sizeof(host) - 1), 0);
+    snprintf(want, sizeof(want), " hostname=\"%s\">", host);
+    ck_assert_uint_eq(count(s, want), 5);
+    free(s);
+    fixture_free(run);
+}
+END_TEST
+
+/* Perfdata's min and max where the value's unit bounds it: a percentage, a ratio. */
+START_TEST(test_nagios_min_max)
+{
+    struct run_result *run = fixture_one();
+    struct check_result *pool = &run->probes[0]->checks[3];
+    char *s;
+
+    ck_assert_str_eq(pool->name, "pool");
+    set_str(&pool->unit, "%");
+    pool->value = 42.5;
+    s = render(FORMAT_NAGIOS, run, 0);
+    ck_assert_msg(strstr(s, " pool=42.5%;5:;2:;0;100 "), "got: %s", s);
+    free(s);
+    set_str(&pool->unit, "ratio");
+    pool->value = 0.25;
+    pool->has_crit = 0;
+    s = render(FORMAT_NAGIOS, run, 0);
+    ck_assert_msg(strstr(s, " pool=0.25;5:;;0;1 "), "got: %s", s);
+    free(s);
+    pool->has_warn = 0;
+    s = render(FORMAT_NAGIOS, run, 0);
+    ck_assert_msg(strstr(s, " pool=0.25;;;0;1 "), "got: %s", s);
+    free(s);
+    /* a latency, or a value without bounds, has none */
+    ck_assert_msg(strstr(s = render(FORMAT_NAGIOS, run, 0), " persistence=2048B;1048576\n"),
+                  "got: %s", s);
+    free(s);
+    fixture_free(run);
+}
+END_TEST
+
+/* A check's hint travels in every human and machine format, escaped as its message is. */
+START_TEST(test_hint)
+{
+    struct run_result *run = fixture_rich();
+    struct check_result *write = &run->probes[0]->checks[1];
+    char *s;
+
+    ck_assert_str_eq(write->name, "write");
+    set_str(&write->hint, "slow \"disk\" | <io> & \x01"
+                          "bell");
+    s = render(FORMAT_TEXT, run, 0);
+    ck_assert_msg(strstr(s, "SET timed out after 1.000 s\n"
+                            "            redis-main               hint                    "
+                            "slow \"disk\" | <io> & ?bell\n"),
+                  "got: %s", s);
+    ck_assert_uint_eq(count(s, "  hint  "), 1);
+    free(s);
+    s = render(FORMAT_JSON, run, 0);
+    ck_assert_ptr_nonnull(strstr(s, "\"hint\": \"slow \\\"disk\\\" | <io> & \\u0001bell\""));
+    ck_assert_uint_eq(count(s, "\"hint\""), 1);
+    free(s);
+    s = render_probe(FORMAT_NAGIOS, run->probes[0], 0);
+    ck_assert_msg(strstr(s, "\n[CRITICAL] write 127.0.0.1:6379: SET timed out after 1.000 s "
+                            "(12.3 ms)\n    hint: slow \"disk\" / <io> &  bell\n"),
+                  "got: %s", s);
+    free(s);
+    s = render(FORMAT_JUNIT, run, 0);
+    ck_assert_ptr_nonnull(strstr(s, "&#10;hint: slow &quot;disk&quot; | &lt;io&gt; &amp; "));
+    free(s);
+    s = render(FORMAT_TAP, run, 0);
+    ck_assert_ptr_nonnull(strstr(s, "\n  hint: "));
+    free(s);
+    fixture_free(run);
+}
+END_TEST
+
 /* The summary names the check that explains the probe's status. */
 START_TEST(test_nagios_probes)
 {
@@ -835,9 +1061,15 @@ static Suite *format_suite(void)
     tcase_add_test(tc, test_tap_empty);
     tcase_add_test(tc, test_prometheus);
     tcase_add_test(tc, test_prometheus_collisions);
+    tcase_add_test(tc, test_prometheus_units);
+    tcase_add_test(tc, test_html);
+    tcase_add_test(tc, test_html_timeline);
     tcase_add_test(tc, test_nagios);
     tcase_add_test(tc, test_nagios_not_one_probe);
     tcase_add_test(tc, test_nagios_probes);
+    tcase_add_test(tc, test_hint);
+    tcase_add_test(tc, test_nagios_min_max);
+    tcase_add_test(tc, test_junit_timestamp_hostname);
     suite_add_tcase(s, tc);
     return s;
 }

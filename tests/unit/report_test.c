@@ -60,6 +60,51 @@ START_TEST(records_declared_checks)
 }
 END_TEST
 
+/* A hint goes to the last check of that name and target, one line; none without a check. */
+START_TEST(hints_attach_to_the_last_matching_check)
+{
+    struct ip_report *copy;
+
+    ck_assert_int_eq(ip_check_hint(r, "write", NULL, "nothing recorded yet"), IP_EINVAL);
+    ip_check(r, "write", "127.0.0.1:1", IP_CRITICAL, 0, "refused");
+    ip_check(r, "write", "127.0.0.1:2", IP_CRITICAL, 0, "refused");
+    ip_check(r, "write", "127.0.0.1:1", IP_CRITICAL, 0, "refused again");
+    ck_assert_int_eq(ip_check_hint(r, "write", "127.0.0.1:1", "is %s\nrunning?", "it"), 0);
+    ck_assert_int_eq(ip_check_hint(r, "write", "127.0.0.1:3", "no such target"), IP_EINVAL);
+    ck_assert_int_eq(ip_check_hint(r, "write", NULL, "no check without a target"), IP_EINVAL);
+    ck_assert_ptr_null(check(0)->hint);
+    ck_assert_ptr_null(check(1)->hint);
+    ck_assert_str_eq(check(2)->hint, "is it running?");
+    ck_assert_int_eq(ip_check_hint(r, "write", "127.0.0.1:1", "second"), 0);
+    ck_assert_str_eq(check(2)->hint, "second");
+    /* carried into a copy (a run taken over at its deadline) */
+    copy = report_new("probe-1", "redis", ip_clock() + 5);
+    ck_assert_ptr_nonnull(copy);
+    ck_assert_int_eq(report_copy_checks(copy, r), 0);
+    ck_assert_uint_eq(copy->nchecks, 3);
+    ck_assert_ptr_null(copy->checks[0].hint);
+    ck_assert_str_eq(copy->checks[2].hint, "second");
+    report_free(copy);
+    /* kept on a failed check, dropped on one that ends ok */
+    ip_check(r, "plain", NULL, IP_OK, 0, "fine");
+    ck_assert_int_eq(ip_check_hint(r, "plain", NULL, "only if it fails"), 0);
+    report_finish(r);
+    ck_assert_ptr_null(check(3)->hint);
+    ck_assert_str_eq(check(2)->hint, "second");
+}
+END_TEST
+
+/* A latency threshold fails a check the plugin called ok: the hint it gave in case stays. */
+START_TEST(hints_stay_on_a_check_a_threshold_failed)
+{
+    ip_check(r, "write", NULL, IP_OK, 0.5, "slow");
+    ip_check_hint(r, "write", NULL, "look at the slow log");
+    report_finish(r);
+    ck_assert_int_eq(check(0)->status, IP_CRITICAL);
+    ck_assert_str_eq(check(0)->hint, "look at the slow log");
+}
+END_TEST
+
 /* The plugin's bug shows in the report instead of the check going missing. */
 START_TEST(undeclared_checks_are_recorded_as_bugs)
 {
@@ -360,6 +405,8 @@ int main(void)
     tcase_add_test(tc, disabled_checks_are_skipped_with_the_reason);
     tcase_add_test(tc, nothing_disabled_by_default);
     tcase_add_test(tc, messages_are_one_line);
+    tcase_add_test(tc, hints_attach_to_the_last_matching_check);
+    tcase_add_test(tc, hints_stay_on_a_check_a_threshold_failed);
     tcase_add_test(tc, latency_thresholds_from_defaults);
     tcase_add_test(tc, latency_thresholds_overridden);
     tcase_add_test(tc, value_thresholds_both_directions);

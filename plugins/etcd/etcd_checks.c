@@ -1,0 +1,560 @@
+/*
+ * The checks that read the cluster's state and write one key: connect (every member's status
+ * at once), leader, members, alarms, write and read. A cluster that lost its quorum answers
+ * status at once but never answers a put: so the statuses decide whether the writing checks run
+ * at all, and every request has a short timeout of its own (request_timeout).
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "etcd_plugin.h"
+
+const struct etcd_member *etcd_member_by_id(const struct etcd_run *r, uint64_t id)
+{
+    for (size_t i = 0; i < r->nmem; i++)
+        if (r->mem[i].id == id)
+            return &r->mem[i];
+    return NULL;
+}
+
+struct etcd_ep *etcd_ep_of(const struct etcd_run *r, const struct etcd_member *m)
+{
+    for (size_t i = 0; m && m->client[0] && i < r->st->nep; i++)
+        if (strcmp(r->st->eps[i].hostport, m->client) == 0)
+            return &r->st->eps[i];
+    return NULL;
+}
+
+/* "etcd-2" or the id in decimal. */
+static const char *id_name(const struct etcd_run *r, uint64_t id, char *buf, size_t len)
+{
+    const struct etcd_member *m = etcd_member_by_id(r, id);
+
+    if (m && m->name[0])
+        return m->name;
+    snprintf(buf, len, "%" PRIu64, id);
+    return buf;
+}
+
+static int has_leader(const struct etcd_status *s)
+{
+    return s->leader != 0 && !strstr(s->errors, "no leader");
+}
+
+void etcd_status_all(struct etcd_run *r, struct etcd_call *calls, double timeout, double deadline)
+{
+    struct etcd_state *st = r->st;
+
+    for (size_t i = 0; i < st->nep; i++) {
+        memset(&calls[i], 0, sizeof(calls[i]));
+        calls[i].ep = &st->eps[i];
+        calls[i].path = "/v3/maintenance/status";
+    }
+    etcd_calls(st, calls, st->nep, timeout, deadline);
+    r->answered = r->with_leader = 0;
+    r->leader = 0;
+    for (size_t i = 0; i < st->nep; i++) {
+        struct etcd_call *c = &calls[i];
+
+        r->up[i] = c->reply && etcd_parse_status(c->reply, &r->status[i], c->err + strlen(c->err),
+                                                 sizeof(c->err) - strlen(c->err)) == 0;
+        if (c->reply && !r->up[i]) {
+            /* Name where: parse wrote its words after an empty err. */
+            char why[400];
+
+            snprintf(why, sizeof(why), "%s", c->err);
+            snprintf(c->err, sizeof(c->err), "%.100s: %.300s", st->eps[i].hostport, why);
+        }
+        if (!r->up[i])
+            continue;
+        r->answered++;
+        if (has_leader(&r->status[i])) {
+            r->with_leader++;
+            if (!r->leader)
+                r->leader = r->status[i].leader;
+        }
+    }
+    r->quorum = r->with_leader * 2 > (int)st->nep;
+}
+
+/* The member list, from the first member that answered status. */
+static void member_list(struct etcd_run *r, double deadline)
+{
+    struct etcd_state *st = r->st;
+    char err[512];
+
+    for (size_t i = 0; i < st->nep && !r->mem; i++) {
+        struct etcd_call c = {.ep = &st->eps[i], .path = "/v3/cluster/member/list"};
+        long n;
+
+        if (!r->up[i])
+            continue;
+        if (etcd_call1(st, &c, etcd_timeout(st, deadline), deadline) == 0 &&
+            (n = etcd_parse_members(c.reply, &r->mem, err, sizeof(err))) > 0)
+            r->nmem = (size_t)n;
+        etcd_calls_free(&c, 1);
+    }
+}
+
+static void connect_one(struct etcd_run *r, const struct etcd_call *c, int i)
+{
+    const struct etcd_status *s = &r->status[i];
+    enum ip_status bad = r->quorum ? IP_WARNING : IP_CRITICAL;
+    char b1[32], b2[32];
+
+    if (!r->up[i])
+        ip_check(r->rep, "connect", c->ep->hostport, bad, c->took, "%s%s", c->err,
+                 r->quorum ? " (quorum held)" : "");
+    else if (!has_leader(s))
+        ip_check(r->rep, "connect", c->ep->hostport, bad, c->took,
+                 "%s: member %s answers but has no leader%s%s", c->ep->hostport,
+                 id_name(r, s->member_id, b1, sizeof(b1)), s->errors[0] ? ": " : "", s->errors);
+    else
+        ip_check(r->rep, "connect", c->ep->hostport, IP_OK, c->took,
+                 "etcd %s, member %s, leader %s, term %" PRIu64, s->version,
+                 id_name(r, s->member_id, b1, sizeof(b1)), id_name(r, s->leader, b2, sizeof(b2)),
+                 s->raft_term);
+}
+
+int etcd_check_connect(struct etcd_run *r)
+{
+    struct etcd_state *st = r->st;
+    struct etcd_call *calls = calloc(st->nep, sizeof(*calls));
+    double t0 = ip_clock();
+    enum ip_status s;
+
+    if (!calls)
+        return IP_ENOMEM;
+    etcd_status_all(r, calls, etcd_timeout(st, r->deadline), r->deadline);
+    member_list(r, r->deadline);
+    for (size_t i = 0; i < st->nep; i++)
+        connect_one(r, &calls[i], (int)i);
+    s = !r->quorum ? IP_CRITICAL : r->answered < (int)st->nep ? IP_WARNING : IP_OK;
+    if (!r->answered)
+        ip_check(r->rep, "connect", NULL, IP_CRITICAL, ip_clock() - t0,
+                 "no member answered (of %zu): %s", st->nep, calls[0].err);
+    else
+        ip_check(r->rep, "connect", NULL, s, ip_clock() - t0,
+                 "%s%d of %zu members answered, %d name a leader",
+                 r->quorum ? "" : "quorum lost: ", r->answered, st->nep, r->with_leader);
+    etcd_calls_free(calls, st->nep);
+    free(calls);
+    return r->answered ? 0 : -1;
+}
+
+/* ---- leader ---------------------------------------------------------------------------------- */
+
+void etcd_check_leader(struct etcd_run *r)
+{
+    struct etcd_state *st = r->st;
+    const struct etcd_status *first = NULL;
+    int leaders = 0, disagree = 0, terms = 0;
+    char b1[32], lid[32];
+
+    for (size_t i = 0; i < st->nep; i++) {
+        const struct etcd_status *s = &r->status[i];
+
+        if (!r->up[i] || !has_leader(s))
+            continue;
+        leaders += s->leader == s->member_id;
+        if (!first)
+            first = s;
+        disagree |= s->leader != first->leader;
+        terms |= s->raft_term != first->raft_term;
+    }
+    if (!first) {
+        ip_check(r->rep, "leader", NULL, IP_CRITICAL, 0, "no member names a leader");
+        return;
+    }
+    snprintf(lid, sizeof(lid), "%" PRIu64, first->leader);
+    ip_metric(r->rep, IP_GAUGE, "raft_term", NULL, "the raft term the leader's members agree on",
+              NULL, NULL, (double)first->raft_term);
+    ip_metric(r->rep, IP_GAUGE, "leader_info", NULL, "1, labelled with the leader's id and name",
+              NULL,
+              (const char *const[]){"leader_id", lid, "leader_name",
+                                    id_name(r, first->leader, b1, sizeof(b1)), NULL},
+              1);
+    if (st->last_leader && st->last_leader != first->leader && !disagree)
+        st->leader_changes++;
+    if (!disagree)
+        st->last_leader = first->leader;
+    if (!r->quorum)
+        ip_check(r->rep, "leader", NULL, IP_CRITICAL, 0,
+                 "quorum lost: %d of %zu members name a leader (%s), which cannot commit",
+                 r->with_leader, st->nep, id_name(r, first->leader, b1, sizeof(b1)));
+    else if (disagree)
+        ip_check(r->rep, "leader", NULL, IP_CRITICAL, 0,
+                 "members disagree on the leader (%s and others)",
+                 id_name(r, first->leader, b1, sizeof(b1)));
+    else if (leaders != 1 && r->answered == (int)st->nep)
+        ip_check(r->rep, "leader", NULL, IP_CRITICAL, 0, "%d members say they are the leader %s",
+                 leaders, id_name(r, first->leader, b1, sizeof(b1)));
+    else if (terms)
+        ip_check(r->rep, "leader", NULL, IP_WARNING, 0,
+                 "leader %s, but the members are at different raft terms",
+                 id_name(r, first->leader, b1, sizeof(b1)));
+    else
+        ip_check(r->rep, "leader", NULL, IP_OK, 0,
+                 "leader %s (id %s), term %" PRIu64 ", agreed by %d members; %lld leader "
+                 "changes seen",
+                 id_name(r, first->leader, b1, sizeof(b1)), lid, first->raft_term, r->with_leader,
+                 st->leader_changes);
+}
+
+/* ---- members --------------------------------------------------------------------------------- */
+
+static void member_metrics(struct etcd_run *r, const struct etcd_status *s, const char *target)
+{
+    struct ip_report *rep = r->rep;
+
+    ip_metric(rep, IP_GAUGE, "db_size", "bytes", "the member's backend database size", target, NULL,
+              (double)s->db_size);
+    ip_metric(rep, IP_GAUGE, "db_size_in_use", "bytes", "the part of the backend in use", target,
+              NULL, (double)s->db_in_use);
+    ip_metric(rep, IP_GAUGE, "raft_index", NULL, "the member's raft index", target, NULL,
+              (double)s->raft_index);
+    ip_metric(rep, IP_GAUGE, "raft_applied_index", NULL, "the member's applied raft index", target,
+              NULL, (double)s->applied_index);
+    ip_metric(rep, IP_GAUGE, "revision", NULL, "the member's store revision", target, NULL,
+              (double)s->revision);
+    ip_metric(rep, IP_GAUGE, "version_info", NULL, "1, labelled with the member's etcd version",
+              target, (const char *const[]){"version", s->version, NULL}, 1);
+}
+
+/* The worst member's db size as a share of its quota: a warning past db_warn %. */
+static enum ip_status member_db(struct etcd_run *r, char *msg, size_t len)
+{
+    enum ip_status worst = IP_OK;
+
+    for (size_t i = 0; i < r->st->nep; i++) {
+        const struct etcd_status *s = &r->status[i];
+        double quota = s->db_quota ? (double)s->db_quota : r->st->db_quota;
+        double pct = quota > 0 ? 100.0 * (double)s->db_size / quota : 0;
+
+        if (!r->up[i])
+            continue;
+        member_metrics(r, s, r->st->eps[i].hostport);
+        if (pct >= r->st->db_warn) {
+            size_t n = strlen(msg);
+
+            snprintf(msg + n, len - n, "%s%s: db %.1f MiB, %.0f %% of the %.1f MiB quota",
+                     n ? "; " : "", r->st->eps[i].hostport, (double)s->db_size / 1048576.0, pct,
+                     quota / 1048576.0);
+            worst = IP_WARNING;
+        }
+    }
+    return worst;
+}
+
+void etcd_check_members(struct etcd_run *r)
+{
+    char msg[1024] = "", names[512] = "";
+    enum ip_status s;
+    int learners = 0;
+
+    if (!r->mem) {
+        ip_check(r->rep, "members", NULL, IP_CRITICAL, 0, "no member answered the member list");
+        return;
+    }
+    for (size_t i = 0; i < r->nmem; i++) {
+        size_t n = strlen(names);
+
+        snprintf(names + n, sizeof(names) - n, "%s%s%s", n ? ", " : "",
+                 r->mem[i].name[0] ? r->mem[i].name : "(unstarted)",
+                 r->mem[i].learner ? " (learner)" : "");
+        learners += r->mem[i].learner;
+    }
+    ip_metric(r->rep, IP_GAUGE, "members", NULL, "members in the member list", NULL, NULL,
+              (double)r->nmem);
+    s = member_db(r, msg, sizeof(msg));
+    if (r->st->members && (int)r->nmem != r->st->members)
+        ip_check(r->rep, "members", NULL, IP_CRITICAL, 0, "%zu members (%s), expected %d", r->nmem,
+                 names, r->st->members);
+    else if (learners)
+        ip_check(r->rep, "members", NULL, IP_WARNING, 0, "%d learner(s) not promoted: %s", learners,
+                 names);
+    else
+        ip_check(r->rep, "members", NULL, s, 0, "%zu members: %s%s%s", r->nmem, names,
+                 msg[0] ? "; " : "", msg);
+}
+
+/* ---- alarms ---------------------------------------------------------------------------------- */
+
+/* Without a quorum the alarm API cannot answer: the alarms each member's status lists. */
+static int alarms_from_status(struct etcd_run *r, char *out, size_t len)
+{
+    int n = 0;
+
+    out[0] = '\0';
+    for (size_t i = 0; i < r->st->nep; i++) {
+        const char *e = r->status[i].errors;
+        size_t o = strlen(out);
+
+        if (!r->up[i] || !strstr(e, "alarm:"))
+            continue;
+        snprintf(out + o, len - o, "%s%s: %s", o ? ", " : "", r->st->eps[i].hostport, e);
+        n++;
+    }
+    return n;
+}
+
+void etcd_check_alarms(struct etcd_run *r)
+{
+    struct etcd_state *st = r->st;
+    char list[1024], err[512] = "";
+    int n = -1;
+    double t0 = ip_clock();
+
+    for (size_t i = 0; r->quorum && n < 0 && i < st->nep; i++) {
+        struct etcd_call c = {.ep = &st->eps[i], .path = "/v3/maintenance/alarm"};
+
+        if (!r->up[i] || etcd_body(&c, "{\"action\":\"GET\"}") != 0)
+            continue;
+        if (etcd_call1(st, &c, etcd_timeout(st, r->deadline), r->deadline) == 0)
+            n = etcd_parse_alarms(c.reply, r->mem, r->nmem, list, sizeof(list), err, sizeof(err));
+        else
+            snprintf(err, sizeof(err), "%s", c.err);
+        etcd_calls_free(&c, 1);
+    }
+    if (n < 0 && (n = alarms_from_status(r, list, sizeof(list))) == 0 && r->quorum) {
+        ip_check(r->rep, "alarms", NULL, IP_CRITICAL, ip_clock() - t0, "%s", err);
+        return;
+    }
+    ip_metric(r->rep, IP_GAUGE, "alarms", NULL, "active alarms (NOSPACE, CORRUPT)", NULL, NULL, n);
+    if (n > 0)
+        ip_check(r->rep, "alarms", NULL, IP_CRITICAL, ip_clock() - t0, "%d active: %s", n, list);
+    else
+        ip_check(r->rep, "alarms", NULL, IP_OK, ip_clock() - t0, "no active alarm%s",
+                 r->quorum ? "" : " in the members' statuses (no quorum to ask the cluster)");
+}
+
+/* ---- lease, write, read ---------------------------------------------------------------------- */
+
+int etcd_lease_grant(struct etcd_run *r, char *err, size_t errlen)
+{
+    struct etcd_state *st = r->st;
+    struct etcd_ep *ep = r->write_ep;
+    struct etcd_call c = {.ep = ep, .path = "/v3/lease/grant"};
+    int rc = -1;
+
+    if (etcd_body(&c, "{\"TTL\":%lld}", (long long)(st->lease_ttl + 0.999)) == 0 &&
+        etcd_call1(st, &c, etcd_timeout(st, r->deadline), r->deadline) == 0) {
+        if (etcd_u64(c.reply, "ID", &r->lease) == 0 && r->lease)
+            rc = 0;
+        else
+            snprintf(err, errlen, "%s: lease grant: no ID in the reply", ep->hostport);
+    } else
+        snprintf(err, errlen, "lease grant: %s", c.err);
+    etcd_calls_free(&c, 1);
+    return rc;
+}
+
+void etcd_lease_revoke(struct etcd_run *r)
+{
+    struct etcd_call c = {.ep = r->write_ep, .path = "/v3/lease/revoke"};
+
+    if (!r->lease)
+        return;
+    /* Best effort: should it fail, the lease expires after lease_ttl with everything on it. */
+    if (etcd_body(&c, "{\"ID\":\"%" PRIu64 "\"}", r->lease) == 0 &&
+        etcd_call1(r->st, &c, etcd_timeout(r->st, r->deadline), r->deadline) != 0)
+        ip_report_log(r->rep, IP_LOG_WARNING, "lease revoke: %s", c.err);
+    etcd_calls_free(&c, 1);
+    r->lease = 0;
+}
+
+uint64_t etcd_put(struct etcd_run *r, struct etcd_ep *ep, const char *key, const char *value,
+                  double timeout, char *err, size_t errlen)
+{
+    struct etcd_call c = {.ep = ep, .path = "/v3/kv/put"};
+    char k64[700], v64[400], lease[48] = "";
+    uint64_t rev = 0;
+
+    if (etcd_b64_encode(key, strlen(key), k64, sizeof(k64)) != 0 ||
+        etcd_b64_encode(value, strlen(value), v64, sizeof(v64)) != 0) {
+        snprintf(err, errlen, "key or value too long");
+        return 0;
+    }
+    if (r->lease)
+        snprintf(lease, sizeof(lease), ",\"lease\":\"%" PRIu64 "\"", r->lease);
+    if (etcd_body(&c, "{\"key\":\"%s\",\"value\":\"%s\"%s}", k64, v64, lease) != 0 ||
+        etcd_call1(r->st, &c, timeout, r->deadline) != 0)
+        snprintf(err, errlen, "%s", c.err[0] ? c.err : "out of memory");
+    else if (etcd_u64(json_object_get(c.reply, "header"), "revision", &rev) != 0)
+        snprintf(err, errlen, "%s: put: no header.revision in the reply", ep->hostport);
+    r->put_took = c.took;
+    etcd_calls_free(&c, 1);
+    return rev;
+}
+
+/* The leader's endpoint, else the first that answered. */
+struct etcd_ep *etcd_write_endpoint(const struct etcd_run *r)
+{
+    struct etcd_ep *ep = etcd_ep_of(r, etcd_member_by_id(r, r->leader));
+
+    for (size_t i = 0; !ep && i < r->st->nep; i++)
+        if (r->up[i])
+            ep = &r->st->eps[i];
+    return ep;
+}
+
+void etcd_check_write(struct etcd_run *r)
+{
+    struct etcd_state *st = r->st;
+    char err[600] = "";
+    double t0;
+
+    r->write_ep = etcd_write_endpoint(r);
+    snprintf(r->key, sizeof(r->key), "%s%s/%s/write", st->prefix, st->name, r->tag);
+    snprintf(r->value, sizeof(r->value), "infraprobe %s", r->tag);
+    if (!r->lease && etcd_lease_grant(r, err, sizeof(err)) != 0) {
+        ip_check(r->rep, "write", r->write_ep->hostport, IP_CRITICAL, 0, "%s", err);
+        return;
+    }
+    t0 = ip_clock();
+    r->write_rev =
+        etcd_put(r, r->write_ep, r->key, r->value, etcd_timeout(st, r->deadline), err, sizeof(err));
+    /* The exchange's own time (curl's), as the read's: not the JSON built and parsed. */
+    if (!r->write_rev)
+        ip_check(r->rep, "write", r->write_ep->hostport, IP_CRITICAL, ip_clock() - t0, "%s", err);
+    else
+        ip_check(r->rep, "write", r->write_ep->hostport, IP_OK, r->put_took,
+                 "put %s at revision %" PRIu64 " with lease %" PRIu64 " (ttl %.0f s)", r->key,
+                 r->write_rev, r->lease, st->lease_ttl);
+}
+
+/* A range of r->key on c's endpoint (serializable or not) into c. */
+static int range_body(struct etcd_run *r, struct etcd_call *c, int serializable)
+{
+    char k64[700];
+
+    etcd_b64_encode(r->key, strlen(r->key), k64, sizeof(k64));
+    c->path = "/v3/kv/range";
+    return etcd_body(c, "{\"key\":\"%s\"%s}", k64, serializable ? ",\"serializable\":true" : "");
+}
+
+/* What a range reply says of the write: 1 it has it, 0 not yet (or another value: *diverged),
+ * -1 not a range reply. */
+static int range_has(struct etcd_run *r, struct etcd_call *c, uint64_t *hrev, int *diverged)
+{
+    char val[300], err[256];
+    uint64_t mod = 0;
+    int f = etcd_parse_range(c->reply, val, sizeof(val), &mod, hrev, err, sizeof(err));
+
+    *diverged = 0;
+    if (f < 0) {
+        snprintf(c->err, sizeof(c->err), "%.100s: %.300s", c->ep->hostport, err);
+        return -1;
+    }
+    if (f == 1 && mod == r->write_rev && strcmp(val, r->value) != 0)
+        *diverged = 1;
+    if (f == 1 && mod == r->write_rev && !*diverged)
+        return 1;
+    snprintf(c->err, sizeof(c->err),
+             "%s: %s (member at revision %" PRIu64 ", the write at %" PRIu64 ")", c->ep->hostport,
+             *diverged ? "another value at the write's revision"
+             : f       ? "an older value"
+                       : "no key",
+             *hrev, r->write_rev);
+    return 0;
+}
+
+/* The linearizable read on the write's endpoint: 0 when it returned what was written. */
+static int read_linearizable(struct etcd_run *r)
+{
+    struct etcd_call c = {.ep = r->write_ep};
+    uint64_t hrev;
+    int div = 0, rc = -1;
+
+    if (range_body(r, &c, 0) == 0 &&
+        etcd_call1(r->st, &c, etcd_timeout(r->st, r->deadline), r->deadline) == 0)
+        rc = range_has(r, &c, &hrev, &div) == 1 ? 0 : -1;
+    if (rc == 0)
+        ip_check(r->rep, "read", NULL, IP_OK, c.took,
+                 "linearizable range on %s returned the value written at revision %" PRIu64,
+                 c.ep->hostport, r->write_rev);
+    else
+        ip_check(r->rep, "read", NULL, IP_CRITICAL, c.took, "linearizable range: %s", c.err);
+    etcd_calls_free(&c, 1);
+    return rc;
+}
+
+/* One member's serializable read: 1 when recorded (it has the write, it diverged or failed, or
+ * the catch-up time is over), 0 to ask again. */
+static int read_member(struct etcd_run *r, struct etcd_call *c, int round, int last)
+{
+    uint64_t hrev = 0, lag;
+    int div = 0, has = c->reply ? range_has(r, c, &hrev, &div) : -1;
+    const char *t = c->ep->hostport;
+
+    if (has == 1)
+        ip_check(r->rep, "read", t, IP_OK, c->took,
+                 "serializable range: the value written at revision %" PRIu64 "%s", r->write_rev,
+                 round ? " (after catching up)" : "");
+    else if (div || has < 0)
+        ip_check(r->rep, "read", t, IP_CRITICAL, c->took, "serializable range: %s", c->err);
+    else if (!last)
+        return 0;
+    else if ((lag = r->write_rev > hrev ? r->write_rev - hrev : 0) > (uint64_t)r->st->max_lag)
+        ip_check(r->rep, "read", t, IP_WARNING, c->took, "serializable range after %.1f s: %s",
+                 r->st->catchup, c->err);
+    else
+        ip_check(r->rep, "read", t, IP_OK, c->took,
+                 "serializable range: behind by %" PRIu64 " revisions, within max_lag %lld", lag,
+                 r->st->max_lag);
+    return 1;
+}
+
+/* Serializable reads of every member: each must show the write, within the catch-up time. */
+static void read_members(struct etcd_run *r, struct etcd_call *calls, int *done)
+{
+    struct etcd_state *st = r->st;
+    double until = ip_clock() + st->catchup;
+    size_t *idx = calloc(st->nep, sizeof(*idx));
+
+    if (until > r->deadline)
+        until = r->deadline;
+    for (int round = 0, left = 1; idx && left; round++) {
+        size_t n = 0;
+
+        for (size_t i = 0; i < st->nep; i++)
+            if (r->up[i] && !done[i]) {
+                memset(&calls[n], 0, sizeof(calls[n]));
+                calls[n].ep = &st->eps[i];
+                range_body(r, &calls[n], 1);
+                idx[n++] = i;
+            }
+        etcd_calls(st, calls, n, etcd_timeout(st, r->deadline), r->deadline);
+        left = 0;
+        for (size_t j = 0; j < n; j++) {
+            done[idx[j]] = read_member(r, &calls[j], round, ip_clock() >= until);
+            left += !done[idx[j]];
+        }
+        etcd_calls_free(calls, n);
+        if (left)
+            ip_sleep_until(ip_clock() + 0.01);
+    }
+    free(idx);
+}
+
+void etcd_check_read(struct etcd_run *r)
+{
+    struct etcd_state *st = r->st;
+    struct etcd_call *calls;
+    int *done;
+
+    if (!r->write_rev) {
+        ip_skip_checks(r->rep, NULL, (const char *const[]){"read", NULL}, "nothing was written");
+        return;
+    }
+    if (read_linearizable(r) != 0)
+        return;
+    calls = calloc(st->nep, sizeof(*calls));
+    done = calloc(st->nep, sizeof(*done));
+    if (calls && done)
+        read_members(r, calls, done);
+    free(calls);
+    free(done);
+}

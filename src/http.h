@@ -1,0 +1,40 @@
+/*
+ * The daemon's HTTP listener (libmicrohttpd): /metrics for Prometheus and the status page
+ * at /, both rendered at request time from what the daemon published. Optional TLS (a
+ * certificate and key in PEM files) and basic auth against crypt(3) hashes (libxcrypt:
+ * bcrypt $2b$/$2y$ as the exporters' web configuration takes, yescrypt $y$, SHA-512 $6$).
+ */
+#ifndef IP_HTTP_H
+#define IP_HTTP_H
+
+#include <stddef.h>
+#include <sys/socket.h>
+
+#include "published.h"
+
+struct http_conf {
+    const char *listen;             /* "host:port"; NULL: no listener */
+    const char *tls_cert, *tls_key; /* PEM files, both or neither */
+    const char *const *users;       /* "name:hash" entries; none: no authentication */
+    size_t nusers;
+    const char *drill_report; /* the last --drill's JSON report; NULL: none */
+    int refresh;              /* the status page's reload period, seconds */
+};
+
+/* Parse "host:port" without I/O: host a numeric IPv4 address, [IPv6] or localhost; port
+ * 0..65535 (0: any free port). 0, or -1 with the reason in err. */
+int http_parse_listen(const char *s, struct sockaddr_storage *sa, socklen_t *len, char *err,
+                      size_t errlen);
+/* Check a "name:hash" entry of listen_users: 0, or -1 with the reason in err. */
+int http_check_user(const char *entry, char *err, size_t errlen);
+
+struct http;
+/* Bind and start serving `p`: the listener, or NULL with the reason in err ("bind: Address
+ * already in use", a certificate that cannot be read, ...). On success `bound` gets the
+ * address it listens on, as host:port (the port chosen when it was 0). */
+struct http *http_start(const struct http_conf *c, struct published *p, char *bound,
+                        size_t boundlen, char *err, size_t errlen);
+/* Stop serving (requests being answered finish first) and free the listener. */
+void http_stop(struct http *h);
+
+#endif
