@@ -13,6 +13,8 @@ IP_PACKAGES=(
     jq libxml2-utils perl prometheus monitoring-plugins-basic valgrind bsdutils
     # the daemon's listener and HTML pages: a client, TLS certificates, a browser, a parser
     curl openssl chromium python3-html5lib
+    # contrib/ci's recipes, parsed by tests/ci.test with Debian's /usr/bin/python3
+    python3-yaml
     # the sandbox's real servers and their clients
     redis-server redis-sentinel redis-tools mariadb-server mariadb-client
     etcd-server etcd-client kcat iptables iproute2 procps
