@@ -41,11 +41,20 @@ int ip_drill(struct ip_report *report, double *deadline)
     return 1;
 }
 
+/* The probe's fault actions: in every run (a plugin whose regular checks make a fault, such as
+ * netpart's partition / heal), else only in a drill run. */
+static const struct drill *actions_of(const struct ip_report *r)
+{
+    return r->faults ? r->faults : r->drill;
+}
+
 static const struct fault_action *find_action(const struct ip_report *r, const char *action)
 {
-    for (size_t i = 0; r->drill && action && i < r->drill->nactions; i++)
-        if (strcmp(r->drill->actions[i].name, action) == 0)
-            return &r->drill->actions[i];
+    const struct drill *d = actions_of(r);
+
+    for (size_t i = 0; d && action && i < d->nactions; i++)
+        if (strcmp(d->actions[i].name, action) == 0)
+            return &d->actions[i];
     return NULL;
 }
 
@@ -437,7 +446,7 @@ int ip_fault(struct ip_report *report, const char *action, const char *const *va
     if (ra) {
         /* Owed before the fault starts: whatever happens next, the core can put it back. */
         struct pending_restore p = {.action = strdup(ra->name),
-                                    .timeout = report->drill->action_timeout};
+                                    .timeout = actions_of(report)->action_timeout};
 
         p.command = substitute(ra->command, report->probe, vars, err, errlen);
         if (!p.action || !p.command) {
@@ -451,7 +460,7 @@ int ip_fault(struct ip_report *report, const char *action, const char *const *va
     }
     restoring = take_owed(report, action);
     t0 = ip_clock();
-    rc = run_action(report, action, cmd, report->drill->action_timeout, breaking, err, errlen);
+    rc = run_action(report, action, cmd, actions_of(report)->action_timeout, breaking, err, errlen);
     if (restoring)
         record_restore(report, action, rc, t0, NULL, err);
     else if (breaking)

@@ -23,6 +23,7 @@ lib_libsdk_la_SOURCES = \
 	lib/pool.c lib/pool.h \
 	lib/fault.c \
 	lib/drill.c \
+	lib/operate.c lib/operate.h \
 	lib/report.c lib/report.h lib/private.h
 lib_libsdk_la_CPPFLAGS = $(LIB_CPPFLAGS)
 lib_libsdk_la_CFLAGS = $(AM_CFLAGS) $(LIBCONFIG_CFLAGS)

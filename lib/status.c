@@ -3,6 +3,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <time.h>
 
 #include <infraprobe/plugin.h>
@@ -19,6 +20,45 @@ const char *ip_strerror(int err)
         return "success";
     }
     return "unknown error";
+}
+
+const char *ip_errname(int err)
+{
+    switch (err) {
+#define IP_ERRNO_NAME(name, value, text)                                                           \
+    case value:                                                                                    \
+        return #name;
+        IP_ERRNO_MAP(IP_ERRNO_NAME)
+#undef IP_ERRNO_NAME
+    case 0:
+        return "OK";
+    }
+    return "EUNKNOWN";
+}
+
+int ip_errno_code(int errnum)
+{
+    switch (errnum) {
+    case 0:
+        return 0;
+    case ECONNREFUSED:
+        return IP_ECONNREFUSED;
+    case ECONNRESET:
+    case ECONNABORTED:
+    case EPIPE:
+        return IP_ECONNRESET;
+    case ETIMEDOUT:
+        return IP_ETIMEDOUT;
+    case ENETUNREACH:
+    case EHOSTUNREACH:
+    case ENETDOWN:
+    case EHOSTDOWN:
+        return IP_EUNREACH;
+    case ENOMEM:
+    case ENOBUFS:
+        return IP_ENOMEM;
+    }
+    return IP_EOPEN;
 }
 
 const char *ip_status_name(enum ip_status s)

@@ -8,16 +8,23 @@ IP_PACKAGES=(
     gcc make autoconf automake libtool libltdl-dev pkg-config
     libconfig-dev libjansson-dev check libmicrohttpd-dev libcrypt-dev
     # plugins
-    libhiredis-dev librdkafka-dev libmariadb-dev libcurl4-openssl-dev
+    libhiredis-dev librdkafka-dev libmariadb-dev libcurl4-openssl-dev libnftables-dev
     # test consumers of each output format, and the peer the benchmark measures against
     jq libxml2-utils perl prometheus monitoring-plugins-basic valgrind bsdutils
     # the daemon's listener and HTML pages: a client, TLS certificates, a browser, a parser
     curl openssl chromium python3-html5lib
+    # contrib/ci's recipes, parsed by tests/ci.test with Debian's /usr/bin/python3
+    python3-yaml
     # the sandbox's real servers and their clients
     redis-server redis-sentinel redis-tools mariadb-server mariadb-client
     etcd-server etcd-client kcat iptables iproute2 procps
+    # Apache Kafka for the sandbox: Java 17 runs it, Maven fetches it (scripts/testdeps.sh)
+    openjdk-17-jre-headless maven
     # the unit's check (systemd-analyze verify)
     systemd
+    # netpart's tests: nft in a namespace of their own, setpriv to drop CAP_NET_ADMIN; curl
+    # to look into Toxiproxy; Go builds Toxiproxy (scripts/toxiproxy.sh)
+    nftables util-linux curl
 )
 
 ip_missing_packages() {

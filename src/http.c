@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "drill_report.h"
 #include "output.h"
 
 /* A file larger than this is not a PEM certificate or key. */
@@ -191,6 +192,9 @@ static int http_authorized(const struct http *h, struct MHD_Connection *conn)
 /* Render `page` of what is published now. */
 static enum MHD_Result http_page(struct http *h, struct MHD_Connection *conn, enum page page)
 {
+    struct status_extra x = {.refresh = h->conf->refresh, .drill_file = h->conf->drill_report};
+    struct run_result drill = {0};
+    char why[512] = "";
     struct published_view v;
     char *body = NULL;
     size_t len = 0;
@@ -199,11 +203,18 @@ static enum MHD_Result http_page(struct http *h, struct MHD_Connection *conn, en
 
     if (published_view(h->pub, &v) != 0)
         return http_text(conn, 500, "out of memory\n", 0);
+    /* Read at each request: a --drill run between two requests replaces it. */
+    if (page == PAGE_STATUS && x.drill_file) {
+        if (drill_report_load(x.drill_file, &drill, why, sizeof(why)) == 0)
+            x.drill = &drill;
+        x.drill_error = why;
+    }
     out = open_memstream(&body, &len);
     if (out) {
-        rc = format_write_page(page, out, &v, h->conf->refresh);
+        rc = format_write_page(page, out, &v, &x);
         rc |= fclose(out);
     }
+    drill_report_free(&drill);
     published_release(&v);
     if (rc != 0) {
         free(body);
@@ -310,6 +321,16 @@ static int http_tls(struct http *h, const struct http_conf *c, char *err, size_t
     return h->key ? 0 : -1;
 }
 
+/* The private key is a secret: it does not outlive the listener in freed memory. */
+static void http_free(struct http *h)
+{
+    if (h->key)
+        explicit_bzero(h->key, strlen(h->key));
+    free(h->key);
+    free(h->cert);
+    free(h);
+}
+
 struct http *http_start(const struct http_conf *c, struct published *p, char *bound,
                         size_t boundlen, char *err, size_t errlen)
 {
@@ -347,9 +368,7 @@ struct http *http_start(const struct http_conf *c, struct published *p, char *bo
 fail:
     if (h->fd >= 0)
         close(h->fd);
-    free(h->cert);
-    free(h->key);
-    free(h);
+    http_free(h);
     return NULL;
 }
 
@@ -358,7 +377,5 @@ void http_stop(struct http *h)
     if (!h)
         return;
     MHD_stop_daemon(h->mhd); /* which closes the listening socket */
-    free(h->cert);
-    free(h->key);
-    free(h);
+    http_free(h);
 }

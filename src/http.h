@@ -17,7 +17,8 @@ struct http_conf {
     const char *tls_cert, *tls_key; /* PEM files, both or neither */
     const char *const *users;       /* "name:hash" entries; none: no authentication */
     size_t nusers;
-    int refresh; /* the status page's reload period, seconds */
+    const char *drill_report; /* the last --drill's JSON report; NULL: none */
+    int refresh;              /* the status page's reload period, seconds */
 };
 
 /* Parse "host:port" without I/O: host a numeric IPv4 address, [IPv6] or localhost; port

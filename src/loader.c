@@ -11,12 +11,15 @@
 
 #include <dirent.h>
 #include <ltdl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include <infraprobe/plugin.h>
+
+#include "operate.h"
 
 struct loaded {
     struct loaded *next;
@@ -42,9 +45,13 @@ struct plugin_abi1 {
 /* The smallest ABI 2 vtable: up to check_size, which says how to read the check table. */
 #define PLUGIN_ABI2_MIN (offsetof(struct ip_plugin, check_size) + sizeof(size_t))
 
-/* Loading happens on the main thread before any probe runs. */
+/* Loading happens on the main thread before any probe runs, except for ip_operate(), which
+ * may load a plugin from a run's thread: the lock orders the two. */
 static struct loaded *loaded;
 static char *search_path;
+static pthread_mutex_t loader_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static operate_fn loader_operate(const char *kind, int *code, char *err, size_t errlen);
 
 int loader_init(const char *path)
 {
@@ -52,6 +59,7 @@ int loader_init(const char *path)
     search_path = strdup(path ? path : "");
     if (!search_path || lt_dlinit() != 0)
         return -1;
+    operate_provide(loader_operate);
     return 0;
 }
 
@@ -236,7 +244,7 @@ static struct loaded *load(const char *name, char *file, char *err, size_t errle
     return l;
 }
 
-const struct ip_plugin *loader_get(const char *name, char *err, size_t errlen)
+static const struct ip_plugin *get_locked(const char *name, char *err, size_t errlen)
 {
     struct loaded *l;
     char *path, *save = NULL, *file = NULL;
@@ -272,14 +280,62 @@ const struct ip_plugin *loader_get(const char *name, char *err, size_t errlen)
     return &l->plugin;
 }
 
+const struct ip_plugin *loader_get(const char *name, char *err, size_t errlen)
+{
+    const struct ip_plugin *p;
+
+    pthread_mutex_lock(&loader_lock);
+    p = get_locked(name, err, errlen);
+    pthread_mutex_unlock(&loader_lock);
+    return p;
+}
+
+/* init() of `l` once per process; 1 when it succeeded (or there is none), -1 when it failed. */
+static int init_once(struct loaded *l)
+{
+    int state;
+
+    pthread_mutex_lock(&loader_lock);
+    if (l->init_state == 0)
+        l->init_state = !l->plugin.init || l->plugin.init() == 0 ? 1 : -1;
+    state = l->init_state;
+    pthread_mutex_unlock(&loader_lock);
+    return state;
+}
+
+/* ip_operate()'s provider: plugin `kind`'s operate hook, the plugin loaded and initialised. */
+static operate_fn loader_operate(const char *kind, int *code, char *err, size_t errlen)
+{
+    const struct ip_plugin *p = loader_get(kind, err, errlen);
+    struct loaded *l;
+
+    *code = IP_EINVAL;
+    if (!p)
+        return NULL;
+    if (!p->operate) {
+        snprintf(err, errlen, "plugin %s has no operation for other plugins to use", kind);
+        *code = IP_ENOTSUP;
+        return NULL;
+    }
+    pthread_mutex_lock(&loader_lock);
+    l = find_loaded(p);
+    pthread_mutex_unlock(&loader_lock);
+    if (l && init_once(l) < 0) {
+        snprintf(err, errlen, "plugin %s: init() failed", kind);
+        return NULL;
+    }
+    return p->operate;
+}
+
 int loader_setup(const struct ip_plugin *p, struct ip_probe *probe, void **state)
 {
-    struct loaded *l = find_loaded(p);
+    struct loaded *l;
 
+    pthread_mutex_lock(&loader_lock);
+    l = find_loaded(p);
+    pthread_mutex_unlock(&loader_lock);
     /* Plugins the loader did not open (the unit tests' own) have no hooks to call. */
-    if (l && l->init_state == 0)
-        l->init_state = !p->init || p->init() == 0 ? 1 : -1;
-    if (l && l->init_state < 0) {
+    if (l && init_once(l) < 0) {
         ip_probe_fail(probe, NULL, "plugin %s: init() failed", p->name);
         return IP_ECONFIG;
     }
@@ -288,11 +344,13 @@ int loader_setup(const struct ip_plugin *p, struct ip_probe *probe, void **state
 
 void loader_shutdown(void)
 {
+    pthread_mutex_lock(&loader_lock);
     for (struct loaded *l = loaded; l; l = l->next) {
         if (l->init_state > 0 && l->plugin.shutdown)
             l->plugin.shutdown();
         l->init_state = 0; /* a later setup() calls init() again */
     }
+    pthread_mutex_unlock(&loader_lock);
 }
 
 static int has_suffix(const char *s, const char *suffix)

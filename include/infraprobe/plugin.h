@@ -62,7 +62,14 @@ extern "C" {
     X(EOPEN, -6, "could not open a connection")                                                    \
     X(EACTION, -7, "fault action failed")                                                          \
     X(ERESOLVE, -8, "name not resolved")                                                           \
-    X(EPLUGIN, -9, "the plugin failed")
+    X(EPLUGIN, -9, "the plugin failed")                                                            \
+    X(ECONNREFUSED, -10, "connection refused")                                                     \
+    X(ECONNRESET, -11, "connection reset or closed by the peer")                                   \
+    X(ETLS, -12, "TLS failure")                                                                    \
+    X(EUNREACH, -13, "network or host unreachable")                                                \
+    X(EAUTH, -14, "authentication failed")                                                         \
+    X(ESERVER, -15, "the server answered with an error")                                           \
+    X(ENOTSUP, -16, "not supported")
 
 enum {
 #define IP_ERRNO_ENUM(name, value, text) IP_##name = value,
@@ -72,6 +79,13 @@ enum {
 
 /* A static description of an IP_E* code ("unknown error" for anything else). */
 IP_EXPORT const char *ip_strerror(int err);
+/* The code's name without its prefix ("ETIMEDOUT", "ECONNREFUSED"); "EUNKNOWN" for anything
+ * else. For messages and labels that classify a failure. */
+IP_EXPORT const char *ip_errname(int err);
+/* The IP_E* class of a system errno from a socket call: ECONNREFUSED, ECONNRESET (also EPIPE,
+ * ECONNABORTED), ETIMEDOUT, EUNREACH (ENETUNREACH, EHOSTUNREACH, ENETDOWN, EHOSTDOWN), ENOMEM;
+ * IP_EOPEN for the rest (0 for 0). Thread-safe. */
+IP_EXPORT int ip_errno_code(int errnum);
 
 /* ---- statuses ------------------------------------------------------------------------- */
 
@@ -108,9 +122,13 @@ enum ip_check_kind {
 
 /* What a check is, in ip_check_decl.flags. IP_CHECK_DRILL: a drill's result (recorded under
  * --drill), so the plugin has a drill and its probes may have a `failover` block.
- * IP_CHECK_WRITES: the check writes to or loads the backend; `read_only = true` skips it. */
+ * IP_CHECK_WRITES: the check writes to the backend; `read_only = true` skips it.
+ * IP_CHECK_LOADS: the check loads the backend (tens of connections or operations, a long
+ * query): the daemon runs it only every `load_checks_every`-th run of its probe (default 10),
+ * --once and --drill always. A check may carry both. */
 #define IP_CHECK_DRILL  0x1u
 #define IP_CHECK_WRITES 0x2u
+#define IP_CHECK_LOADS  0x4u
 
 /* One check a plugin records. Thresholds are defaults that the probe's `thresholds`
  * setting overrides; 0 means "none" (latency in milliseconds, values in `unit`). The table
@@ -162,14 +180,16 @@ struct ip_check_decl {
  *   ("returned 7 (not an IP_E* code)"). Every check it records carries a name from
  *   `checks`: an undeclared name is recorded by the core as `unknown: plugin bug: undeclared
  *   check "x"`, so the mistake shows instead of the check going missing.
- * - A check marked IP_CHECK_WRITES, or deselected by the probe's `checks` / `skip` setting, is
- *   disabled: run() asks ip_check_enabled() before doing a check's work, and the core records
- *   `skipped` (saying why) for a disabled check the plugin did not record itself.
+ * - A check marked IP_CHECK_WRITES under `read_only = true`, one marked IP_CHECK_LOADS in a
+ *   daemon run between two of every `load_checks_every`, or one deselected by the probe's
+ *   `checks` / `skip` setting, is disabled: run() asks ip_check_enabled() before doing a check's
+ * work, and the core records `skipped` (saying why) for a disabled check the plugin did not record
+ * itself.
  * - Threads: run() may start helper threads; they may call ip_check(), ip_check_value(),
  *   ip_check_hint(), ip_metric(), ip_report_log(), ip_report_*() getters, ip_check_enabled(),
- *   ip_fault(), ip_resolve(), ip_deadline_ms(), ip_clock() and the ip_pool_* functions, and must
- *   all have ended (joined) before run() returns: the report is freed after it. The ip_probe_*
- *   getters are for setup() only.
+ *   ip_fault(), ip_resolve(), ip_operate(), ip_deadline_ms(), ip_clock() and the ip_pool_*
+ *   functions, and must all have ended (joined) before run() returns: the report is freed
+ *   after it. The ip_probe_* getters are for setup() only.
  */
 struct ip_plugin {
     unsigned abi;  /* IP_PLUGIN_ABI, always first */
@@ -186,6 +206,21 @@ struct ip_plugin {
     unsigned flags;         /* IP_PLUGIN_* */
     int (*init)(void);      /* once per process, before the first setup(); 0: ok */
     void (*shutdown)(void); /* once per process, after the last teardown() */
+    /* Optional: one cheap operation of this backend against `address` by `deadline`, on a
+     * connection of its own that it closes (a TCP connect, a Redis PING, a MySQL SELECT 1),
+     * for other plugins through ip_operate(). `options` is NULL or NULL-terminated name, value
+     * pairs (user, password, database, ...). Returns 0, or the IP_E* code that classifies the
+     * failure (ETIMEDOUT, ECONNREFUSED, ECONNRESET, ERESOLVE, ETLS, EAUTH, ...) with a one-line
+     * reason in err; IP_EINVAL for an option it does not know. Thread-safe, no state kept. */
+    int (*operate)(const char *address, const char *const *options, double deadline, char *err,
+                   size_t errlen);
+    /* Optional: put right what a run of this probe that never returned left outside the
+     * process (a proxy, a firewall table: what a run removes at its end), from the settings
+     * alone. The core calls it in the process that set the probe up, after a run whose process
+     * crashed, exited, or was killed at its deadline or by an interrupt; never while a run of
+     * the probe may still go on (an abandoned thread). `report` is the dead run's, for its id
+     * and ip_report_log(); record no check in it. Blocking calls take a few seconds at most. */
+    void (*reclaim)(void *state, struct ip_report *report);
 };
 
 /* The fields every plugin opens its ip_plugin with:
@@ -353,7 +388,8 @@ IP_EXPORT int ip_drill(struct ip_report *report, double *deadline);
  * is shell-quoted, so a server-supplied name cannot inject a command. %% is a literal %.
  * Returns 0 when the command exited 0; IP_EINVAL when the action is not configured or names
  * a placeholder not in vars (err says which); IP_EACTION when it failed or timed out, with
- * its exit status and the last line of its stderr in err. Thread-safe.
+ * its exit status and the last line of its stderr in err. Thread-safe. It works in a regular
+ * run too (netpart's partition / heal), with the same restore guarantee.
  */
 IP_EXPORT int ip_fault(struct ip_report *report, const char *action, const char *const *vars,
                        char *err, size_t errlen);
@@ -570,6 +606,24 @@ IP_EXPORT void ip_pool_metrics(struct ip_report *report, const struct ip_pool_st
  * id (ip_report_run_id()) with only letters, digits and '-' kept, cut to len - 1 characters
  * (a UUID needs 37 bytes). Returns buf. */
 IP_EXPORT const char *ip_run_tag(const struct ip_report *report, char *buf, size_t len);
+
+/*
+ * One cheap operation of the backend `kind` (a plugin name: "tcp", "redis", "mysql", ...)
+ * against `address`, through that plugin's own client (its vtable's operate hook), so that a
+ * plugin that tests the path to other services (netpart) has no second client of its own. The
+ * core loads plugin `kind` on its search path (and runs its init()) when it is not loaded yet.
+ * Each call opens a connection of its own and closes it: nothing pooled survives a call, so a
+ * connection broken by a network fault is never reused. Returns 0, or an IP_E* code that
+ * classifies the failure (see the operate hook) with a one-line reason in err; IP_ENOTSUP when
+ * the plugin has no operate hook, IP_EINVAL when `kind` is no loadable plugin. Honours
+ * `deadline`. Thread-safe: run() and its helper threads may call it at once.
+ * ip_operation_check() says at setup time (main thread; no network I/O) whether `kind` has an
+ * operation: 0, or IP_EINVAL / IP_ENOTSUP with the reason in err. It also loads the plugin, so
+ * call it in setup() for every kind that run() will use.
+ */
+IP_EXPORT int ip_operate(struct ip_report *report, const char *kind, const char *address,
+                         const char *const *options, double deadline, char *err, size_t errlen);
+IP_EXPORT int ip_operation_check(const char *kind, char *err, size_t errlen);
 
 /*
  * N concurrent workers until a deadline, the first error kept. ip_workers_start() starts n

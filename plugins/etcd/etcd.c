@@ -190,7 +190,9 @@ static void etcd_run_writes(struct etcd_run *r)
         etcd_check_write(r);
         if (ip_check_enabled(r->rep, "read"))
             etcd_check_read(r);
-    }
+    } else if (ip_check_enabled(r->rep, "read"))
+        ip_skip_checks(r->rep, NULL, (const char *const[]){"read", NULL},
+                       "it reads what the write check wrote, which is not run");
     if (watch) {
         if (!r->write_ep)
             r->write_ep = etcd_write_endpoint(r);
@@ -275,4 +277,5 @@ IP_EXPORT const struct ip_plugin infraprobe_plugin = {
     .metrics = etcd_metrics,
     .init = etcd_init,
     .shutdown = etcd_shutdown,
+    .operate = etcd_operate,
 };

@@ -199,7 +199,7 @@ static void excerpt(const char *buf, size_t len, char *out, size_t outlen)
 }
 
 /* A transfer that failed before a reply: 1 with c->err set, 0 when a reply came. */
-static int transport_failed(struct etcd_call *c, CURLcode cc, double timeout)
+static int transport_failed(struct etcd_call *c, CURLcode cc, double timeout, int client_cert)
 {
     if (cc == CURLE_OPERATION_TIMEDOUT) {
         c->timed_out = 1;
@@ -213,22 +213,31 @@ static int transport_failed(struct etcd_call *c, CURLcode cc, double timeout)
         return 1;
     }
     if (cc != CURLE_OK) {
-        snprintf(c->err, sizeof(c->err), "%.100s: %.30s: %.300s", c->ep->hostport, c->path,
-                 c->cerr[0] ? c->cerr : curl_easy_strerror(cc));
+        /* TLS 1.3 servers check the client's certificate after the handshake: a refusal
+         * reaches curl as a reset, which names no certificate. */
+        int cert = client_cert && strncmp(c->ep->url, "https:", 6) == 0 &&
+                   cc != CURLE_COULDNT_CONNECT && cc != CURLE_COULDNT_RESOLVE_HOST &&
+                   cc != CURLE_PEER_FAILED_VERIFICATION && cc != CURLE_SSL_CACERT_BADFILE &&
+                   cc != CURLE_SSL_CERTPROBLEM;
+
+        snprintf(c->err, sizeof(c->err), "%.100s: %.30s: %.300s%s", c->ep->hostport, c->path,
+                 c->cerr[0] ? c->cerr : curl_easy_strerror(cc),
+                 cert ? " (the TLS session failed: does the cluster trust the client certificate?)"
+                      : "");
         return 1;
     }
     return 0;
 }
 
 /* What came back, into c->reply or c->err. */
-static void classify(struct etcd_call *c, CURLcode cc, double timeout)
+static void classify(struct etcd_call *c, CURLcode cc, double timeout, int client_cert)
 {
     const char *where = c->ep->hostport;
     json_error_t jerr;
     char msg[400], ex[100];
     json_t *j;
 
-    if (transport_failed(c, cc, timeout))
+    if (transport_failed(c, cc, timeout, client_cert))
         return;
     j = c->len ? json_loadb(c->buf, c->len, 0, &jerr) : NULL;
     excerpt(c->buf ? c->buf : "", c->len, ex, sizeof(ex));
@@ -313,7 +322,7 @@ static void batch(struct etcd_state *st, struct etcd_call *calls, size_t n, doub
         c->easy = NULL;
         curl_slist_free_all(c->hdrs);
         c->hdrs = NULL;
-        classify(c, c->cc, timeout);
+        classify(c, c->cc, timeout, st->cert != NULL);
         free(c->buf);
         c->buf = NULL;
         c->len = c->cap = 0;

@@ -83,6 +83,7 @@ struct etcd_run {
     uint64_t leader;
     char key[512], value[256]; /* the write check's */
     uint64_t write_rev;        /* 0: nothing written */
+    double put_took;           /* the last put's exchange, seconds (curl's total time) */
     struct etcd_ep *write_ep;  /* where the write went */
 };
 
@@ -135,6 +136,12 @@ struct etcd_ep *etcd_ep_of(const struct etcd_run *r, const struct etcd_member *m
 /* ---- etcd_watch.c ---- */
 
 void etcd_check_watch(struct etcd_run *r);
+
+/* ---- etcd_operate.c ---- */
+
+/* The plugin's operate hook: one status request to the member at address (host:port). */
+int etcd_operate(const char *address, const char *const *options, double deadline, char *err,
+                 size_t errlen);
 
 /* ---- etcd_drill.c ---- */
 

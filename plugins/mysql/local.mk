@@ -4,7 +4,8 @@ pkglib_LTLIBRARIES += plugins/mysql/mysql.la
 plugins_mysql_mysql_la_SOURCES = plugins/mysql/mysql.c plugins/mysql/mysql_plugin.h \
 	plugins/mysql/mysql_checks.c plugins/mysql/mysql_pool.c plugins/mysql/mysql_drill.c \
 	plugins/mysql/mysql_conn.c plugins/mysql/mysql_conn.h plugins/mysql/mysql_dsn.c \
-	plugins/mysql/mysql_dsn.h plugins/mysql/mysql_hint.c plugins/mysql/mysql_hint.h
+	plugins/mysql/mysql_dsn.h plugins/mysql/mysql_hint.c plugins/mysql/mysql_hint.h \
+	plugins/mysql/mysql_operate.c
 plugins_mysql_mysql_la_CFLAGS = $(AM_CFLAGS) $(MARIADB_CFLAGS)
 plugins_mysql_mysql_la_LDFLAGS = -module -avoid-version -shared -export-symbols-regex '^infraprobe_plugin$$'
 plugins_mysql_mysql_la_LIBADD = lib/libinfraprobe.la $(MARIADB_LIBS) -lm

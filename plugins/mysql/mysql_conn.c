@@ -89,6 +89,43 @@ static int conn_wait(MYSQL *m, int status, double deadline)
     }
 }
 
+/* The IP_E* class of a failed connect: Connector/C's client error, and for a TCP connect that
+ * failed, the system errno its message ends with ("... (111)"). */
+static int conn_class(MYSQL *m)
+{
+    unsigned int e = mysql_errno(m);
+    const char *msg = mysql_error(m), *open = strrchr(msg, '(');
+
+    switch (e) {
+    case CR_CONN_HOST_ERROR:
+    case CR_CONNECTION_ERROR:
+        return open ? ip_errno_code(atoi(open + 1)) : IP_EOPEN;
+    case CR_SERVER_LOST:
+    case CR_SERVER_GONE_ERROR:
+    case CR_SERVER_LOST_EXTENDED:
+        return IP_ECONNRESET;
+    case CR_SSL_CONNECTION_ERROR:
+        return IP_ETLS;
+    case CR_UNKNOWN_HOST:
+        return IP_ERESOLVE;
+    case 1045: /* ER_ACCESS_DENIED_ERROR */
+    case 1698: /* ER_ACCESS_DENIED_NO_PASSWORD_ERROR */
+        return IP_EAUTH;
+    }
+    return mysql_conn_server_error(e) ? IP_ESERVER : IP_EOPEN;
+}
+
+int mysql_conn_code(struct mysql_conn *c)
+{
+    return conn_class(c->mysql);
+}
+
+static void conn_set_class(const struct mysql_conn_opts *o, int code)
+{
+    if (o->code)
+        *o->code = code;
+}
+
 static void conn_error(MYSQL *m, char *err, size_t errlen)
 {
     snprintf(err, errlen, "error %u (%s): %s", mysql_errno(m), mysql_sqlstate(m), mysql_error(m));
@@ -222,6 +259,7 @@ static int conn_open_at(const struct mysql_conn_opts *o, const char *host, doubl
         return MYSQL_CONN_TIMEDOUT;
     }
     if (!ret) {
+        conn_set_class(o, conn_class(c->mysql));
         conn_error(c->mysql, err, errlen);
         c->broken = 1;
         *next = mysql_errno(c->mysql) == CR_CONNECTION_ERROR ||
@@ -266,20 +304,26 @@ int mysql_conn_open(const struct mysql_conn_opts *o, double deadline, struct mys
     int by_connect_timeout = 0, next = 0, n, rc;
 
     *out = NULL;
+    conn_set_class(o, IP_EOPEN);
     if (o->connect_timeout > 0 && start + o->connect_timeout < deadline) {
         deadline = start + o->connect_timeout;
         by_connect_timeout = 1;
     }
     if (!o->host || !*o->host)
         rc = conn_open_at(o, NULL, deadline, out, err, errlen, &next);
-    else if ((n = ip_resolve(o->host, deadline, addrs, CONN_MAX_ADDRS, err, errlen)) < 0)
+    else if ((n = ip_resolve(o->host, deadline, addrs, CONN_MAX_ADDRS, err, errlen)) < 0) {
+        conn_set_class(o, n);
         return n == IP_ETIMEDOUT ? MYSQL_CONN_TIMEDOUT : MYSQL_CONN_BROKEN;
-    else if (conn_verifies_name(o))
+    } else if (conn_verifies_name(o))
         rc = conn_open_at(o, o->host, deadline, out, err, errlen, &next);
     else
         rc = conn_open_each(o, addrs, n, deadline, out, err, errlen);
-    if (rc == MYSQL_CONN_TIMEDOUT)
+    if (rc == MYSQL_CONN_TIMEDOUT) {
+        conn_set_class(o, IP_ETIMEDOUT);
         conn_timed_out(o, start, by_connect_timeout, err, errlen);
+    } else if (rc == 0) {
+        conn_set_class(o, 0);
+    }
     return rc;
 }
 

@@ -53,6 +53,14 @@ int mysql_conn_ping(struct mysql_conn *c, double deadline);
 /* Close it (a QUIT without waiting for an answer); NULL is ok. */
 void mysql_conn_close(struct mysql_conn *c);
 
+/* The IP_E* class of the last call's failure on c (ECONNRESET for a lost connection, ...). */
+int mysql_conn_code(struct mysql_conn *c);
+
+/* The plugin's operate hook (mysql_operate.c): connect and SELECT 1 on a connection of its
+ * own, closed at once. Options: user, password, database, ssl_mode. */
+int mysql_operate(const char *address, const char *const *options, double deadline, char *err,
+                  size_t errlen);
+
 /* Is this a server error (the connection survives it) rather than a client one? */
 int mysql_conn_server_error(unsigned int errnum);
 

@@ -41,6 +41,7 @@ struct mysql_conn_opts {
     const char *ssl_ca, *ssl_cert, *ssl_key;
     double connect_timeout; /* seconds, 0: the deadline only */
     double io_timeout;      /* seconds: the library's read and write timeouts; 0: none */
+    int *code;              /* where mysql_conn_open() puts the IP_E* class of a failure; NULL */
 };
 
 /* Parse `s` into *dsn. Returns 0, or -1 with a one-line reason in err, which never quotes

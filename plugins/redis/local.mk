@@ -4,7 +4,7 @@ pkglib_LTLIBRARIES += plugins/redis/redis.la
 plugins_redis_redis_la_SOURCES = plugins/redis/redis.c plugins/redis/redis_plugin.h \
 	plugins/redis/redis_conn.c plugins/redis/redis_sentinel.c plugins/redis/redis_pool.c \
 	plugins/redis/redis_drill.c plugins/redis/redis_info.c plugins/redis/redis_info.h \
-	plugins/redis/redis_hint.c plugins/redis/redis_hint.h
+	plugins/redis/redis_hint.c plugins/redis/redis_hint.h plugins/redis/redis_operate.c
 plugins_redis_redis_la_CFLAGS = $(AM_CFLAGS) $(HIREDIS_CFLAGS)
 plugins_redis_redis_la_LDFLAGS = -module -avoid-version -shared -export-symbols-regex '^infraprobe_plugin$$'
 plugins_redis_redis_la_LIBADD = lib/libinfraprobe.la $(HIREDIS_LIBS) -lm

@@ -51,10 +51,11 @@ static const struct ip_check_decl redis_checks[] = {
      .kind = IP_VALUE_MAX,
      .warn = 3600,
      .unit = "s"},
+    /* 50 workers and hundreds of SETs: every tenth run in the daemon (load_checks_every). */
     {.name = "pool",
      .help = "concurrent SETs through the connection pool",
      .kind = IP_LATENCY,
-     .flags = IP_CHECK_WRITES},
+     .flags = IP_CHECK_WRITES | IP_CHECK_LOADS},
     {.name = "replication",
      .help = "replicas connected, replication lag",
      .kind = IP_VALUE_MAX,
@@ -605,8 +606,8 @@ static int redis_run(void *state, struct ip_report *rep)
     static const char *const after_connect[] = {"write",       "read", "ttl",
                                                 "persistence", "pool", NULL};
     struct redis_state *st = state;
-    const struct redis_conn_opts opts = {st->username,    st->password,  st->database,
-                                         st->client_name, st->max_reply, 0};
+    const struct redis_conn_opts opts = {
+        st->username, st->password, st->database, st->client_name, st->max_reply, 0, NULL};
     double deadline = ip_report_deadline(rep), t0 = ip_clock();
     char addr[300], host[256], err[1024], *info = NULL;
     const char *target;
@@ -698,4 +699,5 @@ IP_EXPORT const struct ip_plugin infraprobe_plugin = {
     .run = redis_run,
     .teardown = redis_teardown,
     .metrics = redis_metrics,
+    .operate = redis_operate,
 };

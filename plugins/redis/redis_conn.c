@@ -25,6 +25,7 @@ struct conn_extra {
     size_t charged; /* bytes of reply objects built for the current reply */
     int too_big;
     long long id; /* the server's CLIENT ID, or -1 */
+    int code;     /* the IP_E* class of the last failed exchange */
     char addr[IP_ADDRSTRLEN + 8];
 };
 
@@ -204,6 +205,7 @@ static enum conn_outcome conn_send(redisContext *c, const char *cmd, double dead
         if (w < 0 && conn_retry())
             continue;
         if (w < 0) {
+            conn_x(c)->code = ip_errno_code(errno);
             snprintf(err, errlen, "%s: %s", cmd, strerror(errno));
             return CONN_BROKEN;
         }
@@ -225,10 +227,12 @@ static enum conn_outcome conn_recv(redisContext *c, struct conn_extra *x, const 
     if (got < 0 && conn_retry())
         return CONN_AGAIN;
     if (got < 0) {
+        x->code = ip_errno_code(errno);
         snprintf(err, errlen, "%s: %s", cmd, strerror(errno));
         return CONN_BROKEN;
     }
     if (got == 0) {
+        x->code = IP_ECONNRESET;
         snprintf(err, errlen, "%s: connection closed by the server", cmd);
         return CONN_BROKEN;
     }
@@ -296,9 +300,12 @@ static int conn_exchange(redisContext *c, const char *cmd, double started, doubl
 
     for (i = 0; i < n; i++)
         out[i] = NULL;
+    x->code = IP_EOPEN;
     o = conn_send_read(c, cmd, deadline, n, out, err, errlen);
     if (o == CONN_DONE)
         return 0;
+    if (o == CONN_TIMED_OUT)
+        x->code = IP_ETIMEDOUT;
     if (o == CONN_TOO_BIG) {
         char size[32];
 
@@ -507,7 +514,8 @@ char *redis_info(redisContext *c, const char *section, double deadline, char *er
 }
 
 /* A connected socket to ip:port by `deadline`, or NULL with why in err. */
-static redisContext *conn_tcp(const char *ip, int port, double deadline, char *err, size_t errlen)
+static redisContext *conn_tcp(const char *ip, int port, double deadline, int *code, char *err,
+                              size_t errlen)
 {
     redisContext *c = redisConnectNonBlock(ip, port);
     int soerr = 0;
@@ -518,12 +526,14 @@ static redisContext *conn_tcp(const char *ip, int port, double deadline, char *e
         return NULL;
     }
     if (c->err) {
+        *code = c->err == REDIS_ERR_IO ? ip_errno_code(errno) : IP_EOPEN;
         snprintf(err, errlen, "%s", c->errstr);
         redisFree(c);
         return NULL;
     }
     /* A non-blocking connect is under way: writable means it ended, SO_ERROR how. */
     if (!conn_poll(c->fd, POLLOUT, deadline)) {
+        *code = IP_ETIMEDOUT;
         snprintf(err, errlen, "connect timed out");
         redisFree(c);
         return NULL;
@@ -531,6 +541,7 @@ static redisContext *conn_tcp(const char *ip, int port, double deadline, char *e
     if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &soerr, &len) != 0)
         soerr = errno;
     if (soerr) {
+        *code = ip_errno_code(soerr);
         snprintf(err, errlen, "%s", strerror(soerr));
         redisFree(c);
         return NULL;
@@ -550,12 +561,13 @@ static void conn_note(char *err, size_t errlen, const char *what)
 /* TCP to the first of host's addresses that accepts, each given a fair share of the time
  * left so that one that hangs leaves time for the next. */
 static redisContext *conn_open(const char *host, int port, double deadline, char *addr,
-                               size_t addrlen, char *err, size_t errlen)
+                               size_t addrlen, int *code, char *err, size_t errlen)
 {
     char ips[8][IP_ADDRSTRLEN], why[256], note[400];
     int n = ip_resolve(host, deadline, ips, 8, err, errlen);
 
     if (n <= 0) {
+        *code = n < 0 ? n : IP_ERESOLVE;
         if (n == 0)
             snprintf(err, errlen, "%s: no address", host);
         return NULL;
@@ -566,11 +578,12 @@ static redisContext *conn_open(const char *host, int port, double deadline, char
         redisContext *c;
 
         if (left <= 0) {
+            *code = IP_ETIMEDOUT;
             snprintf(note, sizeof(note), "%s: not tried: no time left", ips[i]);
             conn_note(err, errlen, note);
             continue;
         }
-        c = conn_tcp(ips[i], port, ip_clock() + left / (double)(n - i), why, sizeof(why));
+        c = conn_tcp(ips[i], port, ip_clock() + left / (double)(n - i), code, why, sizeof(why));
         snprintf(addr, addrlen, strchr(ips[i], ':') ? "[%.*s]:%d" : "%.*s:%d", IP_ADDRSTRLEN,
                  ips[i], port);
         if (c)
@@ -649,30 +662,46 @@ static int conn_handshake(redisContext *c, const struct redis_conn_opts *o, doub
     return 0;
 }
 
+/* The class of a handshake's failure: the exchange's, or the server's refusal. */
+static int conn_handshake_code(const redisContext *c, const char *err)
+{
+    if (c->err)
+        return conn_x(c)->code;
+    if (strstr(err, "WRONGPASS") || strstr(err, "NOAUTH") || strstr(err, "NOPERM"))
+        return IP_EAUTH;
+    return IP_ESERVER;
+}
+
 redisContext *redis_connect(const char *host, int port, const struct redis_conn_opts *o,
                             double deadline, char *err, size_t errlen)
 {
     char addr[IP_ADDRSTRLEN + 8];
     struct conn_extra *x;
     redisContext *c;
+    int code = IP_EOPEN, *out = o->code ? o->code : &code;
 
+    *out = IP_ETIMEDOUT;
     if (ip_deadline_ms(deadline) <= 0) {
         snprintf(err, errlen, "connect timed out: no time left before the deadline");
         return NULL;
     }
+    *out = IP_ENOMEM;
     if (!(x = calloc(1, sizeof(*x)))) {
         snprintf(err, errlen, "connect: out of memory");
         return NULL;
     }
-    c = conn_open(host, port, deadline, addr, sizeof(addr), err, errlen);
+    *out = IP_EOPEN;
+    c = conn_open(host, port, deadline, addr, sizeof(addr), out, err, errlen);
     if (!c) {
         free(x);
         return NULL;
     }
     conn_attach(c, x, o, addr);
     if (conn_handshake(c, o, deadline, err, errlen)) {
+        *out = conn_handshake_code(c, err);
         redis_free(c);
         return NULL;
     }
+    *out = 0;
     return c;
 }

@@ -53,6 +53,7 @@ struct redis_conn_opts {
     const char *client_name; /* NULL: no CLIENT SETNAME */
     size_t max_reply;        /* 0: REDIS_DEFAULT_MAX_REPLY */
     int want_id;             /* ask CLIENT ID: redis_conn_id() */
+    int *code;               /* where redis_connect() puts the IP_E* class of a failure; NULL */
 };
 
 /* ---- redis_conn.c ---- */
@@ -98,6 +99,12 @@ int redis_expect(redisReply *r, int type, const char *status, int argc, const ch
 void redis_describe(const redisReply *r, char *out, size_t outlen);
 /* The INFO text of `section` (NULL: the default sections), malloc'd, or NULL with err. */
 char *redis_info(redisContext *c, const char *section, double deadline, char *err, size_t errlen);
+
+/* ---- redis_operate.c ---- */
+
+/* The plugin's operate hook: connect (AUTH, SELECT) and PING on a connection of its own. */
+int redis_operate(const char *address, const char *const *options, double deadline, char *err,
+                  size_t errlen);
 
 /* ---- redis_sentinel.c ---- */
 

@@ -190,7 +190,7 @@ static int pool_ready(struct redis_state *st, const char *host, int port, const 
         snprintf(st->pool_ctx->host, sizeof(st->pool_ctx->host), "%s", host);
         st->pool_ctx->port = port;
         st->pool_ctx->opts = (struct redis_conn_opts){
-            st->username, st->password, st->database, st->pool_client_name, st->max_reply, 1};
+            st->username, st->password, st->database, st->pool_client_name, st->max_reply, 1, NULL};
         pthread_mutex_init(&st->pool_ctx->lock, NULL);
         st->pool = ip_pool_new(&pool_ops, st->pool_ctx, &st->pool_config);
     }

@@ -26,14 +26,14 @@
 
 #include <infraprobe/plugin.h>
 
+#include "tcp_plugin.h"
+
 static const struct ip_check_decl tcp_checks[] = {
     {.name = "connect", .help = "TCP connection established", .kind = IP_LATENCY},
     {.name = "expect", .help = "the expected string came back", .kind = IP_LATENCY},
     {0},
 };
 
-/* The addresses of one name tried in turn, at most. */
-#define TCP_MAX_ADDRS 8
 /* Names resolved at once, at most: one helper thread each. */
 #define TCP_RESOLVERS 16
 
@@ -573,5 +573,5 @@ static int tcp_metrics(void *state, struct ip_report *rep)
 IP_EXPORT const struct ip_plugin infraprobe_plugin = {
     IP_PLUGIN_HEADER,         .name = "tcp",          .description = "TCP connect, send and expect",
     .checks = tcp_checks,     .setup = tcp_setup,     .run = tcp_run,
-    .teardown = tcp_teardown, .metrics = tcp_metrics,
+    .teardown = tcp_teardown, .metrics = tcp_metrics, .operate = tcp_operate,
 };

@@ -30,7 +30,7 @@ static const char html_style[] =
     "rect.run.skipped{fill:#888}circle.op.lost{fill:#000}"
     "line.fault{stroke:#c62828;stroke-width:2}line.restore{stroke:#1565c0;stroke-width:2}"
     "rect.span.detect{fill:#fbe3e3}rect.span.recover{fill:#fff3d6}line.axis{stroke:#999}"
-    "ul.lost{color:#c62828}";
+    "ul.lost{color:#c62828}.hint{color:#8a4b00}";
 
 void html_text(FILE *out, const char *s)
 {
@@ -149,6 +149,12 @@ static void html_check(FILE *out, const struct check_result *c)
     }
     fputs("</td><td>", out);
     html_text(out, c->message);
+    /* Where the operator paged at night looks first. */
+    if (c->hint) {
+        fputs("<br><span class=\"hint\">hint: ", out);
+        html_text(out, c->hint);
+        fputs("</span>", out);
+    }
     fputs("</td></tr>\n", out);
 }
 

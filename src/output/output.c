@@ -160,18 +160,19 @@ int format_write_probe(enum format f, FILE *out, const struct ip_report *probe, 
     return format_do(f, out, &run, NULL, colour);
 }
 
-int format_write_page(enum page page, FILE *out, const struct published_view *v, int refresh)
+int format_write_page(enum page page, FILE *out, const struct published_view *v,
+                      const struct status_extra *x)
 {
     locale_t c, old = (locale_t)0;
     int rc, err;
 
-    if (!out || !v) {
+    if (!out || !v || (page == PAGE_STATUS && !x)) {
         errno = EINVAL;
         return -1;
     }
     c = format_c_locale(&old);
     errno = 0;
-    rc = page == PAGE_STATUS ? page_status(out, v, refresh) : page_metrics(out, v);
+    rc = page == PAGE_STATUS ? page_status(out, v, x) : page_metrics(out, v);
     rc = format_flush(out, rc);
     err = errno;
     format_restore_locale(c, old);

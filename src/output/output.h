@@ -46,8 +46,16 @@ int format_write_probe(enum format f, FILE *out, const struct ip_report *probe, 
  * textfile) and the status page at /. */
 struct published_view;
 enum page { PAGE_METRICS, PAGE_STATUS };
-/* Write `page` of `v` to `out` in the "C" locale and flush; `refresh` is the status page's
- * reload period in seconds. Returns like format_write(). */
-int format_write_page(enum page page, FILE *out, const struct published_view *v, int refresh);
+/* What the status page shows besides the view. */
+struct status_extra {
+    int refresh;                    /* its reload period, seconds */
+    const char *drill_file;         /* drill_report: NULL: none configured */
+    const struct run_result *drill; /* that report as read; NULL: drill_error says why */
+    const char *drill_error;
+};
+/* Write `page` of `v` to `out` in the "C" locale and flush; `x` is for PAGE_STATUS (may be
+ * NULL otherwise). Returns like format_write(). */
+int format_write_page(enum page page, FILE *out, const struct published_view *v,
+                      const struct status_extra *x);
 
 #endif

@@ -8,10 +8,10 @@
 
 #include <stdio.h>
 
+#include "output.h"
 #include "published.h"
 
 int page_metrics(FILE *out, const struct published_view *v);
-/* `refresh`: seconds between the page's own reloads. */
-int page_status(FILE *out, const struct published_view *v, int refresh);
+int page_status(FILE *out, const struct published_view *v, const struct status_extra *x);
 
 #endif

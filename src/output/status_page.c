@@ -41,9 +41,33 @@ static void status_strip(FILE *out, const struct published_run *h, size_t n)
     fputs("</svg>\n", out);
 }
 
-int page_status(FILE *out, const struct published_view *v, int refresh)
+/* The last drill's report (drill_report): its probes as --format html draws them. */
+static void status_drill(FILE *out, const struct status_extra *x)
 {
-    html_begin(out, "infraprobe status", refresh);
+    if (!x->drill_file)
+        return;
+    fputs("<h1>Last drill</h1>\n", out);
+    if (!x->drill) {
+        fputs("<p class=\"meta\">No drill report: ", out);
+        html_text(out, x->drill_error);
+        fputs("</p>\n", out);
+        return;
+    }
+    fprintf(out, "<p class=\"meta\">From ");
+    html_text(out, x->drill_file);
+    fprintf(out, ": <span class=\"badge %s\">%s</span>, %zu probe%s, %.3f s</p>\n",
+            html_status(x->drill->status), html_status(x->drill->status), x->drill->nprobes,
+            x->drill->nprobes == 1 ? "" : "s", x->drill->duration);
+    for (size_t i = 0; i < x->drill->nprobes; i++) {
+        html_probe_begin(out, x->drill->probes[i]);
+        html_probe_body(out, x->drill->probes[i]);
+        fputs("</section>\n", out);
+    }
+}
+
+int page_status(FILE *out, const struct published_view *v, const struct status_extra *x)
+{
+    html_begin(out, "infraprobe status", x->refresh);
     html_summary(out, "infraprobe status", &v->run);
     fprintf(out, "<p class=\"meta\">%zu probe%s with a complete run; this page made at ",
             v->run.nprobes, v->run.nprobes == 1 ? "" : "s");
@@ -59,6 +83,7 @@ int page_status(FILE *out, const struct published_view *v, int refresh)
         html_probe_body(out, v->run.probes[i]);
         fputs("</section>\n", out);
     }
+    status_drill(out, x);
     html_end(out);
     return 0;
 }

@@ -1,6 +1,7 @@
 /*
- * The fault matrix: each plugin (tcp, redis, mysql, etcd) against each way a server can fail it
- * (badserver's misbehaving servers on 127.0.0.1, and a real sandbox server paused with
+ * The fault matrix: each plugin (tcp, redis, mysql, etcd, netpart,
+ * kafka) against each way a server can
+ * fail it (badserver's misbehaving servers on 127.0.0.1, and a real sandbox server paused with
  * SIGSTOP), through `infraprobe --once --format json` with a 1 s timeout. In every cell the
  * probe is critical or unknown and the check that says so is the plugin's own (never the
  * core's "run: timed out"), with a message naming what happened and the host:port; the
@@ -88,6 +89,23 @@ static const struct cell cells[] = {
     {"etcd", "stall", {"no answer within"}, 0},
     {"etcd", "huge", {"larger than"}, 0},
     {"etcd", "sigstop", {"no answer within"}, 0},
+    /* netpart's operation on a redis target (the redis plugin's PING, through ip_operate()):
+     * its baseline names the failure's class. badserver's other modes misbehave only after
+     * the PING, which the operation never goes past. */
+    {"netpart", "refused", {"ECONNREFUSED"}, 0},
+    {"netpart", "silent", {"ETIMEDOUT"}, 0},
+    {"netpart", "garbage", {"protocol error"}, 0},
+    {"netpart", "sigstop", {"ETIMEDOUT"}, 0},
+    {"kafka", "refused", {"refused"}, 0},
+    {"kafka", "silent", {"timed out"}, 0},
+    /* librdkafka reads "HTTP" as a frame size of 1.2 GB and refuses it. */
+    {"kafka", "garbage", {"invalid response size"}, 0},
+    {"kafka", "drip", {"timed out"}, 0},
+    {"kafka", "close", {"disconnected"}, 0},
+    {"kafka", "stall", {"timed out"}, 0},
+    {"kafka", "huge", {"invalid response size"}, 0},
+    /* The only broker named, paused: the bootstrap never answers. */
+    {"kafka", "sigstop", {"timed out"}, 0},
 };
 #define NCELLS (sizeof(cells) / sizeof(cells[0]))
 
@@ -113,8 +131,16 @@ static int plugin_built(const char *plugin)
     if (!strcmp(plugin, "mysql"))
         return 1;
 #endif
+#ifdef MATRIX_KAFKA
+    if (!strcmp(plugin, "kafka"))
+        return 1;
+#endif
 #ifdef MATRIX_ETCD
     if (!strcmp(plugin, "etcd"))
+        return 1;
+#endif
+#if defined(MATRIX_NETPART) && defined(MATRIX_REDIS)
+    if (!strcmp(plugin, "netpart"))
         return 1;
 #endif
     return 0;
@@ -127,6 +153,14 @@ static int cell_selected(size_t i)
 }
 
 /* ---- the servers -------------------------------------------------------------------------- */
+
+/* Cell i's badserver spec, PROTO:MODE: netpart's target is a redis server, so badserver
+ * speaks redis to it. */
+static void cell_spec(size_t i, char *out, size_t outlen)
+{
+    snprintf(out, outlen, "%s:%s", strcmp(cells[i].plugin, "netpart") ? cells[i].plugin : "redis",
+             cells[i].fault);
+}
 
 /* badserver with one PROTO:MODE per selected cell that needs one; fills ports[]. */
 static int badserver_start(void)
@@ -143,7 +177,7 @@ static int badserver_start(void)
 
         if (!cell_selected(i) || !strcmp(cells[i].fault, "sigstop"))
             continue;
-        snprintf(specs[i], sizeof(specs[i]), "%s:%s", cells[i].plugin, cells[i].fault);
+        cell_spec(i, specs[i], sizeof(specs[i]));
         argv[argc++] = specs[i];
     }
     argv[argc] = NULL;
@@ -180,8 +214,8 @@ static int badserver_start(void)
         for (size_t i = 0; i < NCELLS; i++) {
             char s[64];
 
-            snprintf(s, sizeof(s), "%s:%s", cells[i].plugin, cells[i].fault);
-            if (!strcmp(s, spec))
+            cell_spec(i, s, sizeof(s));
+            if (cell_selected(i) && !strcmp(s, spec))
                 ports[i] = port;
         }
     }
@@ -218,36 +252,45 @@ static int sandbox_port(const char *var)
     return atoi(p + strlen("127.0.0.1:"));
 }
 
-/* The sandbox variable naming the server a plugin's sigstop cell pauses, and its member. */
+/* The sandbox variable naming the server a plugin's sigstop cell pauses, and its member (a
+ * kafka cell pauses kafka-1, the first broker of KAFKA_ADDR, and names only that one). */
 static const char *member_var(const char *plugin)
 {
-    return !strcmp(plugin, "mysql")  ? "MYSQL_ADDR"
-           : !strcmp(plugin, "etcd") ? "ETCD_ADDR"
-                                     : "REDIS_ADDR";
+    return !strcmp(plugin, "mysql")    ? "MYSQL_ADDR"
+           : !strcmp(plugin, "etcd")  ? "ETCD_ADDR"
+           : !strcmp(plugin, "kafka") ? "KAFKA_ADDR"
+                                      : "REDIS_ADDR";
 }
 
 static const char *member_name(const char *plugin)
 {
-    return !strcmp(plugin, "mysql") ? "mysql" : !strcmp(plugin, "etcd") ? "etcd-1" : "redis-master";
+    return !strcmp(plugin, "mysql")    ? "mysql"
+           : !strcmp(plugin, "etcd")  ? "etcd-1"
+           : !strcmp(plugin, "kafka") ? "kafka-1"
+                                      : "redis-master";
 }
 
 /* A sandbox with the real servers that the selected sigstop cells pause. */
 static int sandbox_start(void)
 {
     char dir[600], parts[64] = "";
-    int redis = 0, mysql = 0, etcd = 0;
+    int redis = 0, mysql = 0, etcd = 0, kafka = 0;
 
     for (size_t i = 0; i < NCELLS; i++) {
         if (!cell_selected(i) || strcmp(cells[i].fault, "sigstop") != 0)
             continue;
-        etcd |= strcmp(cells[i].plugin, "etcd") == 0;
-        mysql |= strcmp(cells[i].plugin, "mysql") == 0;
-        redis |= !etcd && !mysql; /* tcp probes the paused redis */
+        int e = strcmp(cells[i].plugin, "etcd") == 0, m = strcmp(cells[i].plugin, "mysql") == 0;
+        int k = strcmp(cells[i].plugin, "kafka") == 0;
+
+        etcd |= e;
+        mysql |= m;
+        kafka |= k;
+        redis |= !e && !m && !k; /* tcp and netpart probe the paused redis */
     }
-    if (!redis && !mysql && !etcd)
+    if (!redis && !mysql && !etcd && !kafka)
         return 0;
-    snprintf(parts, sizeof(parts), "%s%s%s", redis ? "redis " : "", mysql ? "mysql " : "",
-             etcd ? "etcd" : "");
+    snprintf(parts, sizeof(parts), "%s%s%s%s", redis ? "redis " : "", mysql ? "mysql " : "",
+             etcd ? "etcd " : "", kafka ? "kafka" : "");
     snprintf(dir, sizeof(dir), "%s/sandbox", workdir);
     if (testlib_sandbox_up(&sbx, dir, parts) != 0)
         return -1;
@@ -308,8 +351,15 @@ static void cell_settings(const struct cell *c, int port, char *buf, size_t len)
                  "targets = (\"127.0.0.1:%d\"); send = \"PING\\r\\n\"; expect = \"+PONG\";", port);
     else if (!strcmp(c->plugin, "redis"))
         snprintf(buf, len, "address = \"127.0.0.1:%d\";", port);
+    else if (!strcmp(c->plugin, "kafka"))
+        snprintf(buf, len, "brokers = \"127.0.0.1:%d\";", port);
     else if (!strcmp(c->plugin, "etcd"))
         snprintf(buf, len, "endpoints = \"127.0.0.1:%d\";", port);
+    else if (!strcmp(c->plugin, "netpart"))
+        snprintf(buf, len,
+                 "method = \"actions\"; op_timeout = 0.5; targets = [\"redis://127.0.0.1:%d\"];"
+                 " failover = { partition = \"true\"; heal = \"true\"; };",
+                 port);
     else
         snprintf(buf, len,
                  "host = \"127.0.0.1\"; port = %d; user = \"im\"; password = \"im_pass\"; "

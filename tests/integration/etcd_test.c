@@ -3,7 +3,10 @@
  * program. One cluster serves the tests that leave it as they found it: every check ok with its
  * figures and nothing left behind, the expected member count, read_only, bad settings, an
  * endpoint that refuses and one that never answers. A cluster of its own serves the tests that
- * stop members: the failover drill twice in a row, quorum lost, a paused member.
+ * stop members: the failover drill twice in a row, quorum lost, a paused member. A third sandbox
+ * has a cluster with TLS and client certificates (a CA the sandbox made, and one it did not
+ * sign), one with auth (a probe user whose 1 s token must be fetched again between runs, a
+ * wrong password), and a member with a tiny backend quota filled up (NOSPACE).
  */
 #include "config.h"
 
@@ -18,12 +21,14 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "etcd_proto.h"
 #include "testlib.h"
 
 static const char *workdir;
 static struct testlib_sandbox sbx;  /* left as found */
 static struct testlib_sandbox sbx2; /* members stopped, paused, killed */
-static char addrs[512], addrs2[512];
+static struct testlib_sandbox sbx3; /* etcd-tls, etcd-auth, etcd-quota */
+static char addrs[512], addrs2[512], tls_addrs[512], certs[512], auth_addrs[512], quota_addr[64];
 static int sbx2_up;
 
 static void sandbox_up(struct testlib_sandbox *sb, const char *name, char *a, size_t alen)
@@ -156,24 +161,6 @@ static json_t *gateway(const char *hostport, const char *path, const char *body)
     return j;
 }
 
-static void b64(const char *in, char *out)
-{
-    static const char t[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    const unsigned char *s = (const unsigned char *)in;
-    size_t len = strlen(in), o = 0;
-
-    for (size_t i = 0; i < len; i += 3) {
-        unsigned v = (unsigned)s[i] << 16 | (i + 1 < len ? (unsigned)s[i + 1] << 8 : 0) |
-                     (i + 2 < len ? s[i + 2] : 0);
-
-        out[o++] = t[(v >> 18) & 63];
-        out[o++] = t[(v >> 12) & 63];
-        out[o++] = i + 1 < len ? t[(v >> 6) & 63] : '=';
-        out[o++] = i + 2 < len ? t[v & 63] : '=';
-    }
-    out[o] = '\0';
-}
-
 /* How many keys start with `prefix` (which ends with '/'), by the gateway. */
 static long keys_under(const char *hostport, const char *prefix)
 {
@@ -184,8 +171,8 @@ static long keys_under(const char *hostport, const char *prefix)
 
     snprintf(end, sizeof(end), "%s", prefix);
     end[strlen(end) - 1]++;
-    b64(prefix, k64);
-    b64(end, e64);
+    etcd_b64_encode(prefix, strlen(prefix), k64, sizeof(k64));
+    etcd_b64_encode(end, strlen(end), e64, sizeof(e64));
     snprintf(body, sizeof(body), "{\"key\":\"%s\",\"range_end\":\"%s\",\"count_only\":true}", k64,
              e64);
     j = gateway(hostport, "/v3/kv/range", body);
@@ -194,6 +181,21 @@ static long keys_under(const char *hostport, const char *prefix)
     n = count ? atol(count) : 0;
     json_decref(j);
     return n;
+}
+
+static void sandbox_up3(void)
+{
+    char dir[600];
+
+    snprintf(dir, sizeof(dir), "%s/sandbox3", workdir);
+    if (testlib_sandbox_up(&sbx3, dir, "etcd-tls etcd-auth etcd-quota") != 0 ||
+        testlib_sandbox_var(&sbx3, "ETCD_TLS_ADDR", tls_addrs, sizeof(tls_addrs)) != 0 ||
+        testlib_sandbox_var(&sbx3, "ETCD_TLS_CERTS", certs, sizeof(certs)) != 0 ||
+        testlib_sandbox_var(&sbx3, "ETCD_AUTH_ADDR", auth_addrs, sizeof(auth_addrs)) != 0 ||
+        testlib_sandbox_var(&sbx3, "ETCD_QUOTA_ADDR", quota_addr, sizeof(quota_addr)) != 0) {
+        fprintf(stderr, "etcd_test: the sandbox did not start etcd-tls, etcd-auth, etcd-quota\n");
+        exit(EXIT_FAILURE);
+    }
 }
 
 /* ---- on the shared cluster ------------------------------------------------------------------ */
@@ -272,6 +274,14 @@ START_TEST(read_only_writes_nothing)
     assert_status(doc, "read", NULL, "skipped");
     assert_status(doc, "watch", NULL, "skipped");
     assert_status(doc, "leader", NULL, "ok");
+    json_decref(doc);
+    /* Without the write, the read has nothing to read: skipped, saying why. */
+    snprintf(s, sizeof(s), "endpoints = \"%s\"; skip = [\"write\"];", addrs);
+    doc = run_json(s, 5.0, NULL, &code);
+    assert_code(doc, code, 0);
+    assert_status(doc, "read", NULL, "skipped");
+    assert_has(message_of(doc, "read", NULL), "the write check");
+    assert_status(doc, "watch", "*", "ok");
     json_decref(doc);
 }
 END_TEST
@@ -469,10 +479,193 @@ START_TEST(paused_member)
 }
 END_TEST
 
+/* ---- TLS, auth, NOSPACE ------------------------------------------------------------------- */
+
+static void tls_settings(char *s, size_t len, const char *ca, const char *client, const char *more)
+{
+    snprintf(s, len,
+             "endpoints = \"%s\"; cacert = \"%s/%s.pem\"; cert = \"%s/%s.pem\"; "
+             "key = \"%s/%s-key.pem\"; %s",
+             tls_addrs, certs, ca, certs, client, certs, client, more ? more : "");
+}
+
+START_TEST(tls_with_client_certificate)
+{
+    char s[8192];
+    json_t *doc;
+    int code;
+
+    tls_settings(s, sizeof(s), "ca", "client", NULL);
+    doc = run_json(s, 5.0, NULL, &code);
+    assert_code(doc, code, 0);
+    assert_has(message_of(doc, "connect", NULL), "3 of 3 members answered");
+    assert_status(doc, "write", "*", "ok");
+    assert_status(doc, "watch", "*", "ok");
+    json_decref(doc);
+}
+END_TEST
+
+/* With CA `ca` and the client certificate `client`: the first member's connect is critical,
+ * its message naming it and saying `why`. */
+static void tls_refused(const char *ca, const char *client, const char *why)
+{
+    char s[8192], first[64];
+    json_t *doc;
+    int code;
+
+    first_addr(tls_addrs, first, sizeof(first));
+    tls_settings(s, sizeof(s), ca, client, NULL);
+    doc = run_json(s, 5.0, NULL, &code);
+    assert_code(doc, code, 2);
+    assert_status(doc, "connect", first, "critical");
+    assert_has(message_of(doc, "connect", first), first);
+    assert_has(message_of(doc, "connect", first), why);
+    json_decref(doc);
+}
+
+/* The server's certificate against a CA that did not sign it: refused, and said so ... */
+START_TEST(tls_server_certificate_not_trusted)
+{
+    char s[8192];
+    json_t *doc;
+    int code;
+
+    tls_refused("other-ca", "client", "SSL certificate problem");
+    /* ... unless told not to verify it. */
+    tls_settings(s, sizeof(s), "other-ca", "client", "insecure_skip_verify = true;");
+    doc = run_json(s, 5.0, NULL, &code);
+    assert_code(doc, code, 0);
+    json_decref(doc);
+}
+END_TEST
+
+/* A client certificate of another CA: the cluster refuses the session. */
+START_TEST(tls_client_certificate_refused)
+{
+    tls_refused("ca", "other-client", "the client certificate");
+}
+END_TEST
+
+static void auth_settings(char *s, size_t len, const char *password)
+{
+    char user[64];
+
+    ck_assert_int_eq(testlib_sandbox_var(&sbx3, "ETCD_AUTH_USER", user, sizeof(user)), 0);
+    snprintf(s, len, "endpoints = \"%s\"; username = \"%s\"; password = \"%s\";", auth_addrs, user,
+             password);
+}
+
+START_TEST(auth_wrong_password)
+{
+    char s[1024];
+    json_t *doc;
+    int code;
+
+    auth_settings(s, sizeof(s), "not-the-password");
+    doc = run_json(s, 5.0, NULL, &code);
+    assert_code(doc, code, 2);
+    assert_status(doc, "connect", NULL, "critical");
+    assert_has(message_of(doc, "connect", NULL), "authenticate as \"probe\"");
+    assert_has(message_of(doc, "connect", NULL), "authentication failed");
+    json_decref(doc);
+}
+END_TEST
+
+/* Tokens live 1 s unused, runs are 2 s apart: every run after the first fetches a new one. */
+START_TEST(auth_token_refreshed)
+{
+    char s[1024], pass[64], conf[400];
+    struct testlib_daemon d;
+    json_t *line = NULL;
+    double refreshes = 0;
+
+    ck_assert_int_eq(testlib_sandbox_var(&sbx3, "ETCD_AUTH_PASSWORD", pass, sizeof(pass)), 0);
+    auth_settings(s, sizeof(s), pass);
+    snprintf(conf, sizeof(conf), "%s/daemon.conf", workdir);
+    testlib_write(conf,
+                  "infraprobe = { interval = 2.0; };\n"
+                  "probes = ( { name = \"e\"; plugin = \"etcd\"; timeout = 5.0; %s\n%s } );\n",
+                  s, LOOSE);
+    testlib_daemon_start(&d, conf);
+    for (int i = 0; i < 3; i++) {
+        json_t *c;
+        size_t k;
+
+        if (line)
+            json_decref(line);
+        line = testlib_daemon_next(&d, 30);
+        ck_assert_msg(line != NULL, "no report from the daemon within 30 s");
+        json_array_foreach(json_object_get(line, "checks"), k, c)
+        {
+            ck_assert_msg(strcmp(testlib_status(c), "ok") == 0, "run %d: %s: %s: %s", i,
+                          json_string_value(json_object_get(c, "name")), testlib_status(c),
+                          testlib_message(c));
+        }
+    }
+    {
+        json_t *m;
+        size_t k;
+
+        json_array_foreach(json_object_get(line, "metrics"), k, m)
+        {
+            if (strcmp(json_string_value(json_object_get(m, "name")),
+                       "infraprobe_etcd_token_refreshes_total") == 0)
+                refreshes = json_number_value(json_object_get(m, "value"));
+        }
+    }
+    json_decref(line);
+    testlib_daemon_stop(&d);
+    ck_assert_msg(refreshes >= 1, "token_refreshes_total = %g after 3 runs 2 s apart", refreshes);
+}
+END_TEST
+
+/* A member whose backend quota is full raises NOSPACE: alarms names it, members warns of the
+ * db's share of the quota, the write is refused with etcd's own words. */
+START_TEST(nospace_alarm)
+{
+    char s[1024], key[64], k64[128], body[60000], *v = malloc(30001), *v64 = malloc(40010);
+    json_t *doc;
+    int code, refused = 0;
+
+    ck_assert_ptr_nonnull(v);
+    ck_assert_ptr_nonnull(v64);
+    for (int i = 0; i < 30000; i++)
+        v[i] = (char)('a' + (i * 7919 + i / 13) % 26);
+    v[30000] = '\0';
+    etcd_b64_encode(v, strlen(v), v64, 40010);
+    /* The backend's size grows when bbolt commits (every 100 ms): put until refused. */
+    for (int i = 0; i < 400 && !refused; i++) {
+        json_t *r;
+
+        snprintf(key, sizeof(key), "/fill/%d", i);
+        etcd_b64_encode(key, strlen(key), k64, sizeof(k64));
+        snprintf(body, sizeof(body), "{\"key\":\"%s\",\"value\":\"%s\"}", k64, v64);
+        r = gateway(quota_addr, "/v3/kv/put", body);
+        refused = json_object_get(r, "error") != NULL;
+        json_decref(r);
+        usleep(10000);
+    }
+    free(v);
+    free(v64);
+    ck_assert_msg(refused, "the 256 KiB quota was not exceeded by 400 puts of 30 KB");
+    snprintf(s, sizeof(s), "endpoints = \"%s\"; quota_backend_bytes = 262144.0;", quota_addr);
+    doc = run_json(s, 5.0, NULL, &code);
+    assert_code(doc, code, 2);
+    assert_status(doc, "alarms", NULL, "critical");
+    assert_has(message_of(doc, "alarms", NULL), "NOSPACE on etcd-quota-1");
+    assert_status(doc, "members", NULL, "warning");
+    assert_has(message_of(doc, "members", NULL), "of the 0.2 MiB quota");
+    assert_status(doc, "write", "*", "critical");
+    assert_has(message_of(doc, "write", "*"), "database space exceeded");
+    ck_assert_double_eq(testlib_metric(doc, "infraprobe_etcd_alarms", NULL, NULL), 1);
+    json_decref(doc);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("etcd");
-    TCase *tc = tcase_create("shared"), *tk = tcase_create("own");
+    TCase *tc = tcase_create("shared"), *tk = tcase_create("own"), *tt = tcase_create("tls-auth");
     SRunner *sr;
     int failed;
 
@@ -498,6 +691,15 @@ int main(void)
     tcase_add_test(tk, quorum_lost);
     tcase_add_test(tk, paused_member);
     suite_add_tcase(s, tk);
+    sandbox_up3();
+    tcase_set_timeout(tt, 120);
+    tcase_add_test(tt, tls_with_client_certificate);
+    tcase_add_test(tt, tls_server_certificate_not_trusted);
+    tcase_add_test(tt, tls_client_certificate_refused);
+    tcase_add_test(tt, auth_wrong_password);
+    tcase_add_test(tt, auth_token_refreshed);
+    tcase_add_test(tt, nospace_alarm);
+    suite_add_tcase(s, tt);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
     failed = srunner_ntests_failed(sr);
@@ -505,6 +707,8 @@ int main(void)
     if (testlib_sandbox(&sbx, "down >/dev/null") != 0)
         failed++;
     if (testlib_sandbox(&sbx2, "down >/dev/null") != 0)
+        failed++;
+    if (testlib_sandbox(&sbx3, "down >/dev/null") != 0)
         failed++;
     curl_global_cleanup();
     if (testlib_cleanup() != 0)

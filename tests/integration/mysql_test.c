@@ -548,68 +548,13 @@ END_TEST
 
 /* A daemon whose pool holds connections to a server that restarts: the next runs drop the
  * dead ones and recover. */
-struct daemon {
-    pid_t pid;
-    int fd;
-    char buf[1 << 16];
-    size_t len;
-};
-
-static void daemon_start(struct daemon *d, const char *settings)
+static void daemon_start(struct testlib_daemon *d, const char *settings)
 {
     char conf[400];
-    int p[2];
 
     snprintf(conf, sizeof(conf), "%s/daemon.conf", workdir);
     write_conf(conf, settings, 3.0);
-    ck_assert_int_eq(pipe(p), 0);
-    d->pid = fork();
-    ck_assert_int_ge(d->pid, 0);
-    if (d->pid == 0) {
-        dup2(p[1], 1);
-        close(p[0]);
-        close(p[1]);
-        execl(getenv("INFRAPROBE"), "infraprobe", "--plugin-dir", getenv("INFRAPROBE_PLUGIN_PATH"),
-              "-f", "json", "-c", conf, (char *)NULL);
-        _exit(127);
-    }
-    close(p[1]);
-    d->fd = p[0];
-    d->len = 0;
-}
-
-/* The next probe report (one JSON line), or NULL after `secs`. */
-static json_t *daemon_next(struct daemon *d, double secs)
-{
-    struct timespec t0, t;
-
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    for (;;) {
-        char *nl = memchr(d->buf, '\n', d->len);
-        struct pollfd pfd = {.fd = d->fd, .events = POLLIN};
-        double left;
-        ssize_t n;
-
-        if (nl) {
-            json_t *doc;
-
-            *nl = '\0';
-            doc = json_loads(d->buf, 0, NULL);
-            d->len -= (size_t)(nl + 1 - d->buf);
-            memmove(d->buf, nl + 1, d->len);
-            if (doc)
-                return doc;
-            continue;
-        }
-        clock_gettime(CLOCK_MONOTONIC, &t);
-        left = secs - (double)(t.tv_sec - t0.tv_sec) - (double)(t.tv_nsec - t0.tv_nsec) / 1e9;
-        if (left <= 0 || poll(&pfd, 1, (int)(left * 1000) + 1) <= 0)
-            return NULL;
-        n = read(d->fd, d->buf + d->len, sizeof(d->buf) - d->len - 1);
-        if (n <= 0)
-            return NULL;
-        d->len += (size_t)n;
-    }
+    testlib_daemon_start(d, conf);
 }
 
 /* A JSON line's check status: a line is one probe object. */
@@ -652,22 +597,23 @@ static void kill_user_connections(void)
 
 START_TEST(server_restarted_between_runs)
 {
-    struct daemon d;
+    struct testlib_daemon d;
     char s[512];
     json_t *line;
-    int ok_after = 0, status;
+    int ok_after = 0;
 
-    settings_dsn(s, sizeof(s), "query_timeout = 0.5;");
+    /* Every run takes its connections again: the checks that load the server too. */
+    settings_dsn(s, sizeof(s), "query_timeout = 0.5; load_checks_every = 1;");
     daemon_start(&d, s);
-    line = daemon_next(&d, 20);
+    line = testlib_daemon_next(&d, 20);
     ck_assert_msg(line != NULL, "no report from the daemon within 20 s");
     ck_assert_str_eq(line_status(line, "connect"), "ok");
     json_decref(line);
     /* The server drops every pooled connection: the run after the one under way must not
      * notice (a dead idle connection is discarded and the query retried). */
     kill_user_connections();
-    json_decref(daemon_next(&d, 20));
-    line = daemon_next(&d, 20);
+    json_decref(testlib_daemon_next(&d, 20));
+    line = testlib_daemon_next(&d, 20);
     ck_assert_msg(line != NULL, "no report from the daemon within 20 s");
     ck_assert_str_eq(line_status(line, "connect"), "ok");
     ck_assert_str_eq(line_status(line, "reuse"), "ok");
@@ -677,15 +623,13 @@ START_TEST(server_restarted_between_runs)
     sandbox_do("start");
     /* Every run from now on finds its idle connections dead (the server closed them). */
     for (int i = 0; i < 10 && !ok_after; i++) {
-        line = daemon_next(&d, 20);
+        line = testlib_daemon_next(&d, 20);
         ck_assert_msg(line != NULL, "no report from the daemon within 20 s");
         ok_after = strcmp(line_status(line, "connect"), "ok") == 0 &&
                    strcmp(line_status(line, "concurrency"), "ok") == 0;
         json_decref(line);
     }
-    kill(d.pid, SIGTERM);
-    waitpid(d.pid, &status, 0);
-    close(d.fd);
+    testlib_daemon_stop(&d);
     ck_assert_msg(ok_after, "no healthy run after the restart");
 }
 END_TEST

@@ -109,13 +109,15 @@ static void assert_status(json_t *doc, const char *name, const char *target, con
                   target, testlib_status(c), testlib_message(c), status);
 }
 
-/* Run infraprobe --once on one tcp probe with `settings`; the parsed JSON report. */
+/* Run infraprobe --once on one tcp probe with `settings`; the parsed JSON report. A silent
+ * target is given up by the plugin at its deadline, which comes min(10 %, 0.1 s) before the
+ * core's: 2 s leaves the full 0.1 s, room for a loaded machine to record it in time. */
 static json_t *run_probe(const char *settings, int *exit_code)
 {
     char conf[512];
 
     snprintf(conf, sizeof(conf), "%s/tcp.conf", workdir);
-    testlib_write(conf, "probes = ( { name = \"t\"; plugin = \"tcp\"; timeout = 0.5; %s } );\n",
+    testlib_write(conf, "probes = ( { name = \"t\"; plugin = \"tcp\"; timeout = 2; %s } );\n",
                   settings);
     return testlib_run_json(conf, "--once -f json", exit_code, NULL, NULL);
 }
@@ -170,6 +172,14 @@ START_TEST(refused_and_silent_have_their_hints)
     ck_assert_ptr_null(hint_of(doc, "connect", to)); /* ok: nothing to hint */
     ck_assert_int_eq(code, 2);
     json_decref(doc);
+    /* on a thread as in a child of its own (the default above) */
+    snprintf(settings, sizeof(settings), "targets = (\"%s\"); isolation = \"thread\";", tc);
+    doc = run_probe(settings, &code);
+    assert_has(hint_of(doc, "connect", tc), "nothing listens on that port");
+    json_decref(doc);
+    snprintf(settings, sizeof(settings), "targets = (\"%s\", \"%s\", \"%s\"); expect = \"+OK\";",
+             tc, ts, to);
+    json_decref(run_probe(settings, &code)); /* the text and Nagios runs below read its file */
 
     snprintf(conf, sizeof(conf), "%s/tcp.conf", workdir);
     code = testlib_run(conf, "--once -f text", &out, NULL);

@@ -9,12 +9,15 @@
 #include <arpa/inet.h>
 #include <check.h>
 #include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 static char workdir[256];
@@ -269,4 +272,67 @@ int testlib_sandbox(const struct testlib_sandbox *sb, const char *fmt, ...)
     vsnprintf(args, sizeof(args), fmt, ap);
     va_end(ap);
     return testlib_sh("'%s' --dir '%s' %s", testlib_sandbox_tool(), sb->dir, args);
+}
+
+void testlib_daemon_start(struct testlib_daemon *d, const char *conf)
+{
+    int p[2];
+
+    ck_assert_int_eq(pipe(p), 0);
+    d->pid = fork();
+    ck_assert_int_ge(d->pid, 0);
+    if (d->pid == 0) {
+        dup2(p[1], 1);
+        close(p[0]);
+        close(p[1]);
+        execl(getenv("INFRAPROBE"), "infraprobe", "--plugin-dir", getenv("INFRAPROBE_PLUGIN_PATH"),
+              "-f", "json", "-c", conf, (char *)NULL);
+        _exit(127);
+    }
+    close(p[1]);
+    d->fd = p[0];
+    d->len = 0;
+}
+
+json_t *testlib_daemon_next(struct testlib_daemon *d, double secs)
+{
+    struct timespec t0, t;
+
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (;;) {
+        char *nl = memchr(d->buf, '\n', d->len);
+        struct pollfd pfd = {.fd = d->fd, .events = POLLIN};
+        double left;
+        ssize_t n;
+
+        if (nl) {
+            json_t *doc;
+
+            *nl = '\0';
+            doc = json_loads(d->buf, 0, NULL);
+            d->len -= (size_t)(nl + 1 - d->buf);
+            memmove(d->buf, nl + 1, d->len);
+            if (doc)
+                return doc;
+            continue;
+        }
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        left = secs - (double)(t.tv_sec - t0.tv_sec) - (double)(t.tv_nsec - t0.tv_nsec) / 1e9;
+        if (left <= 0 || poll(&pfd, 1, (int)(left * 1000) + 1) <= 0)
+            return NULL;
+        n = read(d->fd, d->buf + d->len, sizeof(d->buf) - d->len - 1);
+        if (n <= 0)
+            return NULL;
+        d->len += (size_t)n;
+    }
+}
+
+int testlib_daemon_stop(struct testlib_daemon *d)
+{
+    int status = -1;
+
+    kill(d->pid, SIGTERM);
+    waitpid(d->pid, &status, 0);
+    close(d->fd);
+    return status;
 }

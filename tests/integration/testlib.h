@@ -71,4 +71,22 @@ int testlib_sandbox_var(const struct testlib_sandbox *sb, const char *var, char 
 int testlib_sandbox(const struct testlib_sandbox *sb, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* `infraprobe -f json -c CONF` as a daemon, its stdout (one JSON line per probe run) read
+ * through a pipe. */
+struct testlib_daemon {
+    int pid;
+    int fd;
+    char buf[1 << 16];
+    size_t len;
+};
+
+/* Start it, or fail. */
+void testlib_daemon_start(struct testlib_daemon *d, const char *conf);
+
+/* The next probe report (one JSON line; the caller decrefs), or NULL after `secs`. */
+json_t *testlib_daemon_next(struct testlib_daemon *d, double secs);
+
+/* SIGTERM, reaped: its wait status. */
+int testlib_daemon_stop(struct testlib_daemon *d);
+
 #endif

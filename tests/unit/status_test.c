@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <check.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -58,6 +59,15 @@ START_TEST(strerror_texts)
     ck_assert_str_eq(ip_strerror(IP_ENOMEM), "out of memory");
     ck_assert_str_eq(ip_strerror(-999), "unknown error");
     ck_assert_str_eq(ip_strerror(0), "success");
+    ck_assert_str_eq(ip_errname(IP_ECONNREFUSED), "ECONNREFUSED");
+    ck_assert_str_eq(ip_errname(IP_ETIMEDOUT), "ETIMEDOUT");
+    ck_assert_str_eq(ip_errname(-999), "EUNKNOWN");
+    ck_assert_int_eq(ip_errno_code(ECONNREFUSED), IP_ECONNREFUSED);
+    ck_assert_int_eq(ip_errno_code(EPIPE), IP_ECONNRESET);
+    ck_assert_int_eq(ip_errno_code(EHOSTUNREACH), IP_EUNREACH);
+    ck_assert_int_eq(ip_errno_code(ETIMEDOUT), IP_ETIMEDOUT);
+    ck_assert_int_eq(ip_errno_code(EBADF), IP_EOPEN);
+    ck_assert_int_eq(ip_errno_code(0), 0);
 }
 END_TEST
 

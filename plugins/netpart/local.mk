@@ -1,0 +1,21 @@
+# The netpart plugin (libcurl for Toxiproxy's API, jansson, libnftables); --disable-netpart
+# leaves it out.
+if BUILD_NETPART
+pkglib_LTLIBRARIES += plugins/netpart/netpart.la
+plugins_netpart_netpart_la_SOURCES = plugins/netpart/netpart.c plugins/netpart/netpart_plugin.h \
+	plugins/netpart/toxiproxy.c plugins/netpart/nft.c
+plugins_netpart_netpart_la_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(JANSSON_CFLAGS) $(NFTABLES_CFLAGS)
+plugins_netpart_netpart_la_LDFLAGS = -module -avoid-version -shared -export-symbols-regex '^infraprobe_plugin$$'
+plugins_netpart_netpart_la_LIBADD = lib/libinfraprobe.la $(CURL_LIBS) $(JANSSON_LIBS) \
+	$(NFTABLES_LIBS) -lm
+
+if HAVE_CHECK
+# Real partitions through a real Toxiproxy, against the sandbox's Redis, MariaDB and a TCP port.
+check_PROGRAMS += tests/integration/netpart_test
+TESTS += tests/integration/netpart_test
+endif
+tests_integration_netpart_test_SOURCES = tests/integration/netpart_test.c \
+	tests/integration/testlib.c tests/integration/testlib.h
+tests_integration_netpart_test_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(JANSSON_CFLAGS)
+tests_integration_netpart_test_LDADD = $(CHECK_LIBS) $(JANSSON_LIBS)
+endif

@@ -1,0 +1,476 @@
+/*
+ * The netpart plugin against a real Toxiproxy server and the sandbox's real Redis, MariaDB
+ * and etcd, and with nftables in a network namespace of the test's own, through the
+ * infraprobe program: blackhole, reject, latency and half-open
+ * partitions detected, classified and recovered from, the other targets unaffected; the run
+ * ending when every target is blackholed; the partition / heal fault actions; and nothing
+ * left in Toxiproxy after a run, after a run that was killed, or from an earlier run.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "testlib.h"
+
+static const char *workdir;
+static struct testlib_sandbox sb;
+static char toxiproxy[64], redis[64], mysql[64], etcd[64];
+
+/* Run one netpart probe with `settings` (--once, or `args`), its JSON report. */
+static json_t *run_probe(const char *settings, const char *args, int *code)
+{
+    char conf[600];
+
+    snprintf(conf, sizeof(conf), "%s/netpart.conf", workdir);
+    testlib_write(conf,
+                  "probes = ( { name = \"np\"; plugin = \"netpart\"; timeout = 60.0;\n"
+                  "  api = \"%s\"; mysql_user = \"im\"; mysql_password = \"im_pass\";\n"
+                  "  %s } );\n",
+                  toxiproxy, settings);
+    return testlib_run_json(conf, args ? args : "--once --format json", code, NULL, NULL);
+}
+
+/* Does Toxiproxy hold any proxy of ours? */
+static int proxies_left(void)
+{
+    return testlib_sh("curl -sf --noproxy '*' http://%s/proxies | grep -q infraprobe-netpart",
+                      toxiproxy) == 0;
+}
+
+static void assert_check(json_t *doc, const char *name, const char *target, const char *status,
+                         const char *words)
+{
+    json_t *c = testlib_find_check(doc, name, target);
+
+    ck_assert_msg(strcmp(testlib_status(c), status) == 0, "%s %s: %s: %s (expected %s)", name,
+                  target, testlib_status(c), testlib_message(c), status);
+    if (words)
+        ck_assert_msg(strstr(testlib_message(c), words), "%s %s: \"%s\" lacks \"%s\"", name, target,
+                      testlib_message(c), words);
+}
+
+/* The partition of `spec` in `mode` was detected in time, classified as `class` and recovered
+ * from after the heal. */
+static void assert_partition(json_t *doc, const char *spec, const char *mode, const char *class)
+{
+    char x[200];
+
+    snprintf(x, sizeof(x), "%s [%s]", spec, mode);
+    assert_check(doc, "detect", x, "ok", "within the timeout");
+    assert_check(doc, "error", x, "ok", class);
+    assert_check(doc, "recover", x, "ok", "after the heal");
+}
+
+START_TEST(toxiproxy_partitions_are_detected_classified_and_healed)
+{
+    char settings[600], r[100], m[100], deg[300];
+    int code;
+    json_t *doc;
+
+    snprintf(settings, sizeof(settings),
+             "op_timeout = 1.0; recover_timeout = 10.0; modes = [\"blackhole\", \"reject\", "
+             "\"halfopen\"]; targets = [\"redis://%s\", \"mysql://%s\"];",
+             redis, mysql);
+    doc = run_probe(settings, NULL, &code);
+    snprintf(r, sizeof(r), "redis://%s", redis);
+    snprintf(m, sizeof(m), "mysql://%s", mysql);
+    assert_check(doc, "baseline", r, "ok", NULL);
+    assert_check(doc, "baseline", m, "ok", NULL);
+    assert_partition(doc, r, "blackhole", "ETIMEDOUT");
+    assert_partition(doc, m, "blackhole", "ETIMEDOUT");
+    assert_partition(doc, r, "reject", "ECONNRESET");
+    assert_partition(doc, m, "reject", "ECONNRESET");
+    assert_partition(doc, r, "halfopen", "ECONNRESET");
+    snprintf(deg, sizeof(deg), "%s [blackhole of %s]", m, r);
+    assert_check(doc, "degradation", deg, "ok", "unaffected");
+    ck_assert(testlib_metric(doc, "infraprobe_netpart_detect_seconds", "mode", "blackhole") > 0);
+    ck_assert(testlib_metric(doc, "infraprobe_netpart_recover_seconds", "mode", "reject") >= 0);
+    ck_assert_msg(code == 0, "exit %d", code);
+    ck_assert_msg(!proxies_left(), "a proxy of ours is left in toxiproxy");
+    json_decref(doc);
+}
+END_TEST
+
+/* A TCP connect ends at Toxiproxy's own listener: said, not passed off as a detection. */
+/* An etcd member's status request through the etcd plugin's own client. */
+START_TEST(etcd_target)
+{
+    char settings[400], e[100];
+    json_t *doc;
+    int code;
+
+    snprintf(settings, sizeof(settings),
+             "op_timeout = 1.0; recover_timeout = 10.0; targets = [\"etcd://%s\"];", etcd);
+    doc = run_probe(settings, NULL, &code);
+    snprintf(e, sizeof(e), "etcd://%s", etcd);
+    assert_check(doc, "baseline", e, "ok", NULL);
+    assert_partition(doc, e, "blackhole", "ETIMEDOUT");
+    assert_partition(doc, e, "reject", "ECONNRESET");
+    ck_assert_msg(code == 0, "exit %d", code);
+    json_decref(doc);
+}
+END_TEST
+
+START_TEST(tcp_target_serves_as_a_control)
+{
+    char settings[400], t[100], tb[140], deg[300];
+    json_t *doc;
+    int code;
+
+    snprintf(settings, sizeof(settings),
+             "op_timeout = 1.0; modes = [\"blackhole\"]; targets = [\"redis://%s\", \"tcp://%s\"];",
+             redis, redis);
+    doc = run_probe(settings, NULL, &code);
+    snprintf(t, sizeof(t), "tcp://%s", redis);
+    snprintf(tb, sizeof(tb), "%s [blackhole]", t);
+    assert_check(doc, "baseline", t, "ok", NULL);
+    assert_check(doc, "detect", tb, "skipped", "Toxiproxy's listener");
+    snprintf(deg, sizeof(deg), "%s [blackhole of redis://%s]", t, redis);
+    assert_check(doc, "degradation", deg, "ok", "unaffected");
+    json_decref(doc);
+}
+END_TEST
+
+/* Every target blackholed in a run too short for all of them: the run ends, says so, and
+ * leaves no proxy behind (the next run would remove it, but this one already did). */
+START_TEST(run_ends_when_every_target_is_blackholed)
+{
+    char settings[500], conf[600], *out = NULL;
+    json_t *doc, *c;
+    size_t k;
+    int code;
+
+    snprintf(settings, sizeof(settings),
+             "op_timeout = 2.0; modes = [\"blackhole\"]; targets = [\"redis://%s\", "
+             "\"mysql://%s\", \"redis://%s\"];",
+             redis, mysql, redis);
+    snprintf(conf, sizeof(conf), "%s/short.conf", workdir);
+    testlib_write(conf,
+                  "probes = ( { name = \"np\"; plugin = \"netpart\"; timeout = 3.0;\n"
+                  "  api = \"%s\"; mysql_user = \"im\"; mysql_password = \"im_pass\";\n"
+                  "  %s } );\n",
+                  toxiproxy, settings);
+    doc = testlib_run_json(conf, "--once --format json", &code, &out, NULL);
+    /* The first partition fits in the run; the rest cannot, and the report says so. */
+    ck_assert_msg(code == 2 || code == 3, "exit %d: %s", code, out);
+    ck_assert_msg(!strcmp(testlib_status(testlib_probe0(doc)), "critical") ||
+                      !strcmp(testlib_status(testlib_probe0(doc)), "unknown"),
+                  "%s", out);
+    snprintf(settings, sizeof(settings), "redis://%s [blackhole]", redis);
+    assert_check(doc, "detect", settings, "ok", "within the timeout");
+    /* What the deadline cut short says so, in its hint. */
+    json_array_foreach(json_object_get(testlib_probe0(doc), "checks"), k, c)
+    {
+        const char *hint = json_string_value(json_object_get(c, "hint"));
+
+        if (!strcmp(testlib_status(c), "critical") &&
+            !strcmp(json_string_value(json_object_get(c, "name")), "recover"))
+            ck_assert_msg(hint && strstr(hint, "deadline came first"), "recover %s: hint %s",
+                          testlib_target(c), hint ? hint : "(none)");
+    }
+    json_decref(doc);
+    free(out);
+    /* Whatever a cut-short run left, the next run of the probe removes. */
+    snprintf(settings, sizeof(settings), "modes = [\"latency\"]; targets = [\"redis://%s\"];",
+             redis);
+    json_decref(run_probe(settings, NULL, &code));
+    ck_assert_msg(!proxies_left(), "a proxy of ours is left in toxiproxy");
+}
+END_TEST
+
+START_TEST(stale_proxies_of_ours_are_removed)
+{
+    char settings[300];
+    json_t *doc;
+    int code;
+
+    ck_assert_int_eq(testlib_sh("curl -sf --noproxy '*' -X POST -d "
+                                "'{\"name\":\"infraprobe-netpart-np-stale-0\",\"listen\":"
+                                "\"127.0.0.1:0\",\"upstream\":\"%s\"}' http://%s/proxies "
+                                ">/dev/null",
+                                redis, toxiproxy),
+                     0);
+    ck_assert(proxies_left());
+    snprintf(settings, sizeof(settings), "modes = [\"latency\"]; targets = [\"redis://%s\"];",
+             redis);
+    doc = run_probe(settings, NULL, &code);
+    ck_assert_msg(!proxies_left(), "the stale proxy is still there");
+    json_decref(doc);
+}
+END_TEST
+
+/* The partition / heal fault actions (method actions): the sandbox pauses the Redis master,
+ * whose kernel still accepts connections that nobody answers. */
+START_TEST(fault_actions_partition_and_heal)
+{
+    char settings[1200], r[100];
+    json_t *doc;
+    int code;
+
+    snprintf(settings, sizeof(settings),
+             "method = \"actions\"; op_timeout = 1.0; modes = [\"blackhole\"];"
+             " targets = [\"redis://%s\"];"
+             " failover = { partition = \"'%s' --dir '%s' pause %%{target}\";"
+             " heal = \"'%s' --dir '%s' resume %%{target}\"; };",
+             redis, testlib_sandbox_tool(), sb.dir, testlib_sandbox_tool(), sb.dir);
+    doc = run_probe(settings, NULL, &code);
+    snprintf(r, sizeof(r), "redis://%s", redis);
+    assert_partition(doc, r, "blackhole", "ETIMEDOUT");
+    ck_assert_msg(code == 0, "exit %d", code);
+    json_decref(doc);
+}
+END_TEST
+
+START_TEST(unreachable_api_is_named)
+{
+    char settings[300], api[64], r[100];
+    json_t *doc;
+    int code;
+
+    snprintf(api, sizeof(api), "127.0.0.1:%d", testlib_closed_port());
+    snprintf(settings, sizeof(settings), "api = \"%s\"; targets = [\"redis://%s\"];", api, redis);
+    /* `api` set twice is a config error: use a probe of its own. */
+    {
+        char conf[600];
+
+        snprintf(conf, sizeof(conf), "%s/noapi.conf", workdir);
+        testlib_write(conf,
+                      "probes = ( { name = \"np\"; plugin = \"netpart\"; timeout = 10.0; %s } );\n",
+                      settings);
+        doc = testlib_run_json(conf, "--once --format json", &code, NULL, NULL);
+    }
+    snprintf(r, sizeof(r), "redis://%s", redis);
+    assert_check(doc, "baseline", r, "critical", api);
+    ck_assert_int_eq(code, 2);
+    json_decref(doc);
+}
+END_TEST
+
+START_TEST(bad_settings)
+{
+    char conf[600], *out = NULL, *err = NULL;
+    int code;
+
+    snprintf(conf, sizeof(conf), "%s/bad.conf", workdir);
+    testlib_write(conf, "probes = ( { name = \"np\"; plugin = \"netpart\";\n"
+                        "  targets = [\"nosuch://127.0.0.1:1\", \"redis:127.0.0.1:1\"];\n"
+                        "  modes = [\"sideways\"]; method = \"carrier-pigeon\"; },\n"
+                        "  { name = \"np2\"; plugin = \"netpart\";\n"
+                        "  method = \"actions\"; targets = [\"tcp://127.0.0.1:1\"]; } );\n");
+    code = testlib_run(conf, "-t", &out, &err);
+    ck_assert_int_eq(code, 3);
+    ck_assert_msg(strstr(err, "bad.conf:2") && strstr(err, "nosuch"), "%s", err);
+    ck_assert_msg(strstr(err, "expected KIND://HOST:PORT"), "%s", err);
+    ck_assert_msg(strstr(err, "sideways"), "%s", err);
+    ck_assert_msg(strstr(err, "carrier-pigeon"), "%s", err);
+    ck_assert_msg(strstr(err, "bad.conf:5") && strstr(err, "needs failover = { partition"), "%s",
+                  err);
+    free(out);
+    free(err);
+}
+END_TEST
+
+/* Start a long blackhole run in the background, and once its proxies exist send `sig` to
+ * infraprobe (`whom` "self") or to its probe's child ("child"); the JSON it wrote then. */
+static json_t *run_and_signal(const char *sig, const char *whom, char *out, size_t outlen)
+{
+    char conf[600], outf[600], script[600];
+
+    snprintf(conf, sizeof(conf), "%s/sig.conf", workdir);
+    snprintf(outf, sizeof(outf), "%s/sig-%s-%s.json", workdir, sig, whom);
+    snprintf(script, sizeof(script), "%s/sig.sh", workdir);
+    testlib_write(conf,
+                  "probes = ( { name = \"np\"; plugin = \"netpart\"; timeout = 60.0;\n"
+                  "  api = \"%s\"; op_timeout = 20.0; modes = [\"blackhole\"];\n"
+                  "  targets = [\"redis://%s\"]; } );\n",
+                  toxiproxy, redis);
+    testlib_write(
+        script,
+        "'%s' --plugin-dir '%s' --once --format json -c '%s' > '%s' 2>/dev/null &\n"
+        "pid=$!\n"
+        "for i in $(seq 400); do\n"
+        "  curl -sf --noproxy '*' http://%s/proxies | grep -q infraprobe-netpart && break\n"
+        "  sleep 0.05\n"
+        "done\n"
+        "if [ %s = self ]; then kill -%s $pid; else kill -%s $(pgrep -P $pid); fi\n"
+        "wait $pid\n",
+        getenv("INFRAPROBE"), getenv("INFRAPROBE_PLUGIN_PATH"), conf, outf, toxiproxy, whom, sig,
+        sig);
+    testlib_sh("bash '%s'", script);
+    snprintf(out, outlen, "%s", outf);
+    return json_load_file(outf, 0, NULL);
+}
+
+/* Interrupted, or its probe's process crashed, mid-partition: no proxy of ours is left. */
+START_TEST(nothing_left_after_sigint_or_a_crash)
+{
+    static const char *const cases[][3] = {
+        {"INT", "self", "interrupted"},
+        /* SIGKILL: a SIGSEGV would be caught by ASan in a sanitizers build, which exits. */
+        {"KILL", "child", "crashed (SIGKILL)"},
+    };
+
+    for (size_t i = 0; i < 2; i++) {
+        char outf[600];
+        json_t *doc = run_and_signal(cases[i][0], cases[i][1], outf, sizeof(outf));
+        json_t *run;
+
+        ck_assert_msg(doc != NULL, "%s: no JSON report", outf);
+        run = testlib_find_check(doc, "run", NULL);
+        ck_assert_msg(strstr(testlib_message(run), cases[i][2]), "%s: run: %s", cases[i][0],
+                      testlib_message(run));
+        ck_assert_msg(!proxies_left(), "%s: a proxy of ours is left in toxiproxy", cases[i][0]);
+        json_decref(doc);
+    }
+}
+END_TEST
+
+/* Read a whole file (malloc'd) or fail. */
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    char *buf = calloc(1, 1 << 20);
+    size_t n;
+
+    ck_assert_msg(f != NULL, "%s: missing", path);
+    ck_assert_ptr_nonnull(buf);
+    n = fread(buf, 1, (1 << 20) - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    return buf;
+}
+
+/*
+ * method nftables in a network namespace this test makes (so that no rule ever touches the
+ * host's tables), with a sandbox of its own inside it: a stale table of ours that blackholes
+ * Redis is removed at the start; blackhole and reject rules are detected (timeout, refused),
+ * healed and recovered from; no table is left; and without CAP_NET_ADMIN the run says so at
+ * its start.
+ */
+START_TEST(nftables_in_a_namespace)
+{
+    char script[600], conf[600], nocap[600], out[600], out2[600], tables[600], addrs[600];
+    char sbdir[600], ra[64] = "", ma[64] = "", r[100], m[100], tc[100], x[200], y[300];
+    const char *path = getenv("INFRAPROBE_PLUGIN_PATH"), *exe = getenv("INFRAPROBE");
+    char *text, *tabs, *as;
+    json_t *doc, *doc2;
+
+    snprintf(script, sizeof(script), "%s/nft.sh", workdir);
+    snprintf(conf, sizeof(conf), "%s/nft.conf", workdir);
+    snprintf(nocap, sizeof(nocap), "%s/nocap.conf", workdir);
+    snprintf(out, sizeof(out), "%s/nft.json", workdir);
+    snprintf(out2, sizeof(out2), "%s/nocap.json", workdir);
+    snprintf(tables, sizeof(tables), "%s/nft.tables", workdir);
+    snprintf(addrs, sizeof(addrs), "%s/nft.addrs", workdir);
+    snprintf(sbdir, sizeof(sbdir), "%s/nsbox", workdir);
+    testlib_write(conf, "probes = ( { name = \"np\"; plugin = \"netpart\"; timeout = 60.0;\n"
+                        "  method = \"nftables\"; op_timeout = 1.0; recover_timeout = 10.0;\n"
+                        "  mysql_user = \"im\"; mysql_password = \"im_pass\";\n"
+                        "  targets = [\"redis://${REDIS_ADDR}\", \"mysql://${MYSQL_HP}\",\n"
+                        "             \"tcp://${REDIS_ADDR}\"]; } );\n");
+    testlib_write(nocap, "probes = ( { name = \"nocap\"; plugin = \"netpart\"; timeout = 10.0;\n"
+                         "  method = \"nftables\"; targets = [\"redis://${REDIS_ADDR}\"]; } );\n");
+    /* A stale table of ours blackholes Redis before the run: the run must remove it. */
+    testlib_write(
+        script,
+        "set -e\n"
+        "ip link set lo up\n"
+        "eval \"$('%s' up --dir '%s' --owner $$ redis mysql)\"\n"
+        "hp=${MYSQL_ADDR#*tcp(}; export MYSQL_HP=${hp%%)*}\n"
+        "echo \"$REDIS_ADDR $MYSQL_HP\" > '%s'\n"
+        "nft add table inet infraprobe_netpart_np\n"
+        "nft add chain inet infraprobe_netpart_np out "
+        "'{ type filter hook output priority 0; }'\n"
+        "nft add rule inet infraprobe_netpart_np out tcp dport \"${REDIS_ADDR##*:}\" drop\n"
+        "set +e\n"
+        "'%s' --plugin-dir '%s' --once --format json -c '%s' > '%s'\n"
+        "setpriv --bounding-set=-net_admin --inh-caps=-net_admin '%s' --plugin-dir '%s' "
+        "--once --format json -c '%s' > '%s'\n"
+        "nft list tables > '%s'\n"
+        "'%s' --dir '%s' down\n",
+        testlib_sandbox_tool(), sbdir, addrs, exe, path, conf, out, exe, path, nocap, out2, tables,
+        testlib_sandbox_tool(), sbdir);
+    ck_assert_int_eq(
+        testlib_sh("%s bash '%s'", getuid() == 0 ? "unshare -n" : "unshare -rn", script), 0);
+    as = slurp(addrs);
+    ck_assert_int_eq(sscanf(as, "%63s %63s", ra, ma), 2);
+    snprintf(r, sizeof(r), "redis://%s", ra);
+    snprintf(m, sizeof(m), "mysql://%s", ma);
+    snprintf(tc, sizeof(tc), "tcp://%s", ra);
+    text = slurp(out);
+    doc = json_loads(text, 0, NULL);
+    ck_assert_msg(doc != NULL, "not JSON: %s", text);
+    assert_check(doc, "baseline", r, "ok", NULL);
+    assert_check(doc, "baseline", m, "ok", NULL);
+    assert_partition(doc, r, "blackhole", "ETIMEDOUT");
+    assert_partition(doc, m, "reject", "ECONNREFUSED");
+    assert_partition(doc, tc, "blackhole", "ETIMEDOUT");
+    assert_partition(doc, tc, "reject", "ECONNREFUSED");
+    snprintf(y, sizeof(y), "%s [blackhole of %s]", m, r);
+    assert_check(doc, "degradation", y, "ok", "unaffected");
+    tabs = slurp(tables);
+    ck_assert_msg(!strstr(tabs, "infraprobe_netpart"), "left behind: %s", tabs);
+    free(text);
+    text = slurp(out2);
+    doc2 = json_loads(text, 0, NULL);
+    ck_assert_msg(doc2 != NULL, "not JSON: %s", text);
+    assert_check(doc2, "baseline", r, "critical", "CAP_NET_ADMIN");
+    free(text);
+    free(tabs);
+    free(as);
+    json_decref(doc);
+    json_decref(doc2);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("netpart");
+    TCase *tc = tcase_create("netpart");
+    char dir[600], dsn[200], etcds[300], *p;
+    SRunner *sr;
+    int failed;
+
+    workdir = testlib_init("netpart", 1);
+    if (!workdir)
+        return EXIT_FAILURE;
+    snprintf(dir, sizeof(dir), "%s/sandbox", workdir);
+    if (testlib_sandbox_up(&sb, dir, "redis mysql etcd toxiproxy") != 0 ||
+        testlib_sandbox_var(&sb, "ETCD_ADDR", etcds, sizeof(etcds)) != 0 ||
+        testlib_sandbox_var(&sb, "TOXIPROXY_ADDR", toxiproxy, sizeof(toxiproxy)) != 0 ||
+        testlib_sandbox_var(&sb, "REDIS_ADDR", redis, sizeof(redis)) != 0 ||
+        testlib_sandbox_var(&sb, "MYSQL_ADDR", dsn, sizeof(dsn)) != 0 ||
+        !(p = strstr(dsn, "tcp("))) {
+        fprintf(stderr,
+                "netpart_test: the sandbox (redis, mysql, etcd, toxiproxy) did not start\n");
+        return EXIT_FAILURE;
+    }
+    snprintf(mysql, sizeof(mysql), "%.*s", (int)strcspn(p + 4, ")"), p + 4);
+    snprintf(etcd, sizeof(etcd), "%.*s", (int)strcspn(etcds, ","), etcds);
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, toxiproxy_partitions_are_detected_classified_and_healed);
+    tcase_add_test(tc, tcp_target_serves_as_a_control);
+    tcase_add_test(tc, etcd_target);
+    tcase_add_test(tc, run_ends_when_every_target_is_blackholed);
+    tcase_add_test(tc, stale_proxies_of_ours_are_removed);
+    tcase_add_test(tc, fault_actions_partition_and_heal);
+    tcase_add_test(tc, unreachable_api_is_named);
+    tcase_add_test(tc, bad_settings);
+    tcase_add_test(tc, nftables_in_a_namespace);
+    tcase_add_test(tc, nothing_left_after_sigint_or_a_crash);
+    suite_add_tcase(s, tc);
+    sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    if (testlib_sandbox(&sb, "down") != 0)
+        fprintf(stderr, "netpart_test: %s: sandbox down failed\n", sb.dir);
+    if (testlib_cleanup() != 0)
+        failed++;
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
