@@ -738,7 +738,12 @@ static int run_daemon(struct conf *c, const struct options *opt)
     }
     d.conf = &d.rl.view;
     if (start_listener(&d) != 0) {
+        /* All of it: a sanitizer build reports what a usage error leaves unfreed. */
         published_free(d.pub);
+        reload_free(&d.rl);
+        free(d.last);
+        schedule_free(&d.sched);
+        pthread_mutex_destroy(&d.runner_lock);
         return EXIT_USAGE;
     }
     if (daemon_start_runner(&d, NULL) != 0 || signals_start(daemon_stop, daemon_hup, &d) != 0) {
