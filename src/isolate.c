@@ -59,6 +59,7 @@ enum frame_type {
     F_RESTORE = 'S', /* child: the restore owed now (a NULL action: none) */
     F_EVENT = 'E',   /* child: a drill's timeline event as recorded */
     F_HINT = 'H',    /* child: str check, str target, str hint, attached to the check */
+    F_PHASE = 'P',   /* child: str phase, a drill's, as it starts; always over the socket */
     F_DONE = 'D',    /* child: the run returned */
 };
 
@@ -272,6 +273,22 @@ static void send_hint(void *ctx, const struct check_result *c)
     emit_free(f);
 }
 
+/* A notice for the parent's progress line, not a record: it goes over the socket at once (the
+ * shared area is read only when the run ends), and the parent leaves the shared area alone for
+ * it, so the records keep their order. */
+static void send_phase(void *ctx, const char *phase)
+{
+    struct frame *f = frame_new(F_PHASE);
+
+    (void)ctx;
+    if (!f)
+        return;
+    put_str(f, phase);
+    if (!f->bad)
+        frame_send(CHILD_FD, f);
+    free(f);
+}
+
 static void put_i64(struct frame *f, int64_t v)
 {
     put(f, &v, sizeof(v));
@@ -333,8 +350,11 @@ static void send_metrics(const struct ip_report *rep, struct frame *f)
     }
 }
 
-static const struct report_hooks child_hooks = {
-    .check = send_check, .restore = send_restore, .event = send_event, .hint = send_hint};
+static const struct report_hooks child_hooks = {.check = send_check,
+                                                .restore = send_restore,
+                                                .event = send_event,
+                                                .hint = send_hint,
+                                                .phase = send_phase};
 
 static atomic_int child_running; /* a run is in the plugin's hands */
 
@@ -711,6 +731,15 @@ static void apply_hint(struct ip_report *rep, struct frame *f)
     free(hint);
 }
 
+static void apply_phase(struct ip_report *rep, struct frame *f)
+{
+    char *phase = get_str(f);
+
+    if (!f->bad && phase)
+        report_phase(rep, phase);
+    free(phase);
+}
+
 static void apply_restore(struct ip_report *rep, struct frame *f)
 {
     struct pending_restore p;
@@ -743,6 +772,9 @@ static void apply_frame(struct ip_report *rep, struct frame *f, int type)
         break;
     case F_HINT:
         apply_hint(rep, f);
+        break;
+    case F_PHASE:
+        apply_phase(rep, f);
         break;
     }
 }
@@ -847,8 +879,9 @@ void child_run(struct child *ch, struct ip_report *rep, double deadline)
     put_f64(f, rep->wall);
     t = frame_send(ch->fd, f) == 0 ? 1 : -1;
     while (t > 0 && (t = wait_frame(ch, deadline)) > 0 && t != F_DONE) {
-        /* A frame over the socket means the shared area filled: what it holds came first. */
-        apply_shared(ch, rep);
+        /* A record over the socket means the shared area filled: what it holds came first. */
+        if (t != F_PHASE)
+            apply_shared(ch, rep);
         apply_frame(rep, f, t);
     }
     if (t == F_DONE) {

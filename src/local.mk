@@ -23,6 +23,7 @@ src_libprogram_la_SOURCES = \
 	src/published.c src/published.h \
 	src/http.c src/http.h \
 	src/drill_report.c src/drill_report.h \
+	src/progress.c src/progress.h \
 	src/output/output.c src/output/output.h src/output/writers.h \
 	src/output/text.c src/output/json.c src/output/json_writer.c src/output/json_writer.h \
 	src/output/junit.c \
@@ -38,7 +39,7 @@ src_libprogram_la_LIBADD = lib/libsdk.la $(LIBCONFIG_LIBS) $(JANSSON_LIBS) $(LTD
 	$(MHD_LIBS) $(CRYPT_LIBS) -lm
 
 bin_PROGRAMS += infraprobe
-infraprobe_SOURCES = src/main.c
+infraprobe_SOURCES = src/main.c src/sdk_exports.c
 infraprobe_CPPFLAGS = $(SRC_CPPFLAGS)
 infraprobe_CFLAGS = $(AM_CFLAGS) $(LIBCONFIG_CFLAGS)
 infraprobe_LDFLAGS = $(PROGRAM_LINK) -Wl,--no-as-needed

@@ -29,6 +29,7 @@
 #include "logging.h"
 #include "notify.h"
 #include "output.h"
+#include "progress.h"
 #include "published.h"
 #include "reload.h"
 #include "report.h"
@@ -305,14 +306,15 @@ static int check_output(const char *path)
 
 static int use_colour(const struct sink *s)
 {
-    const char *no = getenv("NO_COLOR");
+    const char *no = getenv("NO_COLOR"), *term = getenv("TERM");
 
-    return !s->path && isatty(STDOUT_FILENO) && !(no && *no);
+    return !s->path && isatty(STDOUT_FILENO) && !(no && *no) && !(term && !strcmp(term, "dumb"));
 }
 
 struct once {
     struct run_result run;
     size_t pending;
+    struct progress *progress; /* NULL: stderr is no terminal */
 };
 
 static void once_done(void *ctx, size_t probe, struct ip_report *report)
@@ -322,6 +324,8 @@ static void once_done(void *ctx, size_t probe, struct ip_report *report)
     o->run.probes[probe] = report;
     o->run.status = ip_status_worst(o->run.status, report ? report->status : IP_UNKNOWN);
     o->pending--;
+    if (report)
+        progress_probe_done(o->progress, report->probe, report->status);
 }
 
 static int exit_code(enum ip_status s)
@@ -336,6 +340,22 @@ static void once_stop(void *ctx, int sig)
     snprintf(why, sizeof(why), "interrupted by SIG%s", sigabbrev_np(sig));
     fprintf(stderr, "infraprobe: %s: ending the runs, restoring what drills broke\n", why);
     runner_interrupt(ctx, why);
+}
+
+/* Queue every selected probe, the progress line watching (from before the first run starts:
+ * a short drill passes its phases at once). */
+static void once_submit(struct once *o, struct conf *c, struct runner *r)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < c->nprobes; i++)
+        n += c->probes[i].ready;
+    if ((o->progress = progress_new(stderr, n)))
+        report_watch_phases(progress_phase, o->progress);
+    for (size_t i = 0; i < c->nprobes; i++) {
+        if (c->probes[i].ready && runner_submit(r, i))
+            o->pending++;
+    }
 }
 
 /* Each selected probe once; the report; the worst status as the exit code. */
@@ -354,12 +374,13 @@ static int run_once(struct conf *c, const struct options *opt)
         fprintf(stderr, "infraprobe: cannot start the workers\n");
         goto out;
     }
-    for (size_t i = 0; i < c->nprobes; i++) {
-        if (c->probes[i].ready && runner_submit(r, i))
-            o.pending++;
-    }
+    once_submit(&o, c, r);
     while (o.pending > 0)
         runner_collect(r, INFINITY, once_done, &o);
+    /* Erased before the report; freed only once no run can pass a phase (one abandoned on a
+     * thread may still). */
+    report_watch_phases(NULL, NULL);
+    progress_end(o.progress);
     /* The report lists probes in configuration order, however they finished. */
     for (size_t i = 0; i < c->nprobes; i++)
         if (o.run.probes[i])
@@ -384,6 +405,7 @@ static int run_once(struct conf *c, const struct options *opt)
 out:
     signals_stop();
     runner_free(r);
+    progress_free(o.progress);
     for (size_t i = 0; i < n; i++)
         report_free(o.run.probes[i]);
     free(o.run.probes);
@@ -723,6 +745,19 @@ static int start_listener(struct daemon *d)
     return 0;
 }
 
+/* Everything the daemon holds, however far it got; its runner only when none is stuck. */
+static void daemon_free(struct daemon *d)
+{
+    http_stop(d->http);
+    if (d->runner)
+        daemon_stop_runner(d);
+    published_free(d->pub);
+    reload_free(&d->rl);
+    free(d->last);
+    schedule_free(&d->sched);
+    pthread_mutex_destroy(&d->runner_lock);
+}
+
 /* Forever: each probe every `interval`, never two runs of one probe at once; SIGHUP reloads. */
 static int run_daemon(struct conf *c, const struct options *opt)
 {
@@ -734,20 +769,17 @@ static int run_daemon(struct conf *c, const struct options *opt)
     if (reload_init(&d.rl, c) != 0 || !(d.pub = published_new(c->nprobes)) ||
         daemon_remap(&d, c->nprobes, NULL) != 0) {
         fprintf(stderr, "infraprobe: out of memory\n");
+        daemon_free(&d);
         return EXIT_USAGE;
     }
     d.conf = &d.rl.view;
-    if (start_listener(&d) != 0) {
-        /* All of it: a sanitizer build reports what a usage error leaves unfreed. */
-        published_free(d.pub);
-        reload_free(&d.rl);
-        free(d.last);
-        schedule_free(&d.sched);
-        pthread_mutex_destroy(&d.runner_lock);
+    if (start_listener(&d) != 0 || daemon_start_runner(&d, NULL) != 0) {
+        daemon_free(&d);
         return EXIT_USAGE;
     }
-    if (daemon_start_runner(&d, NULL) != 0 || signals_start(daemon_stop, daemon_hup, &d) != 0) {
+    if (signals_start(daemon_stop, daemon_hup, &d) != 0) {
         fprintf(stderr, "infraprobe: cannot start the workers\n");
+        daemon_free(&d);
         return EXIT_USAGE;
     }
     if (opt->format == FORMAT_PROMETHEUS)
@@ -776,13 +808,7 @@ static int run_daemon(struct conf *c, const struct options *opt)
         fflush(NULL);
         _exit(code);
     }
-    http_stop(d.http);
-    daemon_stop_runner(&d);
-    published_free(d.pub);
-    reload_free(&d.rl);
-    free(d.last);
-    schedule_free(&d.sched);
-    pthread_mutex_destroy(&d.runner_lock);
+    daemon_free(&d);
     return code;
 }
 
