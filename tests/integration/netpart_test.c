@@ -116,6 +116,23 @@ START_TEST(etcd_target)
 }
 END_TEST
 
+/* A TLS failure is named as one: MariaDB's client asked to verify the server's identity. */
+START_TEST(tls_failure_is_classified)
+{
+    char settings[400], m[100];
+    json_t *doc;
+    int code;
+
+    snprintf(settings, sizeof(settings),
+             "mysql_ssl_mode = \"verify_identity\"; targets = [\"mysql://%s\"];", mysql);
+    doc = run_probe(settings, NULL, &code);
+    snprintf(m, sizeof(m), "mysql://%s", mysql);
+    assert_check(doc, "baseline", m, "critical", "ETLS");
+    ck_assert_int_eq(code, 2);
+    json_decref(doc);
+}
+END_TEST
+
 START_TEST(tcp_target_serves_as_a_control)
 {
     char settings[400], t[100], tb[140], deg[300];
@@ -456,6 +473,7 @@ int main(void)
     tcase_add_test(tc, toxiproxy_partitions_are_detected_classified_and_healed);
     tcase_add_test(tc, tcp_target_serves_as_a_control);
     tcase_add_test(tc, etcd_target);
+    tcase_add_test(tc, tls_failure_is_classified);
     tcase_add_test(tc, run_ends_when_every_target_is_blackholed);
     tcase_add_test(tc, stale_proxies_of_ours_are_removed);
     tcase_add_test(tc, fault_actions_partition_and_heal);
