@@ -321,6 +321,16 @@ static int http_tls(struct http *h, const struct http_conf *c, char *err, size_t
     return h->key ? 0 : -1;
 }
 
+/* The private key is a secret: it does not outlive the listener in freed memory. */
+static void http_free(struct http *h)
+{
+    if (h->key)
+        explicit_bzero(h->key, strlen(h->key));
+    free(h->key);
+    free(h->cert);
+    free(h);
+}
+
 struct http *http_start(const struct http_conf *c, struct published *p, char *bound,
                         size_t boundlen, char *err, size_t errlen)
 {
@@ -358,9 +368,7 @@ struct http *http_start(const struct http_conf *c, struct published *p, char *bo
 fail:
     if (h->fd >= 0)
         close(h->fd);
-    free(h->cert);
-    free(h->key);
-    free(h);
+    http_free(h);
     return NULL;
 }
 
@@ -369,7 +377,5 @@ void http_stop(struct http *h)
     if (!h)
         return;
     MHD_stop_daemon(h->mhd); /* which closes the listening socket */
-    free(h->cert);
-    free(h->key);
-    free(h);
+    http_free(h);
 }

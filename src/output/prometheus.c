@@ -16,6 +16,7 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "output_util.h"
@@ -237,68 +238,9 @@ static void prom_check_series(FILE *out, const struct run_result *run, int durat
         }
 }
 
-/* Has a check before probes[pi]->checks[ci] a value in the series `name`? */
-static int prom_value_seen(const struct run_result *run, size_t pi, size_t ci, const char *name)
-{
-    char other[128];
+static int prom_values(FILE *out, const struct run_result *run);
 
-    for (size_t i = 0; i <= pi; i++)
-        for (size_t j = 0; j < (i == pi ? ci : run->probes[i]->nchecks); j++) {
-            const struct check_result *c = &run->probes[i]->checks[j];
-
-            if (!c->has_value)
-                continue;
-            prom_value_name(c->unit, other, sizeof(other));
-            if (strcmp(other, name) == 0)
-                return 1;
-        }
-    return 0;
-}
-
-/* The samples of the value series `name`, from probes[pi]->checks[ci] on. */
-static void prom_value_samples(FILE *out, const struct run_result *run, size_t pi, size_t ci,
-                               const char *name)
-{
-    char other[128];
-
-    for (size_t i = pi; i < run->nprobes; i++)
-        for (size_t j = i == pi ? ci : 0; j < run->probes[i]->nchecks; j++) {
-            const struct check_result *c = &run->probes[i]->checks[j];
-            double scale;
-
-            if (!c->has_value)
-                continue;
-            scale = prom_value_name(c->unit, other, sizeof(other));
-            if (strcmp(other, name) == 0)
-                prom_value(out, prom_check_labels(out, name, run->probes[i], c), c->value * scale);
-        }
-}
-
-/* The checks' values: one family per unit, in the order units first appear. */
-static void prom_values(FILE *out, const struct run_result *run)
-{
-    char name[128], help[256];
-
-    for (size_t i = 0; i < run->nprobes; i++)
-        for (size_t j = 0; j < run->probes[i]->nchecks; j++) {
-            const struct check_result *c = &run->probes[i]->checks[j];
-
-            if (!c->has_value)
-                continue;
-            prom_value_name(c->unit, name, sizeof(name));
-            if (prom_value_seen(run, i, j, name))
-                continue;
-            if (strcmp(name, PROM_VALUE) == 0)
-                snprintf(help, sizeof(help), "Value the check measured, a pure number.");
-            else
-                snprintf(help, sizeof(help), "Value the check measured, in base unit: %s.",
-                         name + strlen(PROM_VALUE) + 1);
-            prom_family(out, name, "gauge", help);
-            prom_value_samples(out, run, i, j, name);
-        }
-}
-
-static void prom_core(FILE *out, const struct run_result *run, const struct prom_counters *k)
+static int prom_core(FILE *out, const struct run_result *run, const struct prom_counters *k)
 {
     size_t nchecks = 0;
 
@@ -317,16 +259,16 @@ static void prom_core(FILE *out, const struct run_result *run, const struct prom
         prom_value(out, 0, run->duration);
     }
     if (run->nprobes == 0)
-        return;
+        return 0;
     for (enum prom_probe_field f = PF_SUCCESS; f <= (k ? PF_FAILURES : PF_LAST_RUN); f++)
         prom_probe_series(out, run, k, f);
     for (size_t i = 0; i < run->nprobes; i++)
         nchecks += run->probes[i]->nchecks;
     if (nchecks == 0)
-        return;
+        return 0;
     prom_check_series(out, run, 0);
     prom_check_series(out, run, 1);
-    prom_values(out, run);
+    return prom_values(out, run);
 }
 
 /* A plugin metric that would break the exposition: no name, or a core series' name. */
@@ -357,52 +299,144 @@ static void prom_sample(FILE *out, const struct ip_report *p, const struct metri
     prom_value(out, n, m->value);
 }
 
-/* Has a metric named `name` appeared before probes[pi]->metrics[mi]? */
-static int prom_seen(const struct run_result *run, size_t pi, size_t mi, const char *name)
-{
-    for (size_t i = 0; i <= pi; i++) {
-        const struct ip_report *p = run->probes[i];
-        size_t end = i == pi ? mi : p->nmetrics;
+/* A sample of a family (a plugin metric, or a check's value), where it is in the run, and
+ * where its family first appears. Families are made by sorting, not searching, so that a
+ * scrape of thousands of probes costs n log n. */
+struct prom_ref {
+    const struct ip_report *p;
+    const void *item; /* struct metric_result or struct check_result */
+    const char *name; /* a metric's; NULL: buf (which moves with the struct as it is sorted) */
+    double scale;
+    size_t order, first;
+    char buf[96]; /* a value series' name */
+};
 
-        for (size_t j = 0; j < end; j++)
-            if (!prom_skip(&p->metrics[j]) && strcmp(p->metrics[j].name, name) == 0)
-                return 1;
-    }
-    return 0;
+static const char *prom_ref_name(const struct prom_ref *r)
+{
+    return r->name ? r->name : r->buf;
 }
 
-static void prom_plugins(FILE *out, const struct run_result *run)
+static int prom_by_name(const void *a, const void *b)
 {
+    const struct prom_ref *x = a, *y = b;
+    int c = strcmp(prom_ref_name(x), prom_ref_name(y));
+
+    return c ? c : (x->order > y->order) - (x->order < y->order);
+}
+
+static int prom_by_family(const void *a, const void *b)
+{
+    const struct prom_ref *x = a, *y = b;
+
+    if (x->first != y->first)
+        return x->first < y->first ? -1 : 1;
+    return (x->order > y->order) - (x->order < y->order);
+}
+
+/* Group refs[0..n) by name, families in the order names first appear. */
+static void prom_group(struct prom_ref *refs, size_t n)
+{
+    qsort(refs, n, sizeof(*refs), prom_by_name);
+    for (size_t i = 0; i < n; i++)
+        refs[i].first = i && !strcmp(prom_ref_name(&refs[i]), prom_ref_name(&refs[i - 1]))
+                            ? refs[i - 1].first
+                            : refs[i].order;
+    qsort(refs, n, sizeof(*refs), prom_by_family);
+}
+
+/* Every plugin metric (values = 0) or every check's value (values = 1), grouped. */
+static struct prom_ref *prom_refs(const struct run_result *run, int values, size_t *n)
+{
+    size_t total = 0;
+    struct prom_ref *refs;
+
+    for (size_t i = 0; i < run->nprobes; i++)
+        total += values ? run->probes[i]->nchecks : run->probes[i]->nmetrics;
+    if (!(refs = calloc(total + 1, sizeof(*refs))))
+        return NULL;
+    *n = 0;
     for (size_t i = 0; i < run->nprobes; i++) {
         const struct ip_report *p = run->probes[i];
 
-        for (size_t j = 0; j < p->nmetrics; j++) {
-            const struct metric_result *m = &p->metrics[j];
-            char help[256];
+        for (size_t j = 0; j < (values ? p->nchecks : p->nmetrics); j++) {
+            struct prom_ref *r = &refs[*n];
 
-            if (prom_skip(m) || prom_seen(run, i, j, m->name))
+            if (values ? !p->checks[j].has_value : prom_skip(&p->metrics[j]))
                 continue;
-            /* A family's first sample gives its HELP and TYPE; promtool wants a HELP. */
-            if (!m->help || !*m->help)
-                snprintf(help, sizeof(help), "Metric of the %s plugin.", format_str(p->plugin));
-            prom_family(out, m->name, m->type == IP_COUNTER ? "counter" : "gauge",
-                        m->help && *m->help ? m->help : help);
-            for (size_t k = i; k < run->nprobes; k++) {
-                const struct ip_report *q = run->probes[k];
-
-                for (size_t l = k == i ? j : 0; l < q->nmetrics; l++)
-                    if (!prom_skip(&q->metrics[l]) && strcmp(q->metrics[l].name, m->name) == 0)
-                        prom_sample(out, q, &q->metrics[l]);
-            }
+            *r = (struct prom_ref){.p = p, .order = *n, .scale = 1};
+            r->item = values ? (const void *)&p->checks[j] : (const void *)&p->metrics[j];
+            if (values)
+                r->scale = prom_value_name(p->checks[j].unit, r->buf, sizeof(r->buf));
+            r->name = values ? NULL : p->metrics[j].name;
+            (*n)++;
         }
     }
+    prom_group(refs, *n);
+    return refs;
+}
+
+static int prom_new_family(const struct prom_ref *refs, size_t i)
+{
+    return i == 0 || refs[i].first != refs[i - 1].first;
+}
+
+/* The checks' values: one family per unit, in the order units first appear. */
+static int prom_values(FILE *out, const struct run_result *run)
+{
+    size_t n = 0;
+    struct prom_ref *refs = prom_refs(run, 1, &n);
+    char help[256];
+
+    if (!refs)
+        return -1; /* ENOMEM */
+    for (size_t i = 0; i < n; i++) {
+        const struct check_result *c = refs[i].item;
+        const char *name = prom_ref_name(&refs[i]);
+
+        if (prom_new_family(refs, i)) {
+            if (strcmp(name, PROM_VALUE) == 0)
+                snprintf(help, sizeof(help), "Value the check measured, a pure number.");
+            else
+                snprintf(help, sizeof(help), "Value the check measured, in base unit: %s.",
+                         name + strlen(PROM_VALUE) + 1);
+            prom_family(out, name, "gauge", help);
+        }
+        prom_value(out, prom_check_labels(out, name, refs[i].p, c), c->value * refs[i].scale);
+    }
+    free(refs);
+    return 0;
+}
+
+static int prom_plugins(FILE *out, const struct run_result *run)
+{
+    size_t n = 0;
+    struct prom_ref *refs = prom_refs(run, 0, &n);
+
+    if (!refs)
+        return -1; /* ENOMEM */
+    for (size_t i = 0; i < n; i++) {
+        const struct metric_result *m = refs[i].item;
+        char help[256];
+
+        if (prom_new_family(refs, i)) {
+            /* A family's first sample gives its HELP and TYPE; promtool wants a HELP. */
+            if (!m->help || !*m->help)
+                snprintf(help, sizeof(help), "Metric of the %s plugin.",
+                         format_str(refs[i].p->plugin));
+            prom_family(out, m->name, m->type == IP_COUNTER ? "counter" : "gauge",
+                        m->help && *m->help ? m->help : help);
+        }
+        prom_sample(out, refs[i].p, m);
+    }
+    free(refs);
+    return 0;
 }
 
 int prom_render(FILE *out, const struct run_result *run, const struct prom_counters *k)
 {
-    prom_core(out, run, k);
-    prom_plugins(out, run);
-    return 0;
+    if (prom_core(out, run, k) != 0)
+        return -1;
+    return prom_plugins(out, run);
 }
 
 int format_prometheus(FILE *out, const struct run_result *run, int colour)
