@@ -1,6 +1,6 @@
 /*
- * The netpart plugin against a real Toxiproxy server and the sandbox's real Redis, MariaDB
- * and etcd, and with nftables in a network namespace of the test's own, through the
+ * The netpart plugin against a real Toxiproxy server and the sandbox's real Redis, MariaDB,
+ * etcd and Kafka, and with nftables in a network namespace of the test's own, through the
  * infraprobe program: blackhole, reject, latency and half-open
  * partitions detected, classified and recovered from, the other targets unaffected; the run
  * ending when every target is blackholed; the partition / heal fault actions; and nothing
@@ -19,7 +19,7 @@
 
 static const char *workdir;
 static struct testlib_sandbox sb;
-static char toxiproxy[64], redis[64], mysql[64], etcd[64];
+static char toxiproxy[64], redis[64], mysql[64], etcd[64], kafka[64];
 
 /* Run one netpart probe with `settings` (--once, or `args`), its JSON report. */
 static json_t *run_probe(const char *settings, const char *args, int *code)
@@ -111,6 +111,25 @@ START_TEST(etcd_target)
     assert_check(doc, "baseline", e, "ok", NULL);
     assert_partition(doc, e, "blackhole", "ETIMEDOUT");
     assert_partition(doc, e, "reject", "ECONNRESET");
+    ck_assert_msg(code == 0, "exit %d", code);
+    json_decref(doc);
+}
+END_TEST
+
+/* A Kafka broker's metadata request through the kafka plugin's own client (librdkafka). */
+START_TEST(kafka_target)
+{
+    char settings[400], k[100];
+    json_t *doc;
+    int code;
+
+    snprintf(settings, sizeof(settings),
+             "op_timeout = 2.0; recover_timeout = 20.0; targets = [\"kafka://%s\"];", kafka);
+    doc = run_probe(settings, NULL, &code);
+    snprintf(k, sizeof(k), "kafka://%s", kafka);
+    assert_check(doc, "baseline", k, "ok", NULL);
+    assert_partition(doc, k, "blackhole", "ETIMEDOUT");
+    assert_partition(doc, k, "reject", "ECONNRESET");
     ck_assert_msg(code == 0, "exit %d", code);
     json_decref(doc);
 }
@@ -449,7 +468,7 @@ int main(void)
 {
     Suite *s = suite_create("netpart");
     TCase *tc = tcase_create("netpart");
-    char dir[600], dsn[200], etcds[300], *p;
+    char dir[600], dsn[200], etcds[300], brokers[300], *p;
     SRunner *sr;
     int failed;
 
@@ -457,22 +476,25 @@ int main(void)
     if (!workdir)
         return EXIT_FAILURE;
     snprintf(dir, sizeof(dir), "%s/sandbox", workdir);
-    if (testlib_sandbox_up(&sb, dir, "redis mysql etcd toxiproxy") != 0 ||
+    if (testlib_sandbox_up(&sb, dir, "redis mysql etcd kafka toxiproxy") != 0 ||
+        testlib_sandbox_var(&sb, "KAFKA_ADDR", brokers, sizeof(brokers)) != 0 ||
         testlib_sandbox_var(&sb, "ETCD_ADDR", etcds, sizeof(etcds)) != 0 ||
         testlib_sandbox_var(&sb, "TOXIPROXY_ADDR", toxiproxy, sizeof(toxiproxy)) != 0 ||
         testlib_sandbox_var(&sb, "REDIS_ADDR", redis, sizeof(redis)) != 0 ||
         testlib_sandbox_var(&sb, "MYSQL_ADDR", dsn, sizeof(dsn)) != 0 ||
         !(p = strstr(dsn, "tcp("))) {
         fprintf(stderr,
-                "netpart_test: the sandbox (redis, mysql, etcd, toxiproxy) did not start\n");
+                "netpart_test: the sandbox (redis, mysql, etcd, kafka, toxiproxy) did not start\n");
         return EXIT_FAILURE;
     }
     snprintf(mysql, sizeof(mysql), "%.*s", (int)strcspn(p + 4, ")"), p + 4);
     snprintf(etcd, sizeof(etcd), "%.*s", (int)strcspn(etcds, ","), etcds);
+    snprintf(kafka, sizeof(kafka), "%.*s", (int)strcspn(brokers, ","), brokers);
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, toxiproxy_partitions_are_detected_classified_and_healed);
     tcase_add_test(tc, tcp_target_serves_as_a_control);
     tcase_add_test(tc, etcd_target);
+    tcase_add_test(tc, kafka_target);
     tcase_add_test(tc, tls_failure_is_classified);
     tcase_add_test(tc, run_ends_when_every_target_is_blackholed);
     tcase_add_test(tc, stale_proxies_of_ours_are_removed);
