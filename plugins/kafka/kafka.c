@@ -333,4 +333,5 @@ IP_EXPORT const struct ip_plugin infraprobe_plugin = {
     .run = kafka_run,
     .teardown = kafka_teardown,
     .metrics = kafka_metrics,
+    .operate = kafka_operate,
 };
