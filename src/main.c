@@ -746,6 +746,18 @@ static int start_listener(struct daemon *d)
     return 0;
 }
 
+/* What run_daemon() made before its loop, freed when it cannot start (a listener that
+ * cannot bind): exit 3, and nothing left for a leak checker. */
+static int daemon_abort(struct daemon *d)
+{
+    published_free(d->pub);
+    reload_free(&d->rl);
+    free(d->last);
+    free(d->due);
+    pthread_mutex_destroy(&d->runner_lock);
+    return EXIT_USAGE;
+}
+
 /* Forever: each probe every `interval`, never two runs of one probe at once; SIGHUP reloads. */
 static int run_daemon(struct conf *c, const struct options *opt)
 {
@@ -760,10 +772,8 @@ static int run_daemon(struct conf *c, const struct options *opt)
         return EXIT_USAGE;
     }
     d.conf = &d.rl.view;
-    if (start_listener(&d) != 0) {
-        published_free(d.pub);
-        return EXIT_USAGE;
-    }
+    if (start_listener(&d) != 0)
+        return daemon_abort(&d);
     if (daemon_start_runner(&d, NULL) != 0 || signals_start(daemon_stop, daemon_hup, &d) != 0) {
         fprintf(stderr, "infraprobe: cannot start the workers\n");
         return EXIT_USAGE;
