@@ -185,12 +185,14 @@ static int action(struct ip_drill *d, int (*fn)(void *, struct ip_drill *, char 
 /* Watch, until recovery or the deadline: ask detected(), then operate. */
 static void watch(struct ip_drill *d)
 {
+    report_phase(d->report, "detect");
     while (ip_clock() < d->deadline) {
         if (!d->detected && d->ops->detected &&
             d->ops->detected(d->ctx, d, step_deadline(d), d->why, sizeof(d->why)) == 1) {
             d->detected = 1;
             d->res.detect = ip_clock() - d->fault;
             event(d, TL_DETECTED, -1, ip_clock(), ip_clock(), 1, NULL);
+            report_phase(d->report, "recover");
         }
         if (operation(d) == 0 && (d->detected || !d->ops->detected)) {
             if (!d->detected) {
@@ -215,6 +217,7 @@ static int verify(struct ip_drill *d)
 {
     if (!d->ops->verify)
         return 0;
+    report_phase(d->report, "verify");
     if (d->ops->verify(d->ctx, d, d->deadline, d->why, sizeof(d->why)) != 0)
         return -1;
     d->res.lost = d->res.duplicated = 0;
@@ -236,12 +239,15 @@ static void restore(struct ip_drill *d)
     char why[512] = "not asked";
 
     d->restore_status = IP_UNKNOWN;
+    report_phase(d->report, "restore");
     if (action(d, d->ops->restore, TL_RESTORE, "start", d->restore, sizeof(d->restore)) != 0)
         return;
     d->restore[0] = '\0';
     d->restore_status = IP_CRITICAL;
     if (!d->recovered)
         return;
+    if (d->ops->rejoined)
+        report_phase(d->report, "rejoin");
     while (d->ops->rejoined &&
            d->ops->rejoined(d->ctx, d, step_deadline(d), why, sizeof(why)) != 1) {
         if (ip_clock() >= d->deadline) {
@@ -358,6 +364,7 @@ static int inject(struct ip_drill *d)
 {
     char err[512], serr[512];
 
+    report_phase(d->report, "inject");
     d->fault = d->last_ok = ip_clock();
     if (action(d, d->ops->inject, TL_FAULT, "stop", err, sizeof(err)) == 0)
         return 0;

@@ -436,6 +436,25 @@ const char *report_event_name(enum timeline_kind kind)
     return (unsigned)kind <= TL_KIND_MAX ? names[kind] : "unknown";
 }
 
+static _Atomic(report_phase_fn) phase_fn;
+static void *_Atomic phase_ctx;
+
+void report_watch_phases(report_phase_fn fn, void *ctx)
+{
+    atomic_store(&phase_ctx, ctx);
+    atomic_store(&phase_fn, fn);
+}
+
+void report_phase(struct ip_report *r, const char *phase)
+{
+    report_phase_fn fn;
+
+    if (r->hooks && r->hooks->phase)
+        r->hooks->phase(r->hooks->ctx, phase);
+    else if ((fn = atomic_load(&phase_fn)))
+        fn(atomic_load(&phase_ctx), r->probe, phase);
+}
+
 int report_run_check(struct ip_report *r, enum ip_status status, const char *fmt, ...)
 {
     va_list ap;

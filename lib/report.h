@@ -88,6 +88,7 @@ struct report_hooks {
     void (*restore)(void *ctx, const struct pending_restore *p); /* after each change */
     void (*event)(void *ctx, const struct timeline_event *e);
     void (*hint)(void *ctx, const struct check_result *c); /* after ip_check_hint() */
+    void (*phase)(void *ctx, const char *phase);           /* a drill's, as it starts */
     void *ctx;
 };
 
@@ -175,6 +176,15 @@ IP_PRIVATE const char *report_event_name(enum timeline_kind kind);
 /* Record the core's own check "run" (a timeout, a failed plugin), which no plugin declares. */
 IP_PRIVATE int report_run_check(struct ip_report *r, enum ip_status status, const char *fmt, ...)
     IP_PRINTF(3, 4);
+
+/* A drill's phases as they pass ("inject", "detect", "recover", "verify", "restore", "rejoin"),
+ * for the core's progress line: the framework (drill.c) tells report_phase(), which goes through
+ * the report's hooks (an isolated child forwards it to its parent, whose report has none) or,
+ * without hooks, to the watcher report_watch_phases() set (NULL: none), on the run's thread.
+ * The watcher is process-wide: set it before the runs start, clear it after they end. */
+typedef void (*report_phase_fn)(void *ctx, const char *probe, const char *phase);
+IP_PRIVATE void report_watch_phases(report_phase_fn fn, void *ctx);
+IP_PRIVATE void report_phase(struct ip_report *r, const char *phase);
 
 /* Run the restore the drill of `r` still owes, if any: first kill the breaking action if it is
  * still running, then run the restore with its own timeout, and record the core's check

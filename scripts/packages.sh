@@ -13,9 +13,13 @@ IP_PACKAGES=(
     jq libxml2-utils perl prometheus monitoring-plugins-basic valgrind bsdutils
     # the daemon's listener and HTML pages: a client, TLS certificates, a browser, a parser
     curl openssl chromium python3-html5lib
+    # contrib/ci's recipes, parsed by tests/ci.test with Debian's /usr/bin/python3
+    python3-yaml
     # the sandbox's real servers and their clients
     redis-server redis-sentinel redis-tools mariadb-server mariadb-client
     etcd-server etcd-client kcat iptables iproute2 procps
+    # Apache Kafka for the sandbox: Java 17 runs it, Maven fetches it (scripts/testdeps.sh)
+    openjdk-17-jre-headless maven
     # the unit's check (systemd-analyze verify)
     systemd
     # netpart's tests: nft in a namespace of their own, setpriv to drop CAP_NET_ADMIN; curl

@@ -18,6 +18,7 @@
 #include <infraprobe/plugin.h>
 
 #include "loader.h"
+#include "nameset.h"
 #include "probe.h"
 
 /* What a configuration may be, checked before libconfig sees it: its flex scanner exits the
@@ -313,10 +314,11 @@ static void scan_file(struct scan *sc, const char *file, const char *text, size_
         scan_error(sc, file, a.line, "a line longer than %d bytes", CONF_MAX_LINE);
 }
 
-static int load_probe(struct conf *c, config_setting_t *s, int index)
+static int load_probe(struct conf *c, struct nameset *names, config_setting_t *s, int index)
 {
     struct probe_conf *pc = &c->probes[c->nprobes];
     const char *name = NULL;
+    size_t first;
     int errors;
 
     if (config_setting_type(s) != CONFIG_TYPE_GROUP) {
@@ -330,13 +332,11 @@ static int load_probe(struct conf *c, config_setting_t *s, int index)
         fprintf(stderr, "probes[%d]: missing name = \"...\"\n", index);
         return 1;
     }
-    for (size_t i = 0; i < c->nprobes; i++) {
-        if (strcmp(c->probes[i].name, name) == 0) {
-            config_where(stderr, s);
-            fprintf(stderr, "probe \"%s\": name already used at line %u\n", name,
-                    config_setting_source_line(c->probes[i].setting));
-            return 1;
-        }
+    if ((first = nameset_add(names, name, c->nprobes)) != SIZE_MAX) {
+        config_where(stderr, s);
+        fprintf(stderr, "probe \"%s\": name already used at line %u\n", name,
+                config_setting_source_line(c->probes[first].setting));
+        return 1;
     }
     pc->probe = probe_new(s, name, NULL, c->timeout);
     if (!pc->probe)
@@ -348,6 +348,7 @@ static int load_probe(struct conf *c, config_setting_t *s, int index)
     pc->interval = core_duration(pc->probe, "interval", c->interval);
     pc->timeout = core_duration(pc->probe, "timeout", c->timeout);
     pc->isolation = get_isolation(pc->probe, c->isolation);
+    pc->load_every = ip_probe_int(pc->probe, "load_checks_every", c->load_every, 1, 1000000);
     if (!pc->plugin_name && !ip_probe_has(pc->probe, "plugin"))
         probe_error(pc->probe, s, "missing plugin = \"...\"");
     errors = ip_probe_err(pc->probe);
@@ -445,6 +446,7 @@ static int load_core(struct conf *c, config_setting_t *root)
     c->workers = (int)ip_probe_int(c->core, "workers", 4, 1, 1024);
     c->plugin_dir = ip_probe_string(c->core, "plugin_dir", NULL);
     c->isolation = get_isolation(c->core, ISOLATION_PROCESS);
+    c->load_every = ip_probe_int(c->core, "load_checks_every", 10, 1, 1000000);
     c->shutdown_timeout = ip_probe_has(c->core, "shutdown_timeout")
                               ? core_duration(c->core, "shutdown_timeout", 10.0)
                               : -1;
@@ -474,7 +476,8 @@ static int unknown_keys(config_setting_t *root)
 int conf_load(struct conf *c, const char *file)
 {
     config_setting_t *root, *probes;
-    int errors;
+    struct nameset names;
+    int errors, n;
 
     memset(c, 0, sizeof(*c));
     c->file = file;
@@ -496,11 +499,13 @@ int conf_load(struct conf *c, const char *file)
         fprintf(stderr, "probes: expected a list ( { ... }, { ... } )\n");
         return errors + 1;
     }
-    c->probes = calloc((size_t)config_setting_length(probes) + 1, sizeof(*c->probes));
-    if (!c->probes)
+    n = config_setting_length(probes);
+    c->probes = calloc((size_t)n + 1, sizeof(*c->probes));
+    if (!c->probes || nameset_init(&names, (size_t)n) < 0)
         return file_error(file, "out of memory");
-    for (int i = 0; i < config_setting_length(probes); i++)
-        errors += load_probe(c, config_setting_get_elem(probes, (unsigned)i), i);
+    for (int i = 0; i < n; i++)
+        errors += load_probe(c, &names, config_setting_get_elem(probes, (unsigned)i), i);
+    nameset_free(&names);
     return errors;
 }
 
@@ -710,6 +715,31 @@ static void bind_selection(struct probe_conf *pc)
         probe_error(pc->probe, NULL, "out of memory");
 }
 
+/* The checks a light run skips: those every run skips, and those that load the backend. */
+static void bind_light(struct probe_conf *pc)
+{
+    size_t n = 0, loads = 0;
+
+    for (; pc->plugin->checks[n].name; n++)
+        loads += (pc->plugin->checks[n].flags & IP_CHECK_LOADS) != 0;
+    if (!loads || pc->load_every <= 1)
+        return;
+    pc->light_disabled = calloc(n + 1, sizeof(*pc->light_disabled));
+    if (!pc->light_disabled ||
+        asprintf(&pc->light_reason,
+                 "loads the backend: runs in one daemon run of %lld (load_checks_every = %lld)",
+                 pc->load_every, pc->load_every) < 0) {
+        pc->light_reason = NULL;
+        probe_error(pc->probe, NULL, "out of memory");
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        pc->light_disabled[i] = pc->disabled ? pc->disabled[i] : NULL;
+        if (!pc->light_disabled[i] && (pc->plugin->checks[i].flags & IP_CHECK_LOADS))
+            pc->light_disabled[i] = pc->light_reason;
+    }
+}
+
 int conf_bind(struct conf *c, const char *const *only)
 {
     int errors = 0;
@@ -741,6 +771,7 @@ int conf_bind(struct conf *c, const char *const *only)
         bind_thresholds(pc);
         bind_drill(pc);
         bind_selection(pc);
+        bind_light(pc);
         if (loader_setup(pc->plugin, pc->probe, &pc->state) != 0) {
             if (ip_probe_err(pc->probe) == before) /* never fail without a word */
                 probe_error(pc->probe, NULL, "plugin %s: setup failed", pc->plugin->name);
@@ -767,6 +798,8 @@ void conf_release(struct conf *c)
         free(pc->thresholds);
         free(pc->actions);
         free(pc->disabled);
+        free(pc->light_disabled);
+        free(pc->light_reason);
         probe_free(pc->probe);
     }
     free(c->probes);

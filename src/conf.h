@@ -33,6 +33,11 @@ struct probe_conf {
     struct drill drill;           /* its limits and fault actions */
     struct fault_action *actions; /* owned; drill.actions */
     const char **disabled;        /* owned; NULL, or per declared check why runs skip it */
+    /* Checks flagged IP_CHECK_LOADS run in one daemon run of every load_every (the others are
+     * light runs, whose disabled checks are light_disabled); NULL: every run is whole. */
+    long long load_every;
+    const char **light_disabled; /* owned */
+    char *light_reason;          /* owned */
 };
 
 struct conf {
@@ -43,8 +48,10 @@ struct conf {
     int workers;
     enum isolation isolation;
     double shutdown_timeout; /* grace for running probes at SIGTERM; < 0: not set */
+    long long load_every;    /* load_checks_every: the default of every probe */
     const char *plugin_dir;  /* NULL: none set */
     int drill;               /* --drill: run the drills of the probes that have one */
+    int once;                /* --once or --drill: every run is whole (no light runs) */
     struct ip_probe *core;   /* the `infraprobe` group, read with the SDK getters */
     struct http_conf http;   /* listen and its TLS and users; http.listen NULL: none */
     struct probe_conf *probes;

@@ -52,12 +52,14 @@ struct shm {
 
 enum frame_type {
     F_READY = 'Y',   /* child: set up, i32 ok */
-    F_RUN = 'R',     /* parent: f64 deadline, i32 drill, str run_id, f64 started, f64 wall */
+    F_RUN = 'R',     /* parent: f64 deadline, i32 drill, i32 light, str run_id, f64 started,
+                        f64 wall */
     F_CHECK = 'C',   /* child: a check as recorded */
     F_METRIC = 'M',  /* child: a metric as recorded */
     F_RESTORE = 'S', /* child: the restore owed now (a NULL action: none) */
     F_EVENT = 'E',   /* child: a drill's timeline event as recorded */
     F_HINT = 'H',    /* child: str check, str target, str hint, attached to the check */
+    F_PHASE = 'P',   /* child: str phase, a drill's, as it starts; always over the socket */
     F_DONE = 'D',    /* child: the run returned */
 };
 
@@ -271,6 +273,22 @@ static void send_hint(void *ctx, const struct check_result *c)
     emit_free(f);
 }
 
+/* A notice for the parent's progress line, not a record: it goes over the socket at once (the
+ * shared area is read only when the run ends), and the parent leaves the shared area alone for
+ * it, so the records keep their order. */
+static void send_phase(void *ctx, const char *phase)
+{
+    struct frame *f = frame_new(F_PHASE);
+
+    (void)ctx;
+    if (!f)
+        return;
+    put_str(f, phase);
+    if (!f->bad)
+        frame_send(CHILD_FD, f);
+    free(f);
+}
+
 static void put_i64(struct frame *f, int64_t v)
 {
     put(f, &v, sizeof(v));
@@ -332,8 +350,11 @@ static void send_metrics(const struct ip_report *rep, struct frame *f)
     }
 }
 
-static const struct report_hooks child_hooks = {
-    .check = send_check, .restore = send_restore, .event = send_event, .hint = send_hint};
+static const struct report_hooks child_hooks = {.check = send_check,
+                                                .restore = send_restore,
+                                                .event = send_event,
+                                                .hint = send_hint,
+                                                .phase = send_phase};
 
 static atomic_int child_running; /* a run is in the plugin's hands */
 
@@ -370,6 +391,7 @@ static int serve_run(const struct probe_conf *pc, struct frame *f)
 {
     double deadline = get_f64(f);
     int drill = get_i32(f);
+    int light = get_i32(f);
     char *run_id = get_str(f);
     double started = get_f64(f), wall = get_f64(f);
     struct ip_report *rep;
@@ -380,7 +402,7 @@ static int serve_run(const struct probe_conf *pc, struct frame *f)
         return -1;
     }
     /* The parent's id and times: the report that goes out is the parent's. */
-    rep = probe_run_report(pc, deadline, drill, run_id);
+    rep = probe_run_report(pc, deadline, drill, light, run_id);
     free(run_id);
     if (!rep)
         return -1;
@@ -709,6 +731,15 @@ static void apply_hint(struct ip_report *rep, struct frame *f)
     free(hint);
 }
 
+static void apply_phase(struct ip_report *rep, struct frame *f)
+{
+    char *phase = get_str(f);
+
+    if (!f->bad && phase)
+        report_phase(rep, phase);
+    free(phase);
+}
+
 static void apply_restore(struct ip_report *rep, struct frame *f)
 {
     struct pending_restore p;
@@ -741,6 +772,9 @@ static void apply_frame(struct ip_report *rep, struct frame *f, int type)
         break;
     case F_HINT:
         apply_hint(rep, f);
+        break;
+    case F_PHASE:
+        apply_phase(rep, f);
         break;
     }
 }
@@ -838,13 +872,16 @@ void child_run(struct child *ch, struct ip_report *rep, double deadline)
     frame_start(f, F_RUN);
     put_f64(f, rep->deadline);
     put_i32(f, rep->drill != NULL);
+    /* A light run is one whose report skips what a light run skips. */
+    put_i32(f, ch->pc->light_disabled && rep->disabled == ch->pc->light_disabled);
     put_str(f, rep->run_id);
     put_f64(f, rep->started);
     put_f64(f, rep->wall);
     t = frame_send(ch->fd, f) == 0 ? 1 : -1;
     while (t > 0 && (t = wait_frame(ch, deadline)) > 0 && t != F_DONE) {
-        /* A frame over the socket means the shared area filled: what it holds came first. */
-        apply_shared(ch, rep);
+        /* A record over the socket means the shared area filled: what it holds came first. */
+        if (t != F_PHASE)
+            apply_shared(ch, rep);
         apply_frame(rep, f, t);
     }
     if (t == F_DONE) {

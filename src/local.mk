@@ -10,6 +10,8 @@ EXTRA_DIST += src/infraprobe.dyn
 noinst_LTLIBRARIES += src/libprogram.la
 src_libprogram_la_SOURCES = \
 	src/conf.c src/conf.h \
+	src/nameset.c src/nameset.h \
+	src/schedule.c src/schedule.h \
 	src/loader.c src/loader.h \
 	src/runner.c src/runner.h \
 	src/probe_run.c src/probe_run.h \
@@ -21,8 +23,10 @@ src_libprogram_la_SOURCES = \
 	src/published.c src/published.h \
 	src/http.c src/http.h \
 	src/drill_report.c src/drill_report.h \
+	src/progress.c src/progress.h \
 	src/output/output.c src/output/output.h src/output/writers.h \
-	src/output/text.c src/output/json.c src/output/junit.c \
+	src/output/text.c src/output/json.c src/output/json_writer.c src/output/json_writer.h \
+	src/output/junit.c \
 	src/output/tap.c src/output/prometheus.c src/output/nagios.c \
 	src/output/output_util.c src/output/output_util.h \
 	src/output/html.c src/output/html_parts.c src/output/html_parts.h \
@@ -35,7 +39,7 @@ src_libprogram_la_LIBADD = lib/libsdk.la $(LIBCONFIG_LIBS) $(JANSSON_LIBS) $(LTD
 	$(MHD_LIBS) $(CRYPT_LIBS) -lm
 
 bin_PROGRAMS += infraprobe
-infraprobe_SOURCES = src/main.c
+infraprobe_SOURCES = src/main.c src/sdk_exports.c
 infraprobe_CPPFLAGS = $(SRC_CPPFLAGS)
 infraprobe_CFLAGS = $(AM_CFLAGS) $(LIBCONFIG_CFLAGS)
 infraprobe_LDFLAGS = $(PROGRAM_LINK) -Wl,--no-as-needed

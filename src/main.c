@@ -29,10 +29,12 @@
 #include "logging.h"
 #include "notify.h"
 #include "output.h"
+#include "progress.h"
 #include "published.h"
 #include "reload.h"
 #include "report.h"
 #include "runner.h"
+#include "schedule.h"
 #include "signals.h"
 
 #define EXIT_USAGE 3
@@ -304,14 +306,15 @@ static int check_output(const char *path)
 
 static int use_colour(const struct sink *s)
 {
-    const char *no = getenv("NO_COLOR");
+    const char *no = getenv("NO_COLOR"), *term = getenv("TERM");
 
-    return !s->path && isatty(STDOUT_FILENO) && !(no && *no);
+    return !s->path && isatty(STDOUT_FILENO) && !(no && *no) && !(term && !strcmp(term, "dumb"));
 }
 
 struct once {
     struct run_result run;
     size_t pending;
+    struct progress *progress; /* NULL: stderr is no terminal */
 };
 
 static void once_done(void *ctx, size_t probe, struct ip_report *report)
@@ -321,6 +324,8 @@ static void once_done(void *ctx, size_t probe, struct ip_report *report)
     o->run.probes[probe] = report;
     o->run.status = ip_status_worst(o->run.status, report ? report->status : IP_UNKNOWN);
     o->pending--;
+    if (report)
+        progress_probe_done(o->progress, report->probe, report->status);
 }
 
 static int exit_code(enum ip_status s)
@@ -335,6 +340,22 @@ static void once_stop(void *ctx, int sig)
     snprintf(why, sizeof(why), "interrupted by SIG%s", sigabbrev_np(sig));
     fprintf(stderr, "infraprobe: %s: ending the runs, restoring what drills broke\n", why);
     runner_interrupt(ctx, why);
+}
+
+/* Queue every selected probe, the progress line watching (from before the first run starts:
+ * a short drill passes its phases at once). */
+static void once_submit(struct once *o, struct conf *c, struct runner *r)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < c->nprobes; i++)
+        n += c->probes[i].ready;
+    if ((o->progress = progress_new(stderr, n)))
+        report_watch_phases(progress_phase, o->progress);
+    for (size_t i = 0; i < c->nprobes; i++) {
+        if (c->probes[i].ready && runner_submit(r, i))
+            o->pending++;
+    }
 }
 
 /* Each selected probe once; the report; the worst status as the exit code. */
@@ -353,12 +374,13 @@ static int run_once(struct conf *c, const struct options *opt)
         fprintf(stderr, "infraprobe: cannot start the workers\n");
         goto out;
     }
-    for (size_t i = 0; i < c->nprobes; i++) {
-        if (c->probes[i].ready && runner_submit(r, i))
-            o.pending++;
-    }
+    once_submit(&o, c, r);
     while (o.pending > 0)
         runner_collect(r, INFINITY, once_done, &o);
+    /* Erased before the report; freed only once no run can pass a phase (one abandoned on a
+     * thread may still). */
+    report_watch_phases(NULL, NULL);
+    progress_end(o.progress);
     /* The report lists probes in configuration order, however they finished. */
     for (size_t i = 0; i < c->nprobes; i++)
         if (o.run.probes[i])
@@ -383,6 +405,7 @@ static int run_once(struct conf *c, const struct options *opt)
 out:
     signals_stop();
     runner_free(r);
+    progress_free(o.progress);
     for (size_t i = 0; i < n; i++)
         report_free(o.run.probes[i]);
     free(o.run.probes);
@@ -398,11 +421,11 @@ struct daemon {
     struct runner *runner;
     struct published *pub; /* the last complete run of every probe: /metrics, /, textfile */
     struct http *http;
-    char listening[128]; /* the listener's URL, for the startup line; "": none */
-    int *last;           /* per probe: its latest status, -1 before its first run */
-    double *due;         /* per probe: when its next run is due */
-    double ping;         /* when the next WATCHDOG=1 is due; 0: no watchdog */
-    char status[256];    /* the STATUS= systemd was sent last */
+    char listening[128];   /* the listener's URL, for the startup line; "": none */
+    int *last;             /* per probe: its latest status, -1 before its first run */
+    struct schedule sched; /* when each probe is next due */
+    double ping;           /* when the next WATCHDOG=1 is due; 0: no watchdog */
+    char status[256];      /* the STATUS= systemd was sent last */
     int failed;
     atomic_int stop_sig; /* the signal that asked the daemon to stop */
     atomic_int reload;   /* SIGHUP: reload at the next turn of the loop */
@@ -519,6 +542,8 @@ static void daemon_shutdown(struct daemon *d)
     notify_send("STOPPING=1");
     if (name)
         log_msg(LOG_NOTICE, "SIG%s: stopping", name);
+    if (!d->runner) /* a reload could not start the new one */
+        return;
     while (runner_pending(d->runner) > 0 && ip_clock() < end)
         daemon_collect(d, end);
     if (runner_pending(d->runner) > 0) {
@@ -534,49 +559,25 @@ static void daemon_shutdown(struct daemon *d)
     fflush(stdout);
 }
 
-/* Submit every probe that is due and idle; when the next one is due. */
-static double schedule(struct daemon *d)
-{
-    const struct conf *c = d->conf;
-    double now = ip_clock(), next = now + 3600, *due = d->due;
-
-    for (size_t i = 0; i < c->nprobes; i++) {
-        if (!c->probes[i].ready)
-            continue;
-        if (due[i] <= now && !runner_busy(d->runner, i)) {
-            runner_submit(d->runner, i);
-            /* On the grid, not drifting by each run's duration. */
-            while (due[i] <= now)
-                due[i] += c->probes[i].interval;
-        }
-        if (due[i] < next)
-            next = due[i];
-    }
-    return next;
-}
-
-/* The per-probe state for `n` probes: a kept probe's (map[i], its old index) moves, a new one
- * is due now and has published nothing yet; what the probes that left published is dropped. */
+/* The per-probe state for `n` probes: a kept probe's (map[i], its old index) moves, with its
+ * place on the schedule; a new one is due at its own phase of its interval and has published
+ * nothing yet; what the probes that left published is dropped. */
 static int daemon_remap(struct daemon *d, size_t n, const size_t *map)
 {
     int *last = calloc(n + 1, sizeof(*last));
-    double *due = calloc(n + 1, sizeof(*due));
 
-    if (!last || !due || (map && published_remap(d->pub, n, map) != 0)) {
+    if (!last || (map && published_remap(d->pub, n, map) != 0) ||
+        schedule_remap(&d->sched, &d->rl.view, map, ip_clock(), schedule_wall()) != 0) {
         free(last);
-        free(due);
         return -1;
     }
     for (size_t i = 0; i < n; i++) {
         size_t j = map ? map[i] : RELOAD_NEW;
 
         last[i] = j == RELOAD_NEW ? -1 : d->last[j];
-        due[i] = j == RELOAD_NEW ? ip_clock() : d->due[j];
     }
     free(d->last);
-    free(d->due);
     d->last = last;
-    d->due = due;
     return 0;
 }
 static int daemon_start_runner(struct daemon *d, struct child **kids)
@@ -746,71 +747,83 @@ static int start_listener(struct daemon *d)
     return 0;
 }
 
-/* What run_daemon() made before its loop, freed when it cannot start (a listener that
- * cannot bind): exit 3, and nothing left for a leak checker. */
-static int daemon_abort(struct daemon *d)
+/* Everything the daemon holds, however far it got; its runner only when none is stuck. */
+static void daemon_free(struct daemon *d)
 {
+    http_stop(d->http);
+    if (d->runner)
+        daemon_stop_runner(d);
     published_free(d->pub);
     reload_free(&d->rl);
     free(d->last);
-    free(d->due);
+    schedule_free(&d->sched);
     pthread_mutex_destroy(&d->runner_lock);
-    return EXIT_USAGE;
+}
+
+/* The start line of the log: what the runs go to, and where it listens. */
+static void daemon_started(struct daemon *d, const struct conf *c)
+{
+    const struct options *opt = d->opt;
+    char outputs[512];
+
+    if (opt->format == FORMAT_PROMETHEUS)
+        snprintf(outputs, sizeof(outputs), "prometheus textfile %s",
+                 opt->output ? opt->output : "none");
+    else
+        snprintf(outputs, sizeof(outputs), "%s to stdout", format_name(opt->format));
+    logging_started(c, outputs, d->listening[0] ? d->listening : NULL);
+    if (notify_watchdog_interval() > 0)
+        d->ping = ip_clock() + notify_watchdog_interval();
+    notify_send("READY=1");
+    daemon_status(d);
+}
+
+/* Everything the daemon needs before its first run: 0, or -1 once the reason is said. */
+static int daemon_start(struct daemon *d, struct conf *c)
+{
+    pthread_mutex_init(&d->runner_lock, NULL);
+    if (reload_init(&d->rl, c) != 0 || !(d->pub = published_new(c->nprobes)) ||
+        daemon_remap(d, c->nprobes, NULL) != 0) {
+        fprintf(stderr, "infraprobe: out of memory\n");
+        return -1;
+    }
+    d->conf = &d->rl.view;
+    if (start_listener(d) != 0 || daemon_start_runner(d, NULL) != 0)
+        return -1;
+    if (signals_start(daemon_stop, daemon_hup, d) != 0) {
+        fprintf(stderr, "infraprobe: cannot start the workers\n");
+        return -1;
+    }
+    daemon_started(d, c);
+    return 0;
 }
 
 /* Forever: each probe every `interval`, never two runs of one probe at once; SIGHUP reloads. */
 static int run_daemon(struct conf *c, const struct options *opt)
 {
     struct daemon d = {.opt = opt};
-    char outputs[512];
     int code;
 
-    pthread_mutex_init(&d.runner_lock, NULL);
-    if (reload_init(&d.rl, c) != 0 || !(d.pub = published_new(c->nprobes)) ||
-        daemon_remap(&d, c->nprobes, NULL) != 0) {
-        fprintf(stderr, "infraprobe: out of memory\n");
+    if (daemon_start(&d, c) != 0) {
+        daemon_free(&d);
         return EXIT_USAGE;
     }
-    d.conf = &d.rl.view;
-    if (start_listener(&d) != 0)
-        return daemon_abort(&d);
-    if (daemon_start_runner(&d, NULL) != 0 || signals_start(daemon_stop, daemon_hup, &d) != 0) {
-        fprintf(stderr, "infraprobe: cannot start the workers\n");
-        return EXIT_USAGE;
-    }
-    if (opt->format == FORMAT_PROMETHEUS)
-        snprintf(outputs, sizeof(outputs), "prometheus textfile %s",
-                 opt->output ? opt->output : "none");
-    else
-        snprintf(outputs, sizeof(outputs), "%s to stdout", format_name(opt->format));
-    logging_started(c, outputs, d.listening[0] ? d.listening : NULL);
-    if (notify_watchdog_interval() > 0)
-        d.ping = ip_clock() + notify_watchdog_interval();
-    notify_send("READY=1");
-    daemon_status(&d);
     while (!atomic_load(&d.stop_sig) && !d.failed) {
         if (atomic_load(&d.reload))
             daemon_reload(&d);
         else
-            daemon_collect(&d, schedule(&d));
+            daemon_collect(&d, schedule_run(&d.sched, d.conf, d.runner, ip_clock()));
     }
     /* Also when stdout failed: running probes are ended within the bound, their restores
      * run, and what can still be written is. */
-    if (d.runner)
-        daemon_shutdown(&d);
+    daemon_shutdown(&d);
     signals_stop();
     code = d.failed ? EXIT_USAGE : 0;
     if (d.runner && runner_stuck(d.runner) > 0) {
         fflush(NULL);
         _exit(code);
     }
-    http_stop(d.http);
-    daemon_stop_runner(&d);
-    published_free(d.pub);
-    reload_free(&d.rl);
-    free(d.last);
-    free(d.due);
-    pthread_mutex_destroy(&d.runner_lock);
+    daemon_free(&d);
     return code;
 }
 
@@ -941,6 +954,7 @@ static int load(const struct options *opt, struct conf *conf)
     }
     errors += check_only(opt, conf);
     conf->drill = opt->drill;
+    conf->once = opt->once;
     /* The plugins' settings are checked even when the core's have mistakes: every mistake
      * is reported in one pass. */
     errors += conf_bind(conf, opt->nonly ? opt->only : NULL);

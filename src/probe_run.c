@@ -27,14 +27,14 @@ double probe_run_deadline(const struct probe_conf *pc, double started, int drill
 }
 
 struct ip_report *probe_run_report(const struct probe_conf *pc, double deadline, int drill,
-                                   const char *run_id)
+                                   int light, const char *run_id)
 {
     struct ip_report *rep = report_new_as(pc->name, pc->plugin->name, deadline, run_id);
 
     if (!rep)
         return NULL;
     rep->decls = pc->plugin->checks;
-    rep->disabled = pc->disabled;
+    rep->disabled = light && pc->light_disabled ? pc->light_disabled : pc->disabled;
     rep->thresholds = pc->thresholds;
     rep->nthresholds = pc->nthresholds;
     if (drill && pc->drills)

@@ -27,14 +27,19 @@
 
 enum slot_state { IDLE, QUEUED, RUNNING, DONE, ABANDONED };
 
+/* How long a finished run may wait to be handed out, seconds. */
+#define HANDOUT_DELAY 0.005
+
 struct slot {
     enum slot_state state;
     double started;
     double deadline;
     int drill;
+    unsigned long long runs;   /* started so far: one of every load_every is whole */
     struct ip_report *running; /* RUNNING: the report the run writes into */
     struct ip_report *result;  /* DONE: the report to hand out (NULL: out of memory) */
     struct child *child;       /* isolation "process": the probe's supervised child */
+    size_t active;             /* RUNNING: where it is in runner.active */
 };
 
 struct runner {
@@ -46,12 +51,20 @@ struct runner {
     size_t *queue; /* ring of slot indexes */
     size_t head, count;
     size_t nslots;
+    /* What the collector looks at, so that it never scans every slot: the runs that ended
+     * and wait to be handed out (a ring), and those running, whose deadlines it keeps. */
+    size_t *finished;
+    size_t fhead, fcount;
+    size_t *active;
+    size_t nactive;
     int workers;        /* live workers, stuck ones not counted */
     size_t stuck;       /* abandoned runs not yet returned */
     pthread_t *threads; /* the workers to join: stuck ones leave it */
     size_t nthreads, threads_cap;
     int stop;
-    int woken;          /* runner_wake(): runner_collect() returns */
+    int woken;   /* runner_wake(): runner_collect() returns */
+    int waiting; /* the collector waits on `done`, until sleeps_until (ip_clock()) */
+    double sleeps_until;
     char interrupt[96]; /* non-empty: end every run now, with this as the reason */
 };
 
@@ -107,9 +120,13 @@ struct runner *runner_new(struct conf *c, int workers)
     r->nslots = c->nprobes;
     r->slots = calloc(c->nprobes + 1, sizeof(*r->slots));
     r->queue = calloc(c->nprobes + 1, sizeof(*r->queue));
-    if (!r->slots || !r->queue) {
+    r->finished = calloc(c->nprobes + 1, sizeof(*r->finished));
+    r->active = calloc(c->nprobes + 1, sizeof(*r->active));
+    if (!r->slots || !r->queue || !r->finished || !r->active) {
         free(r->slots);
         free(r->queue);
+        free(r->finished);
+        free(r->active);
         free(r);
         return NULL;
     }
@@ -138,6 +155,50 @@ struct runner *runner_new(struct conf *c, int workers)
     return r;
 }
 
+/* Slot i starts running, or stops (it ended, or was given up on). */
+static void active_add(struct runner *r, size_t i)
+{
+    r->slots[i].active = r->nactive;
+    r->active[r->nactive++] = i;
+}
+
+static void active_remove(struct runner *r, size_t i)
+{
+    size_t k = r->slots[i].active, last = r->active[--r->nactive];
+
+    r->active[k] = last;
+    r->slots[last].active = k;
+}
+
+/* Take the first queued slot and start its run, with the lock held: its index, and the report
+ * the run writes into in s->running (NULL: out of memory). */
+static size_t start_run(struct runner *r)
+{
+    size_t i = r->queue[r->head];
+    struct slot *s = &r->slots[i];
+    struct probe_conf *pc = &r->conf->probes[i];
+    int light;
+
+    r->head = (r->head + 1) % (r->nslots + 1);
+    r->count--;
+    s->drill = r->conf->drill && pc->drills;
+    light =
+        !r->conf->once && pc->light_disabled && s->runs++ % (unsigned long long)pc->load_every != 0;
+    s->state = RUNNING;
+    active_add(r, i);
+    s->started = ip_clock();
+    s->deadline = probe_run_deadline(pc, s->started, s->drill);
+    s->running =
+        probe_run_report(pc, probe_run_plugin_deadline(s->started + pc->timeout, pc->timeout),
+                         s->drill, light, NULL);
+    /* A collector asleep past this run's deadline must wake to enforce it; one that wakes
+     * before it anyway is left alone (with thousands of probes, waking it for every run that
+     * starts doubled the context switches). */
+    if (r->waiting && s->deadline < r->sleeps_until)
+        pthread_cond_broadcast(&r->done);
+    return i;
+}
+
 static void *worker(void *arg)
 {
     struct runner *r = arg;
@@ -154,20 +215,10 @@ static void *worker(void *arg)
             pthread_cond_wait(&r->work, &r->lock);
         if (r->stop)
             break;
-        i = r->queue[r->head];
-        r->head = (r->head + 1) % (r->nslots + 1);
-        r->count--;
+        i = start_run(r);
         s = &r->slots[i];
         pc = &r->conf->probes[i];
-        s->drill = r->conf->drill && pc->drills;
-        s->state = RUNNING;
-        s->started = ip_clock();
-        s->deadline = probe_run_deadline(pc, s->started, s->drill);
-        s->running = probe_run_report(
-            pc, probe_run_plugin_deadline(s->started + pc->timeout, pc->timeout), s->drill, NULL);
         rep = s->running;
-        /* The collector may be waiting with no deadline in sight: it has one now. */
-        pthread_cond_broadcast(&r->done);
         pthread_mutex_unlock(&r->lock);
 
         if (rep && s->child)
@@ -189,9 +240,15 @@ static void *worker(void *arg)
             pthread_mutex_unlock(&r->lock);
             return NULL;
         }
+        active_remove(r, i);
         s->result = rep;
         s->state = DONE;
-        pthread_cond_broadcast(&r->done);
+        r->finished[(r->fhead + r->fcount++) % (r->nslots + 1)] = i;
+        /* A collector that wakes within HANDOUT_DELAY anyway (the daemon's, for the next
+         * probe due) hands this run out then: with a thousand runs a second, waking it for
+         * each one that ends tripled the daemon's CPU. */
+        if (r->waiting && r->sleeps_until > ip_clock() + HANDOUT_DELAY)
+            pthread_cond_broadcast(&r->done);
     }
     r->workers--;
     pthread_cond_broadcast(&r->done);
@@ -338,6 +395,7 @@ static int take_report(struct runner *r, size_t i, double now, double *wake, str
     else
         snprintf(why, sizeof(why), "timed out after %.3f s", s->deadline - s->started);
     *out = given_up(pc, s, why);
+    active_remove(r, i);
     s->state = ABANDONED;
     r->stuck++;
     r->workers--;
@@ -372,6 +430,38 @@ static void hand_out(struct runner *r, size_t i, struct ip_report *rep, int give
     done(ctx, i, rep);
 }
 
+/* Hand out what ended, first, then what overran; with the lock held, which a hand-out drops
+ * for a while, so the list of running slots is walked again from its start after each. */
+static size_t hand_out_ready(struct runner *r, double now, double *wake,
+                             void (*done)(void *ctx, size_t probe, struct ip_report *report),
+                             void *ctx)
+{
+    size_t handed = 0;
+
+    for (size_t k = 0; r->fcount > 0 || k < r->nactive;) {
+        int ended = r->fcount > 0;
+        size_t i = ended ? r->finished[r->fhead] : r->active[k];
+        struct ip_report *rep = NULL;
+        int taken;
+
+        if (ended) {
+            r->fhead = (r->fhead + 1) % (r->nslots + 1);
+            r->fcount--;
+        }
+        taken = take_report(r, i, now, wake, &rep);
+        if (!taken) {
+            k += !ended;
+            continue;
+        }
+        pthread_mutex_unlock(&r->lock);
+        hand_out(r, i, rep, taken == 2, done, ctx);
+        handed++;
+        pthread_mutex_lock(&r->lock);
+        k = 0;
+    }
+    return handed;
+}
+
 size_t runner_collect(struct runner *r, double until,
                       void (*done)(void *ctx, size_t probe, struct ip_report *report), void *ctx)
 {
@@ -381,17 +471,7 @@ size_t runner_collect(struct runner *r, double until,
     for (;;) {
         double now = ip_clock(), wake = until;
 
-        for (size_t i = 0; i < r->nslots; i++) {
-            struct ip_report *rep = NULL;
-            int taken = take_report(r, i, now, &wake, &rep);
-
-            if (!taken)
-                continue;
-            pthread_mutex_unlock(&r->lock);
-            hand_out(r, i, rep, taken == 2, done, ctx);
-            handed++;
-            pthread_mutex_lock(&r->lock);
-        }
+        handed += hand_out_ready(r, now, &wake, done, ctx);
         /* No thread could be made to replace a stuck one, or the run was interrupted: what
          * is queued would wait for ever. Say so instead. */
         while ((r->workers == 0 || r->interrupt[0]) && r->count > 0) {
@@ -413,6 +493,8 @@ size_t runner_collect(struct runner *r, double until,
         }
         if (handed || now >= until || r->woken)
             break;
+        r->waiting = 1;
+        r->sleeps_until = wake;
         if (isinf(wake)) {
             pthread_cond_wait(&r->done, &r->lock);
         } else {
@@ -420,6 +502,7 @@ size_t runner_collect(struct runner *r, double until,
 
             pthread_cond_timedwait(&r->done, &r->lock, &ts);
         }
+        r->waiting = 0;
     }
     r->woken = 0;
     pthread_mutex_unlock(&r->lock);
@@ -480,5 +563,7 @@ void runner_free(struct runner *r)
     pthread_mutex_destroy(&r->lock);
     free(r->slots);
     free(r->queue);
+    free(r->finished);
+    free(r->active);
     free(r);
 }

@@ -42,9 +42,10 @@ tests_integration_tcp_test_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(JANSSON_CFLAG
 tests_integration_tcp_test_LDADD = $(CHECK_LIBS) $(JANSSON_LIBS)
 
 TESTS += tests/integration/cli.test tests/integration/run.test tests/integration/drill.test \
-	tests/integration/lifecycle.test tests/integration/daemon.test
+	tests/integration/lifecycle.test tests/integration/daemon.test tests/integration/progress.test
 EXTRA_DIST += tests/integration/lib.sh tests/integration/cli.test tests/integration/run.test \
-	tests/integration/drill.test tests/integration/lifecycle.test tests/integration/daemon.test
+	tests/integration/drill.test tests/integration/lifecycle.test tests/integration/daemon.test \
+	tests/integration/progress.test
 
 # The daemon's published results: views that outlive newer runs, counters, history.
 if HAVE_CHECK
@@ -75,7 +76,12 @@ endif
 check_PROGRAMS += tests/unit/format_sample
 TESTS += tests/formats.test tests/service.test
 dist_check_SCRIPTS += tests/formats.test tests/service.test
-EXTRA_DIST += tests/junit.xsd
+EXTRA_DIST += tests/junit.xsd tests/unit/golden/json-rich.json tests/unit/golden/json-lines.jsonl
+# contrib/ci's GitHub and GitLab recipes: parsed, and their command run against the sandbox.
+TESTS += tests/ci.test
+dist_check_SCRIPTS += tests/ci.test
+EXTRA_DIST += tests/ci_recipes.py contrib/ci/github-actions.yml contrib/ci/gitlab-ci.yml \
+	contrib/ci/infra-ci.conf
 tests_unit_format_test_SOURCES = tests/unit/format_test.c tests/unit/format_fixture.c \
 	tests/unit/format_fixture.h
 tests_unit_format_test_CPPFLAGS = $(UNIT_CPPFLAGS)
@@ -92,12 +98,31 @@ tests_unit_format_sample_LDADD = src/libprogram.la $(JANSSON_LIBS) -lm
 if HAVE_CHECK
 check_PROGRAMS += tests/unit/runner_test
 TESTS += tests/unit/runner_test
+# ip_operate() through the loader, with the build's tcp plugin and the fixture plugin.
+check_PROGRAMS += tests/unit/operate_test
+TESTS += tests/unit/operate_test
+tests_unit_operate_test_SOURCES = tests/unit/operate_test.c
+tests_unit_operate_test_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_operate_test_LDFLAGS = $(UNIT_LINK)
+tests_unit_operate_test_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_operate_test_LDADD = $(UNIT_PROGRAM_LDADD)
 endif
 tests_unit_runner_test_SOURCES = tests/unit/runner_test.c
 tests_unit_runner_test_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_runner_test_LDFLAGS = $(UNIT_LINK)
 tests_unit_runner_test_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_runner_test_LDADD = $(UNIT_PROGRAM_LDADD)
+
+# The daemon's schedule: phases, the first runs spread, the grid, skipped turns.
+if HAVE_CHECK
+check_PROGRAMS += tests/unit/schedule_test
+TESTS += tests/unit/schedule_test
+endif
+tests_unit_schedule_test_SOURCES = tests/unit/schedule_test.c
+tests_unit_schedule_test_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_schedule_test_LDFLAGS = $(UNIT_LINK)
+tests_unit_schedule_test_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_schedule_test_LDADD = $(UNIT_PROGRAM_LDADD)
 
 # Reloads: which probes of a new file are unchanged, and what a commit keeps.
 if HAVE_CHECK
@@ -174,7 +199,7 @@ tests_unit_fault_test_LDFLAGS = $(UNIT_LINK)
 tests_unit_fault_test_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_fault_test_LDADD = $(UNIT_LDADD)
 
-# The fault matrix: tcp, redis, mysql and etcd against badserver's misbehaving servers and paused
+# The fault matrix: tcp, redis, mysql, etcd and kafka against badserver's misbehaving servers and paused
 # sandbox servers (tests/faults/matrix_test.c; its figures are the README's table).
 check_PROGRAMS += tests/faults/badserver
 tests_faults_badserver_SOURCES = tests/faults/badserver.c
@@ -184,6 +209,9 @@ MATRIX_DEFS += -DMATRIX_REDIS
 endif
 if BUILD_MYSQL
 MATRIX_DEFS += -DMATRIX_MYSQL
+endif
+if BUILD_KAFKA
+MATRIX_DEFS += -DMATRIX_KAFKA
 endif
 if BUILD_ETCD
 MATRIX_DEFS += -DMATRIX_ETCD

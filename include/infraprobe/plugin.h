@@ -122,9 +122,13 @@ enum ip_check_kind {
 
 /* What a check is, in ip_check_decl.flags. IP_CHECK_DRILL: a drill's result (recorded under
  * --drill), so the plugin has a drill and its probes may have a `failover` block.
- * IP_CHECK_WRITES: the check writes to or loads the backend; `read_only = true` skips it. */
+ * IP_CHECK_WRITES: the check writes to the backend; `read_only = true` skips it.
+ * IP_CHECK_LOADS: the check loads the backend (tens of connections or operations, a long
+ * query): the daemon runs it only every `load_checks_every`-th run of its probe (default 10),
+ * --once and --drill always. A check may carry both. */
 #define IP_CHECK_DRILL  0x1u
 #define IP_CHECK_WRITES 0x2u
+#define IP_CHECK_LOADS  0x4u
 
 /* One check a plugin records. Thresholds are defaults that the probe's `thresholds`
  * setting overrides; 0 means "none" (latency in milliseconds, values in `unit`). The table
@@ -176,9 +180,11 @@ struct ip_check_decl {
  *   ("returned 7 (not an IP_E* code)"). Every check it records carries a name from
  *   `checks`: an undeclared name is recorded by the core as `unknown: plugin bug: undeclared
  *   check "x"`, so the mistake shows instead of the check going missing.
- * - A check marked IP_CHECK_WRITES, or deselected by the probe's `checks` / `skip` setting, is
- *   disabled: run() asks ip_check_enabled() before doing a check's work, and the core records
- *   `skipped` (saying why) for a disabled check the plugin did not record itself.
+ * - A check marked IP_CHECK_WRITES under `read_only = true`, one marked IP_CHECK_LOADS in a
+ *   daemon run between two of every `load_checks_every`, or one deselected by the probe's
+ *   `checks` / `skip` setting, is disabled: run() asks ip_check_enabled() before doing a check's
+ * work, and the core records `skipped` (saying why) for a disabled check the plugin did not record
+ * itself.
  * - Threads: run() may start helper threads; they may call ip_check(), ip_check_value(),
  *   ip_check_hint(), ip_metric(), ip_report_log(), ip_report_*() getters, ip_check_enabled(),
  *   ip_fault(), ip_resolve(), ip_operate(), ip_deadline_ms(), ip_clock() and the ip_pool_*

@@ -139,6 +139,15 @@ int etcd_check_connect(struct etcd_run *r)
         ip_check(r->rep, "connect", NULL, s, ip_clock() - t0,
                  "%s%d of %zu members answered, %d name a leader",
                  r->quorum ? "" : "quorum lost: ", r->answered, st->nep, r->with_leader);
+    if (r->answered && !r->quorum)
+        ip_check_hint(r->rep, "connect", NULL,
+                      "a majority (%zu of %zu) must run and reach each other to elect a leader: "
+                      "start the members that do not answer, then look at the peer links",
+                      st->nep / 2 + 1, st->nep);
+    else if (!r->answered && st->username && strstr(calls[0].err, "authenticate"))
+        ip_check_hint(r->rep, "connect", NULL,
+                      "etcd refused the credentials: check username and password (or "
+                      "password_file)");
     etcd_calls_free(calls, st->nep);
     free(calls);
     return r->answered ? 0 : -1;
@@ -275,9 +284,14 @@ void etcd_check_members(struct etcd_run *r)
     else if (learners)
         ip_check(r->rep, "members", NULL, IP_WARNING, 0, "%d learner(s) not promoted: %s", learners,
                  names);
-    else
+    else {
         ip_check(r->rep, "members", NULL, s, 0, "%zu members: %s%s%s", r->nmem, names,
                  msg[0] ? "; " : "", msg);
+        if (s != IP_OK)
+            ip_check_hint(r->rep, "members", NULL,
+                          "compact the history and defragment the members before NOSPACE stops "
+                          "writes, or raise --quota-backend-bytes (and quota_backend_bytes here)");
+    }
 }
 
 /* ---- alarms ---------------------------------------------------------------------------------- */
@@ -298,6 +312,19 @@ static int alarms_from_status(struct etcd_run *r, char *out, size_t len)
         n++;
     }
     return n;
+}
+
+/* What to do about the alarms named in list. */
+static void alarm_hint(struct etcd_run *r, const char *list)
+{
+    if (strstr(list, "NOSPACE"))
+        ip_check_hint(r->rep, "alarms", NULL,
+                      "the backend quota (--quota-backend-bytes) is full and etcd takes no more "
+                      "writes: compact, defragment each member, then `etcdctl alarm disarm`");
+    else if (strstr(list, "CORRUPT"))
+        ip_check_hint(r->rep, "alarms", NULL,
+                      "a member's data differs from the others': replace it (remove, wipe its "
+                      "data dir, add it back) and disarm the alarm");
 }
 
 void etcd_check_alarms(struct etcd_run *r)
@@ -323,9 +350,10 @@ void etcd_check_alarms(struct etcd_run *r)
         return;
     }
     ip_metric(r->rep, IP_GAUGE, "alarms", NULL, "active alarms (NOSPACE, CORRUPT)", NULL, NULL, n);
-    if (n > 0)
+    if (n > 0) {
         ip_check(r->rep, "alarms", NULL, IP_CRITICAL, ip_clock() - t0, "%d active: %s", n, list);
-    else
+        alarm_hint(r, list);
+    } else
         ip_check(r->rep, "alarms", NULL, IP_OK, ip_clock() - t0, "no active alarm%s",
                  r->quorum ? "" : " in the members' statuses (no quorum to ask the cluster)");
 }

@@ -26,10 +26,12 @@ static const struct ip_check_decl mysql_checks[] = {
     {.name = "pool",
      .help = "the pool holds max_open, max_idle and max_lifetime",
      .kind = IP_LATENCY},
+    /* 50 INSERTs over as many connections, and a query held for query_timeout: every tenth
+     * run in the daemon (load_checks_every). */
     {.name = "concurrency",
      .help = "concurrent INSERTs all succeed and the row count matches",
      .kind = IP_LATENCY,
-     .flags = IP_CHECK_WRITES},
+     .flags = IP_CHECK_WRITES | IP_CHECK_LOADS},
     {.name = "stats",
      .help = "Threads_connected as a share of max_connections",
      .kind = IP_VALUE_MAX,
@@ -37,7 +39,8 @@ static const struct ip_check_decl mysql_checks[] = {
      .unit = "%"},
     {.name = "timeout",
      .help = "a query longer than query_timeout is interrupted; the pool recovers",
-     .kind = IP_LATENCY},
+     .kind = IP_LATENCY,
+     .flags = IP_CHECK_LOADS},
     {.name = "reuse", .help = "sequential queries reuse an idle connection", .kind = IP_LATENCY},
     /* With the default 40 queries holding 0.2 s against max_open 25, a query queued behind
      * them completes after about 0.4 s. */

@@ -51,10 +51,11 @@ static const struct ip_check_decl redis_checks[] = {
      .kind = IP_VALUE_MAX,
      .warn = 3600,
      .unit = "s"},
+    /* 50 workers and hundreds of SETs: every tenth run in the daemon (load_checks_every). */
     {.name = "pool",
      .help = "concurrent SETs through the connection pool",
      .kind = IP_LATENCY,
-     .flags = IP_CHECK_WRITES},
+     .flags = IP_CHECK_WRITES | IP_CHECK_LOADS},
     {.name = "replication",
      .help = "replicas connected, replication lag",
      .kind = IP_VALUE_MAX,

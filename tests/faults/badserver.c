@@ -14,6 +14,9 @@
  *   mysql  a MariaDB server, which speaks first: the fault hits its handshake packet
  *   etcd   an HTTP server where etcd's JSON gateway should be: it reads a request and its
  *          body; its right reply is an HTTP 200 with JSON of another service's
+ *   kafka  a Kafka broker: the fault hits its answer to the client's first request
+ *          (ApiVersions): a response frame with the request's correlation id, error 0 and no
+ *          API, or, for huge, a frame announcing --huge-bytes
  * MODE is what goes wrong:
  *   refused  nothing listens (the port was bound, then closed)
  *   silent   accept and read, never answer
@@ -42,10 +45,10 @@
 #include <time.h>
 #include <unistd.h>
 
-enum proto { P_TCP, P_REDIS, P_MYSQL, P_ETCD };
+enum proto { P_TCP, P_REDIS, P_MYSQL, P_ETCD, P_KAFKA };
 enum mode { M_REFUSED, M_SILENT, M_GARBAGE, M_DRIP, M_CLOSE, M_STALL, M_HUGE, M_ALIEN };
 
-static const char *const proto_names[] = {"tcp", "redis", "mysql", "etcd", NULL};
+static const char *const proto_names[] = {"tcp", "redis", "mysql", "etcd", "kafka", NULL};
 static const char *const mode_names[] = {"refused", "silent", "garbage", "drip", "close",
                                          "stall",   "huge",   "alien",   NULL};
 
@@ -426,6 +429,67 @@ static void serve_mysql(const struct listener *l, int fd)
     }
 }
 
+/* ---- kafka -------------------------------------------------------------------------------- */
+
+/* Read one request frame (int32 size, then int16 api key, int16 version, int32 correlation id):
+ * its correlation id, or -1 when the client left first. */
+static long kafka_request(int fd)
+{
+    unsigned char buf[65536];
+    size_t got = 0;
+
+    while (got < 12) {
+        ssize_t n = recv(fd, buf + got, sizeof(buf) - got, 0);
+
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return -1;
+        got += (size_t)n;
+    }
+    return (long)((unsigned long)buf[8] << 24 | (unsigned long)buf[9] << 16 |
+                  (unsigned long)buf[10] << 8 | buf[11]);
+}
+
+static void put32(unsigned char *p, unsigned long v)
+{
+    p[0] = (unsigned char)(v >> 24);
+    p[1] = (unsigned char)(v >> 16);
+    p[2] = (unsigned char)(v >> 8);
+    p[3] = (unsigned char)v;
+}
+
+static void serve_kafka(const struct listener *l, int fd)
+{
+    /* size, correlation id, error_code 0, an empty api_keys array, throttle_time_ms 0 */
+    unsigned char reply[18] = {0};
+    long corr;
+
+    if (l->mode == M_SILENT) {
+        hold(fd);
+        return;
+    }
+    if ((corr = kafka_request(fd)) < 0)
+        return;
+    put32(reply, sizeof(reply) - 4);
+    put32(reply + 4, (unsigned long)corr);
+    switch (l->mode) {
+    case M_GARBAGE:
+        send_all(fd, http_garbage, sizeof(http_garbage) - 1);
+        hold(fd);
+        return;
+    case M_HUGE:
+        put32(reply, (unsigned long)huge_bytes);
+        if (send_all(fd, reply, 8) == 0)
+            send_filler(fd, huge_bytes - 4);
+        hold(fd);
+        return;
+    default:
+        misbehave(fd, l->mode, (const char *)reply, sizeof(reply));
+        return;
+    }
+}
+
 /* ---- the listeners ------------------------------------------------------------------------ */
 
 /* ---- etcd --------------------------------------------------------------------------------- */
@@ -508,6 +572,9 @@ static void *serve(void *arg)
         break;
     case P_ETCD:
         serve_etcd(c->l, c->fd);
+        break;
+    case P_KAFKA:
+        serve_kafka(c->l, c->fd);
         break;
     }
     close(c->fd);

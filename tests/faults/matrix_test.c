@@ -1,5 +1,6 @@
 /*
- * The fault matrix: each plugin (tcp, redis, mysql, etcd, netpart) against each way a server can
+ * The fault matrix: each plugin (tcp, redis, mysql, etcd, netpart,
+ * kafka) against each way a server can
  * fail it (badserver's misbehaving servers on 127.0.0.1, and a real sandbox server paused with
  * SIGSTOP), through `infraprobe --once --format json` with a 1 s timeout. In every cell the
  * probe is critical or unknown and the check that says so is the plugin's own (never the
@@ -95,6 +96,16 @@ static const struct cell cells[] = {
     {"netpart", "silent", {"ETIMEDOUT"}, 0},
     {"netpart", "garbage", {"protocol error"}, 0},
     {"netpart", "sigstop", {"ETIMEDOUT"}, 0},
+    {"kafka", "refused", {"refused"}, 0},
+    {"kafka", "silent", {"timed out"}, 0},
+    /* librdkafka reads "HTTP" as a frame size of 1.2 GB and refuses it. */
+    {"kafka", "garbage", {"invalid response size"}, 0},
+    {"kafka", "drip", {"timed out"}, 0},
+    {"kafka", "close", {"disconnected"}, 0},
+    {"kafka", "stall", {"timed out"}, 0},
+    {"kafka", "huge", {"invalid response size"}, 0},
+    /* The only broker named, paused: the bootstrap never answers. */
+    {"kafka", "sigstop", {"timed out"}, 0},
 };
 #define NCELLS (sizeof(cells) / sizeof(cells[0]))
 
@@ -118,6 +129,10 @@ static int plugin_built(const char *plugin)
 #endif
 #ifdef MATRIX_MYSQL
     if (!strcmp(plugin, "mysql"))
+        return 1;
+#endif
+#ifdef MATRIX_KAFKA
+    if (!strcmp(plugin, "kafka"))
         return 1;
 #endif
 #ifdef MATRIX_ETCD
@@ -237,38 +252,45 @@ static int sandbox_port(const char *var)
     return atoi(p + strlen("127.0.0.1:"));
 }
 
-/* The sandbox variable naming the server a plugin's sigstop cell pauses, and its member. */
+/* The sandbox variable naming the server a plugin's sigstop cell pauses, and its member (a
+ * kafka cell pauses kafka-1, the first broker of KAFKA_ADDR, and names only that one). */
 static const char *member_var(const char *plugin)
 {
-    return !strcmp(plugin, "mysql")  ? "MYSQL_ADDR"
-           : !strcmp(plugin, "etcd") ? "ETCD_ADDR"
-                                     : "REDIS_ADDR";
+    return !strcmp(plugin, "mysql")    ? "MYSQL_ADDR"
+           : !strcmp(plugin, "etcd")  ? "ETCD_ADDR"
+           : !strcmp(plugin, "kafka") ? "KAFKA_ADDR"
+                                      : "REDIS_ADDR";
 }
 
 static const char *member_name(const char *plugin)
 {
-    return !strcmp(plugin, "mysql") ? "mysql" : !strcmp(plugin, "etcd") ? "etcd-1" : "redis-master";
+    return !strcmp(plugin, "mysql")    ? "mysql"
+           : !strcmp(plugin, "etcd")  ? "etcd-1"
+           : !strcmp(plugin, "kafka") ? "kafka-1"
+                                      : "redis-master";
 }
 
 /* A sandbox with the real servers that the selected sigstop cells pause. */
 static int sandbox_start(void)
 {
     char dir[600], parts[64] = "";
-    int redis = 0, mysql = 0, etcd = 0;
+    int redis = 0, mysql = 0, etcd = 0, kafka = 0;
 
     for (size_t i = 0; i < NCELLS; i++) {
         if (!cell_selected(i) || strcmp(cells[i].fault, "sigstop") != 0)
             continue;
         int e = strcmp(cells[i].plugin, "etcd") == 0, m = strcmp(cells[i].plugin, "mysql") == 0;
+        int k = strcmp(cells[i].plugin, "kafka") == 0;
 
         etcd |= e;
         mysql |= m;
-        redis |= !e && !m; /* tcp and netpart probe the paused redis */
+        kafka |= k;
+        redis |= !e && !m && !k; /* tcp and netpart probe the paused redis */
     }
-    if (!redis && !mysql && !etcd)
+    if (!redis && !mysql && !etcd && !kafka)
         return 0;
-    snprintf(parts, sizeof(parts), "%s%s%s", redis ? "redis " : "", mysql ? "mysql " : "",
-             etcd ? "etcd" : "");
+    snprintf(parts, sizeof(parts), "%s%s%s%s", redis ? "redis " : "", mysql ? "mysql " : "",
+             etcd ? "etcd " : "", kafka ? "kafka" : "");
     snprintf(dir, sizeof(dir), "%s/sandbox", workdir);
     if (testlib_sandbox_up(&sbx, dir, parts) != 0)
         return -1;
@@ -329,6 +351,8 @@ static void cell_settings(const struct cell *c, int port, char *buf, size_t len)
                  "targets = (\"127.0.0.1:%d\"); send = \"PING\\r\\n\"; expect = \"+PONG\";", port);
     else if (!strcmp(c->plugin, "redis"))
         snprintf(buf, len, "address = \"127.0.0.1:%d\";", port);
+    else if (!strcmp(c->plugin, "kafka"))
+        snprintf(buf, len, "brokers = \"127.0.0.1:%d\";", port);
     else if (!strcmp(c->plugin, "etcd"))
         snprintf(buf, len, "endpoints = \"127.0.0.1:%d\";", port);
     else if (!strcmp(c->plugin, "netpart"))

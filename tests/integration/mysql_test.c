@@ -602,7 +602,8 @@ START_TEST(server_restarted_between_runs)
     json_t *line;
     int ok_after = 0;
 
-    settings_dsn(s, sizeof(s), "query_timeout = 0.5;");
+    /* Every run takes its connections again: the checks that load the server too. */
+    settings_dsn(s, sizeof(s), "query_timeout = 0.5; load_checks_every = 1;");
     daemon_start(&d, s);
     line = testlib_daemon_next(&d, 20);
     ck_assert_msg(line != NULL, "no report from the daemon within 20 s");

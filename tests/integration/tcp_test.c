@@ -172,6 +172,14 @@ START_TEST(refused_and_silent_have_their_hints)
     ck_assert_ptr_null(hint_of(doc, "connect", to)); /* ok: nothing to hint */
     ck_assert_int_eq(code, 2);
     json_decref(doc);
+    /* on a thread as in a child of its own (the default above) */
+    snprintf(settings, sizeof(settings), "targets = (\"%s\"); isolation = \"thread\";", tc);
+    doc = run_probe(settings, &code);
+    assert_has(hint_of(doc, "connect", tc), "nothing listens on that port");
+    json_decref(doc);
+    snprintf(settings, sizeof(settings), "targets = (\"%s\", \"%s\", \"%s\"); expect = \"+OK\";",
+             tc, ts, to);
+    json_decref(run_probe(settings, &code)); /* the text and Nagios runs below read its file */
 
     snprintf(conf, sizeof(conf), "%s/tcp.conf", workdir);
     code = testlib_run(conf, "--once -f text", &out, NULL);

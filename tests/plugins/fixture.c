@@ -18,6 +18,7 @@
  *   drill_lose = 1;       # acknowledged operations the read-back does not find
  *   drill_duplicate = 1;  # acknowledged operations it finds twice
  *   drill_flaw = "...";   # what the read-back finds wrong besides (ip_drill_fail(), critical)
+ *   drill_detect = 2;     # ask "detected?" (the answer yes on this ask); 0: no detected()
  * and records the check failover (its value the recovery time, in seconds).
  *
  * And the ways a plugin breaks the process it runs in, for the core's isolation:
@@ -65,6 +66,10 @@ static const struct ip_check_decl fixture_checks[] = {
      .help = "a check that writes to the backend",
      .kind = IP_LATENCY,
      .flags = IP_CHECK_WRITES},
+    {.name = "load",
+     .help = "a check that loads the backend",
+     .kind = IP_LATENCY,
+     .flags = IP_CHECK_LOADS},
     {.name = "failover",
      .help = "drill: recovery time, warn 10 s, crit 30 s",
      .kind = IP_VALUE_MAX,
@@ -91,6 +96,7 @@ struct fixture {
     const char *log;
     long long drill_before, drill_fail, drill_lose, drill_duplicate;
     const char *drill_flaw;
+    long long drill_detect, asked;
     long long runs;
 };
 
@@ -141,6 +147,7 @@ static int fixture_setup(struct ip_probe *probe, void **statep)
     f->drill_lose = ip_probe_int(probe, "drill_lose", 0, 0, 1000);
     f->drill_duplicate = ip_probe_int(probe, "drill_duplicate", 0, 0, 1000);
     f->drill_flaw = ip_probe_string(probe, "drill_flaw", "");
+    f->drill_detect = ip_probe_int(probe, "drill_detect", 0, 0, 1000);
     if (ip_probe_err(probe)) {
         free(f);
         return IP_ECONFIG;
@@ -210,6 +217,17 @@ static int fixture_verify(void *ctx, struct ip_drill *d, double deadline, char *
     return 0;
 }
 
+static int fixture_detected(void *ctx, struct ip_drill *d, double deadline, char *err,
+                            size_t errlen)
+{
+    struct fixture *f = ctx;
+
+    (void)d;
+    (void)deadline;
+    snprintf(err, errlen, "asked %lld times", f->asked + 1);
+    return ++f->asked >= f->drill_detect;
+}
+
 static void fixture_drill(struct fixture *f, struct ip_report *report)
 {
     const char *vars[] = {"member", f->member, NULL};
@@ -218,8 +236,10 @@ static void fixture_drill(struct fixture *f, struct ip_report *report)
                                      .before = (int)f->drill_before,
                                      .interval = 0.001,
                                      .operate = fixture_operate,
+                                     .detected = f->drill_detect ? fixture_detected : NULL,
                                      .verify = fixture_verify};
 
+    f->asked = 0;
     ip_drill_execute(report, &ops, f, NULL);
 }
 

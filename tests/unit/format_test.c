@@ -13,9 +13,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "format_fixture.h"
+#include "json_writer.h"
 #include "output.h"
 #include "output_util.h"
 #include "writers.h"
@@ -440,37 +442,182 @@ START_TEST(test_json_lines)
 }
 END_TEST
 
-/* Every allocation jansson makes may fail: the writer then fails with ENOMEM and frees what
- * it built (LeakSanitizer checks that under --enable-sanitizers). */
-static size_t allocs_left;
-
-static void *failing_malloc(size_t n)
-{
-    if (allocs_left == 0)
-        return NULL;
-    allocs_left--;
-    return malloc(n);
-}
-
+/* Every allocation the writer makes may fail: it then fails with ENOMEM, writes nothing and
+ * frees what it built (LeakSanitizer checks that under --enable-sanitizers). */
 START_TEST(test_json_nomem)
 {
     struct run_result *run = fixture_rich();
     int rc = -1, err;
-    size_t n;
+    long n;
 
-    json_set_alloc_funcs(failing_malloc, free);
-    for (n = 0; rc != 0 && n < 100000; n++) {
-        allocs_left = n;
+    for (n = 0; rc != 0 && n < 1000; n++) {
+        jw_fail_after(n);
         free(render_ex(FORMAT_JSON, run, NULL, 0, &rc, &err));
         ck_assert(rc == 0 || (rc == -1 && err == ENOMEM));
-        allocs_left = n;
+        jw_fail_after(n);
         free(render_ex(FORMAT_JSON, NULL, run->probes[0], 0, &rc, &err));
         ck_assert(rc == 0 || (rc == -1 && err == ENOMEM));
     }
-    json_set_alloc_funcs(malloc, free);
+    jw_fail_after(-1);
     ck_assert_int_eq(rc, 0);
-    ck_assert_uint_gt(n, 50); /* it did fail many times before it had enough */
+    ck_assert_int_gt(n, 2); /* it did fail while its buffer grew */
     fixture_free(run);
+}
+END_TEST
+
+/* The writer's strings and numbers are byte for byte jansson's (what json.c wrote before it
+ * stopped building a tree per run), for every byte, invalid UTF-8, and numbers of every
+ * magnitude. */
+static void assert_quote_as_jansson(const char *s)
+{
+    struct jw w;
+    char *clean = format_utf8_dup(s), *want;
+    json_t *j = json_string(clean);
+
+    ck_assert_ptr_nonnull(j);
+    want = json_dumps(j, JSON_ENCODE_ANY);
+    jw_init(&w, 0);
+    jw_quote(&w, s);
+    ck_assert_int_eq(w.failed, 0);
+    ck_assert_msg(w.len == strlen(want) && memcmp(w.buf, want, w.len) == 0,
+                  "quoting %zu bytes: got %.*s, jansson %s", strlen(s), (int)w.len, w.buf, want);
+    free(w.buf);
+    free(want);
+    free(clean);
+    json_decref(j);
+}
+
+START_TEST(test_json_strings_as_jansson)
+{
+    static const char *const cases[] = {
+        "",
+        "plain",
+        "q\"b\\s/",
+        "\x7f\x01\x1f\b\f\n\r\t",
+        "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80",
+        "\xef\xbf\xbd kept",
+        "\xc3",
+        "a\xc3(",
+        "\xe2\x82",
+        "\xed\xa0\x80 surrogate",
+        "\xc0\xaf overlong",
+        "\xf5\x80\x80\x80 past U+10FFFF",
+        "\xff\xfe",
+        "x\x80y\xbfz",
+    };
+    char one[3] = {0};
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+        assert_quote_as_jansson(cases[i]);
+    for (int c = 1; c < 256; c++) {
+        one[0] = (char)c;
+        one[1] = (char)(c ^ 0x40);
+        assert_quote_as_jansson(one);
+    }
+}
+END_TEST
+
+static void assert_number_as_jansson(double v)
+{
+    struct jw w;
+    json_t *a = json_array();
+    char *want;
+
+    /* What json.c handed jansson: null, an integer for a whole number below 2^53, a real. */
+    if (!isfinite(v))
+        json_array_append_new(a, json_null());
+    else if (v == floor(v) && fabs(v) < 9007199254740992.0)
+        json_array_append_new(a, json_integer((json_int_t)v));
+    else
+        json_array_append_new(a, json_real(v));
+    want = json_dumps(a, JSON_REAL_PRECISION(15) | JSON_COMPACT);
+    jw_init(&w, 0);
+    jw_open(&w, '[');
+    jw_number(&w, v);
+    jw_close(&w, ']');
+    ck_assert_msg(w.len == strlen(want) && memcmp(w.buf, want, w.len) == 0,
+                  "%.17g: got %.*s, jansson %s", v, (int)w.len, w.buf, want);
+    free(w.buf);
+    free(want);
+    json_decref(a);
+}
+
+/* A duration in ms as json.c handed it to jansson: round(s * 1e6) / 1e3. */
+static void assert_ms_as_jansson(double seconds)
+{
+    struct jw w, want;
+
+    jw_init(&w, 0);
+    jw_ms(&w, seconds);
+    jw_init(&want, 0);
+    jw_number(&want, round(seconds * 1e6) / 1e3);
+    ck_assert_msg(w.len == want.len && memcmp(w.buf, want.buf, w.len) == 0,
+                  "%.17g s: got %.*s, expected %.*s", seconds, (int)w.len, w.buf, (int)want.len,
+                  want.buf);
+    free(w.buf);
+    free(want.buf);
+}
+
+/* A run's start time, as strftime() wrote it before the digits were put in place by hand. */
+START_TEST(test_json_time)
+{
+    static const double walls[] = {1.5,           951782400.999, 1798761599.0005, 1800000000.123456,
+                                   4102444800.25, 253402300799.9};
+    struct run_result *run = fixture_rich();
+    int rc, err;
+
+    for (size_t i = 0; i < sizeof(walls) / sizeof(walls[0]); i++) {
+        time_t secs = (time_t)walls[i];
+        struct tm tm;
+        char want[64], stamp[40], *s;
+
+        ck_assert_ptr_nonnull(gmtime_r(&secs, &tm));
+        strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
+        snprintf(want, sizeof(want), "\"time\":\"%s.%03dZ\"", stamp,
+                 (int)((walls[i] - (double)secs) * 1000) % 1000);
+        run->probes[0]->wall = walls[i];
+        s = render_ex(FORMAT_JSON, NULL, run->probes[0], 0, &rc, &err);
+        ck_assert_int_eq(rc, 0);
+        ck_assert_msg(strstr(s, want), "wall %.6f: expected %s in %s", walls[i], want, s);
+        free(s);
+    }
+    fixture_free(run);
+}
+END_TEST
+
+START_TEST(test_json_numbers_as_jansson)
+{
+    static const double cases[] = {0.0,      -0.0,
+                                   1,        -1,
+                                   0.41,     0.1 + 0.2,
+                                   1e15,     1e15 + 0.5,
+                                   1e16,     9007199254740992.0,
+                                   1e20,     1e21,
+                                   1e-5,     2.5e-7,
+                                   1e-300,   123456.789012345678,
+                                   -3.5e100, 1.7976931348623157e308,
+                                   4.9e-324, NAN,
+                                   INFINITY, -INFINITY};
+    unsigned long long x = 88172645463325252ULL;
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+        assert_number_as_jansson(cases[i]);
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+        assert_ms_as_jansson(cases[i] / 1e3);
+    /* Random bit patterns: every exponent, both signs, NaNs and infinities too. */
+    for (int i = 0; i < 3000; i++) {
+        double v;
+
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        memcpy(&v, &x, sizeof(v));
+        assert_number_as_jansson(v);
+        assert_number_as_jansson((double)(x % 100000000) / 1000.0); /* milliseconds */
+        assert_ms_as_jansson(v);
+        assert_ms_as_jansson((double)(x % 100000000) / 1e7 - 3); /* seconds, both signs */
+        assert_ms_as_jansson(ldexp((double)(x % 1000), (int)(x % 80) - 40));
+    }
 }
 END_TEST
 
@@ -1055,6 +1202,9 @@ static Suite *format_suite(void)
     tcase_add_test(tc, test_json);
     tcase_add_test(tc, test_json_lines);
     tcase_add_test(tc, test_json_nomem);
+    tcase_add_test(tc, test_json_strings_as_jansson);
+    tcase_add_test(tc, test_json_numbers_as_jansson);
+    tcase_add_test(tc, test_json_time);
     tcase_add_test(tc, test_junit);
     tcase_add_test(tc, test_junit_unique);
     tcase_add_test(tc, test_tap);
