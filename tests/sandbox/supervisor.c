@@ -11,10 +11,7 @@
  *                                           exit 0 on "OK", 1 on "ERR", 2 if none answers
  *
  * Commands (the reply ends with a line "OK ..." or "ERR ..."):
- *   spawn NAME [pipe]   run DIR/NAME/run in DIR/NAME, output to DIR/NAME/out.log; with
- *                       "pipe", its stdin and stdout are pipes to here and the reply waits
- *                       for it to print "READY" (lines before it are passed on)
- *   send NAME LINE      write LINE to a pipe member, pass on its one-line answer
+ *   spawn NAME          run DIR/NAME/run in DIR/NAME, output to DIR/NAME/out.log
  *   signal NAME SIG     SIG: STOP CONT KILL TERM HUP INT USR1 USR2 (to its process group)
  *   stop NAME MS        SIGTERM, SIGKILL after MS milliseconds; answers once it is reaped
  *   status              one line per member: NAME PID running|paused|exited:N|killed:SIG
@@ -49,9 +46,7 @@
 #define SV_MAX_MEMBERS 32
 #define SV_NAME_LEN    64
 #define SV_LINE_LEN    4096
-#define SV_KILL_WAIT   5000   /* ms for a SIGKILLed process to be reaped */
-#define SV_READY_WAIT  30000  /* ms for a pipe member to print READY */
-#define SV_SEND_WAIT   20000  /* ms for a pipe member to answer a command */
+#define SV_KILL_WAIT   30000  /* ms for a SIGKILLed process to be reaped (a JVM, loaded) */
 #define SV_SIGNAL_DOWN 3000   /* grace of the shutdown on a signal */
 #define SV_REMOVE_DOWN 500    /* the same, when DIR is removed next */
 #define SV_CLIENT_WAIT 300000 /* ms the client waits for an answer */
@@ -63,10 +58,6 @@ struct sv_member {
     pid_t pid;
     enum sv_state state;
     int status; /* from waitpid, once exited */
-    int in_fd;  /* pipe members: their stdin, else -1 */
-    int out_fd; /* pipe members: their stdout, else -1 */
-    char rbuf[SV_LINE_LEN];
-    size_t rlen; /* bytes of rbuf read from out_fd, not yet a whole line */
 };
 
 struct sv {
@@ -155,16 +146,6 @@ static int sv_alive(const struct sv_member *m)
     return m->state != SV_EXITED;
 }
 
-static void sv_close_pipes(struct sv_member *m)
-{
-    if (m->in_fd >= 0)
-        close(m->in_fd);
-    if (m->out_fd >= 0)
-        close(m->out_fd);
-    m->in_fd = m->out_fd = -1;
-    m->rlen = 0;
-}
-
 static void sv_reap(struct sv *sv)
 {
     pid_t pid;
@@ -179,7 +160,6 @@ static void sv_reap(struct sv *sv)
                 continue;
             m->state = SV_EXITED;
             m->status = st;
-            sv_close_pipes(m);
             snprintf(path, sizeof(path), "%s/pid", m->name);
             unlink(path);
             if (WIFSIGNALED(st))
@@ -240,48 +220,6 @@ static int sv_stop_all(struct sv *sv, int grace_ms)
     return sv_stop(sv, list, sv->nmembers, grace_ms);
 }
 
-/* Reads one line of a pipe member's stdout into line (without the newline). */
-static int sv_read_line(struct sv *sv, struct sv_member *m, char *line, size_t size, int ms)
-{
-    long long end = sv_now_ms() + ms;
-
-    for (;;) {
-        char *nl = memchr(m->rbuf, '\n', m->rlen);
-        struct pollfd pfd;
-        ssize_t r;
-        long long left;
-
-        if (nl) {
-            size_t len = (size_t)(nl - m->rbuf);
-
-            if (len >= size)
-                len = size - 1;
-            memcpy(line, m->rbuf, len);
-            line[len] = '\0';
-            m->rlen -= (size_t)(nl + 1 - m->rbuf);
-            memmove(m->rbuf, nl + 1, m->rlen);
-            return 0;
-        }
-        if (m->rlen == sizeof(m->rbuf))
-            m->rlen = 0; /* a line too long for us: drop it */
-        left = end - sv_now_ms();
-        if (m->out_fd < 0 || left <= 0)
-            return -1;
-        pfd.fd = m->out_fd;
-        pfd.events = POLLIN;
-        if (poll(&pfd, 1, left > 100 ? 100 : (int)left) <= 0) {
-            sv_reap(sv);
-            continue;
-        }
-        r = read(m->out_fd, m->rbuf + m->rlen, sizeof(m->rbuf) - m->rlen);
-        if (r < 0 && (errno == EINTR || errno == EAGAIN))
-            continue;
-        if (r <= 0)
-            return -1;
-        m->rlen += (size_t)r;
-    }
-}
-
 static int sv_valid_name(const char *name)
 {
     if (!*name || strlen(name) >= SV_NAME_LEN || name[0] == '.')
@@ -292,10 +230,10 @@ static int sv_valid_name(const char *name)
     return 1;
 }
 
-static void sv_child(const char *name, int in_fd, int out_fd, pid_t parent)
+static void sv_child(const char *name, pid_t parent)
 {
     sigset_t none;
-    int log_fd;
+    int log_fd, in_fd;
 
     setpgid(0, 0);
     /* If the supervisor dies, so do its servers: they must never outlive it as orphans. */
@@ -313,22 +251,18 @@ static void sv_child(const char *name, int in_fd, int out_fd, pid_t parent)
     log_fd = open("out.log", O_WRONLY | O_CREAT | O_APPEND, 0644);
     if (log_fd < 0)
         _exit(127);
-    if (in_fd < 0)
-        in_fd = open("/dev/null", O_RDONLY);
-    if (out_fd < 0)
-        out_fd = log_fd;
-    if (in_fd < 0 || dup2(in_fd, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(log_fd, 2) < 0)
+    in_fd = open("/dev/null", O_RDONLY);
+    if (in_fd < 0 || dup2(in_fd, 0) < 0 || dup2(log_fd, 1) < 0 || dup2(log_fd, 2) < 0)
         _exit(127);
     execl("./run", "run", (char *)NULL);
     fprintf(stderr, "supervisor: %s/run: %s\n", name, strerror(errno));
     _exit(127);
 }
 
-static void sv_spawn(struct sv *sv, const char *name, int pipe_mode)
+static void sv_spawn(struct sv *sv, const char *name)
 {
     struct sv_member *m = sv_find(sv, name);
-    int in[2] = {-1, -1}, out[2] = {-1, -1};
-    char path[SV_NAME_LEN + 8], line[SV_LINE_LEN];
+    char path[SV_NAME_LEN + 8];
     pid_t pid, self;
     FILE *f;
 
@@ -349,18 +283,14 @@ static void sv_spawn(struct sv *sv, const char *name, int pipe_mode)
         sv_say(sv, "ERR %s: %s", path, strerror(errno));
         return;
     }
-    if (pipe_mode && (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC))) {
-        sv_say(sv, "ERR %s: pipe: %s", name, strerror(errno));
-        goto fail;
-    }
     self = getpid();
     pid = fork();
     if (pid < 0) {
         sv_say(sv, "ERR %s: fork: %s", name, strerror(errno));
-        goto fail;
+        return;
     }
     if (pid == 0)
-        sv_child(name, in[0], out[1], self);
+        sv_child(name, self);
     setpgid(pid, pid); /* as the child does: no race on who is first */
     if (!m) {
         m = &sv->members[sv->nmembers++];
@@ -369,13 +299,6 @@ static void sv_spawn(struct sv *sv, const char *name, int pipe_mode)
     m->pid = pid;
     m->state = SV_RUNNING;
     m->status = 0;
-    m->rlen = 0;
-    m->in_fd = in[1];
-    m->out_fd = out[0];
-    if (pipe_mode) {
-        close(in[0]);
-        close(out[1]);
-    }
     snprintf(path, sizeof(path), "%s/pid", name);
     f = fopen(path, "w");
     if (f) {
@@ -383,51 +306,7 @@ static void sv_spawn(struct sv *sv, const char *name, int pipe_mode)
         fclose(f);
     }
     sv_log("%s started, pid %d", name, (int)pid);
-    if (!pipe_mode) {
-        sv_say(sv, "OK %d", (int)pid);
-        return;
-    }
-    while (!sv_read_line(sv, m, line, sizeof(line), SV_READY_WAIT)) {
-        if (!strcmp(line, "READY")) {
-            sv_say(sv, "OK %d", (int)pid);
-            return;
-        }
-        sv_say(sv, "%s", line);
-    }
-    sv_say(sv, "ERR %s: did not print READY", name);
-    {
-        struct sv_member *list[1] = {m};
-
-        sv_stop(sv, list, 1, 0);
-    }
-    return;
-fail:
-    for (int i = 0; i < 2; i++) {
-        if (in[i] >= 0)
-            close(in[i]);
-        if (out[i] >= 0)
-            close(out[i]);
-    }
-}
-
-static void sv_send(struct sv *sv, struct sv_member *m, const char *text)
-{
-    char line[SV_LINE_LEN];
-    size_t len = strlen(text);
-
-    if (!sv_alive(m) || m->in_fd < 0) {
-        sv_say(sv, "ERR %s: not running with pipes", m->name);
-        return;
-    }
-    if (write(m->in_fd, text, len) != (ssize_t)len || write(m->in_fd, "\n", 1) != 1) {
-        sv_say(sv, "ERR %s: write: %s", m->name, strerror(errno));
-        return;
-    }
-    if (sv_read_line(sv, m, line, sizeof(line), SV_SEND_WAIT)) {
-        sv_say(sv, "ERR %s: no answer", m->name);
-        return;
-    }
-    sv_say(sv, "%s", line);
+    sv_say(sv, "OK %d", (int)pid);
 }
 
 static int sv_signum(const char *s)
@@ -530,7 +409,7 @@ static int sv_command(struct sv *sv, char *line)
     }
     arg = strtok(NULL, "\r\n");
     if (!strcmp(cmd, "spawn")) {
-        sv_spawn(sv, name, arg && !strcmp(arg, "pipe"));
+        sv_spawn(sv, name);
         return 0;
     }
     sv_reap(sv);
@@ -539,9 +418,7 @@ static int sv_command(struct sv *sv, char *line)
         sv_say(sv, "ERR %s: never started", name);
         return 0;
     }
-    if (!strcmp(cmd, "send") && arg) {
-        sv_send(sv, m, arg);
-    } else if (!strcmp(cmd, "signal") && arg) {
+    if (!strcmp(cmd, "signal") && arg) {
         sv_signal(sv, m, arg);
     } else if (!strcmp(cmd, "stop")) {
         struct sv_member *list[1] = {m};
@@ -645,12 +522,61 @@ static int sv_owner_gone(pid_t owner)
     return p && (p[2] == 'Z' || p[2] == 'X');
 }
 
-static int sv_serve(struct sv *sv, const char *arg)
+/* The listening socket DIR/ctl, in the current directory DIR; -1 after saying why. */
+static int sv_listen(const char *dir)
 {
     struct sockaddr_un addr = {.sun_family = AF_UNIX};
+    int lfd;
+
+    /* A relative path: DIR may be longer than sun_path. */
+    strcpy(addr.sun_path, SV_SOCKET);
+    lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (lfd < 0) {
+        fprintf(stderr, "supervisor: socket: %s\n", strerror(errno));
+        return -1;
+    }
+    if (!connect(lfd, (struct sockaddr *)&addr, sizeof(addr))) {
+        fprintf(stderr, "supervisor: %s: a supervisor already runs there\n", dir);
+        close(lfd);
+        return -1;
+    }
+    unlink(SV_SOCKET);
+    if (bind(lfd, (struct sockaddr *)&addr, sizeof(addr)) || listen(lfd, 16)) {
+        fprintf(stderr, "supervisor: %s/%s: %s\n", dir, SV_SOCKET, strerror(errno));
+        close(lfd);
+        return -1;
+    }
+    return lfd;
+}
+
+/* Answers commands until "down" (1), a signal or the owner's end (0). */
+static int sv_loop(struct sv *sv, int lfd)
+{
+    int done = 0;
+
+    while (!done && !sv_signalled) {
+        struct pollfd pfd = {.fd = lfd, .events = POLLIN};
+
+        if (poll(&pfd, 1, 100) > 0) {
+            int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+
+            if (fd >= 0)
+                done = sv_client(sv, fd);
+        }
+        sv_reap(sv);
+        if (sv->owner > 0 && sv_owner_gone(sv->owner)) {
+            sv_log("owner pid %d is gone", (int)sv->owner);
+            break;
+        }
+    }
+    return done;
+}
+
+static int sv_serve(struct sv *sv, const char *arg)
+{
     struct sigaction sa;
     static char dir[PATH_MAX];
-    int lfd, done = 0;
+    int lfd, done;
     FILE *f;
 
     /* Keep nothing of the caller: its fds (a $(...) pipe) must not be held open. */
@@ -668,44 +594,16 @@ static int sv_serve(struct sv *sv, const char *arg)
     sigaction(SIGHUP, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    /* A relative path: DIR may be longer than sun_path. */
-    strcpy(addr.sun_path, SV_SOCKET);
-    lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (lfd < 0) {
-        fprintf(stderr, "supervisor: socket: %s\n", strerror(errno));
+    lfd = sv_listen(dir);
+    if (lfd < 0)
         return 1;
-    }
-    if (!connect(lfd, (struct sockaddr *)&addr, sizeof(addr))) {
-        fprintf(stderr, "supervisor: %s: a supervisor already runs there\n", dir);
-        return 1;
-    }
-    unlink(SV_SOCKET);
-    if (bind(lfd, (struct sockaddr *)&addr, sizeof(addr)) || listen(lfd, 16)) {
-        fprintf(stderr, "supervisor: %s/%s: %s\n", dir, SV_SOCKET, strerror(errno));
-        return 1;
-    }
     f = fopen(SV_PIDFILE, "w");
     if (f) {
         fprintf(f, "%d\n", (int)getpid());
         fclose(f);
     }
     sv_log("serving %s, pid %d", dir, (int)getpid());
-
-    while (!done && !sv_signalled) {
-        struct pollfd pfd = {.fd = lfd, .events = POLLIN};
-
-        if (poll(&pfd, 1, 100) > 0) {
-            int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
-
-            if (fd >= 0)
-                done = sv_client(sv, fd);
-        }
-        sv_reap(sv);
-        if (sv->owner > 0 && sv_owner_gone(sv->owner)) {
-            sv_log("owner pid %d is gone", (int)sv->owner);
-            break;
-        }
-    }
+    done = sv_loop(sv, lfd);
     close(lfd);
     unlink(SV_SOCKET);
     if (!done) { /* a signal or the owner's end, not "down": clean up all */
@@ -726,35 +624,29 @@ static int sv_serve(struct sv *sv, const char *arg)
     return 0;
 }
 
-static int sv_send_command(const char *dir, int argc, char **argv)
+/* argv joined by spaces, with a newline, into line; its length, or 0 if too long. */
+static size_t sv_join(char *line, size_t size, int argc, char **argv)
 {
-    struct sockaddr_un addr = {.sun_family = AF_UNIX};
-    struct timeval tv = {SV_CLIENT_WAIT / 1000, 0};
-    char line[SV_LINE_LEN], reply[SV_LINE_LEN * 4];
-    size_t len = 0, rlen = 0;
-    int fd, rc = 1;
+    size_t len = 0;
 
     for (int i = 0; i < argc; i++) {
-        int n = snprintf(line + len, sizeof(line) - len, "%s%s", i ? " " : "", argv[i]);
+        int n = snprintf(line + len, size - len, "%s%s", i ? " " : "", argv[i]);
 
-        if (n < 0 || (size_t)n >= sizeof(line) - len - 1) {
-            fprintf(stderr, "supervisor: command too long\n");
-            return 2;
-        }
+        if (n < 0 || (size_t)n >= size - len - 1)
+            return 0;
         len += (size_t)n;
     }
     line[len++] = '\n';
-    strcpy(addr.sun_path, SV_SOCKET);
-    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0 || chdir(dir) || connect(fd, (struct sockaddr *)&addr, sizeof(addr))) {
-        fprintf(stderr, "sandbox: %s: no supervisor answers (%s)\n", dir, strerror(errno));
-        return 2;
-    }
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-    if (send(fd, line, len, MSG_NOSIGNAL) != (ssize_t)len) {
-        fprintf(stderr, "sandbox: %s: send: %s\n", dir, strerror(errno));
-        return 2;
-    }
+    return len;
+}
+
+/* Copies the reply on fd to stdout; 0 if its last line starts with OK, 1 if not, 2 if
+ * it did not end with a newline (no answer). */
+static int sv_relay_reply(int fd)
+{
+    char reply[SV_LINE_LEN * 4];
+    size_t rlen = 0, start;
+
     for (;;) {
         ssize_t r;
 
@@ -770,20 +662,45 @@ static int sv_send_command(const char *dir, int argc, char **argv)
             break;
         rlen += (size_t)r;
     }
-    close(fd);
     fwrite(reply, 1, rlen, stdout);
     fflush(stdout);
-    if (rlen && reply[rlen - 1] == '\n') {
-        size_t start = rlen - 1;
+    if (!rlen || reply[rlen - 1] != '\n')
+        return 2;
+    start = rlen - 1;
+    while (start > 0 && reply[start - 1] != '\n')
+        start--;
+    return rlen - start >= 2 && !strncmp(reply + start, "OK", 2) ? 0 : 1;
+}
 
-        while (start > 0 && reply[start - 1] != '\n')
-            start--;
-        if (rlen - start >= 2 && !strncmp(reply + start, "OK", 2))
-            rc = 0;
-    } else {
-        fprintf(stderr, "sandbox: %s: the supervisor did not answer\n", dir);
-        rc = 2;
+static int sv_send_command(const char *dir, int argc, char **argv)
+{
+    struct sockaddr_un addr = {.sun_family = AF_UNIX};
+    struct timeval tv = {SV_CLIENT_WAIT / 1000, 0};
+    char line[SV_LINE_LEN];
+    size_t len;
+    int fd, rc;
+
+    len = sv_join(line, sizeof(line), argc, argv);
+    if (!len) {
+        fprintf(stderr, "supervisor: command too long\n");
+        return 2;
     }
+    strcpy(addr.sun_path, SV_SOCKET);
+    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0 || chdir(dir) || connect(fd, (struct sockaddr *)&addr, sizeof(addr))) {
+        fprintf(stderr, "sandbox: %s: no supervisor answers (%s)\n", dir, strerror(errno));
+        return 2;
+    }
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    if (send(fd, line, len, MSG_NOSIGNAL) != (ssize_t)len) {
+        fprintf(stderr, "sandbox: %s: send: %s\n", dir, strerror(errno));
+        close(fd);
+        return 2;
+    }
+    rc = sv_relay_reply(fd);
+    close(fd);
+    if (rc == 2)
+        fprintf(stderr, "sandbox: %s: the supervisor did not answer\n", dir);
     return rc;
 }
 
