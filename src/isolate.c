@@ -854,19 +854,11 @@ static void describe_end(struct child *ch, int status, char *out, size_t outlen)
                  WEXITSTATUS(status));
 }
 
-void child_run(struct child *ch, struct ip_report *rep, double deadline)
+/* Ask the child for one run: 0, or -1 when the socket failed. */
+static int send_run(struct child *ch, const struct ip_report *rep)
 {
     struct frame *f = &ch->frame;
-    char why[256];
-    int t, status;
 
-    pthread_mutex_lock(&ch->lock);
-    snprintf(why, sizeof(why), "%s", ch->killed ? ch->why : "");
-    pthread_mutex_unlock(&ch->lock);
-    if (*why || (ch->pid <= 0 && start(ch, deadline, why, sizeof(why)) != 0)) {
-        report_run_check(rep, IP_UNKNOWN, "%s", why);
-        return;
-    }
     if (ch->shm)
         __atomic_store_n(&ch->shm->len, 0, __ATOMIC_RELEASE);
     frame_start(f, F_RUN);
@@ -877,17 +869,16 @@ void child_run(struct child *ch, struct ip_report *rep, double deadline)
     put_str(f, rep->run_id);
     put_f64(f, rep->started);
     put_f64(f, rep->wall);
-    t = frame_send(ch->fd, f) == 0 ? 1 : -1;
-    while (t > 0 && (t = wait_frame(ch, deadline)) > 0 && t != F_DONE) {
-        /* A record over the socket means the shared area filled: what it holds came first. */
-        if (t != F_PHASE)
-            apply_shared(ch, rep);
-        apply_frame(rep, f, t);
-    }
-    if (t == F_DONE) {
-        apply_shared(ch, rep);
-        return;
-    }
+    return frame_send(ch->fd, f);
+}
+
+/* The run did not end with DONE (t: 0 at the deadline, -1 when the socket ended): the child
+ * is killed if need be and reaped, and what it left is kept. */
+static void run_lost(struct child *ch, struct ip_report *rep, double deadline, int t)
+{
+    char why[256];
+    int status;
+
     if (t == 0) {
         pthread_mutex_lock(&ch->lock);
         if (!ch->why[0])
@@ -904,6 +895,31 @@ void child_run(struct child *ch, struct ip_report *rep, double deadline)
     /* The child cannot clean up after itself any more: its plugin, here, can. */
     if (ch->pc->plugin->reclaim && ch->pc->ready)
         ch->pc->plugin->reclaim(ch->pc->state, rep);
+}
+
+void child_run(struct child *ch, struct ip_report *rep, double deadline)
+{
+    char why[256];
+    int t;
+
+    pthread_mutex_lock(&ch->lock);
+    snprintf(why, sizeof(why), "%s", ch->killed ? ch->why : "");
+    pthread_mutex_unlock(&ch->lock);
+    if (*why || (ch->pid <= 0 && start(ch, deadline, why, sizeof(why)) != 0)) {
+        report_run_check(rep, IP_UNKNOWN, "%s", why);
+        return;
+    }
+    t = send_run(ch, rep) == 0 ? 1 : -1;
+    while (t > 0 && (t = wait_frame(ch, deadline)) > 0 && t != F_DONE) {
+        /* A record over the socket means the shared area filled: what it holds came first. */
+        if (t != F_PHASE)
+            apply_shared(ch, rep);
+        apply_frame(rep, &ch->frame, t);
+    }
+    if (t == F_DONE)
+        apply_shared(ch, rep);
+    else
+        run_lost(ch, rep, deadline, t);
 }
 
 void child_hangup(struct child *ch)

@@ -256,7 +256,7 @@ static int sandbox_port(const char *var)
  * kafka cell pauses kafka-1, the first broker of KAFKA_ADDR, and names only that one). */
 static const char *member_var(const char *plugin)
 {
-    return !strcmp(plugin, "mysql")    ? "MYSQL_ADDR"
+    return !strcmp(plugin, "mysql")   ? "MYSQL_ADDR"
            : !strcmp(plugin, "etcd")  ? "ETCD_ADDR"
            : !strcmp(plugin, "kafka") ? "KAFKA_ADDR"
                                       : "REDIS_ADDR";
@@ -264,7 +264,7 @@ static const char *member_var(const char *plugin)
 
 static const char *member_name(const char *plugin)
 {
-    return !strcmp(plugin, "mysql")    ? "mysql"
+    return !strcmp(plugin, "mysql")   ? "mysql"
            : !strcmp(plugin, "etcd")  ? "etcd-1"
            : !strcmp(plugin, "kafka") ? "kafka-1"
                                       : "redis-master";
