@@ -97,42 +97,36 @@ START_TEST(toxiproxy_partitions_are_detected_classified_and_healed)
 }
 END_TEST
 
-/* A TCP connect ends at Toxiproxy's own listener: said, not passed off as a detection. */
-/* An etcd member's status request through the etcd plugin's own client. */
-START_TEST(etcd_target)
+/* A target through its own plugin's client, partitioned by Toxiproxy: baseline ok, a
+ * blackhole detected by timeout, a reject by a reset, both healed. */
+static void assert_target_partitioned(const char *kind, const char *addr, double recover)
 {
-    char settings[400], e[100];
+    char settings[400], t[100];
     json_t *doc;
     int code;
 
+    snprintf(t, sizeof(t), "%s://%s", kind, addr);
     snprintf(settings, sizeof(settings),
-             "op_timeout = 3.0; recover_timeout = 10.0; targets = [\"etcd://%s\"];", etcd);
+             "op_timeout = 3.0; recover_timeout = %.1f; targets = [\"%s\"];", recover, t);
     doc = run_probe(settings, NULL, &code);
-    snprintf(e, sizeof(e), "etcd://%s", etcd);
-    assert_check(doc, "baseline", e, "ok", NULL);
-    assert_partition(doc, e, "blackhole", "ETIMEDOUT");
-    assert_partition(doc, e, "reject", "ECONNRESET");
+    assert_check(doc, "baseline", t, "ok", NULL);
+    assert_partition(doc, t, "blackhole", "ETIMEDOUT");
+    assert_partition(doc, t, "reject", "ECONNRESET");
     ck_assert_msg(code == 0, "exit %d", code);
     json_decref(doc);
+}
+
+/* An etcd member's status request through the etcd plugin's own client. */
+START_TEST(etcd_target)
+{
+    assert_target_partitioned("etcd", etcd, 10.0);
 }
 END_TEST
 
 /* A Kafka broker's metadata request through the kafka plugin's own client (librdkafka). */
 START_TEST(kafka_target)
 {
-    char settings[400], k[100];
-    json_t *doc;
-    int code;
-
-    snprintf(settings, sizeof(settings),
-             "op_timeout = 3.0; recover_timeout = 20.0; targets = [\"kafka://%s\"];", kafka);
-    doc = run_probe(settings, NULL, &code);
-    snprintf(k, sizeof(k), "kafka://%s", kafka);
-    assert_check(doc, "baseline", k, "ok", NULL);
-    assert_partition(doc, k, "blackhole", "ETIMEDOUT");
-    assert_partition(doc, k, "reject", "ECONNRESET");
-    ck_assert_msg(code == 0, "exit %d", code);
-    json_decref(doc);
+    assert_target_partitioned("kafka", kafka, 20.0);
 }
 END_TEST
 
@@ -153,6 +147,7 @@ START_TEST(tls_failure_is_classified)
 }
 END_TEST
 
+/* A TCP connect ends at Toxiproxy's own listener: said, not passed off as a detection. */
 START_TEST(tcp_target_serves_as_a_control)
 {
     char settings[400], t[100], tb[140], deg[300];
