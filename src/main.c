@@ -542,6 +542,8 @@ static void daemon_shutdown(struct daemon *d)
     notify_send("STOPPING=1");
     if (name)
         log_msg(LOG_NOTICE, "SIG%s: stopping", name);
+    if (!d->runner) /* a reload could not start the new one */
+        return;
     while (runner_pending(d->runner) > 0 && ip_clock() < end)
         daemon_collect(d, end);
     if (runner_pending(d->runner) > 0) {
@@ -758,40 +760,54 @@ static void daemon_free(struct daemon *d)
     pthread_mutex_destroy(&d->runner_lock);
 }
 
-/* Forever: each probe every `interval`, never two runs of one probe at once; SIGHUP reloads. */
-static int run_daemon(struct conf *c, const struct options *opt)
+/* The start line of the log: what the runs go to, and where it listens. */
+static void daemon_started(struct daemon *d, const struct conf *c)
 {
-    struct daemon d = {.opt = opt};
+    const struct options *opt = d->opt;
     char outputs[512];
-    int code;
 
-    pthread_mutex_init(&d.runner_lock, NULL);
-    if (reload_init(&d.rl, c) != 0 || !(d.pub = published_new(c->nprobes)) ||
-        daemon_remap(&d, c->nprobes, NULL) != 0) {
-        fprintf(stderr, "infraprobe: out of memory\n");
-        daemon_free(&d);
-        return EXIT_USAGE;
-    }
-    d.conf = &d.rl.view;
-    if (start_listener(&d) != 0 || daemon_start_runner(&d, NULL) != 0) {
-        daemon_free(&d);
-        return EXIT_USAGE;
-    }
-    if (signals_start(daemon_stop, daemon_hup, &d) != 0) {
-        fprintf(stderr, "infraprobe: cannot start the workers\n");
-        daemon_free(&d);
-        return EXIT_USAGE;
-    }
     if (opt->format == FORMAT_PROMETHEUS)
         snprintf(outputs, sizeof(outputs), "prometheus textfile %s",
                  opt->output ? opt->output : "none");
     else
         snprintf(outputs, sizeof(outputs), "%s to stdout", format_name(opt->format));
-    logging_started(c, outputs, d.listening[0] ? d.listening : NULL);
+    logging_started(c, outputs, d->listening[0] ? d->listening : NULL);
     if (notify_watchdog_interval() > 0)
-        d.ping = ip_clock() + notify_watchdog_interval();
+        d->ping = ip_clock() + notify_watchdog_interval();
     notify_send("READY=1");
-    daemon_status(&d);
+    daemon_status(d);
+}
+
+/* Everything the daemon needs before its first run: 0, or -1 once the reason is said. */
+static int daemon_start(struct daemon *d, struct conf *c)
+{
+    pthread_mutex_init(&d->runner_lock, NULL);
+    if (reload_init(&d->rl, c) != 0 || !(d->pub = published_new(c->nprobes)) ||
+        daemon_remap(d, c->nprobes, NULL) != 0) {
+        fprintf(stderr, "infraprobe: out of memory\n");
+        return -1;
+    }
+    d->conf = &d->rl.view;
+    if (start_listener(d) != 0 || daemon_start_runner(d, NULL) != 0)
+        return -1;
+    if (signals_start(daemon_stop, daemon_hup, d) != 0) {
+        fprintf(stderr, "infraprobe: cannot start the workers\n");
+        return -1;
+    }
+    daemon_started(d, c);
+    return 0;
+}
+
+/* Forever: each probe every `interval`, never two runs of one probe at once; SIGHUP reloads. */
+static int run_daemon(struct conf *c, const struct options *opt)
+{
+    struct daemon d = {.opt = opt};
+    int code;
+
+    if (daemon_start(&d, c) != 0) {
+        daemon_free(&d);
+        return EXIT_USAGE;
+    }
     while (!atomic_load(&d.stop_sig) && !d.failed) {
         if (atomic_load(&d.reload))
             daemon_reload(&d);
@@ -800,8 +816,7 @@ static int run_daemon(struct conf *c, const struct options *opt)
     }
     /* Also when stdout failed: running probes are ended within the bound, their restores
      * run, and what can still be written is. */
-    if (d.runner)
-        daemon_shutdown(&d);
+    daemon_shutdown(&d);
     signals_stop();
     code = d.failed ? EXIT_USAGE : 0;
     if (d.runner && runner_stuck(d.runner) > 0) {

@@ -154,10 +154,13 @@ int published_view(struct published *p, struct published_view *v)
 {
     size_t n = 0;
 
-    if (view_alloc(v, p->nprobes) != 0)
-        return -1;
-    v->run.status = IP_SKIPPED;
+    /* Sized under the lock: a reload may remap the store to more probes meanwhile. */
     pthread_mutex_lock(&p->lock);
+    if (view_alloc(v, p->nprobes) != 0) {
+        pthread_mutex_unlock(&p->lock);
+        return -1;
+    }
+    v->run.status = IP_SKIPPED;
     for (size_t i = 0; i < p->nprobes; i++) {
         struct slot *sl = &p->slots[i];
 

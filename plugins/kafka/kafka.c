@@ -50,7 +50,9 @@ static const struct ip_check_decl kafka_checks[] = {
      .kind = IP_VALUE_MIN,
      .crit = 10000,
      .unit = "msg/s",
-     .flags = IP_CHECK_WRITES},
+     /* throughput_messages produced as fast as the brokers take them: every tenth run in the
+      * daemon (load_checks_every). */
+     .flags = IP_CHECK_WRITES | IP_CHECK_LOADS},
     {.name = "groups",
      .help = "a watched consumer group's state and total lag",
      .kind = IP_VALUE_MAX,
@@ -331,4 +333,5 @@ IP_EXPORT const struct ip_plugin infraprobe_plugin = {
     .run = kafka_run,
     .teardown = kafka_teardown,
     .metrics = kafka_metrics,
+    .operate = kafka_operate,
 };

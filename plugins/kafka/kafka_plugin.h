@@ -159,6 +159,12 @@ int kafka_payload(const struct kafka_run *r, int partition, long long seq, char 
 int kafka_payload_parse(const struct kafka_run *r, const void *buf, size_t len, int *partition,
                         long long *seq);
 
+/* ---- kafka_operate.c ---- */
+
+/* The plugin's operate hook: one metadata request to the broker at address (host:port). */
+int kafka_operate(const char *address, const char *const *options, double deadline, char *err,
+                  size_t errlen);
+
 /* ---- kafka_drill.c ---- */
 
 void kafka_drill(struct kafka_run *r);

@@ -4,7 +4,8 @@ pkglib_LTLIBRARIES += plugins/kafka/kafka.la
 plugins_kafka_kafka_la_SOURCES = plugins/kafka/kafka.c plugins/kafka/kafka_plugin.h \
 	plugins/kafka/kafka_client.c plugins/kafka/kafka_admin.c plugins/kafka/kafka_topic.c \
 	plugins/kafka/kafka_health.c plugins/kafka/kafka_health.h plugins/kafka/kafka_produce.c \
-	plugins/kafka/kafka_consume.c plugins/kafka/kafka_groups.c plugins/kafka/kafka_drill.c
+	plugins/kafka/kafka_consume.c plugins/kafka/kafka_groups.c plugins/kafka/kafka_drill.c \
+	plugins/kafka/kafka_operate.c
 plugins_kafka_kafka_la_CFLAGS = $(AM_CFLAGS) $(RDKAFKA_CFLAGS)
 plugins_kafka_kafka_la_LDFLAGS = -module -avoid-version -shared -export-symbols-regex '^infraprobe_plugin$$'
 plugins_kafka_kafka_la_LIBADD = lib/libinfraprobe.la $(RDKAFKA_LIBS) -lm

@@ -18,4 +18,18 @@ tests_integration_netpart_test_SOURCES = tests/integration/netpart_test.c \
 	tests/integration/testlib.c tests/integration/testlib.h
 tests_integration_netpart_test_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(JANSSON_CFLAGS)
 tests_integration_netpart_test_LDADD = $(CHECK_LIBS) $(JANSSON_LIBS)
+
+# The same program with the Kafka target alone, after kafka_test: our suite never starts two
+# Kafka clusters at once.
+if BUILD_KAFKA
+if HAVE_CHECK
+check_PROGRAMS += tests/integration/netpart_kafka_test
+TESTS += tests/integration/netpart_kafka_test
+endif
+tests/integration/netpart_kafka_test.log: tests/integration/kafka_test.log
+endif
+tests_integration_netpart_kafka_test_SOURCES = $(tests_integration_netpart_test_SOURCES)
+tests_integration_netpart_kafka_test_CFLAGS = $(tests_integration_netpart_test_CFLAGS) \
+	-DNETPART_KAFKA_ONLY=1
+tests_integration_netpart_kafka_test_LDADD = $(tests_integration_netpart_test_LDADD)
 endif

@@ -136,6 +136,10 @@ static void netpart_credentials(struct ip_probe *probe, struct netpart_state *st
         m[j++] = "database";
         m[j++] = v;
     }
+    if ((v = ip_probe_string(probe, "mysql_ssl_mode", NULL))) {
+        m[j++] = "ssl_mode";
+        m[j++] = v;
+    }
 }
 
 static int netpart_method(struct ip_probe *probe, struct netpart_state *st)

@@ -51,9 +51,9 @@ struct netpart_state {
     int modes[NETPART_MODES]; /* which are tested */
     double op_timeout;        /* one operation's limit: the target's timeout */
     double recover_timeout;
-    double latency;            /* seconds, NETPART_LATENCY */
-    const char *options[2][9]; /* redis, mysql options, NULL-terminated pairs */
-    char table[96];            /* nftables: our table's name */
+    double latency;             /* seconds, NETPART_LATENCY */
+    const char *options[2][11]; /* redis, mysql options, NULL-terminated pairs */
+    char table[96];             /* nftables: our table's name */
     /* Cumulative, for metrics(). */
     long long partitions;
 };

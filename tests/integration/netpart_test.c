@@ -1,10 +1,10 @@
 /*
- * The netpart plugin against a real Toxiproxy server and the sandbox's real Redis, MariaDB
- * and etcd, and with nftables in a network namespace of the test's own, through the
- * infraprobe program: blackhole, reject, latency and half-open
- * partitions detected, classified and recovered from, the other targets unaffected; the run
- * ending when every target is blackholed; the partition / heal fault actions; and nothing
- * left in Toxiproxy after a run, after a run that was killed, or from an earlier run.
+ * The netpart plugin against a real Toxiproxy server and the sandbox's real Redis, MariaDB,
+ * etcd and Kafka (netpart_kafka_test), and with nftables in a network namespace of the test's own,
+ * through the infraprobe program: blackhole, reject, latency and half-open partitions detected,
+ * classified and recovered from, the other targets unaffected; the run ending when every target is
+ * blackholed; the partition / heal fault actions; and nothing left in Toxiproxy after a run, after
+ * a run that was killed, or from an earlier run.
  */
 #include "config.h"
 
@@ -19,7 +19,7 @@
 
 static const char *workdir;
 static struct testlib_sandbox sb;
-static char toxiproxy[64], redis[64], mysql[64], etcd[64];
+static char toxiproxy[64], redis[64], mysql[64], etcd[64], kafka[64];
 
 /* Run one netpart probe with `settings` (--once, or `args`), its JSON report. */
 static json_t *run_probe(const char *settings, const char *args, int *code)
@@ -55,7 +55,8 @@ static void assert_check(json_t *doc, const char *name, const char *target, cons
 }
 
 /* The partition of `spec` in `mode` was detected in time, classified as `class` and recovered
- * from after the heal. */
+ * from after the heal. The cases give a blackhole 3 s, so that the 10 % the plugin allows past
+ * it (0.3 s) covers a loaded machine's scheduling, which a 1 s timeout's 0.1 s did not. */
 static void assert_partition(json_t *doc, const char *spec, const char *mode, const char *class)
 {
     char x[200];
@@ -73,7 +74,7 @@ START_TEST(toxiproxy_partitions_are_detected_classified_and_healed)
     json_t *doc;
 
     snprintf(settings, sizeof(settings),
-             "op_timeout = 1.0; recover_timeout = 10.0; modes = [\"blackhole\", \"reject\", "
+             "op_timeout = 3.0; recover_timeout = 10.0; modes = [\"blackhole\", \"reject\", "
              "\"halfopen\"]; targets = [\"redis://%s\", \"mysql://%s\"];",
              redis, mysql);
     doc = run_probe(settings, NULL, &code);
@@ -105,13 +106,49 @@ START_TEST(etcd_target)
     int code;
 
     snprintf(settings, sizeof(settings),
-             "op_timeout = 1.0; recover_timeout = 10.0; targets = [\"etcd://%s\"];", etcd);
+             "op_timeout = 3.0; recover_timeout = 10.0; targets = [\"etcd://%s\"];", etcd);
     doc = run_probe(settings, NULL, &code);
     snprintf(e, sizeof(e), "etcd://%s", etcd);
     assert_check(doc, "baseline", e, "ok", NULL);
     assert_partition(doc, e, "blackhole", "ETIMEDOUT");
     assert_partition(doc, e, "reject", "ECONNRESET");
     ck_assert_msg(code == 0, "exit %d", code);
+    json_decref(doc);
+}
+END_TEST
+
+/* A Kafka broker's metadata request through the kafka plugin's own client (librdkafka). */
+START_TEST(kafka_target)
+{
+    char settings[400], k[100];
+    json_t *doc;
+    int code;
+
+    snprintf(settings, sizeof(settings),
+             "op_timeout = 3.0; recover_timeout = 20.0; targets = [\"kafka://%s\"];", kafka);
+    doc = run_probe(settings, NULL, &code);
+    snprintf(k, sizeof(k), "kafka://%s", kafka);
+    assert_check(doc, "baseline", k, "ok", NULL);
+    assert_partition(doc, k, "blackhole", "ETIMEDOUT");
+    assert_partition(doc, k, "reject", "ECONNRESET");
+    ck_assert_msg(code == 0, "exit %d", code);
+    json_decref(doc);
+}
+END_TEST
+
+/* A TLS failure is named as one: MariaDB's client asked to verify the server's identity. */
+START_TEST(tls_failure_is_classified)
+{
+    char settings[400], m[100];
+    json_t *doc;
+    int code;
+
+    snprintf(settings, sizeof(settings),
+             "mysql_ssl_mode = \"verify_identity\"; targets = [\"mysql://%s\"];", mysql);
+    doc = run_probe(settings, NULL, &code);
+    snprintf(m, sizeof(m), "mysql://%s", mysql);
+    assert_check(doc, "baseline", m, "critical", "ETLS");
+    ck_assert_int_eq(code, 2);
     json_decref(doc);
 }
 END_TEST
@@ -143,7 +180,7 @@ START_TEST(run_ends_when_every_target_is_blackholed)
     char settings[500], conf[600], *out = NULL;
     json_t *doc, *c;
     size_t k;
-    int code;
+    int code, detected = 0;
 
     snprintf(settings, sizeof(settings),
              "op_timeout = 2.0; modes = [\"blackhole\"]; targets = [\"redis://%s\", "
@@ -156,23 +193,28 @@ START_TEST(run_ends_when_every_target_is_blackholed)
                   "  %s } );\n",
                   toxiproxy, settings);
     doc = testlib_run_json(conf, "--once --format json", &code, &out, NULL);
-    /* The first partition fits in the run; the rest cannot, and the report says so. */
+    /* Three blackholes of 2 s each cannot fit in 3 s, however fast the machine: the run ends
+     * by itself all the same, not healthy, and what it could not measure it says it could not. */
     ck_assert_msg(code == 2 || code == 3, "exit %d: %s", code, out);
     ck_assert_msg(!strcmp(testlib_status(testlib_probe0(doc)), "critical") ||
                       !strcmp(testlib_status(testlib_probe0(doc)), "unknown"),
                   "%s", out);
-    snprintf(settings, sizeof(settings), "redis://%s [blackhole]", redis);
-    assert_check(doc, "detect", settings, "ok", "within the timeout");
-    /* What the deadline cut short says so, in its hint. */
     json_array_foreach(json_object_get(testlib_probe0(doc), "checks"), k, c)
     {
+        const char *name = json_string_value(json_object_get(c, "name"));
         const char *hint = json_string_value(json_object_get(c, "hint"));
+        const char *status = testlib_status(c);
 
-        if (!strcmp(testlib_status(c), "critical") &&
-            !strcmp(json_string_value(json_object_get(c, "name")), "recover"))
+        detected += !strcmp(name, "detect") && !strcmp(status, "ok");
+        if (!strcmp(name, "detect") && !strcmp(status, "unknown"))
+            ck_assert_msg(strstr(testlib_message(c), "not measured") ||
+                              strstr(testlib_message(c), "could not partition"),
+                          "detect %s: %s", testlib_target(c), testlib_message(c));
+        if (!strcmp(name, "recover") && !strcmp(status, "critical"))
             ck_assert_msg(hint && strstr(hint, "deadline came first"), "recover %s: hint %s",
                           testlib_target(c), hint ? hint : "(none)");
     }
+    ck_assert_msg(detected <= 1, "%d blackholes of 2 s detected in a 3 s run: %s", detected, out);
     json_decref(doc);
     free(out);
     /* Whatever a cut-short run left, the next run of the probe removes. */
@@ -208,12 +250,12 @@ END_TEST
  * whose kernel still accepts connections that nobody answers. */
 START_TEST(fault_actions_partition_and_heal)
 {
-    char settings[1200], r[100];
+    char settings[2400], r[100];
     json_t *doc;
     int code;
 
     snprintf(settings, sizeof(settings),
-             "method = \"actions\"; op_timeout = 1.0; modes = [\"blackhole\"];"
+             "method = \"actions\"; op_timeout = 3.0; modes = [\"blackhole\"];"
              " targets = [\"redis://%s\"];"
              " failover = { partition = \"'%s' --dir '%s' pause %%{target}\";"
              " heal = \"'%s' --dir '%s' resume %%{target}\"; };",
@@ -355,7 +397,7 @@ static char *slurp(const char *path)
 START_TEST(nftables_in_a_namespace)
 {
     char script[600], conf[600], nocap[600], out[600], out2[600], tables[600], addrs[600];
-    char sbdir[600], ra[64] = "", ma[64] = "", r[100], m[100], tc[100], x[200], y[300];
+    char sbdir[600], ra[64] = "", ma[64] = "", r[100], m[100], tc[100], y[300];
     const char *path = getenv("INFRAPROBE_PLUGIN_PATH"), *exe = getenv("INFRAPROBE");
     char *text, *tabs, *as;
     json_t *doc, *doc2;
@@ -369,7 +411,7 @@ START_TEST(nftables_in_a_namespace)
     snprintf(addrs, sizeof(addrs), "%s/nft.addrs", workdir);
     snprintf(sbdir, sizeof(sbdir), "%s/nsbox", workdir);
     testlib_write(conf, "probes = ( { name = \"np\"; plugin = \"netpart\"; timeout = 60.0;\n"
-                        "  method = \"nftables\"; op_timeout = 1.0; recover_timeout = 10.0;\n"
+                        "  method = \"nftables\"; op_timeout = 3.0; recover_timeout = 10.0;\n"
                         "  mysql_user = \"im\"; mysql_password = \"im_pass\";\n"
                         "  targets = [\"redis://${REDIS_ADDR}\", \"mysql://${MYSQL_HP}\",\n"
                         "             \"tcp://${REDIS_ADDR}\"]; } );\n");
@@ -428,34 +470,48 @@ START_TEST(nftables_in_a_namespace)
 }
 END_TEST
 
-int main(void)
-{
-    Suite *s = suite_create("netpart");
-    TCase *tc = tcase_create("netpart");
-    char dir[600], dsn[200], etcds[300], *p;
-    SRunner *sr;
-    int failed;
+/* netpart_kafka_test is this file built with NETPART_KAFKA_ONLY=1: the Kafka target alone,
+ * in a program of its own, since three brokers are slow to start on a loaded machine and the
+ * other cases need none (make check runs it after kafka_test, not beside it). */
+#ifndef NETPART_KAFKA_ONLY
+#define NETPART_KAFKA_ONLY 0
+#endif
+static const int kafka_only = NETPART_KAFKA_ONLY;
 
-    workdir = testlib_init("netpart", 1);
-    if (!workdir)
-        return EXIT_FAILURE;
-    snprintf(dir, sizeof(dir), "%s/sandbox", workdir);
-    if (testlib_sandbox_up(&sb, dir, "redis mysql etcd toxiproxy") != 0 ||
-        testlib_sandbox_var(&sb, "ETCD_ADDR", etcds, sizeof(etcds)) != 0 ||
-        testlib_sandbox_var(&sb, "TOXIPROXY_ADDR", toxiproxy, sizeof(toxiproxy)) != 0 ||
-        testlib_sandbox_var(&sb, "REDIS_ADDR", redis, sizeof(redis)) != 0 ||
-        testlib_sandbox_var(&sb, "MYSQL_ADDR", dsn, sizeof(dsn)) != 0 ||
-        !(p = strstr(dsn, "tcp("))) {
-        fprintf(stderr,
-                "netpart_test: the sandbox (redis, mysql, etcd, toxiproxy) did not start\n");
-        return EXIT_FAILURE;
+/* The sandbox's servers and their addresses. 0, or -1 after a message. */
+static int sandbox_start(const char *dir)
+{
+    char dsn[200] = "", etcds[300] = "", brokers[300] = "", *p;
+
+    if (testlib_sandbox_up(&sb, dir,
+                           kafka_only ? "kafka toxiproxy" : "redis mysql etcd toxiproxy") ||
+        testlib_sandbox_var(&sb, "TOXIPROXY_ADDR", toxiproxy, sizeof(toxiproxy)))
+        return -1;
+    if (kafka_only) {
+        if (testlib_sandbox_var(&sb, "KAFKA_ADDR", brokers, sizeof(brokers)) != 0)
+            return -1;
+        snprintf(kafka, sizeof(kafka), "%.*s", (int)strcspn(brokers, ","), brokers);
+        return 0;
     }
+    if (testlib_sandbox_var(&sb, "ETCD_ADDR", etcds, sizeof(etcds)) != 0 ||
+        testlib_sandbox_var(&sb, "REDIS_ADDR", redis, sizeof(redis)) != 0 ||
+        testlib_sandbox_var(&sb, "MYSQL_ADDR", dsn, sizeof(dsn)) != 0 || !(p = strstr(dsn, "tcp(")))
+        return -1;
     snprintf(mysql, sizeof(mysql), "%.*s", (int)strcspn(p + 4, ")"), p + 4);
     snprintf(etcd, sizeof(etcd), "%.*s", (int)strcspn(etcds, ","), etcds);
-    tcase_set_timeout(tc, 120);
+    return 0;
+}
+
+static void add_tests(TCase *tc)
+{
+    if (kafka_only) {
+        tcase_add_test(tc, kafka_target);
+        return;
+    }
     tcase_add_test(tc, toxiproxy_partitions_are_detected_classified_and_healed);
     tcase_add_test(tc, tcp_target_serves_as_a_control);
     tcase_add_test(tc, etcd_target);
+    tcase_add_test(tc, tls_failure_is_classified);
     tcase_add_test(tc, run_ends_when_every_target_is_blackholed);
     tcase_add_test(tc, stale_proxies_of_ours_are_removed);
     tcase_add_test(tc, fault_actions_partition_and_heal);
@@ -463,13 +519,34 @@ int main(void)
     tcase_add_test(tc, bad_settings);
     tcase_add_test(tc, nftables_in_a_namespace);
     tcase_add_test(tc, nothing_left_after_sigint_or_a_crash);
+}
+
+int main(void)
+{
+    const char *name = kafka_only ? "netpart_kafka" : "netpart";
+    Suite *s = suite_create(name);
+    TCase *tc = tcase_create(name);
+    char dir[600];
+    SRunner *sr;
+    int failed;
+
+    workdir = testlib_init(name, 1);
+    if (!workdir)
+        return EXIT_FAILURE;
+    snprintf(dir, sizeof(dir), "%s/sandbox", workdir);
+    if (sandbox_start(dir) != 0) {
+        fprintf(stderr, "%s_test: the sandbox did not start (see above)\n", name);
+        return EXIT_FAILURE;
+    }
+    tcase_set_timeout(tc, 120);
+    add_tests(tc);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
     failed = srunner_ntests_failed(sr);
     srunner_free(sr);
     if (testlib_sandbox(&sb, "down") != 0)
-        fprintf(stderr, "netpart_test: %s: sandbox down failed\n", sb.dir);
+        fprintf(stderr, "%s_test: %s: sandbox down failed\n", name, sb.dir);
     if (testlib_cleanup() != 0)
         failed++;
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;

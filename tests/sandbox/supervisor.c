@@ -46,7 +46,7 @@
 #define SV_MAX_MEMBERS 32
 #define SV_NAME_LEN    64
 #define SV_LINE_LEN    4096
-#define SV_KILL_WAIT   5000   /* ms for a SIGKILLed process to be reaped */
+#define SV_KILL_WAIT   30000  /* ms for a SIGKILLed process to be reaped (a JVM, loaded) */
 #define SV_SIGNAL_DOWN 3000   /* grace of the shutdown on a signal */
 #define SV_REMOVE_DOWN 500    /* the same, when DIR is removed next */
 #define SV_CLIENT_WAIT 300000 /* ms the client waits for an answer */
