@@ -174,7 +174,9 @@ void etcd_check_leader(struct etcd_run *r)
         terms |= s->raft_term != first->raft_term;
     }
     if (!first) {
-        ip_check(r->rep, "leader", NULL, IP_CRITICAL, 0, "no member names a leader");
+        ip_check(r->rep, "leader", NULL, IP_CRITICAL, 0,
+                 "quorum lost: no member names a leader (%d of %zu answered)", r->answered,
+                 st->nep);
         return;
     }
     snprintf(lid, sizeof(lid), "%" PRIu64, first->leader);
