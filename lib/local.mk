@@ -27,7 +27,9 @@ lib_libsdk_la_SOURCES = \
 	lib/report.c lib/report.h lib/private.h
 lib_libsdk_la_CPPFLAGS = $(LIB_CPPFLAGS)
 lib_libsdk_la_CFLAGS = $(AM_CFLAGS) $(LIBCONFIG_CFLAGS)
-lib_libsdk_la_LIBADD = $(LIBCONFIG_LIBS)
+# -lm: deadline.c's ceil() is an IFUNC of libm, which the library must name itself, or a
+# program bound at once (-z now, as distributions link) dies at start.
+lib_libsdk_la_LIBADD = $(LIBCONFIG_LIBS) -lm
 
 lib_LTLIBRARIES += lib/libinfraprobe.la
 lib_libinfraprobe_la_SOURCES =
