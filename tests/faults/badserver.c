@@ -332,9 +332,9 @@ static void serve_redis(const struct listener *l, int fd)
 /* A MariaDB 10.11 server's first packet (protocol 10), header included: its length. */
 static size_t mysql_handshake(unsigned char *out, size_t cap, unsigned thread_id)
 {
-    /* Without the "5.5.5-" compatibility prefix real servers send: Connector/C takes the
-     * version either way, and the string then reads as no address. */
-    static const char version[] = "10.11.19-MariaDB";
+    /* Two numbers, not three: a dotted version of three or more numbers reads like an
+     * address, and tests name none outside 127.0.0.0/8; Connector/C takes it as it is. */
+    static const char version[] = "10.11-MariaDB";
     static const char plugin[] = "mysql_native_password";
     unsigned char *p = out + 4;
     size_t len;
