@@ -131,18 +131,6 @@ static void assert_status(json_t *doc, const char *check, const char *target, co
                   message_of(doc, check, target));
 }
 
-static void assert_code(json_t *doc, int code, int expected)
-{
-    char *dump;
-
-    if (code == expected)
-        return;
-    dump = json_dumps(doc, 0);
-    ck_abort_msg("exit code %d, expected %d: %s", code, expected, dump);
-}
-
-#define assert_has(s, sub) ck_assert_msg(strstr((s), (sub)) != NULL, "\"%s\" not in \"%s\"", sub, s)
-
 /* ---- a raw client, for what the test checks behind the plugin's back ------------------------ */
 
 static size_t collect(char *p, size_t size, size_t n, void *arg)
@@ -226,7 +214,7 @@ START_TEST(all_checks_ok)
     snprintf(prefix, sizeof(prefix), "/infraprobe-test-%ld/", (long)getpid());
     snprintf(s, sizeof(s), "endpoints = \"%s\"; prefix = \"%s\"; lease_ttl = 30.0;", addrs, prefix);
     doc = run_json(s, 5.0, NULL, &code);
-    assert_code(doc, code, 0);
+    testlib_assert_code(doc, code, 0);
     assert_status(doc, "connect", NULL, "ok");
     assert_has(message_of(doc, "connect", NULL), "3 of 3 members answered, 3 name a leader");
     first_addr(addrs, first, sizeof(first));
@@ -266,14 +254,14 @@ START_TEST(members_expected)
 
     snprintf(s, sizeof(s), "endpoints = \"%s\"; members = 5;", addrs);
     doc = run_json(s, 5.0, NULL, &code);
-    assert_code(doc, code, 2);
+    testlib_assert_code(doc, code, 2);
     assert_status(doc, "members", NULL, "critical");
     assert_has(message_of(doc, "members", NULL), "3 members");
     assert_has(message_of(doc, "members", NULL), "expected 5");
     json_decref(doc);
     snprintf(s, sizeof(s), "endpoints = \"%s\"; members = 3;", addrs);
     doc = run_json(s, 5.0, NULL, &code);
-    assert_code(doc, code, 0);
+    testlib_assert_code(doc, code, 0);
     json_decref(doc);
 }
 END_TEST
@@ -286,7 +274,7 @@ START_TEST(read_only_writes_nothing)
 
     snprintf(s, sizeof(s), "endpoints = \"%s\"; read_only = true;", addrs);
     doc = run_json(s, 5.0, NULL, &code);
-    assert_code(doc, code, 0);
+    testlib_assert_code(doc, code, 0);
     assert_status(doc, "write", NULL, "skipped");
     assert_status(doc, "read", NULL, "skipped");
     assert_status(doc, "watch", NULL, "skipped");
@@ -295,7 +283,7 @@ START_TEST(read_only_writes_nothing)
     /* Without the write, the read has nothing to read: skipped, saying why. */
     snprintf(s, sizeof(s), "endpoints = \"%s\"; skip = [\"write\"];", addrs);
     doc = run_json(s, 5.0, NULL, &code);
-    assert_code(doc, code, 0);
+    testlib_assert_code(doc, code, 0);
     assert_status(doc, "read", NULL, "skipped");
     assert_has(message_of(doc, "read", NULL), "the write check");
     assert_status(doc, "watch", "*", "ok");
@@ -329,7 +317,7 @@ START_TEST(refusing_endpoint)
     snprintf(hp, sizeof(hp), "127.0.0.1:%d", testlib_closed_port());
     snprintf(s, sizeof(s), "endpoints = \"%s\";", hp);
     doc = run_json(s, 5.0, NULL, &code);
-    assert_code(doc, code, 2);
+    testlib_assert_code(doc, code, 2);
     assert_status(doc, "connect", hp, "critical");
     assert_has(message_of(doc, "connect", hp), hp);
     assert_has(message_of(doc, "connect", NULL), "no member answered");
@@ -348,7 +336,7 @@ START_TEST(one_endpoint_down_quorum_held)
     snprintf(hp, sizeof(hp), "127.0.0.1:%d", testlib_closed_port());
     snprintf(s, sizeof(s), "endpoints = \"%s,%s\";", addrs, hp);
     doc = run_json(s, 5.0, NULL, &code);
-    assert_code(doc, code, 1);
+    testlib_assert_code(doc, code, 1);
     assert_status(doc, "connect", hp, "warning");
     assert_has(message_of(doc, "connect", hp), "(quorum held)");
     assert_status(doc, "connect", NULL, "warning");
@@ -376,7 +364,7 @@ START_TEST(silent_endpoint)
     snprintf(s, sizeof(s), "endpoints = \"%s\"; request_timeout = 0.5;", hp);
     doc = run_json(s, 3.0, NULL, &code);
     close(fd);
-    assert_code(doc, code, 2);
+    testlib_assert_code(doc, code, 2);
     assert_status(doc, "connect", hp, "critical");
     assert_has(message_of(doc, "connect", hp), "no answer within 0.500 s");
     ck_assert_msg(!testlib_has_check(doc, "run"), "the core's check decided: the plugin overran");
@@ -440,7 +428,7 @@ START_TEST(failover_drill_twice)
     drill_settings(s, sizeof(s));
     for (int run = 0; run < 2; run++) {
         doc = run_json(s, 30.0, "--drill", &code);
-        assert_code(doc, code, 0);
+        testlib_assert_code(doc, code, 0);
         assert_drill(doc);
         assert_has(message_of(doc, "failover", "*"), "back; one leader");
         json_decref(doc);
@@ -461,7 +449,7 @@ START_TEST(quorum_lost)
     doc = run_json(s, 10.0, NULL, &code);
     ck_assert_int_eq(testlib_sandbox(&sbx2, "start etcd-2 >/dev/null"), 0);
     ck_assert_int_eq(testlib_sandbox(&sbx2, "start etcd-3 >/dev/null"), 0);
-    assert_code(doc, code, 2);
+    testlib_assert_code(doc, code, 2);
     assert_status(doc, "connect", NULL, "critical");
     assert_has(message_of(doc, "connect", NULL), "quorum lost: 1 of 3 members answered");
     assert_has(hint_of(doc, "connect"), "a majority (2 of 3) must run");
@@ -512,7 +500,7 @@ START_TEST(paused_member)
     snprintf(s, sizeof(s), "endpoints = \"%s\"; request_timeout = 0.5;", addrs2);
     doc = run_json(s, 10.0, NULL, &code);
     ck_assert_int_eq(testlib_sandbox(&sbx2, "resume %s >/dev/null", hp), 0);
-    assert_code(doc, code, 1);
+    testlib_assert_code(doc, code, 1);
     assert_status(doc, "connect", hp, "warning");
     assert_has(message_of(doc, "connect", hp), "no answer within 0.500 s");
     assert_status(doc, "connect", NULL, "warning");
@@ -539,7 +527,7 @@ START_TEST(tls_with_client_certificate)
 
     tls_settings(s, sizeof(s), "ca", "client", NULL);
     doc = run_json(s, 5.0, NULL, &code);
-    assert_code(doc, code, 0);
+    testlib_assert_code(doc, code, 0);
     assert_has(message_of(doc, "connect", NULL), "3 of 3 members answered");
     assert_status(doc, "write", "*", "ok");
     assert_status(doc, "watch", "*", "ok");
@@ -558,7 +546,7 @@ static void tls_refused(const char *ca, const char *client, const char *why)
     first_addr(tls_addrs, first, sizeof(first));
     tls_settings(s, sizeof(s), ca, client, NULL);
     doc = run_json(s, 5.0, NULL, &code);
-    assert_code(doc, code, 2);
+    testlib_assert_code(doc, code, 2);
     assert_status(doc, "connect", first, "critical");
     assert_has(message_of(doc, "connect", first), first);
     assert_has(message_of(doc, "connect", first), why);
@@ -576,7 +564,7 @@ START_TEST(tls_server_certificate_not_trusted)
     /* ... unless told not to verify it. */
     tls_settings(s, sizeof(s), "other-ca", "client", "insecure_skip_verify = true;");
     doc = run_json(s, 5.0, NULL, &code);
-    assert_code(doc, code, 0);
+    testlib_assert_code(doc, code, 0);
     json_decref(doc);
 }
 END_TEST
@@ -605,7 +593,7 @@ START_TEST(auth_wrong_password)
 
     auth_settings(s, sizeof(s), "not-the-password");
     doc = run_json(s, 5.0, NULL, &code);
-    assert_code(doc, code, 2);
+    testlib_assert_code(doc, code, 2);
     assert_status(doc, "connect", NULL, "critical");
     assert_has(message_of(doc, "connect", NULL), "authenticate as \"probe\"");
     assert_has(message_of(doc, "connect", NULL), "authentication failed");
@@ -691,7 +679,7 @@ START_TEST(nospace_alarm)
     ck_assert_msg(refused, "the 256 KiB quota was not exceeded by 400 puts of 30 KB");
     snprintf(s, sizeof(s), "endpoints = \"%s\"; quota_backend_bytes = 262144.0;", quota_addr);
     doc = run_json(s, 5.0, NULL, &code);
-    assert_code(doc, code, 2);
+    testlib_assert_code(doc, code, 2);
     assert_status(doc, "alarms", NULL, "critical");
     assert_has(message_of(doc, "alarms", NULL), "NOSPACE on etcd-quota-1");
     assert_has(hint_of(doc, "alarms"), "etcdctl alarm disarm");

@@ -147,19 +147,6 @@ static void assert_status(json_t *doc, const char *check, const char *expected)
                   message_of(doc, check));
 }
 
-/* The exit code, with the report when it is not the one expected. */
-static void assert_code(json_t *doc, int code, int expected)
-{
-    char *dump;
-
-    if (code == expected)
-        return;
-    dump = json_dumps(doc, 0);
-    ck_abort_msg("exit code %d, expected %d: %s", code, expected, dump);
-}
-
-#define assert_has(s, sub) ck_assert_msg(strstr((s), (sub)) != NULL, "\"%s\" not in \"%s\"", sub, s)
-
 /* A metric's value against a bound, with the value when it fails. */
 #define assert_metric(doc, name, op, bound)                                                        \
     do {                                                                                           \
@@ -180,7 +167,7 @@ START_TEST(all_checks_ok)
 
     settings_dsn(s, sizeof(s), NULL);
     doc = run_json(s, 5.0, NULL, &code);
-    assert_code(doc, code, 0);
+    testlib_assert_code(doc, code, 0);
     assert_status(doc, "connect", "ok");
     assert_has(message_of(doc, "connect"), "SELECT 1 in");
     assert_has(message_of(doc, "connect"), "MariaDB");
@@ -247,7 +234,7 @@ START_TEST(pool_limits_hold)
     assert_metric(doc, "infraprobe_mysql_pool_idle", <=, 1);
     /* 20 at once on 3 connections: most waited, and the surplus was closed on release. */
     assert_metric(doc, "infraprobe_mysql_pool_wait_count_total", >, 0);
-    assert_code(doc, code, 0);
+    testlib_assert_code(doc, code, 0);
     json_decref(doc);
 }
 END_TEST
@@ -297,7 +284,7 @@ START_TEST(max_connections_reached_hint)
     ck_assert_ptr_nonnull(hint_of(doc, "connect"));
     assert_has(hint_of(doc, "connect"), "the server is at max_connections: look for connection "
                                         "leaks");
-    assert_code(doc, code, 2);
+    testlib_assert_code(doc, code, 2);
     ck_assert_int_eq(tcode, 2);
     ck_assert_int_eq(ncode, 2);
     assert_has(text, "the server is at max_connections");
@@ -331,7 +318,7 @@ START_TEST(stats_warns_near_max_connections)
     ck_assert_ptr_nonnull(hint_of(doc, "stats"));
     assert_has(hint_of(doc, "stats"), "of max_connections 10 in use");
     ck_assert_ptr_null(hint_of(doc, "connect")); /* ok: its hint in case was dropped */
-    assert_code(doc, code, 1);
+    testlib_assert_code(doc, code, 1);
     json_decref(doc);
 
     settings_dsn(s, sizeof(s),
@@ -354,7 +341,7 @@ START_TEST(short_query_timeout)
     assert_status(doc, "timeout", "ok");
     assert_has(message_of(doc, "timeout"), "SELECT SLEEP(2.300) interrupted after");
     assert_has(message_of(doc, "timeout"), "(query_timeout 0.300 s)");
-    assert_code(doc, code, 0);
+    testlib_assert_code(doc, code, 0);
     json_decref(doc);
 }
 END_TEST
@@ -406,7 +393,7 @@ START_TEST(exhaustion_drill)
     timeline_phases(doc, phases, sizeof(phases));
     ck_assert_msg(strcmp(phases, "fault detected recovered restore rejoined") == 0,
                   "timeline phases: %s", phases);
-    assert_code(doc, code, 0);
+    testlib_assert_code(doc, code, 0);
     json_decref(doc);
 }
 END_TEST
@@ -452,7 +439,7 @@ START_TEST(read_only_with_a_read_only_account)
     assert_status(doc, "pool", "ok");
     assert_status(doc, "concurrency", "skipped");
     assert_has(message_of(doc, "concurrency"), "read_only = true");
-    assert_code(doc, code, 0);
+    testlib_assert_code(doc, code, 0);
     ck_assert_int_eq(root_value("SELECT COUNT(*) FROM information_schema.tables WHERE "
                                 "table_schema = 'im_chat' AND table_name = 'infraprobe_ro'"),
                      0);
@@ -476,7 +463,7 @@ START_TEST(wrong_password)
     ck_assert_msg(!strstr(dump, "Wr0ngPass"), "the password is in the report: %s", dump);
     free(dump);
     assert_status(doc, "concurrency", "skipped");
-    assert_code(doc, code, 2);
+    testlib_assert_code(doc, code, 2);
     json_decref(doc);
 }
 END_TEST
@@ -491,7 +478,7 @@ START_TEST(unknown_database)
     doc = run_json(s, 5.0, NULL, &code);
     assert_status(doc, "connect", "critical");
     assert_has(message_of(doc, "connect"), "no_such_db");
-    assert_code(doc, code, 2);
+    testlib_assert_code(doc, code, 2);
     json_decref(doc);
 }
 END_TEST
@@ -508,7 +495,7 @@ START_TEST(unreachable_server)
     assert_status(doc, "connect", "critical");
     assert_has(message_of(doc, "connect"), "127.0.0.1:1: ");
     assert_has(message_of(doc, "connect"), "Can't connect");
-    assert_code(doc, code, 2);
+    testlib_assert_code(doc, code, 2);
     json_decref(doc);
 }
 END_TEST
@@ -530,7 +517,7 @@ START_TEST(paused_server)
     assert_has(message_of(doc, "connect"), "connect timed out after ");
     assert_has(message_of(doc, "connect"), "(connect timeout 1.000 s)");
     ck_assert_str_eq(testlib_status(testlib_probe0(doc)), "critical");
-    assert_code(doc, code, 2);
+    testlib_assert_code(doc, code, 2);
     json_decref(doc);
 
     /* Paused with no connect timeout: critical at the run's deadline, no hang. */
@@ -541,7 +528,7 @@ START_TEST(paused_server)
     assert_status(doc, "connect", "critical");
     assert_has(message_of(doc, "connect"), "connect timed out after ");
     assert_has(message_of(doc, "connect"), "(the run's deadline)");
-    assert_code(doc, code, 2);
+    testlib_assert_code(doc, code, 2);
     json_decref(doc);
 }
 END_TEST

@@ -92,14 +92,6 @@ static struct listener *listen_on(int family, enum mode mode)
 
 static const char *workdir;
 
-/* `sub` is in the message `m`: else fail, showing the message. */
-#define assert_has(m, sub)                                                                         \
-    do {                                                                                           \
-        const char *m_ = (m);                                                                      \
-        ck_assert_msg(m_ &&strstr(m_, (sub)), "\"%s\" not in the message \"%s\"", (sub),           \
-                      m_ ? m_ : "(none)");                                                         \
-    } while (0)
-
 /* The check `name` on `target` has `status`: else fail, showing its message. */
 static void assert_status(json_t *doc, const char *name, const char *target, const char *status)
 {

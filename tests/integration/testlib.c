@@ -336,3 +336,9 @@ int testlib_daemon_stop(struct testlib_daemon *d)
     close(d->fd);
     return status;
 }
+
+void testlib_assert_code(json_t *doc, int code, int expected)
+{
+    if (code != expected)
+        ck_abort_msg("exit code %d, expected %d: %s", code, expected, json_dumps(doc, 0));
+}

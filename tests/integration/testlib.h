@@ -40,6 +40,16 @@ json_t *testlib_find_check(json_t *doc, const char *name, const char *target);
 /* Whether the first probe has a check `name`. */
 int testlib_has_check(json_t *doc, const char *name);
 
+/* `sub` is in the string `m`: else fail, showing the string. */
+#define assert_has(m, sub)                                                                         \
+    do {                                                                                           \
+        const char *m_ = (m);                                                                      \
+        ck_assert_msg(m_ &&strstr(m_, (sub)), "\"%s\" not in \"%s\"", (sub), m_ ? m_ : "(none)");  \
+    } while (0)
+
+/* The exit code is `expected`: else fail, showing the report. */
+void testlib_assert_code(json_t *doc, int code, int expected);
+
 /* A check's (or probe's) status, message, target; NULL when absent. */
 const char *testlib_status(json_t *check);
 const char *testlib_message(json_t *check);
