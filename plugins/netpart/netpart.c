@@ -669,14 +669,14 @@ static int netpart_run(void *state, struct ip_report *rep)
         netpart_skip_all(st, rep, err);
         goto out;
     }
-    if (ip_drill(rep, NULL))
-        ip_check(rep, "partition", NULL, IP_SKIPPED, 0,
-                 "the partition drill between cluster members is not implemented yet");
     netpart_baseline(st, rep, ops, baseline);
-    for (int m = 0; m < NETPART_MODES; m++)
+    /* A probe that drills between members selects checks = ["baseline", "partition"]: its
+     * partition / heal actions cut members from each other, not this host from a target. */
+    for (int m = 0; ip_check_enabled(rep, "detect") && m < NETPART_MODES; m++)
         for (size_t i = 0; st->modes[m] && i < st->ntargets; i++)
             if (baseline[i] >= 0 && ip_report_remaining(rep) > 0)
                 netpart_one(st, rep, i, (enum netpart_mode)m, baseline, ops);
+    netpart_drill(st, rep);
 out:
     netpart_finish(st);
     free(ops);

@@ -93,6 +93,12 @@ int nft_partition(const char *table, char (*addrs)[IP_ADDRSTRLEN], int n, int po
 int nft_heal(const char *table, char *err, size_t errlen);
 int nft_end(const char *table, char *err, size_t errlen);
 
+/* ---- drill.c ---- */
+
+/* The partition drill between the members of the etcd cluster that the targets are, when this
+ * is a drill run and the check `partition` is enabled. */
+void netpart_drill(struct netpart_state *st, struct ip_report *rep);
+
 /* ---- toxiproxy.c ---- */
 
 /* curl_global_init() / cleanup, from the plugin's init / shutdown. */
