@@ -19,6 +19,17 @@ tests_integration_netpart_test_SOURCES = tests/integration/netpart_test.c \
 tests_integration_netpart_test_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(JANSSON_CFLAGS)
 tests_integration_netpart_test_LDADD = $(CHECK_LIBS) $(JANSSON_LIBS)
 
+# The partition drill between etcd members, with the sandbox's netns mode in a network
+# namespace of the test's own.
+if HAVE_CHECK
+check_PROGRAMS += tests/integration/netpart_drill_test
+TESTS += tests/integration/netpart_drill_test
+endif
+tests_integration_netpart_drill_test_SOURCES = tests/integration/netpart_drill_test.c \
+	tests/integration/testlib.c tests/integration/testlib.h
+tests_integration_netpart_drill_test_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(JANSSON_CFLAGS)
+tests_integration_netpart_drill_test_LDADD = $(CHECK_LIBS) $(JANSSON_LIBS)
+
 # The same program with the Kafka target alone, so that a slow Kafka start costs the other
 # cases nothing. (A `.log: kafka_test.log` ordering would replace automake's own rule.)
 if BUILD_KAFKA
