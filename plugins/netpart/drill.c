@@ -3,7 +3,7 @@
  * a minority partition of an etcd cluster whose members are the probe's etcd targets. One
  * member is cut from the other two by the probe's `partition` fault action (%{member}, and
  * %{leader}, %{peers}), healed by `heal`; twice, each recorded as a `partition` check with the
- * cut member as its target:
+ * cut member as its target (drill_redis.c drills a Redis master):
  *   1. a follower: detected when it has lost its leader (it campaigns alone), recovered when the
  *      majority acknowledges a write (its leader never changed);
  *   2. the leader: detected when the majority names a new leader, recovered when it acknowledges
@@ -357,47 +357,56 @@ static int drill_roles(struct drill *x, size_t *leader, size_t *follower, char *
     return 0;
 }
 
-/* Which targets are members, and whether the drill can run: 0, or -1 with err. */
-static int drill_members(struct drill *x, char *err, size_t errlen)
+/* The etcd targets: the cluster's members. */
+static void drill_members(struct drill *x)
 {
     for (size_t i = 0; i < x->st->ntargets; i++) {
         if (strcmp(x->st->targets[i].kind, "etcd") != 0 || x->n == DRILL_MAX)
             continue;
         x->m[x->n++] = &x->st->targets[i];
     }
+}
+
+/* The etcd scenarios: a follower, then the leader. */
+static void drill_etcd(struct drill *x)
+{
+    size_t leader, follower;
+    char err[512];
+
     if (x->n < 3) {
-        snprintf(err, errlen,
-                 "the partition drill needs the etcd cluster's members as targets (3 or more "
-                 "etcd://HOST:PORT), %zu given",
+        ip_check(x->rep, "partition", NULL, IP_CRITICAL, 0,
+                 "not drilled: the targets are the etcd cluster's members (3 or more "
+                 "etcd://HOST:PORT) or the Redis servers with sentinels; %zu etcd given",
                  x->n);
-        return -1;
+        return;
     }
-    if (!ip_fault_has(x->rep, "partition") || !ip_fault_has(x->rep, "heal")) {
-        snprintf(err, errlen,
-                 "the partition drill needs failover = { partition = \"...\"; heal "
-                 "= \"...\"; } (%%{member} from %%{peers})");
-        return -1;
+    if (drill_roles(x, &leader, &follower, err, sizeof(err)) != 0) {
+        ip_check(x->rep, "partition", NULL, IP_CRITICAL, 0, "not drilled: %s", err);
+        return;
     }
-    return 0;
+    drill_scenario(x, follower, 0);
+    if (drill_roles(x, &leader, &follower, err, sizeof(err)) != 0) {
+        ip_check(x->rep, "partition", NULL, IP_CRITICAL, 0, "leader scenario not drilled: %s", err);
+        return;
+    }
+    drill_scenario(x, leader, 1);
 }
 
 void netpart_drill(struct netpart_state *st, struct ip_report *rep)
 {
     struct drill x = {.st = st, .rep = rep};
-    size_t leader, follower;
-    char err[512];
 
     if (!ip_drill(rep, NULL) || !ip_check_enabled(rep, "partition"))
         return; /* when disabled, the core records it skipped */
-    if (drill_members(&x, err, sizeof(err)) != 0 ||
-        drill_roles(&x, &leader, &follower, err, sizeof(err)) != 0) {
-        ip_check(rep, "partition", NULL, IP_CRITICAL, 0, "not drilled: %s", err);
+    if (!ip_fault_has(rep, "partition") || !ip_fault_has(rep, "heal")) {
+        ip_check(rep, "partition", NULL, IP_CRITICAL, 0,
+                 "not drilled: the partition drill needs failover = { partition = \"...\"; "
+                 "heal = \"...\"; } (%%{member} from %%{peers})");
         return;
     }
-    drill_scenario(&x, follower, 0);
-    if (drill_roles(&x, &leader, &follower, err, sizeof(err)) != 0) {
-        ip_check(rep, "partition", NULL, IP_CRITICAL, 0, "leader scenario not drilled: %s", err);
-        return;
-    }
-    drill_scenario(&x, leader, 1);
+    drill_members(&x);
+    if (x.n || !st->nsentinels)
+        drill_etcd(&x);
+    if (st->nsentinels)
+        netpart_drill_redis(st, rep);
 }

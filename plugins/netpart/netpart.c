@@ -202,6 +202,30 @@ static int netpart_targets(struct ip_probe *probe, struct netpart_state *st)
     return bad ? -1 : 0;
 }
 
+/* The partition drill of Redis: `sentinels` (host:port) that name `master_name`. */
+static int netpart_sentinels(struct ip_probe *probe, struct netpart_state *st)
+{
+    char host[256];
+    int port;
+
+    st->sentinels = ip_probe_strings(probe, "sentinels", &st->nsentinels);
+    st->master_name = ip_probe_string(probe, "master_name", NULL);
+    if (st->nsentinels && (!st->master_name || !*st->master_name)) {
+        ip_probe_fail(probe, "master_name", "is required with sentinels");
+        return -1;
+    }
+    if (!st->nsentinels && st->master_name) {
+        ip_probe_fail(probe, "master_name", "needs sentinels");
+        return -1;
+    }
+    for (size_t i = 0; i < st->nsentinels; i++)
+        if (ip_hostport(st->sentinels[i], host, sizeof(host), &port) != 0) {
+            ip_probe_fail(probe, "sentinels", "\"%s\": expected host:port", st->sentinels[i]);
+            return -1;
+        }
+    return 0;
+}
+
 static int netpart_setup(struct ip_probe *probe, void **statep)
 {
     struct netpart_state *st = calloc(1, sizeof(*st));
@@ -221,6 +245,7 @@ static int netpart_setup(struct ip_probe *probe, void **statep)
         bad = 1;
     }
     bad |= netpart_targets(probe, st);
+    bad |= netpart_sentinels(probe, st);
     if (bad || ip_probe_err(probe)) {
         netpart_teardown(st);
         return IP_ECONFIG;
