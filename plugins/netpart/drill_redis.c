@@ -22,9 +22,10 @@
 
 #include "netpart_plugin.h"
 
-/* One request's limit (seconds): Sentinel answers at once, a WAIT for a replica in 0.1 s. */
-#define RDRILL_ATTEMPT 0.5
-#define RDRILL_WAIT_MS "100"
+/* One request's limit (seconds); how long a write waits for a replica's acknowledgement (a
+ * replica that just synced can take longer than a few milliseconds on a loaded machine). */
+#define RDRILL_ATTEMPT 1.5
+#define RDRILL_WAIT_MS "500"
 #define RDRILL_BEFORE  5
 
 struct rdrill {
@@ -232,6 +233,22 @@ static int rdrill_rejoined(void *ctx, struct ip_drill *d, double deadline, char 
     return 1;
 }
 
+/* Before the cut, a replica acknowledges the master's writes: a replica that has just synced
+ * counts for WAIT only once the master has its first acknowledgement (sent once a second).
+ * 0, or -1 with err after a few tries. */
+static int rdrill_ready(struct rdrill *x, char *err, size_t errlen)
+{
+    for (int i = 0; i < 10; i++) {
+        long n = rdrill_write(x, x->old, -2, err, errlen);
+
+        if (n >= 1)
+            return 0;
+        if (n == 0)
+            snprintf(err, errlen, "no replica of %s acknowledges its writes (WAIT 1 = 0)", x->old);
+    }
+    return -1;
+}
+
 void netpart_drill_redis(struct netpart_state *st, struct ip_report *rep)
 {
     struct rdrill x = {.st = st, .rep = rep};
@@ -240,7 +257,7 @@ void netpart_drill_redis(struct netpart_state *st, struct ip_report *rep)
                                      .target = x.old,
                                      .before = RDRILL_BEFORE,
                                      .interval = 0.02,
-                                     .op_timeout = 1.0,
+                                     .op_timeout = 2.0,
                                      .operate = rdrill_operate,
                                      .inject = rdrill_inject,
                                      .detected = rdrill_detected,
@@ -248,13 +265,14 @@ void netpart_drill_redis(struct netpart_state *st, struct ip_report *rep)
                                      .restore = rdrill_restore,
                                      .rejoined = rdrill_rejoined};
 
-    if (rdrill_sentinel(&x, err, sizeof(err)) != 0) {
-        ip_check(rep, "partition", NULL, IP_CRITICAL, 0, "not drilled: %s", err);
-        return;
-    }
-    snprintf(x.old, sizeof(x.old), "%s", x.master);
     snprintf(x.prefix, sizeof(x.prefix), "infraprobe:netpart:%s:%s:partition:", st->probe,
              ip_run_tag(rep, tag, sizeof(tag)));
+    if (rdrill_sentinel(&x, err, sizeof(err)) == 0)
+        snprintf(x.old, sizeof(x.old), "%s", x.master);
+    if (!x.old[0] || rdrill_ready(&x, err, sizeof(err)) != 0) {
+        ip_check(rep, "partition", x.old[0] ? x.old : NULL, IP_CRITICAL, 0, "not drilled: %s", err);
+        return;
+    }
     ip_drill_execute(rep, &ops, &x, NULL);
     ip_metric(rep, IP_GAUGE, "drill_at_risk_operations", NULL,
               "writes a cut master acknowledged without a replica (WAIT failed)", x.old, NULL,

@@ -6,7 +6,9 @@
  * keeps (or elects) a leader and acknowledges writes, the cut member refuses a linearizable read
  * and a write, and after the heal it rejoins with the others' revision; no acknowledged write is
  * lost; the cluster is healthy after; nothing is left once the sandbox is down (no link, no
- * process, no directory).
+ * process, no directory). And the Redis master cut from its replica and Sentinels: a new
+ * master elected, the writes the old one acknowledged alone reported at risk, the old one a
+ * replica after the heal.
  */
 #include "config.h"
 
@@ -67,67 +69,144 @@ static void assert_scenario(json_t *doc, json_t *c, const char *detected)
     ck_assert(testlib_metric(doc, "infraprobe_netpart_drill_rejoin_seconds", "target", t) > 0);
 }
 
-START_TEST(partition_drill_between_etcd_members)
+/*
+ * In a network namespace of its own: `sandbox up --netns PARTS`, `setvars` (shell) to export
+ * what the configs name, infraprobe --drill on WORK/NAME.conf into NAME.json (exit status in
+ * NAME.code), --once on NAME-after.conf into NAME-after.json, `sandbox down`; the members'
+ * PIDs in NAME.pids and the links left in NAME.links. Fails when the script does.
+ */
+static void run_in_namespace(const char *name, const char *parts, const char *setvars)
 {
     const char *path = getenv("INFRAPROBE_PLUGIN_PATH"), *exe = getenv("INFRAPROBE");
     const char *tool = testlib_sandbox_tool();
-    char script[600], drill[600], after[600], sbdir[600];
+    char script[600], w[600];
+
+    snprintf(w, sizeof(w), "%s/%s", workdir, name);
+    snprintf(script, sizeof(script), "%s.sh", w);
+    testlib_write(
+        script,
+        "set -e\n"
+        "ip link set lo up\n"
+        "env=$('%s' up --netns --dir '%s.box' --owner $$ %s)\n"
+        "eval \"$env\"\n"
+        "%s\n"
+        "cat '%s.box'/*/pid > '%s.pids'\n"
+        "set +e\n"
+        "'%s' --plugin-dir '%s' --drill --format json -c '%s.conf' > '%s.json'\n"
+        "echo $? > '%s.code'\n"
+        "'%s' --plugin-dir '%s' --once --format json -c '%s-after.conf' > '%s-after.json'\n"
+        "'%s' --dir '%s.box' down\n"
+        "ip -o link show > '%s.links'\n",
+        tool, w, parts, setvars, w, w, exe, path, w, w, w, exe, path, w, w, tool, w, w);
+    ck_assert_int_eq(
+        testlib_sh("%s bash '%s'", getuid() == 0 ? "unshare -n" : "unshare -rn", script), 0);
+}
+
+/* The drill's exit status was `code`; nothing left: the namespace that ran the sandbox has
+ * only lo, no member runs, no directory. */
+static void assert_after(const char *name, int code)
+{
+    char box[600];
+
+    ck_assert_msg(testlib_sh("grep -qx %d '%s/%s.code'", code, workdir, name) == 0,
+                  "infraprobe --drill did not exit %d", code);
+    ck_assert_msg(testlib_sh("grep -qv ': lo:' '%s/%s.links'", workdir, name) != 0,
+                  "links left: see %s/%s.links", workdir, name);
+    ck_assert_msg(testlib_sh("for p in $(cat '%s/%s.pids'); do grep -qs '^State:[^Z]*$' "
+                             "/proc/$p/status && exit 1; done; exit 0",
+                             workdir, name) == 0,
+                  "a member still runs");
+    snprintf(box, sizeof(box), "%s/%s.box", workdir, name);
+    ck_assert_msg(access(box, F_OK) != 0, "%s is left", box);
+}
+
+/* A probe of `plugin` netpart with the sandbox as its fault actions, for WORK/NAME.conf. */
+static void write_drill_conf(const char *name, const char *settings)
+{
+    const char *tool = testlib_sandbox_tool();
+    char conf[600];
+
+    snprintf(conf, sizeof(conf), "%s/%s.conf", workdir, name);
+    testlib_write(conf,
+                  "probes = ( { name = \"%s\"; plugin = \"netpart\"; timeout = 30.0;\n"
+                  "  method = \"actions\"; checks = [\"baseline\", \"partition\"];\n"
+                  "  %s\n"
+                  "  failover = { partition = \"'%s' --dir '%s/%s.box' cut %%{member}\";\n"
+                  "               heal = \"'%s' --dir '%s/%s.box' heal %%{member}\";\n"
+                  "               timeout = 90.0; };\n"
+                  "} );\n",
+                  name, settings, tool, workdir, name, tool, workdir, name);
+}
+
+START_TEST(partition_drill_between_etcd_members)
+{
+    char after[600];
     json_t *doc, *doc2, *c[2];
 
-    snprintf(script, sizeof(script), "%s/drill.sh", workdir);
-    snprintf(drill, sizeof(drill), "%s/drill.conf", workdir);
-    snprintf(after, sizeof(after), "%s/after.conf", workdir);
-    snprintf(sbdir, sizeof(sbdir), "%s/nsbox", workdir);
     /* The members' addresses come from the sandbox, inside the namespace, as ${E1}..${E3}. */
-    testlib_write(drill,
-                  "probes = ( { name = \"members\"; plugin = \"netpart\"; timeout = 30.0;\n"
-                  "  method = \"actions\"; checks = [\"baseline\", \"partition\"];\n"
-                  "  targets = [\"etcd://${E1}\", \"etcd://${E2}\", \"etcd://${E3}\"];\n"
-                  "  failover = { partition = \"'%s' --dir '%s' cut %%{member}\";\n"
-                  "               heal = \"'%s' --dir '%s' heal %%{member}\"; timeout = 90.0; };\n"
-                  "} );\n",
-                  tool, sbdir, tool, sbdir);
+    write_drill_conf("etcd", "targets = [\"etcd://${E1}\", \"etcd://${E2}\", \"etcd://${E3}\"];");
+    snprintf(after, sizeof(after), "%s/etcd-after.conf", workdir);
     testlib_write(after,
                   "probes = ( { name = \"after\"; plugin = \"etcd\"; timeout = 10.0;\n"
                   "  endpoints = \"${ETCD_ADDR}\"; checks = [\"leader\", \"members\"]; } );\n");
-    testlib_write(script,
-                  "set -e\n"
-                  "ip link set lo up\n"
-                  "env=$('%s' up --netns --dir '%s' --owner $$ etcd)\n"
-                  "eval \"$env\"\n"
-                  "IFS=, read -r E1 E2 E3 <<<\"$ETCD_ADDR\"; export E1 E2 E3\n"
-                  "cat '%s'/*/pid > '%s/pids'\n"
-                  "set +e\n"
-                  "'%s' --plugin-dir '%s' --drill --format json -c '%s' > '%s/drill.json'\n"
-                  "echo $? > '%s/drill.code'\n"
-                  "'%s' --plugin-dir '%s' --once --format json -c '%s' > '%s/after.json'\n"
-                  "'%s' --dir '%s' down\n"
-                  "ip -o link show > '%s/links'\n",
-                  tool, sbdir, sbdir, workdir, exe, path, drill, workdir, workdir, exe, path, after,
-                  workdir, tool, sbdir, workdir);
-    ck_assert_int_eq(
-        testlib_sh("%s bash '%s'", getuid() == 0 ? "unshare -n" : "unshare -rn", script), 0);
+    run_in_namespace("etcd", "etcd", "IFS=, read -r E1 E2 E3 <<<\"$ETCD_ADDR\"; export E1 E2 E3");
 
-    doc = load("drill.json");
+    doc = load("etcd.json");
     partition_checks(doc, c);
     assert_scenario(doc, c[0], "lost its leader");
     assert_scenario(doc, c[1], "the majority elected ");
     ck_assert_msg(strcmp(testlib_target(c[0]), testlib_target(c[1])) != 0,
                   "the same member was cut twice: %s", testlib_target(c[0]));
-    ck_assert_msg(testlib_sh("grep -qx 0 '%s/drill.code'", workdir) == 0,
-                  "infraprobe --drill did not exit 0: %s", json_dumps(doc, JSON_COMPACT));
     /* Healthy after: one leader that every member follows, every member started. */
-    doc2 = load("after.json");
+    doc2 = load("etcd-after.json");
     ck_assert_str_eq(testlib_status(testlib_find_check(doc2, "leader", NULL)), "ok");
     ck_assert_str_eq(testlib_status(testlib_find_check(doc2, "members", NULL)), "ok");
-    /* Nothing left: the namespace that ran it has only lo, no member runs, no directory. */
-    ck_assert_msg(testlib_sh("grep -qv ': lo:' '%s/links'", workdir) != 0,
-                  "links left: see %s/links", workdir);
-    ck_assert_msg(testlib_sh("for p in $(cat '%s/pids'); do grep -qs '^State:[^Z]*$' "
-                             "/proc/$p/status && exit 1; done; exit 0",
-                             workdir) == 0,
-                  "a member still runs");
-    ck_assert_msg(access(sbdir, F_OK) != 0, "%s is left", sbdir);
+    assert_after("etcd", 0);
+    json_decref(doc);
+    json_decref(doc2);
+}
+END_TEST
+
+/* The Redis master cut from its replica and the Sentinels: Sentinel elects the replica; the
+ * writes the old master acknowledged without a replica are reported at risk (a warning, and
+ * the drill's exit 1); after the heal the old master is a replica of the new one. */
+START_TEST(partition_drill_of_the_redis_master)
+{
+    char after[600];
+    json_t *doc, *doc2, *c;
+    const char *m;
+
+    write_drill_conf("redis",
+                     "targets = [\"redis://${REDIS_ADDR}\", \"redis://${REPLICA}\"];\n"
+                     "  sentinels = \"${REDIS_SENTINELS}\"; master_name = \"infraprobe\";");
+    snprintf(after, sizeof(after), "%s/redis-after.conf", workdir);
+    testlib_write(after, "probes = ( { name = \"after\"; plugin = \"redis\"; timeout = 10.0;\n"
+                         "  sentinels = \"${REDIS_SENTINELS}\"; master_name = \"infraprobe\";\n"
+                         "  replicas = 1; checks = [\"connect\", \"replication\"]; } );\n");
+    run_in_namespace("redis", "redis",
+                     "export REPLICA=$(awk '$1 == \"redis-replica\" { print $2 }' "
+                     "\"$INFRAPROBE_SANDBOX/members\")");
+
+    doc = load("redis.json");
+    c = testlib_find_check(doc, "partition", NULL);
+    m = testlib_message(c);
+    ck_assert_msg(strcmp(testlib_status(c), "warning") == 0, "partition: %s: %s", testlib_status(c),
+                  m);
+    assert_has(m, "without a replica (WAIT 1 failed) were at risk");
+    assert_has(m, "Sentinel named ");
+    assert_has(m, "the cut master still acknowledged a write after that");
+    assert_has(m, "healed, it is a replica of ");
+    ck_assert_msg(testlib_metric(doc, "infraprobe_netpart_drill_at_risk_operations", "target",
+                                 testlib_target(c)) >= 1,
+                  "no write at risk: %s", m);
+    ck_assert_msg(testlib_metric(doc, "infraprobe_netpart_drill_lost_operations", "target",
+                                 testlib_target(c)) == 0,
+                  "acknowledged writes lost: %s", m);
+    ck_assert(testlib_metric(doc, "infraprobe_netpart_drill_detect_seconds", "target",
+                             testlib_target(c)) > 0);
+    doc2 = load("redis-after.json");
+    ck_assert_str_eq(testlib_status(testlib_find_check(doc2, "replication", NULL)), "ok");
+    assert_after("redis", 1);
     json_decref(doc);
     json_decref(doc2);
 }
@@ -163,6 +242,7 @@ int main(void)
     tcase_set_timeout(tc, 240);
     tcase_add_test(tc, netns_mode_refuses_the_host_namespace);
     tcase_add_test(tc, partition_drill_between_etcd_members);
+    tcase_add_test(tc, partition_drill_of_the_redis_master);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
