@@ -678,6 +678,15 @@ static void netpart_skip_all(struct netpart_state *st, struct ip_report *rep, co
     ip_skip_checks(rep, NULL, names + 1, "%s", why);
 }
 
+/* Whether a check of the partitions between this host and its targets is enabled. A probe
+ * that drills between members selects checks = ["baseline", "partition"]: its partition /
+ * heal actions cut members from each other, not this host from a target. */
+static int netpart_partitions_wanted(const struct ip_report *rep)
+{
+    return ip_check_enabled(rep, "detect") || ip_check_enabled(rep, "error") ||
+           ip_check_enabled(rep, "recover") || ip_check_enabled(rep, "degradation");
+}
+
 static int netpart_run(void *state, struct ip_report *rep)
 {
     struct netpart_state *st = state;
@@ -695,9 +704,7 @@ static int netpart_run(void *state, struct ip_report *rep)
         goto out;
     }
     netpart_baseline(st, rep, ops, baseline);
-    /* A probe that drills between members selects checks = ["baseline", "partition"]: its
-     * partition / heal actions cut members from each other, not this host from a target. */
-    for (int m = 0; ip_check_enabled(rep, "detect") && m < NETPART_MODES; m++)
+    for (int m = 0; netpart_partitions_wanted(rep) && m < NETPART_MODES; m++)
         for (size_t i = 0; st->modes[m] && i < st->ntargets; i++)
             if (baseline[i] >= 0 && ip_report_remaining(rep) > 0)
                 netpart_one(st, rep, i, (enum netpart_mode)m, baseline, ops);

@@ -229,6 +229,35 @@ START_TEST(netns_mode_refuses_the_host_namespace)
 }
 END_TEST
 
+/* The Redis drill's settings are checked by -t, with the file and line. */
+START_TEST(drill_settings_are_checked)
+{
+    char conf[600], *out = NULL, *err = NULL;
+    int code;
+
+    snprintf(conf, sizeof(conf), "%s/bad.conf", workdir);
+    testlib_write(conf, "probes = ( { name = \"np\"; plugin = \"netpart\"; method = \"actions\";\n"
+                        "  targets = [\"redis://127.0.0.1:1\"];\n"
+                        "  sentinels = [\"127.0.0.1:2\"];\n"
+                        "  failover = { partition = \"true\"; heal = \"true\"; }; } );\n");
+    code = testlib_run(conf, "-t", &out, &err);
+    ck_assert_msg(code == 3, "exit %d: %s", code, err);
+    assert_has(err, "bad.conf:");
+    assert_has(err, "master_name");
+    free(out);
+    free(err);
+    testlib_write(conf, "probes = ( { name = \"np\"; plugin = \"netpart\"; method = \"actions\";\n"
+                        "  targets = [\"redis://127.0.0.1:1\"]; master_name = \"m\";\n"
+                        "  failover = { partition = \"true\"; heal = \"true\"; }; } );\n");
+    code = testlib_run(conf, "-t", &out, &err);
+    ck_assert_msg(code == 3, "exit %d: %s", code, err);
+    assert_has(err, "master_name");
+    assert_has(err, "needs sentinels");
+    free(out);
+    free(err);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("netpart_drill");
@@ -240,6 +269,7 @@ int main(void)
     if (!workdir)
         return EXIT_FAILURE;
     tcase_set_timeout(tc, 240);
+    tcase_add_test(tc, drill_settings_are_checked);
     tcase_add_test(tc, netns_mode_refuses_the_host_namespace);
     tcase_add_test(tc, partition_drill_between_etcd_members);
     tcase_add_test(tc, partition_drill_of_the_redis_master);
