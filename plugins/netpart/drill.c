@@ -231,7 +231,7 @@ static int drill_verify(void *ctx, struct ip_drill *d, double deadline, char *er
 
     drill_refusals(x, d);
     for (size_t k = 0; k < n && ip_clock() < deadline; k++) {
-        char key[300], a[512];
+        char key[300], a[512] = "";
         const char *opts[] = {"op", "get", "key", key, NULL};
         int rc = -1;
 
@@ -262,7 +262,7 @@ static int drill_rejoined(void *ctx, struct ip_drill *d, double deadline, char *
 {
     struct drill *x = ctx;
     const struct drill_member *a = &x->s[0];
-    char ca[512], cb[512];
+    char ca[512] = "", cb[512] = "";
     const char *opts[] = {"op", "count", "key", x->prefix, "serializable", "1", NULL};
 
     (void)deadline;

@@ -199,7 +199,7 @@ static size_t rdrill_risk_lost(struct rdrill *x)
     size_t lost = 0;
 
     for (size_t k = 0; k < x->nrisk; k++) {
-        char key[300], a[512];
+        char key[300], a[512] = "";
         const char *opts[] = {"op", "get", "key", key, NULL};
 
         snprintf(key, sizeof(key), "%s%lld", x->prefix, x->risk[k]);

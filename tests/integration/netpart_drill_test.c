@@ -46,7 +46,8 @@ static void partition_checks(json_t *doc, json_t **c)
         if (strcmp(json_string_value(json_object_get(x, "name")), "partition") == 0 && n < 2)
             c[n++] = x;
     }
-    ck_assert_msg(n == 2, "%zu partition checks, expected 2 (a follower and the leader)", n);
+    ck_assert_msg(n == 2, "%zu partition checks, expected 2 (a follower and the leader): %s", n,
+                  json_dumps(checks, JSON_COMPACT));
 }
 
 /* A scenario's check: ok, the cut member refused what it must, rejoined, and no acknowledged
