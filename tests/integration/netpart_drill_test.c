@@ -35,6 +35,15 @@ static json_t *load(const char *name)
     return doc;
 }
 
+/* The check `name` of the report is ok, or fail showing it. */
+static void assert_ok(json_t *doc, const char *name)
+{
+    json_t *c = testlib_find_check(doc, name, NULL);
+
+    ck_assert_msg(strcmp(testlib_status(c), "ok") == 0, "%s: %s: %s", name, testlib_status(c),
+                  testlib_message(c));
+}
+
 /* The partition checks of the report into c[0..2), the follower's first, or fail. */
 static void partition_checks(json_t *doc, json_t **c)
 {
@@ -149,7 +158,10 @@ START_TEST(partition_drill_between_etcd_members)
     snprintf(after, sizeof(after), "%s/etcd-after.conf", workdir);
     testlib_write(after,
                   "probes = ( { name = \"after\"; plugin = \"etcd\"; timeout = 10.0;\n"
-                  "  endpoints = \"${ETCD_ADDR}\"; checks = [\"leader\", \"members\"]; } );\n");
+                  "  endpoints = \"${ETCD_ADDR}\"; checks = [\"leader\", \"members\"];\n"
+                  "  thresholds = { leader = { warn_ms = 10000.0; crit_ms = 20000.0; };\n"
+                  "                 members = { warn_ms = 10000.0; crit_ms = 20000.0; }; };\n"
+                  "} );\n");
     run_in_namespace("etcd", "etcd", "IFS=, read -r E1 E2 E3 <<<\"$ETCD_ADDR\"; export E1 E2 E3");
 
     doc = load("etcd.json");
@@ -160,8 +172,8 @@ START_TEST(partition_drill_between_etcd_members)
                   "the same member was cut twice: %s", testlib_target(c[0]));
     /* Healthy after: one leader that every member follows, every member started. */
     doc2 = load("etcd-after.json");
-    ck_assert_str_eq(testlib_status(testlib_find_check(doc2, "leader", NULL)), "ok");
-    ck_assert_str_eq(testlib_status(testlib_find_check(doc2, "members", NULL)), "ok");
+    assert_ok(doc2, "leader");
+    assert_ok(doc2, "members");
     assert_after("etcd", 0);
     json_decref(doc);
     json_decref(doc2);
@@ -181,9 +193,12 @@ START_TEST(partition_drill_of_the_redis_master)
                      "targets = [\"redis://${REDIS_ADDR}\", \"redis://${REPLICA}\"];\n"
                      "  sentinels = \"${REDIS_SENTINELS}\"; master_name = \"infraprobe\";");
     snprintf(after, sizeof(after), "%s/redis-after.conf", workdir);
-    testlib_write(after, "probes = ( { name = \"after\"; plugin = \"redis\"; timeout = 10.0;\n"
-                         "  sentinels = \"${REDIS_SENTINELS}\"; master_name = \"infraprobe\";\n"
-                         "  replicas = 1; checks = [\"connect\", \"replication\"]; } );\n");
+    testlib_write(after,
+                  "probes = ( { name = \"after\"; plugin = \"redis\"; timeout = 10.0;\n"
+                  "  sentinels = \"${REDIS_SENTINELS}\"; master_name = \"infraprobe\";\n"
+                  "  replicas = 1; checks = [\"connect\", \"replication\"];\n"
+                  "  thresholds = { connect = { warn_ms = 10000.0; crit_ms = 20000.0; }; };\n"
+                  "} );\n");
     run_in_namespace("redis", "redis",
                      "export REPLICA=$(awk '$1 == \"redis-replica\" { print $2 }' "
                      "\"$INFRAPROBE_SANDBOX/members\")");
@@ -206,7 +221,7 @@ START_TEST(partition_drill_of_the_redis_master)
     ck_assert(testlib_metric(doc, "infraprobe_netpart_drill_detect_seconds", "target",
                              testlib_target(c)) > 0);
     doc2 = load("redis-after.json");
-    ck_assert_str_eq(testlib_status(testlib_find_check(doc2, "replication", NULL)), "ok");
+    assert_ok(doc2, "replication");
     assert_after("redis", 1);
     json_decref(doc);
     json_decref(doc2);
