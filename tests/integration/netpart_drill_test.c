@@ -82,32 +82,49 @@ static void assert_scenario(json_t *doc, json_t *c, const char *detected)
 /*
  * In a network namespace of its own: `sandbox up --netns PARTS`, `setvars` (shell) to export
  * what the configs name, infraprobe --drill on WORK/NAME.conf into NAME.json (exit status in
- * NAME.code), --once on NAME-after.conf into NAME-after.json, `sandbox down`; the members'
+ * NAME.code); with `interrupt`, the drill again, interrupted (SIGINT) once a member is cut:
+ * the cut files seen before (NAME-int.cut) and left after (NAME-int.left); then --once on
+ * NAME-after.conf into NAME-after.json (retried for a few seconds until it exits 0: an
+ * interrupted drill leaves a cluster that is still electing), `sandbox down`; the members'
  * PIDs in NAME.pids and the links left in NAME.links. Fails when the script does.
  */
-static void run_in_namespace(const char *name, const char *parts, const char *setvars)
+static void run_in_namespace(const char *name, const char *parts, const char *setvars,
+                             int interrupt)
 {
-    const char *path = getenv("INFRAPROBE_PLUGIN_PATH"), *exe = getenv("INFRAPROBE");
-    const char *tool = testlib_sandbox_tool();
     char script[600], w[600];
 
     snprintf(w, sizeof(w), "%s/%s", workdir, name);
     snprintf(script, sizeof(script), "%s.sh", w);
     testlib_write(
         script,
+        "W='%s' TOOL='%s' EXE='%s' P='%s' INTERRUPT=%d\n"
         "set -e\n"
         "ip link set lo up\n"
-        "env=$('%s' up --netns --dir '%s.box' --owner $$ %s)\n"
+        "env=$(\"$TOOL\" up --netns --dir \"$W.box\" --owner $$ %s)\n"
         "eval \"$env\"\n"
         "%s\n"
-        "cat '%s.box'/*/pid > '%s.pids'\n"
+        "cat \"$W.box\"/*/pid > \"$W.pids\"\n"
         "set +e\n"
-        "'%s' --plugin-dir '%s' --drill --format json -c '%s.conf' > '%s.json'\n"
-        "echo $? > '%s.code'\n"
-        "'%s' --plugin-dir '%s' --once --format json -c '%s-after.conf' > '%s-after.json'\n"
-        "'%s' --dir '%s.box' down\n"
-        "ip -o link show > '%s.links'\n",
-        tool, w, parts, setvars, w, w, exe, path, w, w, w, exe, path, w, w, tool, w, w);
+        "\"$EXE\" --plugin-dir \"$P\" --drill --format json -c \"$W.conf\" > \"$W.json\"\n"
+        "echo $? > \"$W.code\"\n"
+        "if [ $INTERRUPT = 1 ]; then\n"
+        "    \"$EXE\" --plugin-dir \"$P\" --drill --format json -c \"$W.conf\" "
+        "> \"$W-int.json\" 2>&1 &\n"
+        "    pid=$!\n"
+        "    for i in $(seq 600); do ls \"$W.box\"/*/cut 2>/dev/null && break; "
+        "sleep 0.05; done > \"$W-int.cut\"\n"
+        "    kill -INT $pid; wait $pid\n"
+        "    ls \"$W.box\"/*/cut > \"$W-int.left\" 2>/dev/null\n"
+        "fi\n"
+        "for i in $(seq 40); do\n"
+        "    \"$EXE\" --plugin-dir \"$P\" --once --format json -c \"$W-after.conf\" "
+        "> \"$W-after.json\" && break\n"
+        "    sleep 0.25\n"
+        "done\n"
+        "\"$TOOL\" --dir \"$W.box\" down\n"
+        "ip -o link show > \"$W.links\"\n",
+        w, testlib_sandbox_tool(), getenv("INFRAPROBE"), getenv("INFRAPROBE_PLUGIN_PATH"),
+        interrupt, parts, setvars);
     ck_assert_int_eq(
         testlib_sh("%s bash '%s'", getuid() == 0 ? "unshare -n" : "unshare -rn", script), 0);
 }
@@ -162,7 +179,8 @@ START_TEST(partition_drill_between_etcd_members)
                   "  thresholds = { leader = { warn_ms = 10000.0; crit_ms = 20000.0; };\n"
                   "                 members = { warn_ms = 10000.0; crit_ms = 20000.0; }; };\n"
                   "} );\n");
-    run_in_namespace("etcd", "etcd", "IFS=, read -r E1 E2 E3 <<<\"$ETCD_ADDR\"; export E1 E2 E3");
+    run_in_namespace("etcd", "etcd", "IFS=, read -r E1 E2 E3 <<<\"$ETCD_ADDR\"; export E1 E2 E3",
+                     1);
 
     doc = load("etcd.json");
     partition_checks(doc, c);
@@ -174,6 +192,11 @@ START_TEST(partition_drill_between_etcd_members)
     doc2 = load("etcd-after.json");
     assert_ok(doc2, "leader");
     assert_ok(doc2, "members");
+    /* Interrupted while a member was cut, the drill healed it (the core's promise). */
+    ck_assert_msg(testlib_sh("grep -q /cut '%s/etcd-int.cut'", workdir) == 0,
+                  "the interrupted drill cut no member");
+    ck_assert_msg(testlib_sh("[ -s '%s/etcd-int.left' ]", workdir) != 0,
+                  "a member is still cut after SIGINT: see %s/etcd-int.left", workdir);
     assert_after("etcd", 0);
     json_decref(doc);
     json_decref(doc2);
@@ -201,7 +224,8 @@ START_TEST(partition_drill_of_the_redis_master)
                   "} );\n");
     run_in_namespace("redis", "redis",
                      "export REPLICA=$(awk '$1 == \"redis-replica\" { print $2 }' "
-                     "\"$INFRAPROBE_SANDBOX/members\")");
+                     "\"$INFRAPROBE_SANDBOX/members\")",
+                     0);
 
     doc = load("redis.json");
     c = testlib_find_check(doc, "partition", NULL);
