@@ -10,7 +10,7 @@
  * the cut but no replica did (WAIT 1 = 0) is at risk: the master may be demoted and its data
  * replaced, which is what split brain costs. Those are not in the drill's ledger; they are
  * counted (metric drill_at_risk_operations, a warning on the check) and, after the heal, looked
- * for on the new master (the ones gone are named). Detected when Sentinel names a new master;
+ * for on the new master (the ones gone are counted). Detected when Sentinel names a new master;
  * recovered at the first write it acknowledges. While still cut, the old master is written to
  * once more, as a client that never asked Sentinel would: it answering is the split brain. After
  * the heal it must become a replica of the new master with its link up. Every request goes
