@@ -269,32 +269,33 @@ START_TEST(netns_mode_refuses_the_host_namespace)
 }
 END_TEST
 
-/* The Redis drill's settings are checked by -t, with the file and line. */
-START_TEST(drill_settings_are_checked)
+/* infraprobe -t refuses a netpart probe with `settings` (exit 3), naming the file and `words`. */
+static void assert_refused(const char *settings, const char *words)
 {
     char conf[600], *out = NULL, *err = NULL;
     int code;
 
     snprintf(conf, sizeof(conf), "%s/bad.conf", workdir);
-    testlib_write(conf, "probes = ( { name = \"np\"; plugin = \"netpart\"; method = \"actions\";\n"
-                        "  targets = [\"redis://127.0.0.1:1\"];\n"
-                        "  sentinels = [\"127.0.0.1:2\"];\n"
-                        "  failover = { partition = \"true\"; heal = \"true\"; }; } );\n");
+    testlib_write(conf,
+                  "probes = ( { name = \"np\"; plugin = \"netpart\"; method = \"actions\";\n"
+                  "  targets = [\"redis://127.0.0.1:1\"]; %s\n"
+                  "  failover = { partition = \"true\"; heal = \"true\"; }; } );\n",
+                  settings);
     code = testlib_run(conf, "-t", &out, &err);
     ck_assert_msg(code == 3, "exit %d: %s", code, err);
     assert_has(err, "bad.conf:");
-    assert_has(err, "master_name");
+    assert_has(err, words);
     free(out);
     free(err);
-    testlib_write(conf, "probes = ( { name = \"np\"; plugin = \"netpart\"; method = \"actions\";\n"
-                        "  targets = [\"redis://127.0.0.1:1\"]; master_name = \"m\";\n"
-                        "  failover = { partition = \"true\"; heal = \"true\"; }; } );\n");
-    code = testlib_run(conf, "-t", &out, &err);
-    ck_assert_msg(code == 3, "exit %d: %s", code, err);
-    assert_has(err, "master_name");
-    assert_has(err, "needs sentinels");
-    free(out);
-    free(err);
+}
+
+/* The Redis drill's settings are checked by -t, with the file and line. */
+START_TEST(drill_settings_are_checked)
+{
+    assert_refused("sentinels = [\"127.0.0.1:2\"];", "master_name: is required with sentinels");
+    assert_refused("master_name = \"m\";", "master_name: needs sentinels");
+    assert_refused("sentinels = [\"nowhere\"]; master_name = \"m\";",
+                   "\"nowhere\": expected host:port");
 }
 END_TEST
 
