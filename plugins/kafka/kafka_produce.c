@@ -229,7 +229,7 @@ void kafka_throughput_check(struct kafka_run *r)
 {
     struct kafka_delivery d;
     long long n = r->st->throughput_messages;
-    double t0 = ip_clock(), deadline = ip_report_deadline(r->rep), took, rate;
+    double t0 = ip_clock(), deadline = kafka_end(r), took, rate;
 
     memset(&d, 0, sizeof(d));
     d.base = KAFKA_BASE_THROUGHPUT;
