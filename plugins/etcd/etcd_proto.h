@@ -42,7 +42,8 @@ int etcd_parse_status(const json_t *reply, struct etcd_status *s, char *err, siz
 struct etcd_member {
     uint64_t id;
     char name[64];
-    char client[300]; /* the first client URL's host:port; "" when it has none (not started) */
+    char client[300];     /* the first client URL's host:port; "" when it has none (not started) */
+    char client_url[300]; /* that URL: scheme://host:port */
     int learner;
 };
 /* The members into *out (malloc'd, the caller frees): how many, or -1 with err. */

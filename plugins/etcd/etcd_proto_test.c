@@ -90,16 +90,22 @@ START_TEST(member_list)
         parse("{\"header\":{},\"members\":[{\"ID\":\"6329678045754123771\",\"name\":\"etcd-3\","
               "\"peerURLs\":[\"http://127.0.0.1:11068\"],\"clientURLs\":"
               "[\"http://127.0.0.1:32062\"]},{\"ID\":\"10992726429369307405\","
-              "\"peerURLs\":[\"http://127.0.0.1:2\"],\"isLearner\":true}]}");
+              "\"peerURLs\":[\"http://127.0.0.1:2\"],\"isLearner\":true},{\"ID\":\"7\","
+              "\"clientURLs\":[\"https://localhost:2379/\"]}]}");
     struct etcd_member *m;
     char err[128];
 
-    ck_assert_int_eq(etcd_parse_members(j, &m, err, sizeof(err)), 2);
+    ck_assert_int_eq(etcd_parse_members(j, &m, err, sizeof(err)), 3);
     ck_assert(m[0].id == 6329678045754123771ull);
     ck_assert_str_eq(m[0].name, "etcd-3");
     ck_assert_str_eq(m[0].client, "127.0.0.1:32062");
+    ck_assert_str_eq(m[0].client_url, "http://127.0.0.1:32062");
     ck_assert(!m[0].learner && m[1].learner);
     ck_assert_str_eq(m[1].client, "");
+    ck_assert_str_eq(m[1].client_url, "");
+    /* The URL that the quorum's count asks a member at: no path, the scheme kept. */
+    ck_assert_str_eq(m[2].client, "localhost:2379");
+    ck_assert_str_eq(m[2].client_url, "https://localhost:2379");
     free(m);
     json_decref(j);
     j = parse("{\"members\":[]}");
