@@ -225,9 +225,10 @@ static void connect_one(struct etcd_run *r, const struct etcd_call *c, const str
                  id_name(r, s->member_id, b1, sizeof(b1)), s->errors[0] ? ": " : "", s->errors);
     else
         ip_check(r->rep, "connect", c->ep->hostport, IP_OK, c->took,
-                 "etcd %s, member %s, leader %s, term %" PRIu64, s->version,
-                 id_name(r, s->member_id, b1, sizeof(b1)), id_name(r, s->leader, b2, sizeof(b2)),
-                 s->raft_term);
+                 "etcd %s%s%s%s, member %s, leader %s, term %" PRIu64, s->version,
+                 s->storage_version[0] ? " (storage " : "", s->storage_version,
+                 s->storage_version[0] ? ")" : "", id_name(r, s->member_id, b1, sizeof(b1)),
+                 id_name(r, s->leader, b2, sizeof(b2)), s->raft_term);
 }
 
 /* Members that name a leader: the endpoints' and the others'. */
@@ -362,6 +363,9 @@ void etcd_check_leader(struct etcd_run *r)
 static void member_metrics(struct etcd_run *r, const struct etcd_status *s, const char *target)
 {
     struct ip_report *rep = r->rep;
+    /* 3.6 also names the version of the data's schema (storageVersion), which differs from
+     * the binary's while the cluster is being upgraded or downgraded. */
+    const char *labels[] = {"version", s->version, "storage_version", s->storage_version, NULL};
 
     ip_metric(rep, IP_GAUGE, "db_size", "bytes", "the member's backend database size", target, NULL,
               (double)s->db_size);
@@ -373,8 +377,11 @@ static void member_metrics(struct etcd_run *r, const struct etcd_status *s, cons
               NULL, (double)s->applied_index);
     ip_metric(rep, IP_GAUGE, "revision", NULL, "the member's store revision", target, NULL,
               (double)s->revision);
-    ip_metric(rep, IP_GAUGE, "version_info", NULL, "1, labelled with the member's etcd version",
-              target, (const char *const[]){"version", s->version, NULL}, 1);
+    if (!s->storage_version[0])
+        labels[2] = NULL;
+    ip_metric(rep, IP_GAUGE, "version_info", NULL,
+              "1, labelled with the member's etcd version and storage version (3.6+)", target,
+              labels, 1);
 }
 
 /* The worst member's db size as a share of its quota: a warning past db_warn %. */

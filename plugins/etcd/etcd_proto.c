@@ -148,6 +148,7 @@ int etcd_parse_status(const json_t *reply, struct etcd_status *s, char *err, siz
     s->db_quota = etcd_u64_or0(reply, "dbSizeQuota"); /* 3.6; 0 before */
     s->learner = json_is_true(json_object_get(reply, "isLearner"));
     copy_string(reply, "version", s->version, sizeof(s->version));
+    copy_string(reply, "storageVersion", s->storage_version, sizeof(s->storage_version));
     errs = json_object_get(reply, "errors");
     json_array_foreach(errs, i, e)
     {

@@ -32,6 +32,7 @@ struct etcd_status {
     uint64_t cluster_id, member_id, leader, raft_term, revision;
     uint64_t raft_index, applied_index, db_size, db_in_use, db_quota;
     char version[32];
+    char storage_version[32]; /* 3.6: the data's schema version; "" before */
     int learner;
     char errors[256]; /* the member's own errors ("etcdserver: no leader"), "; "-joined */
 };

@@ -76,6 +76,20 @@ START_TEST(status_reply)
     ck_assert(s.db_size == 20480 && s.db_in_use == 16384 && s.revision == 2);
     ck_assert_str_eq(s.version, "3.4.23");
     ck_assert_str_eq(s.errors, "etcdserver: no leader; memberID:1 alarm:NOSPACE");
+    ck_assert_str_eq(s.storage_version, "");
+    json_decref(j);
+    /* 3.6's, as its gateway sends it: more fields (the quota, the storage version), spaces. */
+    j = parse("{\"header\":{\"cluster_id\":\"6494483262317367254\", \"member_id\":"
+              "\"7129116581789144561\", \"revision\":\"1\", \"raft_term\":\"2\"}, \"version\":"
+              "\"3.6.16\", \"dbSize\":\"20480\", \"leader\":\"7129116581789144561\", "
+              "\"raftIndex\":\"8\", \"raftTerm\":\"2\", \"raftAppliedIndex\":\"8\", "
+              "\"dbSizeInUse\":\"16384\", \"storageVersion\":\"3.6.0\", \"dbSizeQuota\":"
+              "\"33554432\", \"downgradeInfo\":{}}");
+    ck_assert_int_eq(etcd_parse_status(j, &s, err, sizeof(err)), 0);
+    ck_assert(s.leader == 7129116581789144561ull && s.leader == s.member_id);
+    ck_assert(s.db_quota == 33554432);
+    ck_assert_str_eq(s.version, "3.6.16");
+    ck_assert_str_eq(s.storage_version, "3.6.0");
     json_decref(j);
     j = parse("{\"status\":\"ok\",\"version\":\"1\"}");
     ck_assert_int_eq(etcd_parse_status(j, &s, err, sizeof(err)), -1);
