@@ -241,14 +241,21 @@ static int leaders_named(const struct etcd_run *r)
     return n;
 }
 
+/* Members that answered: the endpoints' and the others'. */
+static int answered_all(const struct etcd_run *r)
+{
+    int n = r->answered;
+
+    for (size_t i = 0; i < r->nx; i++)
+        n += r->xup[i];
+    return n;
+}
+
 /* The cluster's connect: how many of the endpoints and the others answered and name a leader. */
 static void connect_summary(struct etcd_run *r, double took, const char *err)
 {
-    int answered = r->answered, leader = leaders_named(r), asked = (int)(r->st->nep + r->nx);
+    int answered = answered_all(r), leader = leaders_named(r), asked = (int)(r->st->nep + r->nx);
     enum ip_status s;
-
-    for (size_t i = 0; i < r->nx; i++)
-        answered += r->xup[i];
     s = !r->quorum ? IP_CRITICAL : answered < asked ? IP_WARNING : IP_OK;
     if (!r->answered)
         ip_check(r->rep, "connect", NULL, IP_CRITICAL, took, "no member answered (of %zu): %s",
@@ -299,6 +306,16 @@ int etcd_check_connect(struct etcd_run *r)
 
 /* ---- leader ---------------------------------------------------------------------------------- */
 
+/* The k-th status of the endpoints' then the others' (k < nep + nx); NULL when it did not
+ * answer. */
+static const struct etcd_status *status_at(const struct etcd_run *r, size_t k)
+{
+    if (k < r->st->nep)
+        return r->up[k] ? &r->status[k] : NULL;
+    k -= r->st->nep;
+    return r->xup[k] ? &r->xstatus[k] : NULL;
+}
+
 void etcd_check_leader(struct etcd_run *r)
 {
     struct etcd_state *st = r->st;
@@ -306,10 +323,10 @@ void etcd_check_leader(struct etcd_run *r)
     int leaders = 0, disagree = 0, terms = 0;
     char b1[32], lid[32];
 
-    for (size_t i = 0; i < st->nep; i++) {
-        const struct etcd_status *s = &r->status[i];
+    for (size_t k = 0; k < st->nep + r->nx; k++) {
+        const struct etcd_status *s = status_at(r, k);
 
-        if (!r->up[i] || !has_leader(s))
+        if (!s || !has_leader(s))
             continue;
         leaders += s->leader == s->member_id;
         if (!first)
@@ -319,8 +336,8 @@ void etcd_check_leader(struct etcd_run *r)
     }
     if (!first) {
         ip_check(r->rep, "leader", NULL, IP_CRITICAL, 0,
-                 "quorum lost: no member names a leader (%d of %zu answered)", r->answered,
-                 st->nep);
+                 "quorum lost: no member names a leader (%d of %zu answered)", answered_all(r),
+                 st->nep + r->nx);
         return;
     }
     snprintf(lid, sizeof(lid), "%" PRIu64, first->leader);
@@ -343,7 +360,7 @@ void etcd_check_leader(struct etcd_run *r)
         ip_check(r->rep, "leader", NULL, IP_CRITICAL, 0,
                  "members disagree on the leader (%s and others)",
                  id_name(r, first->leader, b1, sizeof(b1)));
-    else if (leaders != 1 && r->answered == (int)st->nep)
+    else if (leaders != 1 && answered_all(r) == (int)(st->nep + r->nx))
         ip_check(r->rep, "leader", NULL, IP_CRITICAL, 0, "%d members say they are the leader %s",
                  leaders, id_name(r, first->leader, b1, sizeof(b1)));
     else if (terms)
@@ -354,7 +371,7 @@ void etcd_check_leader(struct etcd_run *r)
         ip_check(r->rep, "leader", NULL, IP_OK, 0,
                  "leader %s (id %s), term %" PRIu64 ", agreed by %d members; %lld leader "
                  "changes seen",
-                 id_name(r, first->leader, b1, sizeof(b1)), lid, first->raft_term, r->with_leader,
+                 id_name(r, first->leader, b1, sizeof(b1)), lid, first->raft_term, leaders_named(r),
                  st->leader_changes);
 }
 

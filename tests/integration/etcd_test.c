@@ -561,6 +561,7 @@ START_TEST(quorum_over_member_list)
     assert_status(held, "connect", f, "warning");
     assert_has(message_of(held, "connect", f), "(quorum held)");
     assert_status(held, "connect", b, "ok"); /* asked at the URL the member list gives */
+    assert_has(message_of(held, "leader", NULL), "agreed by 2 members");
     assert_status(held, "write", "*", "ok");
     json_decref(held);
 
