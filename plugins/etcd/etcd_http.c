@@ -21,7 +21,9 @@
 
 int etcd_http_init(struct etcd_state *st)
 {
-    if (!st->multi && !(st->multi = curl_multi_init()))
+    if ((!st->multi && !(st->multi = curl_multi_init())) ||
+        (!st->wmulti && !(st->wmulti = curl_multi_init())) ||
+        (!st->weasy && !(st->weasy = curl_easy_init())))
         return IP_ENOMEM;
     for (size_t i = 0; i < st->nep; i++)
         if (!st->eps[i].easy && !(st->eps[i].easy = curl_easy_init()))
@@ -41,6 +43,12 @@ void etcd_http_free(struct etcd_state *st)
     if (st->multi)
         curl_multi_cleanup(st->multi);
     st->multi = NULL;
+    if (st->weasy)
+        curl_easy_cleanup(st->weasy);
+    st->weasy = NULL;
+    if (st->wmulti)
+        curl_multi_cleanup(st->wmulti);
+    st->wmulti = NULL;
 }
 
 static int numeric_host(const char *h)

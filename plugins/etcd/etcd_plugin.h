@@ -38,7 +38,12 @@ struct etcd_state {
     const char *cacert, *cert, *key;
     int insecure;
     const char *username, *password;
-    CURLM *multi;     /* its connection cache is the members' kept-alive connections */
+    CURLM *multi; /* its connection cache is the members' kept-alive connections */
+    /* The watch's: kept across runs too. Its stream is cut mid-reply, so its connection is
+     * never reused; what the kept easy handle keeps is its TLS session (resumed, not a full
+     * handshake) and its settings. */
+    CURLM *wmulti;
+    CURL *weasy;
     char token[1024]; /* the auth token; "" before the first authenticate */
     /* Cumulative, for metrics(). */
     uint64_t last_leader;
