@@ -40,8 +40,8 @@ struct etcd_state {
     const char *username, *password;
     CURLM *multi; /* its connection cache is the members' kept-alive connections */
     /* The watch's: kept across runs too. Its stream is cut mid-reply, so its connection is
-     * never reused; what the kept easy handle keeps is its TLS session (resumed, not a full
-     * handshake) and its settings. */
+     * never reused; what the kept easy handle keeps is curl's TLS session cache, from which a
+     * TLS stream can resume its session rather than make a full handshake. */
     CURLM *wmulti;
     CURL *weasy;
     char token[1024]; /* the auth token; "" before the first authenticate */
