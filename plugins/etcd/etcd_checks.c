@@ -11,6 +11,10 @@
 
 #include "etcd_plugin.h"
 
+/* How long the leader check asks again while an election settles, and how often. */
+#define ETCD_SETTLE_SECONDS 2.0
+#define ETCD_SETTLE_PAUSE   0.2
+
 const struct etcd_member *etcd_member_by_id(const struct etcd_run *r, uint64_t id)
 {
     for (size_t i = 0; i < r->nmem; i++)
@@ -316,25 +320,97 @@ static const struct etcd_status *status_at(const struct etcd_run *r, size_t k)
     return r->xup[k] ? &r->xstatus[k] : NULL;
 }
 
-void etcd_check_leader(struct etcd_run *r)
-{
-    struct etcd_state *st = r->st;
-    const struct etcd_status *first = NULL;
-    int leaders = 0, disagree = 0, terms = 0;
-    char b1[32], lid[32];
+/* What the statuses say of the leader. */
+struct leader_view {
+    const struct etcd_status *first; /* the first that names a leader; NULL: none does */
+    int leaders;                     /* members that say they are the leader */
+    int disagree;                    /* some name another leader */
+    int terms;                       /* some are at another raft term */
+};
 
-    for (size_t k = 0; k < st->nep + r->nx; k++) {
+static void leader_view(const struct etcd_run *r, struct leader_view *v)
+{
+    *v = (struct leader_view){0};
+    for (size_t k = 0; k < r->st->nep + r->nx; k++) {
         const struct etcd_status *s = status_at(r, k);
 
         if (!s || !has_leader(s))
             continue;
-        leaders += s->leader == s->member_id;
-        if (!first)
-            first = s;
-        disagree |= s->leader != first->leader;
-        terms |= s->raft_term != first->raft_term;
+        v->leaders += s->leader == s->member_id;
+        if (!v->first)
+            v->first = s;
+        v->disagree |= s->leader != v->first->leader;
+        v->terms |= s->raft_term != v->first->raft_term;
     }
-    if (!first) {
+}
+
+static int leader_settled(const struct etcd_run *r, const struct leader_view *v)
+{
+    return !v->disagree && !v->terms &&
+           (v->leaders == 1 || answered_all(r) != (int)(r->st->nep + r->nx));
+}
+
+/* The voters that none of ours reaches, asked again. */
+static void others_refresh(struct etcd_run *r, double timeout, double deadline)
+{
+    etcd_calls_free(r->xcalls, r->nx);
+    for (size_t i = 0; i < r->nx; i++) {
+        struct etcd_call c = {.ep = r->xcalls[i].ep, .path = r->xcalls[i].path};
+
+        r->xcalls[i] = c;
+        r->xup[i] = 0;
+    }
+    etcd_calls(r->st, r->xcalls, r->nx, timeout, deadline);
+    for (size_t i = 0; i < r->nx; i++) {
+        char why[300] = "";
+
+        r->xup[i] = r->xcalls[i].reply &&
+                    etcd_parse_status(r->xcalls[i].reply, &r->xstatus[i], why, sizeof(why)) == 0;
+    }
+}
+
+/* An election during the check shows, for about one election timeout, as members that name
+ * different leaders or stand at different terms: Raft allows one leader per term, so that is
+ * a view in passing, not a split. Ask everyone again, briefly (at most ETCD_SETTLE_SECONDS,
+ * and half of what the run has left), before calling it; how many times it asked. */
+static int leader_settle(struct etcd_run *r, struct leader_view *v)
+{
+    double now = ip_clock(), until = now + ETCD_SETTLE_SECONDS, half = (r->deadline - now) / 2;
+    struct etcd_call *calls;
+    int asked = 0;
+
+    if (now + half < until)
+        until = now + half;
+    while (v->first && r->quorum && !leader_settled(r, v) &&
+           ip_clock() + ETCD_SETTLE_PAUSE < until) {
+        if (!(calls = calloc(r->st->nep, sizeof(*calls))))
+            break;
+        ip_sleep_until(ip_clock() + ETCD_SETTLE_PAUSE);
+        etcd_status_all(r, calls, etcd_timeout(r->st, until), until);
+        etcd_calls_free(calls, r->st->nep);
+        free(calls);
+        others_refresh(r, etcd_timeout(r->st, until), until);
+        count_quorum(r);
+        leader_view(r, v);
+        asked++;
+    }
+    return asked;
+}
+
+void etcd_check_leader(struct etcd_run *r)
+{
+    struct etcd_state *st = r->st;
+    struct leader_view v;
+    const struct etcd_status *first;
+    char b1[32], lid[32], again[96] = "";
+    int asked;
+
+    leader_view(r, &v);
+    asked = leader_settle(r, &v);
+    if (asked)
+        snprintf(again, sizeof(again), " (asked %d more time%s: an election was under way)", asked,
+                 asked == 1 ? "" : "s");
+    if (!(first = v.first)) {
         ip_check(r->rep, "leader", NULL, IP_CRITICAL, 0,
                  "quorum lost: no member names a leader (%d of %zu answered)", answered_all(r),
                  st->nep + r->nx);
@@ -348,31 +424,31 @@ void etcd_check_leader(struct etcd_run *r)
               (const char *const[]){"leader_id", lid, "leader_name",
                                     id_name(r, first->leader, b1, sizeof(b1)), NULL},
               1);
-    if (st->last_leader && st->last_leader != first->leader && !disagree)
+    if (st->last_leader && st->last_leader != first->leader && !v.disagree)
         st->leader_changes++;
-    if (!disagree)
+    if (!v.disagree)
         st->last_leader = first->leader;
     if (!r->quorum)
         ip_check(r->rep, "leader", NULL, IP_CRITICAL, 0,
                  "quorum lost: %d of %d members name a leader (%s), which cannot commit",
                  leaders_named(r), r->voters, id_name(r, first->leader, b1, sizeof(b1)));
-    else if (disagree)
+    else if (v.disagree)
         ip_check(r->rep, "leader", NULL, IP_CRITICAL, 0,
-                 "members disagree on the leader (%s and others)",
-                 id_name(r, first->leader, b1, sizeof(b1)));
-    else if (leaders != 1 && answered_all(r) == (int)(st->nep + r->nx))
-        ip_check(r->rep, "leader", NULL, IP_CRITICAL, 0, "%d members say they are the leader %s",
-                 leaders, id_name(r, first->leader, b1, sizeof(b1)));
-    else if (terms)
+                 "members disagree on the leader (%s and others)%s",
+                 id_name(r, first->leader, b1, sizeof(b1)), again);
+    else if (v.leaders != 1 && answered_all(r) == (int)(st->nep + r->nx))
+        ip_check(r->rep, "leader", NULL, IP_CRITICAL, 0, "%d members say they are the leader %s%s",
+                 v.leaders, id_name(r, first->leader, b1, sizeof(b1)), again);
+    else if (v.terms)
         ip_check(r->rep, "leader", NULL, IP_WARNING, 0,
-                 "leader %s, but the members are at different raft terms",
-                 id_name(r, first->leader, b1, sizeof(b1)));
+                 "leader %s, but the members are at different raft terms%s",
+                 id_name(r, first->leader, b1, sizeof(b1)), again);
     else
         ip_check(r->rep, "leader", NULL, IP_OK, 0,
                  "leader %s (id %s), term %" PRIu64 ", agreed by %d members; %lld leader "
-                 "changes seen",
+                 "changes seen%s",
                  id_name(r, first->leader, b1, sizeof(b1)), lid, first->raft_term, leaders_named(r),
-                 st->leader_changes);
+                 st->leader_changes, again);
 }
 
 /* ---- members --------------------------------------------------------------------------------- */
