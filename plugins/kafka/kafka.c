@@ -300,7 +300,7 @@ static void kafka_forget_group(struct kafka_run *r)
 static int kafka_run(void *state, struct ip_report *rep)
 {
     struct kafka_state *st = state;
-    struct kafka_run r = {.st = st, .rep = rep, .controller = -1};
+    struct kafka_run r = {.st = st, .rep = rep, .controller = -1, .warm_up = -1};
 
     pthread_mutex_init(&r.lock, NULL);
     ip_run_tag(rep, r.tag, sizeof(r.tag));
