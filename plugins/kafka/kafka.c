@@ -296,7 +296,7 @@ static void kafka_forget_group(struct kafka_run *r)
 static int kafka_run(void *state, struct ip_report *rep)
 {
     struct kafka_state *st = state;
-    struct kafka_run r = {.st = st, .rep = rep, .controller = -1};
+    struct kafka_run r = {.st = st, .rep = rep, .controller = -1, .warm_up = -1};
     double now = ip_clock(), left = ip_report_deadline(rep) - now;
 
     r.end = now + left - (left * 0.1 < 1.0 ? left * 0.1 : 1.0);

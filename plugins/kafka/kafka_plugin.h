@@ -84,6 +84,7 @@ struct kafka_run {
     int nbrokers;
     int controller;                  /* -1: not known */
     struct kafka_delivery *delivery; /* where the producers' reports go now; NULL: nowhere */
+    double warm_up;                  /* seconds the producer's warm-up took; -1: not yet */
     /* What the produce check wrote, for consume and ordering. */
     struct kafka_delivery produced;
     long long consume_missing, consume_duplicated, out_of_order; /* -1: not known */
@@ -108,6 +109,7 @@ const char *kafka_last_error(struct kafka_run *r, char *buf, size_t len);
 #define KAFKA_BASE_PRODUCE    0LL
 #define KAFKA_BASE_THROUGHPUT (1LL << 40)
 #define KAFKA_BASE_DRILL      (2LL << 40)
+#define KAFKA_BASE_WARM_UP    (3LL << 40)
 
 /* The delivery-report callback of every producer (rd_kafka_conf_set_dr_msg_cb). */
 void kafka_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque);
