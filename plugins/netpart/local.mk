@@ -20,7 +20,7 @@ TESTS += tests/integration/netpart_test
 endif
 plugins_netpart_timing_test_SOURCES = plugins/netpart/timing_test.c plugins/netpart/timing.c \
 	plugins/netpart/netpart_plugin.h
-plugins_netpart_timing_test_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+plugins_netpart_timing_test_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) -I$(top_srcdir)/tests/unit
 plugins_netpart_timing_test_LDADD = $(CHECK_LIBS) -lpthread
 tests_integration_netpart_test_SOURCES = tests/integration/netpart_test.c \
 	tests/integration/testlib.c tests/integration/testlib.h
