@@ -18,6 +18,7 @@
 #include "testlib.h"
 
 static const char *workdir;
+static char *slurp(const char *path);
 static struct testlib_sandbox sb;
 static char toxiproxy[64], redis[64], mysql[64], etcd[64], kafka[64];
 
@@ -144,6 +145,37 @@ START_TEST(tls_failure_is_classified)
     assert_check(doc, "baseline", m, "critical", "ETLS");
     ck_assert_int_eq(code, 2);
     json_decref(doc);
+}
+END_TEST
+
+/* A name that does not resolve is named as a DNS failure. In a network and mount namespace of
+ * the test's own, whose resolv.conf names 127.0.0.1 where no server listens, so that no query
+ * leaves the host. */
+START_TEST(dns_failure_is_classified)
+{
+    char conf[600], rc[600], out[600], *text;
+    json_t *doc;
+
+    snprintf(conf, sizeof(conf), "%s/dns.conf", workdir);
+    snprintf(rc, sizeof(rc), "%s/resolv.conf", workdir);
+    snprintf(out, sizeof(out), "%s/dns.json", workdir);
+    testlib_write(rc, "nameserver 127.0.0.1\noptions timeout:1 attempts:1\n");
+    testlib_write(conf,
+                  "probes = ( { name = \"np\"; plugin = \"netpart\"; timeout = 10.0;\n"
+                  "  method = \"actions\"; failover = { partition = \"true\"; heal = \"true\"; };\n"
+                  "  targets = [\"redis://nosuch.invalid:6379\"]; } );\n");
+    ck_assert_int_eq(
+        testlib_sh("%s sh -c \"ip link set lo up && mount --bind '%s' /etc/resolv.conf && "
+                   "'%s' --plugin-dir '%s' --once --format json -c '%s' > '%s'\"",
+                   getuid() == 0 ? "unshare -nm" : "unshare -rnm", rc, getenv("INFRAPROBE"),
+                   getenv("INFRAPROBE_PLUGIN_PATH"), conf, out),
+        2);
+    text = slurp(out);
+    doc = json_loads(text, 0, NULL);
+    ck_assert_msg(doc != NULL, "not JSON: %s", text);
+    assert_check(doc, "baseline", "redis://nosuch.invalid:6379", "critical", "ERESOLVE");
+    json_decref(doc);
+    free(text);
 }
 END_TEST
 
@@ -507,6 +539,7 @@ static void add_tests(TCase *tc)
     tcase_add_test(tc, tcp_target_serves_as_a_control);
     tcase_add_test(tc, etcd_target);
     tcase_add_test(tc, tls_failure_is_classified);
+    tcase_add_test(tc, dns_failure_is_classified);
     tcase_add_test(tc, run_ends_when_every_target_is_blackholed);
     tcase_add_test(tc, stale_proxies_of_ours_are_removed);
     tcase_add_test(tc, fault_actions_partition_and_heal);
