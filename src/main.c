@@ -653,7 +653,10 @@ static int daemon_switch(struct daemon *d, struct conf *next, const size_t *map)
             d->failed = 1;
         return -1;
     }
-    /* From here `next` is the reload's. */
+    /* From here `next` is the reload's. Its users (and none of the verdicts cached for the
+     * old ones) guard the listener. */
+    if (http_set_users(d->http, next->http.users, next->http.nusers) != 0)
+        log_msg(LOG_ERR, "SIGHUP: out of memory: the listener keeps its previous listen_users");
     if (daemon_remap(d, next->nprobes, map) != 0) {
         log_msg(LOG_ERR, "SIGHUP: out of memory");
         d->failed = 1;
@@ -725,7 +728,7 @@ static int refresh_period(const struct conf *c)
 
 /* The listener, when one is configured: 0, or -1 once the reason is said. It serves with the
  * configuration the daemon started with (which lives until the end): a reload changes the
- * probes, not the listener. */
+ * probes and the listener's users (daemon_switch), not its address or TLS. */
 static int start_listener(struct daemon *d)
 {
     struct http_conf *h = &d->rl.first->http;
