@@ -621,6 +621,65 @@ START_TEST(test_json_numbers_as_jansson)
 }
 END_TEST
 
+/* What jw_real wrote when it was "%.15g" through printf, then made a JSON real. */
+static void real_by_printf(char *buf, double v)
+{
+    int n = snprintf(buf, 32, "%.15g", v);
+    char *e;
+
+    if (!strchr(buf, '.') && !strchr(buf, 'e'))
+        memcpy(buf + n, ".0", 3);
+    if ((e = strchr(buf, 'e'))) {
+        char *from = e + 1, *to = e + 1;
+
+        if (*to == '-')
+            to++, from++;
+        else if (*from == '+')
+            from++;
+        while (*from == '0' && from[1])
+            from++;
+        memmove(to, from, strlen(from) + 1);
+    }
+}
+
+/* jw_real writes most reals without printf: byte for byte what printf wrote, for random bit
+ * patterns, milliseconds, times of day, and 15-digit decimals that end in 5 at the 16th
+ * digit (the halfway cases, which printf rounds from the double's exact value). */
+START_TEST(test_json_real_as_printf)
+{
+    unsigned long long x = 2463534242ULL;
+
+    for (int i = 0; i < 200000; i++) {
+        char got[32], want[32];
+        double v;
+        int n;
+
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        switch (i % 4) {
+        case 0:
+            memcpy(&v, &x, sizeof(v));
+            break;
+        case 1:
+            v = (double)(x % 100000000) / 1000.0 + 1.79e9 * (double)(i & 1);
+            break;
+        case 2:
+            v = ((double)(x % 1000000000000000ULL) + 0.5) * pow(10, (int)(x % 40) - 25);
+            break;
+        default:
+            v = ldexp((double)(x % (1ULL << 53)), (int)(x % 120) - 100) * ((x & 1) ? -1 : 1);
+        }
+        if (!isfinite(v))
+            continue;
+        n = jw_real(got, sizeof(got), v);
+        real_by_printf(want, v);
+        ck_assert_msg(n == (int)strlen(want) && strcmp(got, want) == 0, "%.17g: %s, printf %s", v,
+                      got, want);
+    }
+}
+END_TEST
+
 /* ---- junit -------------------------------------------------------------------------------- */
 
 START_TEST(test_junit)
@@ -1207,6 +1266,7 @@ static Suite *format_suite(void)
     tcase_add_test(tc, test_json_nomem);
     tcase_add_test(tc, test_json_strings_as_jansson);
     tcase_add_test(tc, test_json_numbers_as_jansson);
+    tcase_add_test(tc, test_json_real_as_printf);
     tcase_add_test(tc, test_json_time);
     tcase_add_test(tc, test_junit);
     tcase_add_test(tc, test_junit_unique);
