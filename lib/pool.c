@@ -262,6 +262,10 @@ static int pool_open(struct ip_pool *pool, double deadline, struct pool_conn **o
         snprintf(err, errlen, "out of memory");
         return IP_ENOMEM;
     }
+    /* Its age counts from before open(): whatever stamp open() keeps of its own is later,
+     * so the pool never judges a connection younger than its owner does (max_lifetime is
+     * never exceeded, and a plugin that checks it by its own stamp sees the same). */
+    pc->created = pool_clock();
     pthread_mutex_unlock(&pool->lock);
     rc = pool->ops.open(pool->ctx, deadline, &conn, err, errlen);
     pthread_mutex_lock(&pool->lock);
@@ -273,7 +277,6 @@ static int pool_open(struct ip_pool *pool, double deadline, struct pool_conn **o
         return IP_EOPEN;
     }
     pc->conn = conn;
-    pc->created = pool_clock();
     pc->state = POOL_IN_USE;
     pool->conns[pool->nconns++] = pc;
     pool->opened++;

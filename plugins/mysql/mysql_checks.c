@@ -180,10 +180,9 @@ void mysql_check_concurrency(struct mysql_run *r)
                  b.done, rows, peak, st->pool_config.max_open, s1.wait_count - s0.wait_count);
 }
 
-/* How long past max_lifetime the pool check waits before it asks again, and what it allows
- * between the plugin's stamp of a connection's birth and the pool's. */
-#define MYSQL_LIFETIME_WAIT  0.1
-#define MYSQL_LIFETIME_SLACK 0.05
+/* How long past max_lifetime (by the plugin's own stamp) the pool check waits before it asks
+ * again. */
+#define MYSQL_LIFETIME_WAIT 0.1
 
 /* pool: after the burst the pool holds its limits, and when max_lifetime is short enough
  * to watch within the run, a connection that outlived it is closed and replaced. */
@@ -233,10 +232,10 @@ void mysql_check_pool(struct mysql_run *r)
         }
         ip_pool_stats(st->pool, &s2);
         /* The one that expired is gone, and what came instead is younger than the limit
-         * (another idle one, or a new one). Its age is taken when we asked: the pool judges
-         * it a moment later, and by a clock it reads just after our open() stamped
-         * `created`, hence the slack. */
-        if (c->thread_id == before_id || asked - c->created > life + MYSQL_LIFETIME_SLACK ||
+         * (another idle one, or a new one). The pool counts a connection's age from before
+         * our open() stamped `created`, and judged it after we asked: by our stamp, at the
+         * time we asked, a connection it let through is younger than the limit. */
+        if (c->thread_id == before_id || asked - c->created >= life ||
             s2.max_lifetime_closed <= s.max_lifetime_closed) {
             ip_check(r->rep, "pool", NULL, IP_CRITICAL, ip_clock() - t0,
                      "connection %lu outlived max_lifetime %.3f s (got %lu, %.3f s old)", before_id,

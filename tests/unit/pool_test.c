@@ -40,7 +40,10 @@ struct fake {
     struct ip_pool *pool; /* for reenter */
     int reenter;          /* open() and close() call ip_pool_stats() (deadlocks if locked) */
     struct ip_pool_stats in_open_stats;
+    double open_takes; /* open() advances the test's clock by this much (see fake_now) */
 };
+
+static double fake_now = 1000.0;
 
 static void sleep_us(long us)
 {
@@ -69,6 +72,7 @@ static int fake_open(void *ctx, double deadline, void **conn, char *err, size_t 
     int id;
 
     (void)deadline;
+    fake_now += f->open_takes;
     while (live > max && !atomic_compare_exchange_weak(&f->max_live, &max, live))
         ;
     if (f->reenter)
@@ -622,8 +626,6 @@ END_TEST
  * advances it, so that every assertion holds however slowly the machine runs the test. None of
  * them makes a caller wait (a waiter sleeps on the real clock). */
 
-static double fake_now = 1000.0;
-
 static double fake_clock(void)
 {
     return fake_now;
@@ -682,6 +684,29 @@ START_TEST(test_lifetime)
     ck_assert_int_eq(st.max_idle_closed, 0);
     ck_assert_int_eq(d->id, 6);
     ip_pool_discard(pool, d);
+    check_quiet(pool, &f, 4);
+    free_and_check(pool, &f);
+}
+END_TEST
+
+/* A connection's age counts from before its open(), which took a while: the pool never
+ * judges it younger than the plugin, which stamps its birth inside open(). */
+START_TEST(test_lifetime_counts_the_open)
+{
+    struct fake f = {.open_takes = 0.15};
+    struct ip_pool *pool;
+    struct fake_conn *d;
+
+    use_fake_clock();
+    pool = new_pool(&f, &fake_ops, 4, 4, 0.2);
+    d = acquire_ok(pool, fake_now + 10.0);
+    ip_pool_release(pool, d);
+    fake_now += 0.06; /* 0.21 s since open() began, 0.06 s since it returned */
+    f.open_takes = 0;
+    d = acquire_ok(pool, fake_now + 10.0);
+    ck_assert_int_eq(d->id, 2);
+    ck_assert_int_eq(stats(pool).max_lifetime_closed, 1);
+    ip_pool_release(pool, d);
     check_quiet(pool, &f, 4);
     free_and_check(pool, &f);
 }
@@ -895,6 +920,7 @@ static Suite *pool_suite(void)
 
     tc = tcase_create("lifetime");
     tcase_add_test(tc, test_lifetime);
+    tcase_add_test(tc, test_lifetime_counts_the_open);
     tcase_add_test(tc, test_lifetime_release_prunes);
     tcase_add_test(tc, test_ping);
     tcase_set_timeout(tc, 20);
