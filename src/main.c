@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <math.h>
 #include <pthread.h>
 #include <signal.h>
@@ -839,6 +840,12 @@ static int run_daemon(struct conf *c, const struct options *opt)
     struct daemon d = {.opt = opt};
     int code;
 
+    /* One malloc arena, before the workers start. A run's report is made on a worker and freed
+     * by the collector, and with glibc's arena per thread the daemon's RSS kept growing (1,000
+     * probes at 1 s: 10 MB to 16 MB in a minute; 10,000: 58 MB to 103 MB in 90 s) where one
+     * arena stays flat (62 MB at 10,000); each thread's tcache still serves its small
+     * allocations without the arena's lock. */
+    mallopt(M_ARENA_MAX, 1);
     if (daemon_start(&d, c) != 0) {
         daemon_free(&d);
         return EXIT_USAGE;
