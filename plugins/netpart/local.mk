@@ -3,17 +3,24 @@
 if BUILD_NETPART
 pkglib_LTLIBRARIES += plugins/netpart/netpart.la
 plugins_netpart_netpart_la_SOURCES = plugins/netpart/netpart.c plugins/netpart/netpart_plugin.h \
-	plugins/netpart/toxiproxy.c plugins/netpart/nft.c
+	plugins/netpart/toxiproxy.c plugins/netpart/nft.c plugins/netpart/timing.c
 plugins_netpart_netpart_la_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(JANSSON_CFLAGS) $(NFTABLES_CFLAGS)
 plugins_netpart_netpart_la_LDFLAGS = -module -avoid-version -shared -export-symbols-regex '^infraprobe_plugin$$'
 plugins_netpart_netpart_la_LIBADD = lib/libinfraprobe.la $(CURL_LIBS) $(JANSSON_LIBS) \
 	$(NFTABLES_LIBS) -lm
 
 if HAVE_CHECK
+# How an operation's time is judged, and the kernel's count of a thread's wait for a CPU.
+check_PROGRAMS += plugins/netpart/timing_test
+TESTS += plugins/netpart/timing_test
 # Real partitions through a real Toxiproxy, against the sandbox's Redis, MariaDB and a TCP port.
 check_PROGRAMS += tests/integration/netpart_test
 TESTS += tests/integration/netpart_test
 endif
+plugins_netpart_timing_test_SOURCES = plugins/netpart/timing_test.c plugins/netpart/timing.c \
+	plugins/netpart/netpart_plugin.h
+plugins_netpart_timing_test_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+plugins_netpart_timing_test_LDADD = $(CHECK_LIBS) -lpthread
 tests_integration_netpart_test_SOURCES = tests/integration/netpart_test.c \
 	tests/integration/testlib.c tests/integration/testlib.h
 tests_integration_netpart_test_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(JANSSON_CFLAGS)

@@ -232,9 +232,10 @@ static int netpart_setup(struct ip_probe *probe, void **statep)
 /* ---- one operation per target, all at once -------------------------------------------- */
 
 struct netpart_op {
-    int rc;      /* 0 or the IP_E* class */
-    double took; /* seconds */
-    int cut;     /* its deadline was the run's, which came before op_timeout */
+    int rc;        /* 0 or the IP_E* class */
+    double took;   /* seconds */
+    double waited; /* of took, seconds its thread waited for a CPU: the host's, not the client's */
+    int cut;       /* its deadline was the run's, which came before op_timeout */
     char err[512];
 };
 
@@ -257,13 +258,15 @@ static int netpart_op_worker(void *arg, int worker, int call, char *err, size_t 
     struct netpart_round *r = arg;
     struct netpart_target *t = &r->st->targets[worker];
     struct netpart_op *op = &r->ops[worker];
-    double t0 = ip_clock(), deadline = netpart_op_deadline(r->report, r->op_timeout);
+    double w0 = netpart_cpu_wait(), t0 = ip_clock();
+    double deadline = netpart_op_deadline(r->report, r->op_timeout);
 
     (void)call;
     op->cut = deadline < t0 + r->op_timeout;
     op->rc =
         ip_operate(r->report, t->kind, t->path, t->options, deadline, op->err, sizeof(op->err));
     op->took = ip_clock() - t0;
+    op->waited = netpart_cpu_wait() - w0;
     if (op->rc)
         snprintf(err, errlen, "%s", op->err);
     return op->rc != 0;
@@ -349,7 +352,8 @@ static void netpart_hint(struct netpart_state *st, struct ip_report *rep, const 
                             "it cuts against the target's address and port"
                           : "the operation did not take the partitioned path: another route or "
                             "address reaches the target");
-    else if (op->rc != 0 && op->took > st->op_timeout * 1.1)
+    else if (op->rc != 0 &&
+             netpart_timing(mode, st->op_timeout, op->took, op->waited) == NETPART_LATE)
         ip_check_hint(rep, "detect", target,
                       "the client gave up only after op_timeout: a blocking call without a "
                       "deadline, or a timeout of its own that is longer");
@@ -368,17 +372,21 @@ static void netpart_detect_failed(struct netpart_state *st, struct ip_report *re
                                   enum netpart_mode mode, const struct netpart_op *op)
 {
     const char *labels[] = {"mode", netpart_mode_name(mode), NULL};
-    double limit = st->op_timeout * 1.1;
-    /* A reset is noticed at once; a blackhole and a long delay only by the timeout. */
-    int late = op->took > limit,
-        slow = (mode == NETPART_REJECT || mode == NETPART_HALFOPEN) && op->took >= st->op_timeout;
+    enum netpart_timing timing = netpart_timing(mode, st->op_timeout, op->took, op->waited);
+    double limit = timing == NETPART_NOT_AT_ONCE || mode != NETPART_REJECT
+                       ? st->op_timeout * NETPART_TIMEOUT_SLACK
+                       : st->op_timeout;
+    char waited[96] = "";
 
-    ip_check(rep, "detect", target, late || slow ? IP_CRITICAL : IP_OK, op->took,
-             "%s detected in %.3f s (%s; limit %.3f s)", netpart_mode_name(mode), op->took,
-             slow   ? "not at once"
-             : late ? "past the timeout"
-                    : "within the timeout",
-             slow || mode != NETPART_REJECT ? limit : st->op_timeout);
+    if (op->waited >= 0.001)
+        snprintf(waited, sizeof(waited), ", of which %.3f s waiting for a CPU, not counted",
+                 op->waited);
+    ip_check(rep, "detect", target, timing == NETPART_IN_TIME ? IP_OK : IP_CRITICAL, op->took,
+             "%s detected in %.3f s (%s; limit %.3f s%s)", netpart_mode_name(mode), op->took,
+             timing == NETPART_NOT_AT_ONCE ? "not at once"
+             : timing == NETPART_LATE      ? "past the timeout"
+                                           : "within the timeout",
+             limit, waited);
     ip_metric(rep, IP_GAUGE, "detect", "seconds", "time to detect a partition", t->spec, labels,
               op->took);
 }

@@ -60,6 +60,25 @@ struct netpart_state {
 
 const char *netpart_mode_name(enum netpart_mode m);
 
+/* ---- timing.c ---- */
+
+/* A failure by timeout is in time up to the target's timeout + 10 %. */
+#define NETPART_TIMEOUT_SLACK 1.1
+
+enum netpart_timing {
+    NETPART_IN_TIME,     /* within the timeout (+ 10 %), or at once for a reset */
+    NETPART_LATE,        /* past the timeout + 10 %: the client overran its deadline */
+    NETPART_NOT_AT_ONCE, /* a reset that took the whole timeout to be noticed */
+};
+
+/* Seconds the calling thread has spent runnable but waiting for a CPU, per the kernel
+ * (/proc/thread-self/schedstat); 0 where the kernel does not say. */
+double netpart_cpu_wait(void);
+/* An operation that failed under a partition of `mode` after `took` seconds, of which it
+ * waited `waited` for a CPU: judged on the client's own time, took - waited. */
+enum netpart_timing netpart_timing(enum netpart_mode mode, double op_timeout, double took,
+                                   double waited);
+
 /* ---- toxiproxy.c ---- */
 
 /* Remove every proxy whose name starts with `prefix` (ours, left by a run that crashed). 0, or

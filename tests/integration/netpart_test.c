@@ -534,10 +534,11 @@ int main(void)
         return EXIT_FAILURE;
     }
     tcase_set_timeout(tc, 120);
+    testlib_trace(tc);
     add_tests(tc);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
+    srunner_run_all(sr, CK_VERBOSE);
     failed = srunner_ntests_failed(sr);
     srunner_free(sr);
     if (testlib_sandbox(&sb, "down") != 0)

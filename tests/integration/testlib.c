@@ -21,6 +21,33 @@
 #include <unistd.h>
 
 static char workdir[256];
+static char test_name[64];
+static struct timespec test_start;
+
+/* Seconds since testlib_init(). */
+static double test_elapsed(void)
+{
+    struct timespec now;
+
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)(now.tv_sec - test_start.tv_sec) +
+           (double)(now.tv_nsec - test_start.tv_nsec) / 1e9;
+}
+
+static void trace_start(void)
+{
+    fprintf(stderr, "%s_test: +%.1f s: a case starts\n", test_name, test_elapsed());
+}
+
+static void trace_end(void)
+{
+    fprintf(stderr, "%s_test: +%.1f s: it passed\n", test_name, test_elapsed());
+}
+
+void testlib_trace(TCase *tc)
+{
+    tcase_add_checked_fixture(tc, trace_start, trace_end);
+}
 
 const char *testlib_init(const char *name, int sandbox)
 {
@@ -29,6 +56,8 @@ const char *testlib_init(const char *name, int sandbox)
         fprintf(stderr, "%s_test: run me through make check\n", name);
         return NULL;
     }
+    snprintf(test_name, sizeof(test_name), "%s", name);
+    clock_gettime(CLOCK_MONOTONIC, &test_start);
     snprintf(workdir, sizeof(workdir), "/tmp/infraprobe-%s-XXXXXX", name);
     if (!mkdtemp(workdir)) {
         fprintf(stderr, "%s_test: %s: cannot make it\n", name, workdir);

@@ -6,6 +6,7 @@
 #ifndef INFRAPROBE_TESTLIB_H
 #define INFRAPROBE_TESTLIB_H
 
+#include <check.h>
 #include <jansson.h>
 #include <stddef.h>
 
@@ -16,6 +17,10 @@ const char *testlib_init(const char *name, int sandbox);
 
 /* Remove the temp dir: 0 or -1. */
 int testlib_cleanup(void);
+
+/* Say on stderr, in the test's log, when each case of tc starts and passes, in seconds since
+ * testlib_init(): where a slow or stuck case spent its time shows in the log CI keeps. */
+void testlib_trace(TCase *tc);
 
 /* Run the shell command printf(fmt, ...): its exit status, -1 when it did not exit. */
 int testlib_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
