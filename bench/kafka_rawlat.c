@@ -1,9 +1,10 @@
 /*
  * kafka_rawlat: the produce latency of a bare librdkafka loop, the peer of the kafka plugin's
  * produce check in bench/kafka. Each round makes a new producer as the plugin does each run
- * (idempotent, acks=all, linger.ms=1), produces MESSAGES messages round-robin over the topic's
- * PARTITIONS, polls until every delivery report is in, and takes the mean time from produce to
- * report; it prints the median over ROUNDS of those means, in milliseconds.
+ * (idempotent, acks=all, linger.ms=1), warms it up as the plugin does (one message to each
+ * partition, acknowledged, before the clock starts), produces MESSAGES messages round-robin
+ * over the topic's PARTITIONS, polls until every delivery report is in, and takes the mean time
+ * from produce to report; it prints the median over ROUNDS of those means, in milliseconds.
  *
  *   kafka_rawlat BROKERS TOPIC PARTITIONS MESSAGES ROUNDS
  */
@@ -16,6 +17,7 @@
 
 struct batch {
     double *sent;
+    long warm; /* warm-up reports */
     long done;
     double sum;
     int failed;
@@ -34,6 +36,11 @@ static void dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
     struct batch *b = opaque;
 
     (void)rk;
+    if ((intptr_t)m->_private < 0) {
+        b->warm++;
+        b->failed |= m->err != 0;
+        return;
+    }
     b->done++;
     if (m->err)
         b->failed = 1;
@@ -54,7 +61,8 @@ static double round_once(const char *brokers, const char *topic, int parts, long
     static const char *props[] = {"enable.idempotence", "true", "acks", "all", "linger.ms", "1",
                                   "log_level",          "3",    NULL};
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
-    struct batch b = {calloc((size_t)n, sizeof(double)), 0, 0, 0};
+    struct batch b = {calloc((size_t)n, sizeof(double)), 0, 0, 0, 0};
+    double until;
     char err[512], buf[64];
     rd_kafka_t *rk;
 
@@ -67,6 +75,12 @@ static double round_once(const char *brokers, const char *topic, int parts, long
         fprintf(stderr, "kafka_rawlat: %s\n", err);
         exit(1);
     }
+    for (int p = 0; p < parts; p++)
+        rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(p),
+                          RD_KAFKA_V_VALUE("warm-up", 7), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                          RD_KAFKA_V_OPAQUE((void *)(intptr_t)-1), RD_KAFKA_V_END);
+    for (until = now() + 30; b.warm < parts && now() < until;)
+        rd_kafka_poll(rk, 10);
     for (long i = 0; i < n; i++) {
         int len = snprintf(buf, sizeof(buf), "rawlat:%d:%ld", (int)(i % parts), i / parts);
 

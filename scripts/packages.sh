@@ -22,7 +22,8 @@ IP_PACKAGES=(
     openjdk-17-jre-headless maven
     # the unit's check (systemd-analyze verify)
     systemd
-    # netpart's tests: nft in a namespace of their own, setpriv to drop CAP_NET_ADMIN; curl
+    # netpart's tests: nft in a namespace of their own (and the sandbox's netns mode: ip,
+    # nsenter, unshare), setpriv to drop CAP_NET_ADMIN; curl
     # to look into Toxiproxy; Go builds Toxiproxy (scripts/toxiproxy.sh)
     nftables util-linux curl
 )

@@ -209,9 +209,11 @@ struct ip_plugin {
     /* Optional: one cheap operation of this backend against `address` by `deadline`, on a
      * connection of its own that it closes (a TCP connect, a Redis PING, a MySQL SELECT 1),
      * for other plugins through ip_operate(). `options` is NULL or NULL-terminated name, value
-     * pairs (user, password, database, ...). Returns 0, or the IP_E* code that classifies the
-     * failure (ETIMEDOUT, ECONNREFUSED, ECONNRESET, ERESOLVE, ETLS, EAUTH, ...) with a one-line
-     * reason in err; IP_EINVAL for an option it does not know. Thread-safe, no state kept. */
+     * pairs (user, password, database, ...; an option may pick another operation, as etcd's
+     * `op`). Returns 0, or the IP_E* code that classifies the failure (ETIMEDOUT, ECONNREFUSED,
+     * ECONNRESET, ERESOLVE, ETLS, EAUTH, ...) with a one-line reason in err; IP_EINVAL for an
+     * option it does not know. On success err holds the operation's answer, if it has one, as
+     * space-separated NAME=VALUE words ("" when none). Thread-safe, no state kept. */
     int (*operate)(const char *address, const char *const *options, double deadline, char *err,
                    size_t errlen);
     /* Optional: put right what a run of this probe that never returned left outside the

@@ -235,6 +235,7 @@ static int etcd_run(void *state, struct ip_report *rep)
     etcd_drill(&r);
 out:
     etcd_lease_revoke(&r);
+    etcd_others_free(&r);
     free(r.status);
     free(r.up);
     free(r.mem);

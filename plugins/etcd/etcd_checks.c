@@ -11,6 +11,10 @@
 
 #include "etcd_plugin.h"
 
+/* How long the leader check asks again while an election settles, and how often. */
+#define ETCD_SETTLE_SECONDS 2.0
+#define ETCD_SETTLE_PAUSE   0.2
+
 const struct etcd_member *etcd_member_by_id(const struct etcd_run *r, uint64_t id)
 {
     for (size_t i = 0; i < r->nmem; i++)
@@ -41,6 +45,40 @@ static const char *id_name(const struct etcd_run *r, uint64_t id, char *buf, siz
 static int has_leader(const struct etcd_status *s)
 {
     return s->leader != 0 && !strstr(s->errors, "no leader");
+}
+
+/* Whether member `id` answered and names a leader: through one of ours or at its own URL. */
+static int member_has_leader(const struct etcd_run *r, uint64_t id)
+{
+    for (size_t i = 0; i < r->st->nep; i++)
+        if (r->up[i] && r->status[i].member_id == id && has_leader(&r->status[i]))
+            return 1;
+    for (size_t i = 0; i < r->nx; i++)
+        if (r->xup[i] && r->xstatus[i].member_id == id && has_leader(&r->xstatus[i]))
+            return 1;
+    return 0;
+}
+
+/* A majority of the member list's voters, when it is known; else of the endpoints. The
+ * endpoints may name only some members: two of three, one of them down, is no lost quorum
+ * when the third serves, and one of three that answers is no quorum when the others do not. */
+static void count_quorum(struct etcd_run *r)
+{
+    int held = 0;
+
+    if (!r->mem) {
+        r->voters = (int)r->st->nep;
+        r->quorum = r->with_leader * 2 > r->voters;
+        return;
+    }
+    r->voters = 0;
+    for (size_t i = 0; i < r->nmem; i++) {
+        if (r->mem[i].learner)
+            continue;
+        r->voters++;
+        held += member_has_leader(r, r->mem[i].id);
+    }
+    r->quorum = r->voters > 0 && held >= r->voters / 2 + 1;
 }
 
 void etcd_status_all(struct etcd_run *r, struct etcd_call *calls, double timeout, double deadline)
@@ -76,7 +114,7 @@ void etcd_status_all(struct etcd_run *r, struct etcd_call *calls, double timeout
                 r->leader = r->status[i].leader;
         }
     }
-    r->quorum = r->with_leader * 2 > (int)st->nep;
+    count_quorum(r);
 }
 
 /* The member list, from the first member that answered status. */
@@ -98,13 +136,91 @@ static void member_list(struct etcd_run *r, double deadline)
     }
 }
 
-static void connect_one(struct etcd_run *r, const struct etcd_call *c, int i)
+/* Whether an endpoint of ours is member m: by its address, or by the id its status gave. */
+static int reached(const struct etcd_run *r, const struct etcd_member *m)
 {
-    const struct etcd_status *s = &r->status[i];
+    for (size_t i = 0; i < r->st->nep; i++)
+        if (strcmp(r->st->eps[i].hostport, m->client) == 0 ||
+            (r->up[i] && r->status[i].member_id == m->id))
+            return 1;
+    return 0;
+}
+
+void etcd_others_free(struct etcd_run *r)
+{
+    for (size_t i = 0; i < r->nx; i++) {
+        if (r->xeps[i].easy)
+            curl_easy_cleanup(r->xeps[i].easy);
+        curl_slist_free_all(r->xeps[i].resolve);
+    }
+    if (r->xcalls)
+        etcd_calls_free(r->xcalls, r->nx);
+    free(r->xeps);
+    free(r->xcalls);
+    free(r->xstatus);
+    free(r->xup);
+    r->xeps = NULL;
+    r->xcalls = NULL;
+    r->xstatus = NULL;
+    r->xup = NULL;
+    r->nx = 0;
+}
+
+/* The endpoints for the voters that none of ours reaches; how many. */
+static size_t others_endpoints(struct etcd_run *r)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < r->nmem; i++) {
+        const struct etcd_member *m = &r->mem[i];
+        struct etcd_ep *ep = &r->xeps[n];
+
+        if (m->learner || !m->client_url[0] || reached(r, m))
+            continue;
+        snprintf(ep->url, sizeof(ep->url), "%s", m->client_url);
+        snprintf(ep->hostport, sizeof(ep->hostport), "%.279s", m->client);
+        if (!(ep->easy = curl_easy_init()))
+            break;
+        etcd_ep_resolve(ep, r->deadline);
+        r->xcalls[n].ep = ep;
+        r->xcalls[n].path = "/v3/maintenance/status";
+        n++;
+    }
+    return n;
+}
+
+/* The statuses of the voters that none of ours reaches, at their advertised client URLs. */
+static void others_status(struct etcd_run *r, double timeout, double deadline)
+{
+    size_t n = r->nmem;
+
+    r->xeps = calloc(n, sizeof(*r->xeps));
+    r->xcalls = calloc(n, sizeof(*r->xcalls));
+    r->xstatus = calloc(n, sizeof(*r->xstatus));
+    r->xup = calloc(n, sizeof(*r->xup));
+    if (!r->xeps || !r->xcalls || !r->xstatus || !r->xup)
+        return;
+    r->nx = others_endpoints(r);
+    if (!r->nx)
+        return;
+    etcd_calls(r->st, r->xcalls, r->nx, timeout, deadline);
+    for (size_t i = 0; i < r->nx; i++) {
+        struct etcd_call *c = &r->xcalls[i];
+        char why[300] = "";
+
+        r->xup[i] = c->reply && etcd_parse_status(c->reply, &r->xstatus[i], why, sizeof(why)) == 0;
+        if (c->reply && !r->xup[i])
+            snprintf(c->err, sizeof(c->err), "%.100s: %.300s", c->ep->hostport, why);
+    }
+}
+
+static void connect_one(struct etcd_run *r, const struct etcd_call *c, const struct etcd_status *s,
+                        int up)
+{
     enum ip_status bad = r->quorum ? IP_WARNING : IP_CRITICAL;
     char b1[32], b2[32];
 
-    if (!r->up[i])
+    if (!up)
         ip_check(r->rep, "connect", c->ep->hostport, bad, c->took, "%s%s", c->err,
                  r->quorum ? " (quorum held)" : "");
     else if (!has_leader(s))
@@ -113,9 +229,46 @@ static void connect_one(struct etcd_run *r, const struct etcd_call *c, int i)
                  id_name(r, s->member_id, b1, sizeof(b1)), s->errors[0] ? ": " : "", s->errors);
     else
         ip_check(r->rep, "connect", c->ep->hostport, IP_OK, c->took,
-                 "etcd %s, member %s, leader %s, term %" PRIu64, s->version,
-                 id_name(r, s->member_id, b1, sizeof(b1)), id_name(r, s->leader, b2, sizeof(b2)),
-                 s->raft_term);
+                 "etcd %s%s%s%s, member %s, leader %s, term %" PRIu64, s->version,
+                 s->storage_version[0] ? " (storage " : "", s->storage_version,
+                 s->storage_version[0] ? ")" : "", id_name(r, s->member_id, b1, sizeof(b1)),
+                 id_name(r, s->leader, b2, sizeof(b2)), s->raft_term);
+}
+
+/* Members that name a leader: the endpoints' and the others'. */
+static int leaders_named(const struct etcd_run *r)
+{
+    int n = r->with_leader;
+
+    for (size_t i = 0; i < r->nx; i++)
+        n += r->xup[i] && has_leader(&r->xstatus[i]);
+    return n;
+}
+
+/* Members that answered: the endpoints' and the others'. */
+static int answered_all(const struct etcd_run *r)
+{
+    int n = r->answered;
+
+    for (size_t i = 0; i < r->nx; i++)
+        n += r->xup[i];
+    return n;
+}
+
+/* The cluster's connect: how many of the endpoints and the others answered and name a leader. */
+static void connect_summary(struct etcd_run *r, double took, const char *err)
+{
+    int answered = answered_all(r), leader = leaders_named(r), asked = (int)(r->st->nep + r->nx);
+    enum ip_status s;
+    s = !r->quorum ? IP_CRITICAL : answered < asked ? IP_WARNING : IP_OK;
+    if (!r->answered)
+        ip_check(r->rep, "connect", NULL, IP_CRITICAL, took, "no member answered (of %zu): %s",
+                 r->st->nep, err);
+    else
+        ip_check(r->rep, "connect", NULL, s, took,
+                 "%s%d of %d members answered, %d name a leader%s",
+                 r->quorum ? "" : "quorum lost: ", answered, asked, leader,
+                 r->nx ? " (some asked at the client URL the member list gives)" : "");
 }
 
 int etcd_check_connect(struct etcd_run *r)
@@ -123,27 +276,29 @@ int etcd_check_connect(struct etcd_run *r)
     struct etcd_state *st = r->st;
     struct etcd_call *calls = calloc(st->nep, sizeof(*calls));
     double t0 = ip_clock();
-    enum ip_status s;
 
     if (!calls)
         return IP_ENOMEM;
     etcd_status_all(r, calls, etcd_timeout(st, r->deadline), r->deadline);
     member_list(r, r->deadline);
+    if (r->mem)
+        others_status(r, etcd_timeout(st, r->deadline), r->deadline);
+    count_quorum(r);
     for (size_t i = 0; i < st->nep; i++)
-        connect_one(r, &calls[i], (int)i);
-    s = !r->quorum ? IP_CRITICAL : r->answered < (int)st->nep ? IP_WARNING : IP_OK;
-    if (!r->answered)
-        ip_check(r->rep, "connect", NULL, IP_CRITICAL, ip_clock() - t0,
-                 "no member answered (of %zu): %s", st->nep, calls[0].err);
-    else
-        ip_check(r->rep, "connect", NULL, s, ip_clock() - t0,
-                 "%s%d of %zu members answered, %d name a leader",
-                 r->quorum ? "" : "quorum lost: ", r->answered, st->nep, r->with_leader);
+        connect_one(r, &calls[i], &r->status[i], r->up[i]);
+    for (size_t i = 0; i < r->nx; i++)
+        connect_one(r, &r->xcalls[i], &r->xstatus[i], r->xup[i]);
+    connect_summary(r, ip_clock() - t0, calls[0].err);
     if (r->answered && !r->quorum)
         ip_check_hint(r->rep, "connect", NULL,
-                      "a majority (%zu of %zu) must run and reach each other to elect a leader: "
+                      "a majority (%d of %d) must run and reach each other to elect a leader: "
                       "start the members that do not answer, then look at the peer links",
-                      st->nep / 2 + 1, st->nep);
+                      r->voters / 2 + 1, r->voters);
+    else if (!r->answered && st->cert && strstr(calls[0].err, "CommonName of client"))
+        ip_check_hint(r->rep, "connect", NULL,
+                      "with auth on, etcd's gateway refuses a client certificate that has a "
+                      "CommonName (it would not take it for the user): use one without a "
+                      "CommonName; the user is username and password");
     else if (!r->answered && st->username && strstr(calls[0].err, "authenticate"))
         ip_check_hint(r->rep, "connect", NULL,
                       "etcd refused the credentials: check username and password (or "
@@ -155,28 +310,110 @@ int etcd_check_connect(struct etcd_run *r)
 
 /* ---- leader ---------------------------------------------------------------------------------- */
 
+/* The k-th status of the endpoints' then the others' (k < nep + nx); NULL when it did not
+ * answer. */
+static const struct etcd_status *status_at(const struct etcd_run *r, size_t k)
+{
+    if (k < r->st->nep)
+        return r->up[k] ? &r->status[k] : NULL;
+    k -= r->st->nep;
+    return r->xup[k] ? &r->xstatus[k] : NULL;
+}
+
+/* What the statuses say of the leader. */
+struct leader_view {
+    const struct etcd_status *first; /* the first that names a leader; NULL: none does */
+    int leaders;                     /* members that say they are the leader */
+    int disagree;                    /* some name another leader */
+    int terms;                       /* some are at another raft term */
+};
+
+static void leader_view(const struct etcd_run *r, struct leader_view *v)
+{
+    *v = (struct leader_view){0};
+    for (size_t k = 0; k < r->st->nep + r->nx; k++) {
+        const struct etcd_status *s = status_at(r, k);
+
+        if (!s || !has_leader(s))
+            continue;
+        v->leaders += s->leader == s->member_id;
+        if (!v->first)
+            v->first = s;
+        v->disagree |= s->leader != v->first->leader;
+        v->terms |= s->raft_term != v->first->raft_term;
+    }
+}
+
+static int leader_settled(const struct etcd_run *r, const struct leader_view *v)
+{
+    return !v->disagree && !v->terms &&
+           (v->leaders == 1 || answered_all(r) != (int)(r->st->nep + r->nx));
+}
+
+/* The voters that none of ours reaches, asked again. */
+static void others_refresh(struct etcd_run *r, double timeout, double deadline)
+{
+    etcd_calls_free(r->xcalls, r->nx);
+    for (size_t i = 0; i < r->nx; i++) {
+        struct etcd_call c = {.ep = r->xcalls[i].ep, .path = r->xcalls[i].path};
+
+        r->xcalls[i] = c;
+        r->xup[i] = 0;
+    }
+    etcd_calls(r->st, r->xcalls, r->nx, timeout, deadline);
+    for (size_t i = 0; i < r->nx; i++) {
+        char why[300] = "";
+
+        r->xup[i] = r->xcalls[i].reply &&
+                    etcd_parse_status(r->xcalls[i].reply, &r->xstatus[i], why, sizeof(why)) == 0;
+    }
+}
+
+/* An election during the check shows, for about one election timeout, as members that name
+ * different leaders or stand at different terms: Raft allows one leader per term, so that is
+ * a view in passing, not a split. Ask everyone again, briefly (at most ETCD_SETTLE_SECONDS,
+ * and half of what the run has left), before calling it; how many times it asked. */
+static int leader_settle(struct etcd_run *r, struct leader_view *v)
+{
+    double now = ip_clock(), until = now + ETCD_SETTLE_SECONDS, half = (r->deadline - now) / 2;
+    struct etcd_call *calls;
+    int asked = 0;
+
+    if (now + half < until)
+        until = now + half;
+    while (v->first && r->quorum && !leader_settled(r, v) &&
+           ip_clock() + ETCD_SETTLE_PAUSE < until) {
+        if (!(calls = calloc(r->st->nep, sizeof(*calls))))
+            break;
+        ip_sleep_until(ip_clock() + ETCD_SETTLE_PAUSE);
+        etcd_status_all(r, calls, etcd_timeout(r->st, until), until);
+        etcd_calls_free(calls, r->st->nep);
+        free(calls);
+        others_refresh(r, etcd_timeout(r->st, until), until);
+        count_quorum(r);
+        leader_view(r, v);
+        asked++;
+    }
+    return asked;
+}
+
 void etcd_check_leader(struct etcd_run *r)
 {
     struct etcd_state *st = r->st;
-    const struct etcd_status *first = NULL;
-    int leaders = 0, disagree = 0, terms = 0;
-    char b1[32], lid[32];
+    struct leader_view v;
+    const struct etcd_status *first;
+    char b1[32], lid[32], again[96] = "";
+    int asked;
 
-    for (size_t i = 0; i < st->nep; i++) {
-        const struct etcd_status *s = &r->status[i];
-
-        if (!r->up[i] || !has_leader(s))
-            continue;
-        leaders += s->leader == s->member_id;
-        if (!first)
-            first = s;
-        disagree |= s->leader != first->leader;
-        terms |= s->raft_term != first->raft_term;
-    }
-    if (!first) {
+    leader_view(r, &v);
+    asked = leader_settle(r, &v);
+    if (asked)
+        snprintf(again, sizeof(again), " (asked %d more time%s: an election was under way)", asked,
+                 asked == 1 ? "" : "s");
+    if (!(first = v.first)) {
         ip_check(r->rep, "leader", NULL, IP_CRITICAL, 0,
-                 "quorum lost: no member names a leader (%d of %zu answered)", r->answered,
-                 st->nep);
+                 "quorum lost: no member names a leader (%d of %zu answered)", answered_all(r),
+                 st->nep + r->nx);
         return;
     }
     snprintf(lid, sizeof(lid), "%" PRIu64, first->leader);
@@ -187,31 +424,31 @@ void etcd_check_leader(struct etcd_run *r)
               (const char *const[]){"leader_id", lid, "leader_name",
                                     id_name(r, first->leader, b1, sizeof(b1)), NULL},
               1);
-    if (st->last_leader && st->last_leader != first->leader && !disagree)
+    if (st->last_leader && st->last_leader != first->leader && !v.disagree)
         st->leader_changes++;
-    if (!disagree)
+    if (!v.disagree)
         st->last_leader = first->leader;
     if (!r->quorum)
         ip_check(r->rep, "leader", NULL, IP_CRITICAL, 0,
-                 "quorum lost: %d of %zu members name a leader (%s), which cannot commit",
-                 r->with_leader, st->nep, id_name(r, first->leader, b1, sizeof(b1)));
-    else if (disagree)
+                 "quorum lost: %d of %d members name a leader (%s), which cannot commit",
+                 leaders_named(r), r->voters, id_name(r, first->leader, b1, sizeof(b1)));
+    else if (v.disagree)
         ip_check(r->rep, "leader", NULL, IP_CRITICAL, 0,
-                 "members disagree on the leader (%s and others)",
-                 id_name(r, first->leader, b1, sizeof(b1)));
-    else if (leaders != 1 && r->answered == (int)st->nep)
-        ip_check(r->rep, "leader", NULL, IP_CRITICAL, 0, "%d members say they are the leader %s",
-                 leaders, id_name(r, first->leader, b1, sizeof(b1)));
-    else if (terms)
+                 "members disagree on the leader (%s and others)%s",
+                 id_name(r, first->leader, b1, sizeof(b1)), again);
+    else if (v.leaders != 1 && answered_all(r) == (int)(st->nep + r->nx))
+        ip_check(r->rep, "leader", NULL, IP_CRITICAL, 0, "%d members say they are the leader %s%s",
+                 v.leaders, id_name(r, first->leader, b1, sizeof(b1)), again);
+    else if (v.terms)
         ip_check(r->rep, "leader", NULL, IP_WARNING, 0,
-                 "leader %s, but the members are at different raft terms",
-                 id_name(r, first->leader, b1, sizeof(b1)));
+                 "leader %s, but the members are at different raft terms%s",
+                 id_name(r, first->leader, b1, sizeof(b1)), again);
     else
         ip_check(r->rep, "leader", NULL, IP_OK, 0,
                  "leader %s (id %s), term %" PRIu64 ", agreed by %d members; %lld leader "
-                 "changes seen",
-                 id_name(r, first->leader, b1, sizeof(b1)), lid, first->raft_term, r->with_leader,
-                 st->leader_changes);
+                 "changes seen%s",
+                 id_name(r, first->leader, b1, sizeof(b1)), lid, first->raft_term, leaders_named(r),
+                 st->leader_changes, again);
 }
 
 /* ---- members --------------------------------------------------------------------------------- */
@@ -219,6 +456,9 @@ void etcd_check_leader(struct etcd_run *r)
 static void member_metrics(struct etcd_run *r, const struct etcd_status *s, const char *target)
 {
     struct ip_report *rep = r->rep;
+    /* 3.6 also names the version of the data's schema (storageVersion), which differs from
+     * the binary's while the cluster is being upgraded or downgraded. */
+    const char *labels[] = {"version", s->version, "storage_version", s->storage_version, NULL};
 
     ip_metric(rep, IP_GAUGE, "db_size", "bytes", "the member's backend database size", target, NULL,
               (double)s->db_size);
@@ -230,8 +470,11 @@ static void member_metrics(struct etcd_run *r, const struct etcd_status *s, cons
               NULL, (double)s->applied_index);
     ip_metric(rep, IP_GAUGE, "revision", NULL, "the member's store revision", target, NULL,
               (double)s->revision);
-    ip_metric(rep, IP_GAUGE, "version_info", NULL, "1, labelled with the member's etcd version",
-              target, (const char *const[]){"version", s->version, NULL}, 1);
+    if (!s->storage_version[0])
+        labels[2] = NULL;
+    ip_metric(rep, IP_GAUGE, "version_info", NULL,
+              "1, labelled with the member's etcd version and storage version (3.6+)", target,
+              labels, 1);
 }
 
 /* The worst member's db size as a share of its quota: a warning past db_warn %. */

@@ -21,7 +21,9 @@
 
 int etcd_http_init(struct etcd_state *st)
 {
-    if (!st->multi && !(st->multi = curl_multi_init()))
+    if ((!st->multi && !(st->multi = curl_multi_init())) ||
+        (!st->wmulti && !(st->wmulti = curl_multi_init())) ||
+        (!st->weasy && !(st->weasy = curl_easy_init())))
         return IP_ENOMEM;
     for (size_t i = 0; i < st->nep; i++)
         if (!st->eps[i].easy && !(st->eps[i].easy = curl_easy_init()))
@@ -41,6 +43,12 @@ void etcd_http_free(struct etcd_state *st)
     if (st->multi)
         curl_multi_cleanup(st->multi);
     st->multi = NULL;
+    if (st->weasy)
+        curl_easy_cleanup(st->weasy);
+    st->weasy = NULL;
+    if (st->wmulti)
+        curl_multi_cleanup(st->wmulti);
+    st->wmulti = NULL;
 }
 
 static int numeric_host(const char *h)
@@ -50,28 +58,31 @@ static int numeric_host(const char *h)
     return inet_pton(AF_INET, h, a) == 1 || inet_pton(AF_INET6, h, a) == 1;
 }
 
+void etcd_ep_resolve(struct etcd_ep *ep, double deadline)
+{
+    char host[256], addrs[4][IP_ADDRSTRLEN], err[256], line[600];
+    int port, n;
+
+    curl_slist_free_all(ep->resolve);
+    ep->resolve = NULL;
+    if (ip_hostport(ep->hostport, host, sizeof(host), &port) != 0 || numeric_host(host))
+        return;
+    n = ip_resolve(host, deadline, addrs, 4, err, sizeof(err));
+    if (n < 1) {
+        /* curl is told the name has no address of its own: it fails at once. */
+        snprintf(line, sizeof(line), "-%s:%d", host, port);
+        ep->resolve = curl_slist_append(NULL, line);
+        return;
+    }
+    snprintf(line, sizeof(line), "%s:%d:%s%s%s", host, port, strchr(addrs[0], ':') ? "[" : "",
+             addrs[0], strchr(addrs[0], ':') ? "]" : "");
+    ep->resolve = curl_slist_append(NULL, line);
+}
+
 void etcd_http_resolve(struct etcd_state *st, double deadline)
 {
-    for (size_t i = 0; i < st->nep; i++) {
-        struct etcd_ep *ep = &st->eps[i];
-        char host[256], addrs[4][IP_ADDRSTRLEN], err[256], line[600];
-        int port, n;
-
-        curl_slist_free_all(ep->resolve);
-        ep->resolve = NULL;
-        if (ip_hostport(ep->hostport, host, sizeof(host), &port) != 0 || numeric_host(host))
-            continue;
-        n = ip_resolve(host, deadline, addrs, 4, err, sizeof(err));
-        if (n < 1) {
-            /* curl is told the name has no address of its own: it fails at once. */
-            snprintf(line, sizeof(line), "-%s:%d", host, port);
-            ep->resolve = curl_slist_append(NULL, line);
-            continue;
-        }
-        snprintf(line, sizeof(line), "%s:%d:%s%s%s", host, port, strchr(addrs[0], ':') ? "[" : "",
-                 addrs[0], strchr(addrs[0], ':') ? "]" : "");
-        ep->resolve = curl_slist_append(NULL, line);
-    }
+    for (size_t i = 0; i < st->nep; i++)
+        etcd_ep_resolve(&st->eps[i], deadline);
 }
 
 double etcd_timeout(const struct etcd_state *st, double deadline)
@@ -190,7 +201,7 @@ static void excerpt(const char *buf, size_t len, char *out, size_t outlen)
 {
     size_t o = 0;
 
-    for (size_t i = 0; i < len && o + 1 < outlen && o < 80; i++) {
+    for (size_t i = 0; i < len && o + 1 < outlen && o < 160; i++) {
         if (buf[i] == '\n' || buf[i] == '\r')
             break;
         out[o++] = (buf[i] >= 32 && buf[i] < 127) ? buf[i] : '?';
@@ -234,7 +245,7 @@ static void classify(struct etcd_call *c, CURLcode cc, double timeout, int clien
 {
     const char *where = c->ep->hostport;
     json_error_t jerr;
-    char msg[400], ex[100];
+    char msg[400], ex[200];
     json_t *j;
 
     if (transport_failed(c, cc, timeout, client_cert))
@@ -245,7 +256,7 @@ static void classify(struct etcd_call *c, CURLcode cc, double timeout, int clien
         snprintf(c->err, sizeof(c->err), "%.100s: %.30s: HTTP %ld: %.300s", where, c->path,
                  c->status, msg);
     else if (c->status != 200)
-        snprintf(c->err, sizeof(c->err), "%.100s: %.30s: HTTP %ld: %.100s", where, c->path,
+        snprintf(c->err, sizeof(c->err), "%.100s: %.30s: HTTP %ld: %.160s", where, c->path,
                  c->status, ex[0] ? ex : "(empty body)");
     else if (!c->len)
         snprintf(c->err, sizeof(c->err), "%.100s: %.30s: an empty reply (the connection closed?)",

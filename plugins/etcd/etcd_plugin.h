@@ -38,7 +38,12 @@ struct etcd_state {
     const char *cacert, *cert, *key;
     int insecure;
     const char *username, *password;
-    CURLM *multi;     /* its connection cache is the members' kept-alive connections */
+    CURLM *multi; /* its connection cache is the members' kept-alive connections */
+    /* The watch's: kept across runs too. Its stream is cut mid-reply, so its connection is
+     * never reused; what the kept easy handle keeps is curl's TLS session cache, from which a
+     * TLS stream can resume its session rather than make a full handshake. */
+    CURLM *wmulti;
+    CURL *weasy;
     char token[1024]; /* the auth token; "" before the first authenticate */
     /* Cumulative, for metrics(). */
     uint64_t last_leader;
@@ -78,8 +83,16 @@ struct etcd_run {
     int *up;
     struct etcd_member *mem; /* the member list; NULL when unknown */
     size_t nmem;
-    int answered, with_leader;
-    int quorum; /* a majority of members answer and name a leader */
+    int answered, with_leader; /* of the endpoints */
+    /* The voting members of the member list that none of ours reaches, asked for their status
+     * at their own client URLs: the quorum is the cluster's, not the endpoints'. */
+    struct etcd_ep *xeps;
+    struct etcd_call *xcalls;
+    struct etcd_status *xstatus;
+    int *xup;
+    size_t nx;
+    int voters; /* voting members (the endpoints when the member list is unknown) */
+    int quorum; /* a majority of the voters answer and name a leader */
     uint64_t leader;
     char key[512], value[256]; /* the write check's */
     uint64_t write_rev;        /* 0: nothing written */
@@ -106,6 +119,8 @@ int etcd_body(struct etcd_call *c, const char *fmt, ...) IP_PRINTF(2, 3);
 /* Resolve the endpoints' host names with the SDK's resolver by `deadline`, so that curl never
  * resolves on its own; an endpoint that does not resolve fails its calls with the reason. */
 void etcd_http_resolve(struct etcd_state *st, double deadline);
+/* The same for one endpoint. */
+void etcd_ep_resolve(struct etcd_ep *ep, double deadline);
 /* A request's timeout, the run's deadline being `deadline`. */
 double etcd_timeout(const struct etcd_state *st, double deadline);
 
@@ -113,6 +128,8 @@ double etcd_timeout(const struct etcd_state *st, double deadline);
 
 /* connect: every endpoint's status at once. 0 when at least one answered. */
 int etcd_check_connect(struct etcd_run *r);
+/* Free what connect made for the members no endpoint reaches. */
+void etcd_others_free(struct etcd_run *r);
 void etcd_check_leader(struct etcd_run *r);
 void etcd_check_members(struct etcd_run *r);
 void etcd_check_alarms(struct etcd_run *r);

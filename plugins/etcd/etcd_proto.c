@@ -148,6 +148,7 @@ int etcd_parse_status(const json_t *reply, struct etcd_status *s, char *err, siz
     s->db_quota = etcd_u64_or0(reply, "dbSizeQuota"); /* 3.6; 0 before */
     s->learner = json_is_true(json_object_get(reply, "isLearner"));
     copy_string(reply, "version", s->version, sizeof(s->version));
+    copy_string(reply, "storageVersion", s->storage_version, sizeof(s->storage_version));
     errs = json_object_get(reply, "errors");
     json_array_foreach(errs, i, e)
     {
@@ -197,9 +198,13 @@ long etcd_parse_members(const json_t *reply, struct etcd_member **out, char *err
             return -1;
         }
         copy_string(x, "name", m[i].name, sizeof(m[i].name));
-        if (json_is_string(json_array_get(urls, 0)))
-            etcd_url_hostport(json_string_value(json_array_get(urls, 0)), m[i].client,
-                              sizeof(m[i].client));
+        if (json_is_string(json_array_get(urls, 0))) {
+            const char *u = json_string_value(json_array_get(urls, 0)), *sep = strstr(u, "://");
+
+            etcd_url_hostport(u, m[i].client, sizeof(m[i].client));
+            snprintf(m[i].client_url, sizeof(m[i].client_url), "%.*s://%s",
+                     sep ? (int)(sep - u) : 4, sep ? u : "http", m[i].client);
+        }
         m[i].learner = json_is_true(json_object_get(x, "isLearner"));
     }
     *out = m;

@@ -32,6 +32,7 @@ struct etcd_status {
     uint64_t cluster_id, member_id, leader, raft_term, revision;
     uint64_t raft_index, applied_index, db_size, db_in_use, db_quota;
     char version[32];
+    char storage_version[32]; /* 3.6: the data's schema version; "" before */
     int learner;
     char errors[256]; /* the member's own errors ("etcdserver: no leader"), "; "-joined */
 };
@@ -42,7 +43,8 @@ int etcd_parse_status(const json_t *reply, struct etcd_status *s, char *err, siz
 struct etcd_member {
     uint64_t id;
     char name[64];
-    char client[300]; /* the first client URL's host:port; "" when it has none (not started) */
+    char client[300];     /* the first client URL's host:port; "" when it has none (not started) */
+    char client_url[300]; /* that URL: scheme://host:port */
     int learner;
 };
 /* The members into *out (malloc'd, the caller frees): how many, or -1 with err. */

@@ -76,6 +76,20 @@ START_TEST(status_reply)
     ck_assert(s.db_size == 20480 && s.db_in_use == 16384 && s.revision == 2);
     ck_assert_str_eq(s.version, "3.4.23");
     ck_assert_str_eq(s.errors, "etcdserver: no leader; memberID:1 alarm:NOSPACE");
+    ck_assert_str_eq(s.storage_version, "");
+    json_decref(j);
+    /* 3.6's, as its gateway sends it: more fields (the quota, the storage version), spaces. */
+    j = parse("{\"header\":{\"cluster_id\":\"6494483262317367254\", \"member_id\":"
+              "\"7129116581789144561\", \"revision\":\"1\", \"raft_term\":\"2\"}, \"version\":"
+              "\"3.6.16\", \"dbSize\":\"20480\", \"leader\":\"7129116581789144561\", "
+              "\"raftIndex\":\"8\", \"raftTerm\":\"2\", \"raftAppliedIndex\":\"8\", "
+              "\"dbSizeInUse\":\"16384\", \"storageVersion\":\"3.6.0\", \"dbSizeQuota\":"
+              "\"33554432\", \"downgradeInfo\":{}}");
+    ck_assert_int_eq(etcd_parse_status(j, &s, err, sizeof(err)), 0);
+    ck_assert(s.leader == 7129116581789144561ull && s.leader == s.member_id);
+    ck_assert(s.db_quota == 33554432);
+    ck_assert_str_eq(s.version, "3.6.16");
+    ck_assert_str_eq(s.storage_version, "3.6.0");
     json_decref(j);
     j = parse("{\"status\":\"ok\",\"version\":\"1\"}");
     ck_assert_int_eq(etcd_parse_status(j, &s, err, sizeof(err)), -1);
@@ -90,16 +104,22 @@ START_TEST(member_list)
         parse("{\"header\":{},\"members\":[{\"ID\":\"6329678045754123771\",\"name\":\"etcd-3\","
               "\"peerURLs\":[\"http://127.0.0.1:11068\"],\"clientURLs\":"
               "[\"http://127.0.0.1:32062\"]},{\"ID\":\"10992726429369307405\","
-              "\"peerURLs\":[\"http://127.0.0.1:2\"],\"isLearner\":true}]}");
+              "\"peerURLs\":[\"http://127.0.0.1:2\"],\"isLearner\":true},{\"ID\":\"7\","
+              "\"clientURLs\":[\"https://localhost:2379/\"]}]}");
     struct etcd_member *m;
     char err[128];
 
-    ck_assert_int_eq(etcd_parse_members(j, &m, err, sizeof(err)), 2);
+    ck_assert_int_eq(etcd_parse_members(j, &m, err, sizeof(err)), 3);
     ck_assert(m[0].id == 6329678045754123771ull);
     ck_assert_str_eq(m[0].name, "etcd-3");
     ck_assert_str_eq(m[0].client, "127.0.0.1:32062");
+    ck_assert_str_eq(m[0].client_url, "http://127.0.0.1:32062");
     ck_assert(!m[0].learner && m[1].learner);
     ck_assert_str_eq(m[1].client, "");
+    ck_assert_str_eq(m[1].client_url, "");
+    /* The URL that the quorum's count asks a member at: no path, the scheme kept. */
+    ck_assert_str_eq(m[2].client, "localhost:2379");
+    ck_assert_str_eq(m[2].client_url, "https://localhost:2379");
     free(m);
     json_decref(j);
     j = parse("{\"members\":[]}");

@@ -123,15 +123,15 @@ static struct etcd_ep *watch_endpoint(const struct etcd_run *r)
     return r->write_ep;
 }
 
+/* The probe's kept watch handle, set for a stream from ep. */
 static CURL *open_stream(struct etcd_run *r, struct etcd_ep *ep, struct watch *w,
                          struct curl_slist **hdrs, char *body)
 {
     struct etcd_state *st = r->st;
-    CURL *e = curl_easy_init();
+    CURL *e = st->weasy;
     char url[400], auth[1100];
 
-    if (!e)
-        return NULL;
+    curl_easy_reset(e);
     snprintf(url, sizeof(url), "%s/v3/watch", ep->url);
     *hdrs = curl_slist_append(NULL, "Content-Type: application/json");
     if (st->token[0]) {
@@ -197,7 +197,7 @@ void etcd_check_watch(struct etcd_run *r)
     struct watch *w = calloc(1, sizeof(*w));
     char key[512], k64[700], body[800];
     struct curl_slist *hdrs = NULL;
-    CURLM *m = curl_multi_init();
+    CURLM *m = r->st->wmulti;
     CURL *e = NULL;
     double t0 = ip_clock(), delivery = 0;
     uint64_t put_rev = 0;
@@ -206,7 +206,7 @@ void etcd_check_watch(struct etcd_run *r)
     snprintf(key, sizeof(key), "%s%s/%s/watch", r->st->prefix, r->st->name, r->tag);
     etcd_b64_encode(key, strlen(key), k64, sizeof(k64));
     snprintf(body, sizeof(body), "{\"create_request\":{\"key\":\"%s\"}}", k64);
-    if (w && m && (e = open_stream(r, ep, w, &hdrs, body)) && curl_multi_add_handle(m, e) == 0) {
+    if (w && (e = open_stream(r, ep, w, &hdrs, body)) && curl_multi_add_handle(m, e) == 0) {
         w->key = key;
         rc = watch_run(r, m, w, ep, &put_rev, &delivery);
         curl_multi_remove_handle(m, e); /* closes the stream */
@@ -224,10 +224,6 @@ void etcd_check_watch(struct etcd_run *r)
     } else
         ip_check(r->rep, "watch", ep->hostport, IP_CRITICAL, ip_clock() - t0, "%s: %s",
                  ep->hostport, w && w->err[0] ? w->err : "out of memory");
-    if (e)
-        curl_easy_cleanup(e);
     curl_slist_free_all(hdrs);
-    if (m)
-        curl_multi_cleanup(m);
     free(w);
 }

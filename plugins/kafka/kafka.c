@@ -253,12 +253,12 @@ static void kafka_run_checks(struct kafka_run *r)
 {
     char err[1024];
 
-    if (kafka_resolve(r, ip_report_deadline(r->rep), err, sizeof(err)) != 0) {
+    if (kafka_resolve(r, kafka_end(r), err, sizeof(err)) != 0) {
         ip_check(r->rep, "connect", NULL, IP_CRITICAL, 0, "%s", err);
         ip_skip_checks(r->rep, NULL, kafka_after_connect, "not connected");
         return;
     }
-    if (!(r->rk = kafka_producer_new(r, ip_report_deadline(r->rep), err, sizeof(err)))) {
+    if (!(r->rk = kafka_producer_new(r, kafka_end(r), err, sizeof(err)))) {
         ip_check(r->rep, "connect", NULL, IP_UNKNOWN, 0, "client: %s", err);
         return;
     }
@@ -287,11 +287,7 @@ static void kafka_forget_group(struct kafka_run *r)
         ip_report_log(r->rep, IP_LOG_DEBUG, "group %s: nothing committed", r->st->group);
         return;
     }
-    if (kafka_delete_group(r, r->st->group,
-                           ip_clock() + 2.0 < ip_report_deadline(r->rep)
-                               ? ip_report_deadline(r->rep)
-                               : ip_clock() + 2.0,
-                           err, sizeof(err)) != 0)
+    if (kafka_delete_group(r, r->st->group, ip_report_deadline(r->rep), err, sizeof(err)) != 0)
         ip_report_log(r->rep, IP_LOG_WARNING, "group %s not deleted: %s", r->st->group, err);
     else
         ip_report_log(r->rep, IP_LOG_DEBUG, "group %s deleted", r->st->group);
@@ -300,7 +296,10 @@ static void kafka_forget_group(struct kafka_run *r)
 static int kafka_run(void *state, struct ip_report *rep)
 {
     struct kafka_state *st = state;
-    struct kafka_run r = {.st = st, .rep = rep, .controller = -1};
+    struct kafka_run r = {.st = st, .rep = rep, .controller = -1, .warm_up = -1};
+    double now = ip_clock(), left = ip_report_deadline(rep) - now;
+
+    r.end = now + left - (left * 0.1 < 1.0 ? left * 0.1 : 1.0);
 
     pthread_mutex_init(&r.lock, NULL);
     ip_run_tag(rep, r.tag, sizeof(r.tag));

@@ -124,7 +124,7 @@ static void kafka_keep_brokers(struct kafka_run *r, const struct rd_kafka_metada
 void kafka_connect_check(struct kafka_run *r)
 {
     const struct rd_kafka_metadata *md;
-    double t0 = ip_clock(), deadline = ip_report_deadline(r->rep);
+    double t0 = ip_clock(), deadline = kafka_end(r);
     enum ip_status status = IP_OK;
     char err[1024], why[256] = "";
     int n;

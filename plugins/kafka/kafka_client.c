@@ -27,7 +27,12 @@ double kafka_share(const struct kafka_run *r, double share)
 {
     double now = ip_clock();
 
-    return now + (ip_report_deadline(r->rep) - now) * share;
+    return now + (kafka_end(r) - now) * share;
+}
+
+double kafka_end(const struct kafka_run *r)
+{
+    return r->end;
 }
 
 /* ms clamped to lo..hi, as a property value. */

@@ -7,7 +7,7 @@
  * acknowledged again; the read-back is what the consumer received (every acknowledged message,
  * once); the drill is whole again once the broker is back and no partition of the cluster is
  * under-replicated. Whether the preferred leader leads again is reported: librdkafka 2.0.2 has
- * no ElectLeaders (2.5 adds rd_kafka_ElectLeaders), so the plugin cannot ask for an election.
+ * no ElectLeaders (2.6.0 adds rd_kafka_ElectLeaders), so the plugin cannot ask for an election.
  */
 #define _GNU_SOURCE
 #include <stdint.h>

@@ -137,7 +137,7 @@ static enum ip_status kafka_lag_status(const struct kafka_state *st, const struc
 
 static void kafka_group_check(struct kafka_run *r, const char *group)
 {
-    double t0 = ip_clock(), deadline = ip_report_deadline(r->rep);
+    double t0 = ip_clock(), deadline = kafka_end(r);
     struct kafka_lag lag = {0};
     rd_kafka_topic_partition_list_t *l;
     char state[64], err[1024];

@@ -69,7 +69,8 @@ struct kafka_delivery {
 struct kafka_run {
     struct kafka_state *st;
     struct ip_report *rep;
-    char tag[64];         /* the run id, tagged on every message */
+    double end;   /* when the checks must be done: the deadline less the run's clean-up time */
+    char tag[64]; /* the run id, tagged on every message */
     char bootstrap[2048]; /* resolved, numeric host:port list */
     rd_kafka_t *rk;       /* producer: metadata, admin, produce */
     pthread_mutex_t lock; /* last_error */
@@ -83,6 +84,7 @@ struct kafka_run {
     int nbrokers;
     int controller;                  /* -1: not known */
     struct kafka_delivery *delivery; /* where the producers' reports go now; NULL: nowhere */
+    double warm_up;                  /* seconds the producer's warm-up took; -1: not yet */
     /* What the produce check wrote, for consume and ordering. */
     struct kafka_delivery produced;
     long long consume_missing, consume_duplicated, out_of_order; /* -1: not known */
@@ -107,11 +109,16 @@ const char *kafka_last_error(struct kafka_run *r, char *buf, size_t len);
 #define KAFKA_BASE_PRODUCE    0LL
 #define KAFKA_BASE_THROUGHPUT (1LL << 40)
 #define KAFKA_BASE_DRILL      (2LL << 40)
+#define KAFKA_BASE_WARM_UP    (3LL << 40)
 
 /* The delivery-report callback of every producer (rd_kafka_conf_set_dr_msg_cb). */
 void kafka_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque);
 /* A deadline `share` (0..1) of the run's time left from now. */
 double kafka_share(const struct kafka_run *r, double share);
+/* When the checks must be done: what follows them (the group's deletion, destroying the
+ * clients: librdkafka joins its threads) keeps the last 10 % of the run, at most 1 s, so
+ * that the report is the plugin's own and not the core's timeout. */
+double kafka_end(const struct kafka_run *r);
 /* Milliseconds left until deadline, at least 1, for librdkafka's int timeouts. */
 int kafka_ms(double deadline);
 /* Check every "name=value" of the rdkafka setting against librdkafka (setup time): 0, or -1

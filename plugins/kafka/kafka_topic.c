@@ -123,7 +123,7 @@ static int kafka_missing(const rd_kafka_metadata_topic_t *t)
 static int kafka_topic_find(struct kafka_run *r, double t0, const struct rd_kafka_metadata **md)
 {
     const struct kafka_state *st = r->st;
-    double deadline = ip_report_deadline(r->rep);
+    double deadline = kafka_end(r);
     char err[1024];
     int rc;
 
@@ -218,7 +218,7 @@ void kafka_partitions_check(struct kafka_run *r)
     char err[1024], text[1200], missing[512];
     int nmissing;
 
-    if (kafka_metadata(r, NULL, ip_report_deadline(r->rep), &md, err, sizeof(err)) != 0) {
+    if (kafka_metadata(r, NULL, kafka_end(r), &md, err, sizeof(err)) != 0) {
         ip_check(r->rep, "partitions", NULL, IP_CRITICAL, ip_clock() - t0, "%s", err);
         return;
     }

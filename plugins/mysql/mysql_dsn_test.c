@@ -53,10 +53,10 @@ END_TEST
 START_TEST(password_with_colon_and_at)
 {
     /* The first ':' ends the user, the last '@' before the '/' ends the password. */
-    ck_assert_int_eq(mysql_dsn_parse("me:p:a@s@s@tcp(10.0.0.1:3306)/db", &d, err, sizeof(err)), 0);
+    ck_assert_int_eq(mysql_dsn_parse("me:p:a@s@s@tcp(127.0.0.3:3306)/db", &d, err, sizeof(err)), 0);
     ck_assert_str_eq(d.user, "me");
     ck_assert_str_eq(d.password, "p:a@s@s");
-    ck_assert_str_eq(d.host, "10.0.0.1");
+    ck_assert_str_eq(d.host, "127.0.0.3");
 }
 END_TEST
 
@@ -184,11 +184,11 @@ START_TEST(options_tcp)
 {
     struct mysql_conn_opts o = {.password = "from-setting", .io_timeout = 5, .ssl_ca = "ca"};
 
-    ck_assert_int_eq(mysql_dsn_parse("im@tcp(10.0.0.1:13306)/chat?charset=utf8mb4&timeout=2s", &d,
+    ck_assert_int_eq(mysql_dsn_parse("im@tcp(127.0.0.3:13306)/chat?charset=utf8mb4&timeout=2s", &d,
                                      err, sizeof(err)),
                      0);
     mysql_dsn_options(&d, &o);
-    ck_assert_str_eq(o.host, "10.0.0.1");
+    ck_assert_str_eq(o.host, "127.0.0.3");
     ck_assert_int_eq(o.port, 13306);
     ck_assert_ptr_null(o.socket);
     ck_assert_str_eq(o.user, "im");

@@ -202,6 +202,30 @@ static int netpart_targets(struct ip_probe *probe, struct netpart_state *st)
     return bad ? -1 : 0;
 }
 
+/* The partition drill of Redis: `sentinels` (host:port) that name `master_name`. */
+static int netpart_sentinels(struct ip_probe *probe, struct netpart_state *st)
+{
+    char host[256];
+    int port;
+
+    st->sentinels = ip_probe_strings(probe, "sentinels", &st->nsentinels);
+    st->master_name = ip_probe_string(probe, "master_name", NULL);
+    if (st->nsentinels && (!st->master_name || !*st->master_name)) {
+        ip_probe_fail(probe, "master_name", "is required with sentinels");
+        return -1;
+    }
+    if (!st->nsentinels && st->master_name) {
+        ip_probe_fail(probe, "master_name", "needs sentinels");
+        return -1;
+    }
+    for (size_t i = 0; i < st->nsentinels; i++)
+        if (ip_hostport(st->sentinels[i], host, sizeof(host), &port) != 0) {
+            ip_probe_fail(probe, "sentinels", "\"%s\": expected host:port", st->sentinels[i]);
+            return -1;
+        }
+    return 0;
+}
+
 static int netpart_setup(struct ip_probe *probe, void **statep)
 {
     struct netpart_state *st = calloc(1, sizeof(*st));
@@ -221,6 +245,7 @@ static int netpart_setup(struct ip_probe *probe, void **statep)
         bad = 1;
     }
     bad |= netpart_targets(probe, st);
+    bad |= netpart_sentinels(probe, st);
     if (bad || ip_probe_err(probe)) {
         netpart_teardown(st);
         return IP_ECONFIG;
@@ -661,6 +686,15 @@ static void netpart_skip_all(struct netpart_state *st, struct ip_report *rep, co
     ip_skip_checks(rep, NULL, names + 1, "%s", why);
 }
 
+/* Whether a check of the partitions between this host and its targets is enabled. A probe
+ * that drills between members selects checks = ["baseline", "partition"]: its partition /
+ * heal actions cut members from each other, not this host from a target. */
+static int netpart_partitions_wanted(const struct ip_report *rep)
+{
+    return ip_check_enabled(rep, "detect") || ip_check_enabled(rep, "error") ||
+           ip_check_enabled(rep, "recover") || ip_check_enabled(rep, "degradation");
+}
+
 static int netpart_run(void *state, struct ip_report *rep)
 {
     struct netpart_state *st = state;
@@ -677,14 +711,12 @@ static int netpart_run(void *state, struct ip_report *rep)
         netpart_skip_all(st, rep, err);
         goto out;
     }
-    if (ip_drill(rep, NULL))
-        ip_check(rep, "partition", NULL, IP_SKIPPED, 0,
-                 "the partition drill between cluster members is not implemented yet");
     netpart_baseline(st, rep, ops, baseline);
-    for (int m = 0; m < NETPART_MODES; m++)
+    for (int m = 0; netpart_partitions_wanted(rep) && m < NETPART_MODES; m++)
         for (size_t i = 0; st->modes[m] && i < st->ntargets; i++)
             if (baseline[i] >= 0 && ip_report_remaining(rep) > 0)
                 netpart_one(st, rep, i, (enum netpart_mode)m, baseline, ops);
+    netpart_drill(st, rep);
 out:
     netpart_finish(st);
     free(ops);

@@ -54,6 +54,10 @@ struct netpart_state {
     double latency;             /* seconds, NETPART_LATENCY */
     const char *options[2][11]; /* redis, mysql options, NULL-terminated pairs */
     char table[96];             /* nftables: our table's name */
+    /* The partition drill of Redis: the Sentinels that name its master. */
+    const char *const *sentinels;
+    size_t nsentinels;
+    const char *master_name;
     /* Cumulative, for metrics(). */
     long long partitions;
 };
@@ -111,6 +115,18 @@ int nft_partition(const char *table, char (*addrs)[IP_ADDRSTRLEN], int n, int po
 /* Remove every rule (the heal), or the whole table (the end of the run). 0 or -1 with err. */
 int nft_heal(const char *table, char *err, size_t errlen);
 int nft_end(const char *table, char *err, size_t errlen);
+
+/* ---- drill.c ---- */
+
+/* The partition drill between the members of the etcd cluster that the targets are, when this
+ * is a drill run and the check `partition` is enabled. */
+void netpart_drill(struct netpart_state *st, struct ip_report *rep);
+
+/* ---- drill_redis.c ---- */
+
+/* The partition drill of the Redis master that the sentinels name, cut from its replicas and
+ * the sentinels. */
+void netpart_drill_redis(struct netpart_state *st, struct ip_report *rep);
 
 /* ---- toxiproxy.c ---- */
 

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "netpart_plugin.h"
+#include "testutil.h"
 
 START_TEST(blackhole_judged_on_the_clients_own_time)
 {
@@ -71,18 +72,8 @@ END_TEST
 
 int main(void)
 {
-    Suite *s = suite_create("netpart_timing");
-    TCase *tc = tcase_create("timing");
-    SRunner *sr;
-    int failed;
+    const TTest *const tests[] = {blackhole_judged_on_the_clients_own_time,
+                                  reset_must_be_noticed_at_once, cpu_wait_is_read_from_the_kernel};
 
-    tcase_add_test(tc, blackhole_judged_on_the_clients_own_time);
-    tcase_add_test(tc, reset_must_be_noticed_at_once);
-    tcase_add_test(tc, cpu_wait_is_read_from_the_kernel);
-    suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return run_tests("netpart_timing", tests, sizeof(tests) / sizeof(tests[0]));
 }

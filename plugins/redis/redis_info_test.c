@@ -13,7 +13,7 @@ static const char info[] =
     "# Server\r\nredis_version:7.0.15\r\nserver_time_usec:1700000100000000\r\n"
     "# Replication\r\nrole:master\r\nconnected_slaves:2\r\n"
     "slave0:ip=127.0.0.1,port=16380,state=online,offset=1000,lag=0\r\n"
-    "slave1:ip=10.0.0.2,port=6379,state=wait_bgsave,offset=400,lag=3\r\n"
+    "slave1:ip=127.0.0.2,port=6379,state=wait_bgsave,offset=400,lag=3\r\n"
     "master_failover_state:no-failover\r\nmaster_repl_offset:1200\r\n"
     "used_cpu_sys:12.5\r\n";
 
@@ -48,7 +48,7 @@ START_TEST(replicas)
     ck_assert_int_eq(r.offset, 1000);
     ck_assert_int_eq(r.lag, 0);
     ck_assert_int_eq(redis_info_replica(info, 1, &r), 0);
-    ck_assert_str_eq(r.host, "10.0.0.2");
+    ck_assert_str_eq(r.host, "127.0.0.2");
     ck_assert_str_eq(r.state, "wait_bgsave");
     ck_assert_int_eq(r.lag, 3);
     ck_assert_int_eq(redis_info_replica(info, 2, &r), -1);

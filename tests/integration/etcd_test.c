@@ -3,10 +3,12 @@
  * program. One cluster serves the tests that leave it as they found it: every check ok with its
  * figures and nothing left behind, the expected member count, read_only, bad settings, an
  * endpoint that refuses and one that never answers. A cluster of its own serves the tests that
- * stop members: the failover drill twice in a row, quorum lost, a paused member. A third sandbox
- * has a cluster with TLS and client certificates (a CA the sandbox made, and one it did not
- * sign), one with auth (a probe user whose 1 s token must be fetched again between runs, a
- * wrong password), and a member with a tiny backend quota filled up (NOSPACE).
+ * stop members: the failover drill twice in a row, quorum lost, a paused member, the quorum
+ * counted over the member list when the endpoints name only some members. A third sandbox has a
+ * cluster with TLS and client certificates (a CA the sandbox made, and one it did not sign), one
+ * with auth (a probe user whose 1 s token must be fetched again between runs, a wrong password),
+ * one with both, and a member with a tiny backend quota filled up (NOSPACE). Then one sandbox
+ * per release of scripts/etcd.sh (3.5, 3.6): every check ok, and the failover drill.
  */
 #include "config.h"
 
@@ -27,8 +29,11 @@
 static const char *workdir;
 static struct testlib_sandbox sbx;  /* left as found */
 static struct testlib_sandbox sbx2; /* members stopped, paused, killed */
-static struct testlib_sandbox sbx3; /* etcd-tls, etcd-auth, etcd-quota */
+static struct testlib_sandbox sbx3; /* etcd-tls, etcd-auth, etcd-tls-auth, etcd-quota */
+static struct testlib_sandbox sbxv; /* etcd 3.5, then 3.6 */
 static char addrs[512], addrs2[512], tls_addrs[512], certs[512], auth_addrs[512], quota_addr[64];
+static char tls_auth_addrs[512], addrsv[512];
+static char version[32]; /* the etcd release sbxv runs */
 static int sbx2_up;
 
 static void sandbox_up(struct testlib_sandbox *sb, const char *name, char *a, size_t alen)
@@ -193,12 +198,15 @@ static void sandbox_up3(void)
     char dir[600];
 
     snprintf(dir, sizeof(dir), "%s/sandbox3", workdir);
-    if (testlib_sandbox_up(&sbx3, dir, "etcd-tls etcd-auth etcd-quota") != 0 ||
+    if (testlib_sandbox_up(&sbx3, dir, "etcd-tls etcd-auth etcd-tls-auth etcd-quota") != 0 ||
         testlib_sandbox_var(&sbx3, "ETCD_TLS_ADDR", tls_addrs, sizeof(tls_addrs)) != 0 ||
         testlib_sandbox_var(&sbx3, "ETCD_TLS_CERTS", certs, sizeof(certs)) != 0 ||
         testlib_sandbox_var(&sbx3, "ETCD_AUTH_ADDR", auth_addrs, sizeof(auth_addrs)) != 0 ||
+        testlib_sandbox_var(&sbx3, "ETCD_TLS_AUTH_ADDR", tls_auth_addrs, sizeof(tls_auth_addrs)) !=
+            0 ||
         testlib_sandbox_var(&sbx3, "ETCD_QUOTA_ADDR", quota_addr, sizeof(quota_addr)) != 0) {
-        fprintf(stderr, "etcd_test: the sandbox did not start etcd-tls, etcd-auth, etcd-quota\n");
+        fprintf(stderr, "etcd_test: the sandbox did not start etcd-tls, etcd-auth, "
+                        "etcd-tls-auth, etcd-quota\n");
         exit(EXIT_FAILURE);
     }
 }
@@ -381,7 +389,7 @@ static void sandbox2(void)
     sbx2_up = 1;
 }
 
-static void drill_settings(char *s, size_t len)
+static void drill_settings(char *s, size_t len, const char *list, const struct testlib_sandbox *sb)
 {
     const char *tool = testlib_sandbox_tool();
 
@@ -389,7 +397,7 @@ static void drill_settings(char *s, size_t len)
              "endpoints = \"%s\";\n"
              "failover = { stop = \"'%s' --dir '%s' stop %%{member}\";\n"
              "  start = \"'%s' --dir '%s' start %%{member}\"; timeout = 30.0; };",
-             addrs2, tool, sbx2.dir, tool, sbx2.dir);
+             list, tool, sb->dir, tool, sb->dir);
 }
 
 static void assert_drill(json_t *doc)
@@ -425,7 +433,7 @@ START_TEST(failover_drill_twice)
     int code;
 
     sandbox2();
-    drill_settings(s, sizeof(s));
+    drill_settings(s, sizeof(s), addrs2, &sbx2);
     for (int run = 0; run < 2; run++) {
         doc = run_json(s, 30.0, "--drill", &code);
         testlib_assert_code(doc, code, 0);
@@ -506,6 +514,64 @@ START_TEST(paused_member)
     assert_status(doc, "connect", NULL, "warning");
     assert_has(message_of(doc, "connect", NULL), "2 of 3 members answered");
     json_decref(doc);
+}
+END_TEST
+
+/* The member of `list` at position n (0-based) into out. */
+static void nth_addr(const char *list, int n, char *out, size_t len)
+{
+    const char *p = list;
+
+    for (int i = 0; i < n && *p; i++)
+        p += strcspn(p, ","), p += *p == ',';
+    snprintf(out, len, "%.*s", (int)strcspn(p, ","), p);
+}
+
+/* Endpoints that name only some of the members: the quorum is counted over the member list,
+ * whose other members are asked at their own client URLs. Two of three named, the named follower
+ * down: the third member holds the quorum with the other (counted over the endpoints, 1 of 2,
+ * it was "lost"). One of three named, the two others down: lost (counted over the endpoints,
+ * 1 of 1, it was "held"). */
+START_TEST(quorum_over_member_list)
+{
+    char s[1024], f[64], a[64], b[64], hp[64];
+    json_t *held, *lost;
+    int code_held, code_lost, n = 0;
+
+    sandbox2();
+    follower_of(addrs2, f, sizeof(f));
+    for (int i = 0; i < 3; i++) {
+        nth_addr(addrs2, i, hp, sizeof(hp));
+        if (strcmp(hp, f) != 0)
+            snprintf(n++ ? b : a, sizeof(a), "%s", hp);
+    }
+    ck_assert_int_eq(n, 2);
+    ck_assert_int_eq(testlib_sandbox(&sbx2, "kill %s >/dev/null", f), 0);
+    snprintf(s, sizeof(s), "endpoints = \"%s,%s\"; request_timeout = 0.5;", a, f);
+    held = run_json(s, 10.0, NULL, &code_held);
+    ck_assert_int_eq(testlib_sandbox(&sbx2, "kill %s >/dev/null", b), 0);
+    snprintf(s, sizeof(s), "endpoints = \"%s\"; request_timeout = 0.5;", a);
+    lost = run_json(s, 10.0, NULL, &code_lost);
+    ck_assert_int_eq(testlib_sandbox(&sbx2, "start %s >/dev/null", f), 0);
+    ck_assert_int_eq(testlib_sandbox(&sbx2, "start %s >/dev/null", b), 0);
+
+    testlib_assert_code(held, code_held, 1);
+    assert_status(held, "connect", NULL, "warning");
+    assert_has(message_of(held, "connect", NULL), "2 of 3 members answered");
+    assert_status(held, "connect", f, "warning");
+    assert_has(message_of(held, "connect", f), "(quorum held)");
+    assert_status(held, "connect", b, "ok"); /* asked at the URL the member list gives */
+    assert_has(message_of(held, "leader", NULL), "agreed by 2 members");
+    assert_status(held, "write", "*", "ok");
+    json_decref(held);
+
+    testlib_assert_code(lost, code_lost, 2);
+    assert_status(lost, "connect", NULL, "critical");
+    assert_has(message_of(lost, "connect", NULL), "quorum lost: 1 of 3 members answered");
+    assert_has(hint_of(lost, "connect"), "a majority (2 of 3) must run");
+    assert_status(lost, "connect", b, "critical");
+    assert_status(lost, "write", NULL, "skipped");
+    json_decref(lost);
 }
 END_TEST
 
@@ -648,6 +714,52 @@ START_TEST(auth_token_refreshed)
 }
 END_TEST
 
+/* Client certificates and users at once: a certificate without a CommonName (with auth on, etcd's
+ * gateway refuses one that has a CommonName) and the probe user's password. */
+static void tls_auth_settings(char *s, size_t len, const char *client, const char *password)
+{
+    char user[64];
+
+    ck_assert_int_eq(testlib_sandbox_var(&sbx3, "ETCD_AUTH_USER", user, sizeof(user)), 0);
+    snprintf(s, len,
+             "endpoints = \"%s\"; cacert = \"%s/ca.pem\"; cert = \"%s/%s.pem\"; "
+             "key = \"%s/%s-key.pem\"; username = \"%s\"; password = \"%s\";",
+             tls_auth_addrs, certs, certs, client, certs, client, user, password);
+}
+
+START_TEST(tls_and_auth)
+{
+    char s[8192], pass[64], first[64];
+    json_t *doc;
+    int code;
+
+    ck_assert_int_eq(testlib_sandbox_var(&sbx3, "ETCD_AUTH_PASSWORD", pass, sizeof(pass)), 0);
+    first_addr(tls_auth_addrs, first, sizeof(first));
+    tls_auth_settings(s, sizeof(s), "gateway-client", pass);
+    doc = run_json(s, 5.0, NULL, &code);
+    testlib_assert_code(doc, code, 0);
+    assert_has(message_of(doc, "connect", NULL), "3 of 3 members answered");
+    assert_status(doc, "write", "*", "ok");
+    assert_status(doc, "read", first, "ok");
+    assert_status(doc, "watch", "*", "ok");
+    json_decref(doc);
+    /* The session is accepted, the password is not: etcd's own words. */
+    tls_auth_settings(s, sizeof(s), "gateway-client", "not-the-password");
+    doc = run_json(s, 5.0, NULL, &code);
+    testlib_assert_code(doc, code, 2);
+    assert_has(message_of(doc, "connect", NULL), "authentication failed");
+    assert_has(hint_of(doc, "connect"), "check username and password");
+    json_decref(doc);
+    /* A client certificate with a CommonName: refused by the gateway, and the hint says why. */
+    tls_auth_settings(s, sizeof(s), "client", pass);
+    doc = run_json(s, 5.0, NULL, &code);
+    testlib_assert_code(doc, code, 2);
+    assert_has(message_of(doc, "connect", NULL), "HTTP 400: CommonName of client");
+    assert_has(hint_of(doc, "connect"), "use one without a CommonName");
+    json_decref(doc);
+}
+END_TEST
+
 /* A member whose backend quota is full raises NOSPACE: alarms names it, members warns of the
  * db's share of the quota, the write is refused with etcd's own words. */
 START_TEST(nospace_alarm)
@@ -692,6 +804,81 @@ START_TEST(nospace_alarm)
 }
 END_TEST
 
+/* ---- etcd 3.5 and 3.6 (scripts/etcd.sh builds them) ---------------------------------------- */
+
+/* Every check ok on the release sbxv runs (its version in connect), nothing left behind. */
+START_TEST(version_all_checks_ok)
+{
+    char s[1024], first[64], prefix[128], v[64];
+    json_t *doc, *c;
+    size_t i;
+    int code;
+
+    snprintf(prefix, sizeof(prefix), "/infraprobe-test-%ld/", (long)getpid());
+    snprintf(s, sizeof(s), "endpoints = \"%s\"; prefix = \"%s\";", addrsv, prefix);
+    doc = run_json(s, 5.0, NULL, &code);
+    testlib_assert_code(doc, code, 0);
+    json_array_foreach(json_object_get(testlib_probe0(doc), "checks"), i, c)
+    {
+        ck_assert_msg(strcmp(testlib_status(c), "ok") == 0, "etcd %s: %s %s: %s: %s", version,
+                      json_string_value(json_object_get(c, "name")),
+                      testlib_target(c) ? testlib_target(c) : "", testlib_status(c),
+                      testlib_message(c));
+    }
+    first_addr(addrsv, first, sizeof(first));
+    snprintf(v, sizeof(v), "etcd %s", version);
+    assert_has(message_of(doc, "connect", first), v);
+    assert_has(message_of(doc, "connect", NULL), "3 of 3 members answered, 3 name a leader");
+    assert_status(doc, "write", "*", "ok");
+    assert_status(doc, "read", first, "ok");
+    assert_status(doc, "watch", "*", "ok");
+    ck_assert_double_eq(testlib_metric(doc, "infraprobe_etcd_members", NULL, NULL), 3);
+    ck_assert_double_eq(testlib_metric(doc, "infraprobe_etcd_version_info", "version", version), 1);
+    /* 3.6 names its storage version too (3.5.0 for a moment after the start, until the
+     * cluster's version is set and the schema migrated: 3.6.0); 3.5 has none. */
+    if (strncmp(version, "3.6.", 4) == 0)
+        assert_has(message_of(doc, "connect", first), "(storage 3.");
+    else
+        ck_assert_msg(!strstr(message_of(doc, "connect", first), "(storage"), "connect: %s",
+                      message_of(doc, "connect", first));
+    json_decref(doc);
+    /* The lease was revoked: nothing the run wrote is left. */
+    ck_assert_int_eq(keys_under(first, prefix), 0);
+}
+END_TEST
+
+/* The failover drill, both scenarios: nothing acknowledged lost, the cluster whole again. */
+START_TEST(version_failover_drill)
+{
+    char s[2048];
+    json_t *doc;
+    int code;
+
+    drill_settings(s, sizeof(s), addrsv, &sbxv);
+    doc = run_json(s, 30.0, "--drill", &code);
+    testlib_assert_code(doc, code, 0);
+    assert_drill(doc);
+    json_decref(doc);
+}
+END_TEST
+
+/* The releases of scripts/etcd.sh (IP_ETCD_VERSIONS), space-separated, into out. */
+static void etcd_versions(char *out, size_t len)
+{
+    char cmd[1200];
+    FILE *p;
+
+    snprintf(cmd, sizeof(cmd), ". '%s/scripts/etcd.sh' && printf '%%s' \"$IP_ETCD_VERSIONS\"",
+             getenv("top_srcdir"));
+    p = popen(cmd, "r");
+    out[0] = '\0';
+    if (!p || !fgets(out, (int)len, p) || !out[0]) {
+        fprintf(stderr, "etcd_test: no version in scripts/etcd.sh\n");
+        exit(EXIT_FAILURE);
+    }
+    pclose(p);
+}
+
 /* Run one phase's tests, on the sandbox it started, then take that sandbox down: so that no
  * more than one sandbox's members load the machine at once. Returns the failures. */
 static int phase(TCase *tc, struct testlib_sandbox *sb)
@@ -707,6 +894,36 @@ static int phase(TCase *tc, struct testlib_sandbox *sb)
     srunner_free(sr);
     if (testlib_sandbox(sb, "down >/dev/null") != 0)
         failed++;
+    return failed;
+}
+
+/* One sandbox per release of scripts/etcd.sh, one after the other; a release that is not built
+ * fails the sandbox's up, and so the test, loudly. */
+static int versions_phases(void)
+{
+    char list[256], dir[600];
+    int failed = 0;
+
+    etcd_versions(list, sizeof(list));
+    for (char *v = strtok(list, " "); v; v = strtok(NULL, " ")) {
+        TCase *tv = tcase_create(v);
+
+        snprintf(version, sizeof(version), "%s", v);
+        snprintf(dir, sizeof(dir), "%s/sandbox-%s", workdir, v);
+        setenv("SANDBOX_ETCD", v, 1);
+        if (testlib_sandbox_up(&sbxv, dir, "etcd") != 0 ||
+            testlib_sandbox_var(&sbxv, "ETCD_ADDR", addrsv, sizeof(addrsv)) != 0) {
+            fprintf(stderr, "etcd_test: the sandbox did not start etcd %s\n", v);
+            failed++;
+            continue;
+        }
+        unsetenv("SANDBOX_ETCD");
+        tcase_set_timeout(tv, 180);
+        tcase_add_test(tv, version_all_checks_ok);
+        tcase_add_test(tv, version_failover_drill);
+        failed += phase(tv, &sbxv);
+    }
+    unsetenv("SANDBOX_ETCD");
     return failed;
 }
 
@@ -736,6 +953,7 @@ int main(void)
     tcase_add_test(tk, failover_drill_twice);
     tcase_add_test(tk, quorum_lost);
     tcase_add_test(tk, paused_member);
+    tcase_add_test(tk, quorum_over_member_list);
     failed += phase(tk, &sbx2);
     sandbox_up3();
     tcase_set_timeout(tt, 120);
@@ -745,7 +963,9 @@ int main(void)
     tcase_add_test(tt, auth_wrong_password);
     tcase_add_test(tt, auth_token_refreshed);
     tcase_add_test(tt, nospace_alarm);
+    tcase_add_test(tt, tls_and_auth);
     failed += phase(tt, &sbx3);
+    failed += versions_phases();
     curl_global_cleanup();
     if (testlib_cleanup() != 0)
         failed++;

@@ -3,8 +3,9 @@
  * KRaft nodes): every check, with librdkafka in the test looking behind the plugin's back (the
  * topic it created, the group it deleted, a group's lag computed independently), bad settings
  * at -t, and faults: no broker reachable, a listener that never answers, a missing topic with
- * create_topic = false, a replication factor the cluster cannot give, a paused broker, a
- * stopped one (acks=all refused below min.insync.replicas), an offline partition. Tests that
+ * create_topic = false, a replication factor the cluster cannot give (more than its brokers;
+ * more than its live brokers), a paused broker, a stopped one (acks=all refused below
+ * min.insync.replicas), an offline partition. Tests that
  * only read a healthy cluster share one sandbox; the drill and the faults get their own.
  */
 #include "config.h"
@@ -228,6 +229,29 @@ static long long direct_high(const char *addr, const char *topic, int p)
 }
 
 /* ---- a healthy cluster, shared ------------------------------------------------------- */
+
+/* The cluster's first run, as ./scripts/demo makes it: a new topic, a new idempotent producer.
+ * Its connections, producer id, metadata and the new partitions' first replicated write are the
+ * warm-up's, so produce keeps its default thresholds and is ok; the warm-up is reported. */
+START_TEST(first_run_produce_ok)
+{
+    char settings[1024];
+    int code;
+    json_t *doc;
+
+    snprintf(settings, sizeof(settings),
+             "brokers = \"%s\"; checks = [\"connect\", \"topic\", \"produce\"];\n"
+             "  thresholds = { connect = { warn_ms = 10000.0; crit_ms = 20000.0; }; };",
+             shared.addr);
+    doc = run_named("--once", "first-run", 60, settings, &code);
+    expect_check(doc, "topic", "ok", "created infraprobe.first-run");
+    expect_check(doc, "produce", "ok", "after a warm-up of");
+    ck_assert_double_gt(testlib_metric(doc, "infraprobe_kafka_produce_warm_up_seconds", NULL, NULL),
+                        0);
+    expect_code(doc, code, 0);
+    json_decref(doc);
+}
+END_TEST
 
 START_TEST(every_check_ok)
 {
@@ -491,7 +515,7 @@ static void paused_broker(const struct sandbox *sb)
     json_decref(doc);
 }
 
-/* One broker stopped, a topic asking for min.insync.replicas = 3: its ISR is below that, and
+/* kafka-3 stopped, a topic asking for min.insync.replicas = 3: its ISR is below that, and
  * acks=all writes are refused. */
 static void below_min_insync(const struct sandbox *sb)
 {
@@ -499,7 +523,6 @@ static void below_min_insync(const struct sandbox *sb)
     int code;
     json_t *doc;
 
-    ck_assert_int_eq(testlib_sandbox(&sb->sb, "stop kafka-3"), 0);
     snprintf(settings, sizeof(settings),
              "brokers = \"%s\"; topic = \"strict\"; min_insync_replicas = 3; %s", sb->addr, loose);
     doc = run_named("--once", "strict", 8, settings, &code);
@@ -508,7 +531,46 @@ static void below_min_insync(const struct sandbox *sb)
     expect_check(doc, "partitions", "warning", "under-replicated");
     expect_code(doc, code, 2);
     json_decref(doc);
-    ck_assert_int_eq(testlib_sandbox(&sb->sb, "start kafka-3"), 0);
+}
+
+/* kafka-3 stopped: two live brokers, a new topic asking for replication factor 3. KRaft places
+ * replicas on every registered broker, fenced ones included (it refuses only when the factor
+ * exceeds the registered brokers, or every one is fenced): the topic is created under-replicated
+ * (the run writes, so it creates) and the topic check says so. Once the stopped broker's
+ * registration is removed (Kafka's own kafka-cluster unregister), the cluster has fewer brokers
+ * than the factor and refuses, in its own words; the broker registers anew when it starts again. */
+static void fewer_live_brokers_than_rf(const struct sandbox *sb)
+{
+    char settings[2048];
+    int code;
+    json_t *doc;
+
+    snprintf(settings, sizeof(settings),
+             "brokers = \"%s\"; topic = \"rf-fenced\"; checks = [\"connect\", \"topic\", "
+             "\"produce\"]; %s",
+             sb->addr, loose);
+    doc = run_named("--once", "rf-fenced", 20, settings, &code);
+    expect_check(doc, "connect", "ok", "2 brokers");
+    expect_check(doc, "topic", "warning", "created rf-fenced: 3 partitions, replication factor 3");
+    expect_check(doc, "topic", "warning", "under-replicated 3 (0, 1, 2)");
+    /* Two of three in the ISR is min.insync.replicas: acks=all writes go on. */
+    expect_check(doc, "produce", "ok", NULL);
+    expect_code(doc, code, 1);
+    json_decref(doc);
+    ck_assert_int_eq(testlib_sandbox(&sb->sb, "kafka cluster unregister --id 3"), 0);
+    snprintf(settings, sizeof(settings),
+             "brokers = \"%s\"; topic = \"rf-live\"; checks = [\"connect\", \"topic\", "
+             "\"produce\"]; %s",
+             sb->addr, loose);
+    doc = run_named("--once", "rf-live", 20, settings, &code);
+    expect_check(doc, "topic", "critical",
+                 "rf-live: CreateTopics refused: INVALID_REPLICATION_FACTOR: Unable to replicate "
+                 "the partition 3 time(s)");
+    expect_check(doc, "topic", "critical", "only 2 broker(s) are registered");
+    expect_check(doc, "produce", "skipped", "the topic is not usable");
+    expect_code(doc, code, 2);
+    json_decref(doc);
+    expect_absent(sb->addr, "rf-live");
 }
 
 /* A replication-factor-1 topic whose partition 0's broker is stopped: that partition is
@@ -564,7 +626,11 @@ START_TEST(broken_cluster)
     snprintf(dir, sizeof(dir), "%s/broken", workdir);
     ck_assert_msg(sandbox_up(&sb, dir) == 0, "sandbox up failed");
     paused_broker(&sb);
+    ck_assert_int_eq(testlib_sandbox(&sb.sb, "stop kafka-3"), 0);
     below_min_insync(&sb);
+    fewer_live_brokers_than_rf(&sb);
+    /* Registered and unfenced again (`start` waits for that), its data kept. */
+    ck_assert_int_eq(testlib_sandbox(&sb.sb, "start kafka-3"), 0);
     offline_partition(&sb);
     sandbox_down(&sb);
 }
@@ -706,6 +772,7 @@ int main(void)
         return EXIT_FAILURE;
     }
     tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, first_run_produce_ok); /* first: the cluster's first run */
     tcase_add_test(tc, every_check_ok);
     tcase_add_test(tc, groups_lag);
     tcase_add_test(tc, expected_brokers_missing);

@@ -11,6 +11,6 @@ tests_sandbox_supervisor_SOURCES = tests/sandbox/supervisor.c
 dist_noinst_SCRIPTS += tests/sandbox/sandbox
 dist_check_SCRIPTS += tests/sandbox/selftest.test
 TESTS += tests/sandbox/selftest.test
-EXTRA_DIST += tests/sandbox/README etc/sandbox.conf scripts/toxiproxy.sh \
+EXTRA_DIST += tests/sandbox/README etc/sandbox.conf scripts/toxiproxy.sh scripts/etcd.sh \
 	tests/sandbox/kafka/pom.xml tests/sandbox/kafka/cache.sh tests/sandbox/kafka/log4j2.yaml \
 	tests/sandbox/kafka/tools-log4j2.yaml
