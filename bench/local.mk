@@ -6,7 +6,8 @@ bench_noop_la_LDFLAGS = -module -avoid-version -shared -rpath /nowhere
 bench_noop_la_LIBADD = lib/libinfraprobe.la -lm
 check_PROGRAMS += bench/listeners
 bench_listeners_SOURCES = bench/listeners.c
-EXTRA_DIST += bench/run bench/README bench/isolation bench/soak bench/lateness
+EXTRA_DIST += bench/run bench/README bench/isolation bench/soak bench/lateness bench/scrape \
+	bench/blackbox_exporter.sh bench/auth
 # The kafka plugin's throughput against ProducerPerformance and kcat, its produce latency
 # against a bare librdkafka loop: bench/kafka.
 if BUILD_KAFKA

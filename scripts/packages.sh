@@ -6,7 +6,7 @@
 IP_PACKAGES=(
     # build
     gcc make autoconf automake libtool libltdl-dev pkg-config
-    libconfig-dev libjansson-dev check libmicrohttpd-dev libcrypt-dev
+    libconfig-dev libjansson-dev check libmicrohttpd-dev libcrypt-dev libgnutls28-dev
     # plugins
     libhiredis-dev librdkafka-dev libmariadb-dev libcurl4-openssl-dev libnftables-dev
     # test consumers of each output format, and the peer the benchmark measures against

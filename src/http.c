@@ -9,7 +9,6 @@
 #include "http.h"
 
 #include <arpa/inet.h>
-#include <crypt.h>
 #include <ctype.h>
 #include <errno.h>
 #include <microhttpd.h>
@@ -30,7 +29,8 @@ struct http {
     struct MHD_Daemon *mhd;
     struct published *pub;
     const struct http_conf *conf;
-    char *cert, *key; /* PEM, kept while libmicrohttpd may read them */
+    struct http_auth *auth; /* listen_users, which a reload replaces */
+    char *cert, *key;       /* PEM, kept while libmicrohttpd may read them */
     int fd;
 };
 
@@ -90,61 +90,6 @@ int http_parse_listen(const char *s, struct sockaddr_storage *sa, socklen_t *len
     return 0;
 }
 
-int http_check_user(const char *entry, char *err, size_t errlen)
-{
-    const char *colon = strchr(entry, ':');
-
-    if (!colon || colon == entry) {
-        snprintf(err, errlen, "expected \"NAME:HASH\"");
-        return -1;
-    }
-    if (colon[1] != '$' || crypt_checksalt(colon + 1) != CRYPT_SALT_OK) {
-        snprintf(err, errlen,
-                 "user \"%.*s\": not a crypt(3) hash this system supports ($2b$ bcrypt, $y$ "
-                 "yescrypt, $6$ SHA-512)",
-                 (int)(colon - entry), entry);
-        return -1;
-    }
-    return 0;
-}
-
-/* Equal strings, in a time that does not tell where they differ. */
-static int http_same(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    unsigned char d = la != lb;
-
-    for (size_t i = 0; i < la && i < lb; i++)
-        d |= (unsigned char)(a[i] ^ b[i]);
-    return d == 0;
-}
-
-/* Does name:password match an entry? An unknown name costs a hash too, so that timing does
- * not tell which names exist. */
-static int http_user_ok(const struct http_conf *c, const char *name, const char *password)
-{
-    struct crypt_data *cd = calloc(1, sizeof(*cd));
-    int ok = 0;
-
-    if (!cd)
-        return 0;
-    for (size_t i = 0; i < c->nusers; i++) {
-        const char *colon = strchr(c->users[i], ':');
-        size_t n = (size_t)(colon - c->users[i]);
-
-        if (strlen(name) == n && memcmp(name, c->users[i], n) == 0) {
-            const char *h = crypt_r(password, colon + 1, cd);
-
-            ok = h && h[0] == '$' && http_same(h, colon + 1);
-            free(cd);
-            return ok;
-        }
-    }
-    crypt_r(password, strchr(c->users[0], ':') + 1, cd);
-    free(cd);
-    return 0;
-}
-
 static enum MHD_Result http_reply(struct MHD_Connection *conn, unsigned code, const char *type,
                                   char *body, size_t len, int auth_fail)
 {
@@ -177,13 +122,11 @@ static enum MHD_Result http_text(struct MHD_Connection *conn, unsigned code, con
 
 static int http_authorized(const struct http *h, struct MHD_Connection *conn)
 {
-    char *password = NULL, *name;
-    int ok;
+    char *password = NULL, *name = MHD_basic_auth_get_username_password(conn, &password);
+    int ok = http_auth_allowed(h->auth, name, password);
 
-    if (h->conf->nusers == 0)
-        return 1;
-    name = MHD_basic_auth_get_username_password(conn, &password);
-    ok = name && password && http_user_ok(h->conf, name, password);
+    if (password)
+        explicit_bzero(password, strlen(password));
     MHD_free(name);
     MHD_free(password);
     return ok;
@@ -328,6 +271,7 @@ static void http_free(struct http *h)
         explicit_bzero(h->key, strlen(h->key));
     free(h->key);
     free(h->cert);
+    http_auth_free(h->auth);
     free(h);
 }
 
@@ -344,6 +288,10 @@ struct http *http_start(const struct http_conf *c, struct published *p, char *bo
     h->pub = p;
     h->conf = c;
     h->fd = -1;
+    if (!(h->auth = http_auth_new()) || http_auth_set_users(h->auth, c->users, c->nusers) != 0) {
+        snprintf(err, errlen, "out of memory");
+        goto fail;
+    }
     if (http_tls(h, c, err, errlen) != 0 ||
         (h->fd = http_bind(c, bound, boundlen, err, errlen)) < 0)
         goto fail;
@@ -370,6 +318,11 @@ fail:
         close(h->fd);
     http_free(h);
     return NULL;
+}
+
+int http_set_users(struct http *h, const char *const *users, size_t n)
+{
+    return h ? http_auth_set_users(h->auth, users, n) : 0;
 }
 
 void http_stop(struct http *h)

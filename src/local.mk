@@ -21,7 +21,7 @@ src_libprogram_la_SOURCES = \
 	src/notify.c src/notify.h \
 	src/reload.c src/reload.h \
 	src/published.c src/published.h \
-	src/http.c src/http.h \
+	src/http.c src/http.h src/http_auth.c src/http_auth.h \
 	src/drill_report.c src/drill_report.h \
 	src/progress.c src/progress.h \
 	src/output/output.c src/output/output.h src/output/writers.h \
@@ -34,9 +34,9 @@ src_libprogram_la_SOURCES = \
 	src/output/metrics_page.c src/output/status_page.c src/output/pages.h
 src_libprogram_la_CPPFLAGS = $(SRC_CPPFLAGS)
 src_libprogram_la_CFLAGS = $(AM_CFLAGS) $(LIBCONFIG_CFLAGS) $(JANSSON_CFLAGS) $(MHD_CFLAGS) \
-	$(CRYPT_CFLAGS)
+	$(CRYPT_CFLAGS) $(GNUTLS_CFLAGS)
 src_libprogram_la_LIBADD = lib/libsdk.la $(LIBCONFIG_LIBS) $(JANSSON_LIBS) $(LTDL_LIBS) \
-	$(MHD_LIBS) $(CRYPT_LIBS) -lm
+	$(MHD_LIBS) $(CRYPT_LIBS) $(GNUTLS_LIBS) -lm
 
 bin_PROGRAMS += infraprobe
 infraprobe_SOURCES = src/main.c src/sdk_exports.c

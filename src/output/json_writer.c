@@ -236,10 +236,107 @@ void jw_string(struct jw *w, const char *s)
     jw_quote(w, s);
 }
 
+/* 10^0 .. 10^27, each exact in a long double's 64-bit mantissa (5^27 < 2^64). */
+static const long double jw_pow10[] = {
+    1e0L,  1e1L,  1e2L,  1e3L,  1e4L,  1e5L,  1e6L,  1e7L,  1e8L,  1e9L,
+    1e10L, 1e11L, 1e12L, 1e13L, 1e14L, 1e15L, 1e16L, 1e17L, 1e18L, 1e19L,
+    1e20L, 1e21L, 1e22L, 1e23L, 1e24L, 1e25L, 1e26L, 1e27L,
+};
+
+/* a * 10^(14 - e), within 2^-64 of the exact product (one rounding); -1 where 10^(14 - e) is
+ * not in the table. */
+static long double jw_scale(double a, int e)
+{
+    int k = 14 - e;
+
+    if (k > 27 || k < -27)
+        return -1;
+    return k >= 0 ? (long double)a * jw_pow10[k] : (long double)a / jw_pow10[-k];
+}
+
+/* The 15 significant digits of a (> 0) that "%.15g" writes, as m in [1e14, 1e15), and the
+ * decimal exponent of its first digit: 0, or -1 when it cannot be sure (then printf does it).
+ * a * 10^(14 - e) is within 2^-14 of its exact value (below 2^50, one rounding of 2^-64), so
+ * rounding it to an integer goes the same way as printf's exact rounding unless its fraction
+ * is within that of one half. */
+static int jw_digits(double a, unsigned long long *m, int *e)
+{
+    long double x, whole, frac;
+
+    if (!(a >= 1e-13 && a < 1e41))
+        return -1;
+    *e = (int)floor(log10(a));
+    x = jw_scale(a, *e);
+    if (x < 1e14L) /* log10 rounded up across a power of ten */
+        x = jw_scale(a, --*e);
+    else if (x >= 1e15L)
+        x = jw_scale(a, ++*e);
+    if (x < 1e14L || x >= 1e15L)
+        return -1;
+    whole = floorl(x);
+    frac = x - whole;
+    if (fabsl(frac - 0.5L) < 1e-3L)
+        return -1;
+    *m = (unsigned long long)whole + (frac > 0.5L);
+    if (*m == 1000000000000000ULL) { /* 999...9.7 rounded up to the next power of ten */
+        *m /= 10;
+        ++*e;
+    }
+    return 0;
+}
+
+/* "%.15g" of v, without printf: printf's decimal conversion of a double costs about 4,000
+ * instructions, most of a JSON line's cost. n, or -1 for the cases left to printf. */
+static int jw_real_fast(char *buf, double v)
+{
+    char d[16], *p = buf;
+    unsigned long long m;
+    int e, nd = 15;
+
+    if (v == 0 || jw_digits(fabs(v), &m, &e) != 0)
+        return -1;
+    for (int i = 14; i >= 0; i--, m /= 10)
+        d[i] = (char)('0' + m % 10);
+    while (nd > 1 && d[nd - 1] == '0') /* %g drops trailing zeros */
+        nd--;
+    if (v < 0)
+        *p++ = '-';
+    if (e < -4 || e >= 15) { /* d.ddde+XX */
+        *p++ = d[0];
+        if (nd > 1) {
+            *p++ = '.';
+            memcpy(p, d + 1, (size_t)nd - 1);
+            p += nd - 1;
+        }
+        *p++ = 'e';
+        *p++ = e < 0 ? '-' : '+';
+        *p++ = (char)('0' + abs(e) / 10); /* |e| <= 41 here */
+        *p++ = (char)('0' + abs(e) % 10);
+    } else if (e < 0) { /* 0.000ddd */
+        memcpy(p, "0.0000", (size_t)(1 - e));
+        p += 1 - e;
+        memcpy(p, d, (size_t)nd);
+        p += nd;
+    } else { /* ddd.ddd */
+        memcpy(p, d, (size_t)e + 1);
+        p += e + 1;
+        if (nd > e + 1) {
+            *p++ = '.';
+            memcpy(p, d + e + 1, (size_t)(nd - e - 1));
+            p += nd - e - 1;
+        }
+    }
+    *p = '\0';
+    return (int)(p - buf);
+}
+
 int jw_real(char *buf, size_t size, double v)
 {
-    int n = snprintf(buf, size, "%.15g", v);
+    int n = size >= 32 ? jw_real_fast(buf, v) : -1;
     char *e;
+
+    if (n < 0)
+        n = snprintf(buf, size, "%.15g", v);
 
     if (n < 0 || (size_t)n + 3 > size)
         return -1;

@@ -621,6 +621,38 @@ START_TEST(test_json_numbers_as_jansson)
 }
 END_TEST
 
+/* jw_real writes most reals without printf (printf only where it cannot be sure of the last
+ * digit): byte for byte what jansson writes with printf, for random bit patterns,
+ * milliseconds, times of day, and 15-digit decimals that end in 5 at the 16th digit (the
+ * halfway cases, which printf rounds from the double's exact value). */
+START_TEST(test_json_real_as_printf)
+{
+    unsigned long long x = 2463534242ULL;
+
+    for (int i = 0; i < 100000; i++) {
+        double v;
+
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        switch (i % 4) {
+        case 0:
+            memcpy(&v, &x, sizeof(v));
+            break;
+        case 1:
+            v = (double)(x % 100000000) / 1000.0 + 1.79e9 * (double)(i & 1);
+            break;
+        case 2:
+            v = ((double)(x % 1000000000000000ULL) + 0.5) * pow(10, (int)(x % 40) - 25);
+            break;
+        default:
+            v = ldexp((double)(x % (1ULL << 53)), (int)(x % 120) - 100) * ((x & 1) ? -1 : 1);
+        }
+        assert_number_as_jansson(v);
+    }
+}
+END_TEST
+
 /* ---- junit -------------------------------------------------------------------------------- */
 
 START_TEST(test_junit)
@@ -1207,6 +1239,7 @@ static Suite *format_suite(void)
     tcase_add_test(tc, test_json_nomem);
     tcase_add_test(tc, test_json_strings_as_jansson);
     tcase_add_test(tc, test_json_numbers_as_jansson);
+    tcase_add_test(tc, test_json_real_as_printf);
     tcase_add_test(tc, test_json_time);
     tcase_add_test(tc, test_junit);
     tcase_add_test(tc, test_junit_unique);
