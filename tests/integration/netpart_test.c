@@ -497,6 +497,75 @@ START_TEST(nftables_in_a_namespace)
 }
 END_TEST
 
+/*
+ * method nftables over IPv6: in a network namespace of the test's own (its ports are free, as
+ * nothing else listens there), one TCP listener on [::1] and one on 127.0.0.1; each is
+ * blackholed and rejected in turn (ip6 and ip rules) while the other stays unaffected, and no
+ * table is left.
+ */
+START_TEST(nftables_over_ipv6)
+{
+    char script[600], conf[600], out[600], tables[600], *text, *tabs;
+    json_t *doc;
+    const char *v6 = "tcp://[::1]:7777", *v4 = "tcp://127.0.0.1:7778";
+
+    snprintf(script, sizeof(script), "%s/v6.sh", workdir);
+    snprintf(conf, sizeof(conf), "%s/v6.conf", workdir);
+    snprintf(out, sizeof(out), "%s/v6.json", workdir);
+    snprintf(tables, sizeof(tables), "%s/v6.tables", workdir);
+    testlib_write(conf,
+                  "probes = ( { name = \"v6\"; plugin = \"netpart\"; timeout = 30.0;\n"
+                  "  method = \"nftables\"; op_timeout = 1.0; recover_timeout = 5.0;\n"
+                  "  targets = [\"%s\", \"%s\"]; } );\n",
+                  v6, v4);
+    testlib_write(script,
+                  "set -e\n"
+                  "ip link set lo up\n"
+                  "/usr/bin/python3 -c '\n"
+                  "import socket, threading\n"
+                  "def serve(family, addr):\n"
+                  "    s = socket.socket(family)\n"
+                  "    s.bind(addr)\n"
+                  "    s.listen(64)\n"
+                  "    while True:\n"
+                  "        s.accept()[0].close()\n"
+                  "threading.Thread(target=serve, args=(socket.AF_INET6, (\"::1\", 7777)), "
+                  "daemon=True).start()\n"
+                  "threading.Thread(target=serve, args=(socket.AF_INET, (\"127.0.0.1\", 7778)), "
+                  "daemon=True).start()\n"
+                  "threading.Event().wait()' &\n"
+                  "for i in $(seq 100); do\n"
+                  "  ss -ltn | grep -q ':7777' && ss -ltn | grep -q ':7778' && break; sleep 0.05\n"
+                  "done\n"
+                  "set +e\n"
+                  "'%s' --plugin-dir '%s' --once --format json -c '%s' > '%s'\n"
+                  "nft list tables > '%s'\n"
+                  "kill %%1\n",
+                  getenv("INFRAPROBE"), getenv("INFRAPROBE_PLUGIN_PATH"), conf, out, tables);
+    ck_assert_int_eq(
+        testlib_sh("%s bash '%s'", getuid() == 0 ? "unshare -n" : "unshare -rn", script), 0);
+    text = slurp(out);
+    doc = json_loads(text, 0, NULL);
+    ck_assert_msg(doc != NULL, "not JSON: %s", text);
+    assert_check(doc, "baseline", v6, "ok", NULL);
+    assert_check(doc, "baseline", v4, "ok", NULL);
+    assert_partition(doc, v6, "blackhole", "ETIMEDOUT");
+    assert_partition(doc, v6, "reject", "ECONNREFUSED");
+    assert_partition(doc, v4, "blackhole", "ETIMEDOUT");
+    {
+        char y[200];
+
+        snprintf(y, sizeof(y), "%s [blackhole of %s]", v4, v6);
+        assert_check(doc, "degradation", y, "ok", "unaffected");
+    }
+    tabs = slurp(tables);
+    ck_assert_msg(!strstr(tabs, "infraprobe_netpart"), "left behind: %s", tabs);
+    json_decref(doc);
+    free(text);
+    free(tabs);
+}
+END_TEST
+
 /* netpart_kafka_test is this file built with NETPART_KAFKA_ONLY=1: the Kafka target alone,
  * in a program of its own, since three brokers are slow to start on a loaded machine and the
  * other cases need none (make check runs it after kafka_test, not beside it). */
@@ -546,6 +615,7 @@ static void add_tests(TCase *tc)
     tcase_add_test(tc, unreachable_api_is_named);
     tcase_add_test(tc, bad_settings);
     tcase_add_test(tc, nftables_in_a_namespace);
+    tcase_add_test(tc, nftables_over_ipv6);
     tcase_add_test(tc, nothing_left_after_sigint_or_a_crash);
 }
 
