@@ -919,6 +919,7 @@ static int versions_phases(void)
         }
         unsetenv("SANDBOX_ETCD");
         tcase_set_timeout(tv, 180);
+        testlib_trace(tv);
         tcase_add_test(tv, version_all_checks_ok);
         tcase_add_test(tv, version_failover_drill);
         failed += phase(tv, &sbxv);
@@ -939,6 +940,7 @@ int main(void)
     /* Each cluster is started here, in the parent, once: Check forks each test. */
     sandbox_up(&sbx, "sandbox", addrs, sizeof(addrs));
     tcase_set_timeout(tc, 60);
+    testlib_trace(tc);
     tcase_add_test(tc, all_checks_ok);
     tcase_add_test(tc, members_expected);
     tcase_add_test(tc, read_only_writes_nothing);
@@ -950,6 +952,7 @@ int main(void)
     sandbox_up(&sbx2, "sandbox2", addrs2, sizeof(addrs2));
     sbx2_up = 1;
     tcase_set_timeout(tk, 180);
+    testlib_trace(tk);
     tcase_add_test(tk, failover_drill_twice);
     tcase_add_test(tk, quorum_lost);
     tcase_add_test(tk, paused_member);
@@ -957,6 +960,7 @@ int main(void)
     failed += phase(tk, &sbx2);
     sandbox_up3();
     tcase_set_timeout(tt, 120);
+    testlib_trace(tt);
     tcase_add_test(tt, tls_with_client_certificate);
     tcase_add_test(tt, tls_server_certificate_not_trusted);
     tcase_add_test(tt, tls_client_certificate_refused);

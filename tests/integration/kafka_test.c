@@ -772,6 +772,7 @@ int main(void)
         return EXIT_FAILURE;
     }
     tcase_set_timeout(tc, 120);
+    testlib_trace(tc);
     tcase_add_test(tc, first_run_produce_ok); /* first: the cluster's first run */
     tcase_add_test(tc, every_check_ok);
     tcase_add_test(tc, groups_lag);
@@ -783,6 +784,7 @@ int main(void)
     tcase_add_test(tc, no_broker_reachable);
     tcase_add_test(tc, listener_that_never_answers);
     tcase_set_timeout(drill, 900);
+    testlib_trace(drill);
     tcase_add_test(drill, failover_drill_twice);
     tcase_add_test(drill, broken_cluster);
     failed = run_case(tc);

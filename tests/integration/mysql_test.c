@@ -633,6 +633,7 @@ int main(void)
         return EXIT_FAILURE;
     sandbox_up();
     tcase_set_timeout(tc, 120);
+    testlib_trace(tc);
     tcase_add_test(tc, all_checks_ok);
     tcase_add_test(tc, pool_limits_hold);
     tcase_add_test(tc, short_lifetime_replaces_connections);

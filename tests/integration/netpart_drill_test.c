@@ -310,6 +310,7 @@ int main(void)
     if (!workdir)
         return EXIT_FAILURE;
     tcase_set_timeout(tc, 240);
+    testlib_trace(tc);
     tcase_add_test(tc, drill_settings_are_checked);
     tcase_add_test(tc, netns_mode_refuses_the_host_namespace);
     tcase_add_test(tc, partition_drill_between_etcd_members);

@@ -1407,6 +1407,7 @@ int main(void)
         return EXIT_FAILURE;
     }
     tcase_set_timeout(tc, 60);
+    testlib_trace(tc);
     tcase_add_test(tc, every_check_ok);
     tcase_add_test(tc, keys_carry_their_ttl);
     tcase_add_test(tc, read_only_writes_no_key);
@@ -1434,8 +1435,10 @@ int main(void)
     /* 300 whole runs of infraprobe, each with its own child: minutes under ASan on a loaded
      * machine, so a case of its own with room for that. */
     tcase_set_timeout(many, 900);
+    testlib_trace(many);
     tcase_add_test(many, pool_reports_no_false_leak);
     tcase_set_timeout(drill, 180);
+    testlib_trace(drill);
     tcase_add_test(drill, failover_drill);
     tcase_add_test(drill, failover_drill_interrupted);
     suite_add_tcase(s, tc);

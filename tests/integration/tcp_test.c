@@ -280,6 +280,7 @@ int main(void)
     if (!workdir)
         return EXIT_FAILURE;
     tcase_set_timeout(tc, 30);
+    testlib_trace(tc);
     tcase_add_test(tc, open_and_closed_ports);
     tcase_add_test(tc, all_open_is_ok);
     tcase_add_test(tc, silent_listener_is_critical_at_the_deadline);
