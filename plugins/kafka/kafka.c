@@ -287,7 +287,10 @@ static void kafka_forget_group(struct kafka_run *r)
         ip_report_log(r->rep, IP_LOG_DEBUG, "group %s: nothing committed", r->st->group);
         return;
     }
-    if (kafka_delete_group(r, r->st->group, ip_report_deadline(r->rep), err, sizeof(err)) != 0)
+    /* After a drill, within the drill's deadline: the core gave the run that much more. */
+    if (kafka_delete_group(r, r->st->group,
+                           r->drill_end > 0 ? r->drill_end : ip_report_deadline(r->rep), err,
+                           sizeof(err)) != 0)
         ip_report_log(r->rep, IP_LOG_WARNING, "group %s not deleted: %s", r->st->group, err);
     else
         ip_report_log(r->rep, IP_LOG_DEBUG, "group %s deleted", r->st->group);

@@ -363,6 +363,7 @@ void kafka_drill(struct kafka_run *r)
 
     if (!ip_drill(r->rep, &deadline) || !ip_check_enabled(r->rep, "failover"))
         return;
+    r->drill_end = deadline;
     if (r->topic_ok <= 0) {
         ip_check(r->rep, "failover", NULL, IP_UNKNOWN, 0, "the topic %s is not usable",
                  r->st->topic);

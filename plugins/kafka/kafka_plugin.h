@@ -69,8 +69,9 @@ struct kafka_delivery {
 struct kafka_run {
     struct kafka_state *st;
     struct ip_report *rep;
-    double end;   /* when the checks must be done: the deadline less the run's clean-up time */
-    char tag[64]; /* the run id, tagged on every message */
+    double end;       /* when the checks must be done: the deadline less the run's clean-up time */
+    double drill_end; /* a drill run's deadline (ip_drill()), which the core added; 0: none */
+    char tag[64];     /* the run id, tagged on every message */
     char bootstrap[2048]; /* resolved, numeric host:port list */
     rd_kafka_t *rk;       /* producer: metadata, admin, produce */
     pthread_mutex_t lock; /* last_error */

@@ -399,9 +399,10 @@ void netpart_drill(struct netpart_state *st, struct ip_report *rep)
     if (!ip_drill(rep, NULL) || !ip_check_enabled(rep, "partition"))
         return; /* when disabled, the core records it skipped */
     if (!ip_fault_has(rep, "partition") || !ip_fault_has(rep, "heal")) {
-        ip_check(rep, "partition", NULL, IP_CRITICAL, 0,
-                 "not drilled: the partition drill needs failover = { partition = \"...\"; "
-                 "heal = \"...\"; } (%%{member} from %%{peers})");
+        /* Nothing asked for: a probe of partitions between this host and its targets. */
+        ip_check(rep, "partition", NULL, IP_SKIPPED, 0,
+                 "not drilled: the probe has no failover = { partition = \"...\"; "
+                 "heal = \"...\"; } (%%{member} from %%{peers}) for a drill between members");
         return;
     }
     drill_members(&x);

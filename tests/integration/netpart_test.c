@@ -179,6 +179,25 @@ START_TEST(dns_failure_is_classified)
 }
 END_TEST
 
+/* --drill on a probe of partitions between this host and a target, with no partition / heal
+ * actions for a drill between members: the drill is skipped, saying why, not failed. */
+START_TEST(drill_without_actions_is_skipped)
+{
+    char settings[300], r[100];
+    json_t *doc;
+    int code;
+
+    snprintf(settings, sizeof(settings),
+             "checks = [\"baseline\", \"partition\"]; targets = [\"redis://%s\"];", redis);
+    doc = run_probe(settings, "--drill --format json", &code);
+    snprintf(r, sizeof(r), "redis://%s", redis);
+    assert_check(doc, "baseline", r, "ok", NULL);
+    assert_check(doc, "partition", NULL, "skipped", "no failover = { partition");
+    ck_assert_int_eq(code, 0);
+    json_decref(doc);
+}
+END_TEST
+
 /* A TCP connect ends at Toxiproxy's own listener: said, not passed off as a detection. */
 START_TEST(tcp_target_serves_as_a_control)
 {
@@ -609,6 +628,7 @@ static void add_tests(TCase *tc)
     tcase_add_test(tc, etcd_target);
     tcase_add_test(tc, tls_failure_is_classified);
     tcase_add_test(tc, dns_failure_is_classified);
+    tcase_add_test(tc, drill_without_actions_is_skipped);
     tcase_add_test(tc, run_ends_when_every_target_is_blackholed);
     tcase_add_test(tc, stale_proxies_of_ours_are_removed);
     tcase_add_test(tc, fault_actions_partition_and_heal);
