@@ -28,10 +28,10 @@
 #include "testlib.h"
 
 static const char *workdir;
-static struct testlib_sandbox sbx;  /* left as found */
-static struct testlib_sandbox sbx2; /* members stopped, paused, killed */
-static struct testlib_sandbox sbx3; /* etcd-tls, etcd-auth, etcd-tls-auth, etcd-quota */
-static struct testlib_sandbox sbxv; /* etcd 3.5, then 3.6: etcd and etcd-tls-auth */
+static struct testlib_sandbox sbx;           /* left as found */
+static struct testlib_sandbox sbx2;          /* members stopped, paused, killed */
+static struct testlib_sandbox sbx3;          /* etcd-tls, etcd-auth, etcd-tls-auth, etcd-quota */
+static struct testlib_sandbox sbxv;          /* etcd 3.5, then 3.6: etcd and etcd-tls-auth */
 static struct testlib_sandbox *tls_auth_sbx; /* the one whose etcd-tls-auth the tests use */
 static char addrs[512], addrs2[512], tls_addrs[512], certs[512], auth_addrs[512], quota_addr[64];
 static char tls_auth_addrs[512], addrsv[512];
@@ -736,7 +736,8 @@ START_TEST(tls_and_auth)
     json_t *doc;
     int code;
 
-    ck_assert_int_eq(testlib_sandbox_var(tls_auth_sbx, "ETCD_AUTH_PASSWORD", pass, sizeof(pass)), 0);
+    ck_assert_int_eq(testlib_sandbox_var(tls_auth_sbx, "ETCD_AUTH_PASSWORD", pass, sizeof(pass)),
+                     0);
     first_addr(tls_auth_addrs, first, sizeof(first));
     tls_auth_settings(s, sizeof(s), "gateway-client", pass);
     doc = run_json(s, 5.0, NULL, &code);
