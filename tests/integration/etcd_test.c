@@ -887,15 +887,8 @@ static void etcd_versions(char *out, size_t len)
  * more than one sandbox's members load the machine at once. Returns the failures. */
 static int phase(TCase *tc, struct testlib_sandbox *sb)
 {
-    Suite *s = suite_create("etcd");
-    SRunner *sr;
-    int failed;
+    int failed = testlib_run_tcases(CK_NORMAL, tc, NULL);
 
-    suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
     if (testlib_sandbox(sb, "down >/dev/null") != 0)
         failed++;
     return failed;
@@ -927,7 +920,6 @@ static int versions_phases(void)
         unsetenv("SANDBOX_ETCD");
         tls_auth_sbx = &sbxv;
         tcase_set_timeout(tv, 180);
-        testlib_trace(tv);
         tcase_add_test(tv, version_all_checks_ok);
         tcase_add_test(tv, version_failover_drill);
         tcase_add_test(tv, tls_and_auth);
@@ -949,7 +941,6 @@ int main(void)
     /* Each cluster is started here, in the parent, once: Check forks each test. */
     sandbox_up(&sbx, "sandbox", addrs, sizeof(addrs));
     tcase_set_timeout(tc, 60);
-    testlib_trace(tc);
     tcase_add_test(tc, all_checks_ok);
     tcase_add_test(tc, members_expected);
     tcase_add_test(tc, read_only_writes_nothing);
@@ -961,7 +952,6 @@ int main(void)
     sandbox_up(&sbx2, "sandbox2", addrs2, sizeof(addrs2));
     sbx2_up = 1;
     tcase_set_timeout(tk, 180);
-    testlib_trace(tk);
     tcase_add_test(tk, failover_drill_twice);
     tcase_add_test(tk, quorum_lost);
     tcase_add_test(tk, paused_member);
@@ -969,7 +959,6 @@ int main(void)
     failed += phase(tk, &sbx2);
     sandbox_up3();
     tcase_set_timeout(tt, 120);
-    testlib_trace(tt);
     tcase_add_test(tt, tls_with_client_certificate);
     tcase_add_test(tt, tls_server_certificate_not_trusted);
     tcase_add_test(tt, tls_client_certificate_refused);
