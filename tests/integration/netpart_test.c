@@ -585,6 +585,83 @@ START_TEST(nftables_over_ipv6)
 }
 END_TEST
 
+/*
+ * method nftables, interrupted (SIGINT to infraprobe) or its probe's process killed (SIGKILL,
+ * as a crash) while a blackhole rule is in place, in a network namespace of the test's own
+ * with a TCP listener there: the run says so, and no table of ours is left in the kernel (the
+ * parent reclaims the one its dead child made).
+ */
+START_TEST(nftables_nothing_left_after_sigint_or_a_crash)
+{
+    static const char *const cases[][2] = {{"INT", "interrupted"}, {"KILL", "crashed (SIGKILL)"}};
+    char script[600], conf[600], w[600];
+
+    snprintf(w, sizeof(w), "%s/nftsig", workdir);
+    snprintf(script, sizeof(script), "%s/nftsig.sh", workdir);
+    snprintf(conf, sizeof(conf), "%s/nftsig.conf", workdir);
+    testlib_write(conf, "probes = ( { name = \"sig\"; plugin = \"netpart\"; timeout = 60.0;\n"
+                        "  method = \"nftables\"; op_timeout = 20.0; modes = [\"blackhole\"];\n"
+                        "  targets = [\"tcp://127.0.0.1:7779\"]; } );\n");
+    /* For each case: the run in the background; once the chain holds our drop rule, the
+     * signal; then what the kernel has left, into W-SIG.tables. */
+    testlib_write(script,
+                  "set -e\n"
+                  "ip link set lo up\n"
+                  "/usr/bin/python3 -c '\n"
+                  "import socket\n"
+                  "s = socket.socket()\n"
+                  "s.bind((\"127.0.0.1\", 7779))\n"
+                  "s.listen(64)\n"
+                  "while True:\n"
+                  "    s.accept()[0].close()' &\n"
+                  "for i in $(seq 100); do ss -ltn | grep -q ':7779' && break; sleep 0.05; done\n"
+                  "set +e\n"
+                  "for c in INT:self KILL:child; do\n"
+                  "  sig=${c%%:*} whom=${c#*:}\n"
+                  "  '%s' --plugin-dir '%s' --once --format json -c '%s' > \"%s-$sig.json\" &\n"
+                  "  pid=$!\n"
+                  "  for i in $(seq 400); do\n"
+                  "    nft list chain inet infraprobe_netpart_sig out 2>/dev/null | grep -q drop "
+                  "&& break\n"
+                  "    sleep 0.05\n"
+                  "  done\n"
+                  "  nft list chain inet infraprobe_netpart_sig out > \"%s-$sig.cut\" 2>&1\n"
+                  "  if [ $whom = self ]; then kill -$sig $pid; "
+                  "else kill -$sig $(pgrep -P $pid); fi\n"
+                  "  wait $pid\n"
+                  "  nft list tables > \"%s-$sig.tables\"\n"
+                  "done\n"
+                  "kill %%1\n",
+                  getenv("INFRAPROBE"), getenv("INFRAPROBE_PLUGIN_PATH"), conf, w, w, w);
+    ck_assert_int_eq(
+        testlib_sh("%s bash '%s'", getuid() == 0 ? "unshare -n" : "unshare -rn", script), 0);
+    for (size_t i = 0; i < 2; i++) {
+        char path[700], *text;
+        json_t *doc;
+
+        /* The signal came while our rule was in place. */
+        ck_assert_msg(testlib_sh("grep -q 'tcp dport 7779.* drop' '%s-%s.cut'", w, cases[i][0]) ==
+                          0,
+                      "%s: no drop rule of ours when the signal came: see %s-%s.cut", cases[i][0],
+                      w, cases[i][0]);
+        snprintf(path, sizeof(path), "%s-%s.json", w, cases[i][0]);
+        text = slurp(path);
+        doc = json_loads(text, 0, NULL);
+        ck_assert_msg(doc != NULL, "%s: not JSON: %s", path, text);
+        ck_assert_msg(strstr(testlib_message(testlib_find_check(doc, "run", NULL)), cases[i][1]),
+                      "%s: run: %s", cases[i][0],
+                      testlib_message(testlib_find_check(doc, "run", NULL)));
+        free(text);
+        snprintf(path, sizeof(path), "%s-%s.tables", w, cases[i][0]);
+        text = slurp(path);
+        ck_assert_msg(!strstr(text, "infraprobe_netpart"), "%s: left behind: %s", cases[i][0],
+                      text);
+        free(text);
+        json_decref(doc);
+    }
+}
+END_TEST
+
 /* netpart_kafka_test is this file built with NETPART_KAFKA_ONLY=1: the Kafka target alone,
  * in a program of its own, since three brokers are slow to start on a loaded machine and the
  * other cases need none (make check runs it after kafka_test, not beside it). */
@@ -637,6 +714,7 @@ static void add_tests(TCase *tc)
     tcase_add_test(tc, nftables_in_a_namespace);
     tcase_add_test(tc, nftables_over_ipv6);
     tcase_add_test(tc, nothing_left_after_sigint_or_a_crash);
+    tcase_add_test(tc, nftables_nothing_left_after_sigint_or_a_crash);
 }
 
 int main(void)
