@@ -418,6 +418,72 @@ START_TEST(nothing_left_after_sigint_or_a_crash)
 }
 END_TEST
 
+/*
+ * method actions, interrupted (SIGINT) or its probe's process killed (SIGKILL) while the
+ * partition action holds (the sandbox's Redis paused): the core runs the heal all the same,
+ * says so, and Redis runs again. The actions mark the partition in W.cut for the script.
+ */
+START_TEST(actions_healed_after_sigint_or_a_crash)
+{
+    static const char *const cases[][3] = {
+        {"INT", "self", "interrupted"},
+        {"KILL", "child", "crashed (SIGKILL)"},
+    };
+    const char *tool = testlib_sandbox_tool();
+    char conf[600], script[600], w[600], out[700], *text;
+    json_t *doc, *c;
+    int rc;
+
+    snprintf(w, sizeof(w), "%s/actsig", workdir);
+    snprintf(conf, sizeof(conf), "%s.conf", w);
+    snprintf(script, sizeof(script), "%s.sh", w);
+    testlib_write(
+        conf,
+        "probes = ( { name = \"np\"; plugin = \"netpart\"; timeout = 60.0;\n"
+        "  method = \"actions\"; op_timeout = 20.0; modes = [\"blackhole\"];\n"
+        "  targets = [\"redis://%s\"];\n"
+        "  failover = { partition = \"'%s' --dir '%s' pause %%{target} && touch '%s.cut'\";\n"
+        "               heal = \"'%s' --dir '%s' resume %%{target} && rm '%s.cut'\"; };\n"
+        "} );\n",
+        redis, tool, sb.dir, w, tool, sb.dir, w);
+    for (size_t i = 0; i < 2; i++) {
+        /* The run in the background; once the partition holds, the signal; then whether it
+         * is still marked, and the sandbox's view of Redis. */
+        testlib_write(script,
+                      "'%s' --plugin-dir '%s' --once --format json -c '%s' > '%s-%s.json' &\n"
+                      "pid=$!\n"
+                      "for i in $(seq 400); do [ -e '%s.cut' ] && break; sleep 0.05; done\n"
+                      "[ -e '%s.cut' ] || exit 1\n"
+                      "if [ %s = self ]; then kill -%s $pid; else kill -%s $(pgrep -P $pid); fi\n"
+                      "wait $pid\n"
+                      "[ ! -e '%s.cut' ] || exit 2\n"
+                      "'%s' --dir '%s' status | grep -F '%s' | grep -qw running || exit 3\n",
+                      getenv("INFRAPROBE"), getenv("INFRAPROBE_PLUGIN_PATH"), conf, w, cases[i][0],
+                      w, w, cases[i][1], cases[i][0], cases[i][0], w, tool, sb.dir, redis);
+        rc = testlib_sh("bash '%s'", script);
+        if (rc != 0)
+            testlib_sandbox(&sb, "resume %s", redis); /* for the cases after this one */
+        ck_assert_msg(rc == 0,
+                      "%s: the partition was not made (1), is still marked (2), or Redis is not "
+                      "running (3): exit %d",
+                      cases[i][0], rc);
+        snprintf(out, sizeof(out), "%s-%s.json", w, cases[i][0]);
+        text = slurp(out);
+        doc = json_loads(text, 0, NULL);
+        ck_assert_msg(doc != NULL, "%s: not JSON: %s", out, text);
+        c = testlib_find_check(doc, "run", NULL);
+        ck_assert_msg(strstr(testlib_message(c), cases[i][2]), "%s: run: %s", cases[i][0],
+                      testlib_message(c));
+        c = testlib_find_check(doc, "restore", NULL);
+        ck_assert_msg(!strcmp(testlib_status(c), "ok") && strstr(testlib_message(c), "heal ran") &&
+                          strstr(testlib_message(c), "infraprobe: "),
+                      "%s: restore: %s: %s", cases[i][0], testlib_status(c), testlib_message(c));
+        json_decref(doc);
+        free(text);
+    }
+}
+END_TEST
+
 /* Read a whole file (malloc'd) or fail. */
 static char *slurp(const char *path)
 {
@@ -715,6 +781,7 @@ static void add_tests(TCase *tc)
     tcase_add_test(tc, nftables_over_ipv6);
     tcase_add_test(tc, nothing_left_after_sigint_or_a_crash);
     tcase_add_test(tc, nftables_nothing_left_after_sigint_or_a_crash);
+    tcase_add_test(tc, actions_healed_after_sigint_or_a_crash);
 }
 
 int main(void)
