@@ -484,16 +484,18 @@ START_TEST(actions_healed_after_sigint_or_a_crash)
 }
 END_TEST
 
+/* Shell text: what process $c holds, "FDS THREADS SOCKETS". */
+#define HOLDS                                                                                      \
+    "echo $(ls /proc/$c/fd | wc -l) $(ls /proc/$c/task | wc -l) "                                  \
+    "$(find /proc/$c/fd -lname 'socket:*' | wc -l)"
+
 /* What the daemon's netpart process holds now: its fds, threads and sockets into v[0..3). */
 static void child_holds(int daemon, long *v)
 {
     char cmd[300];
     FILE *p;
 
-    snprintf(cmd, sizeof(cmd),
-             "c=$(pgrep -P %d); [ -n \"$c\" ] && echo $(ls /proc/$c/fd | wc -l) "
-             "$(ls /proc/$c/task | wc -l) $(find /proc/$c/fd -lname 'socket:*' | wc -l)",
-             daemon);
+    snprintf(cmd, sizeof(cmd), "c=$(pgrep -P %d); [ -n \"$c\" ] && " HOLDS, daemon);
     p = popen(cmd, "r");
     ck_assert_ptr_nonnull(p);
     ck_assert_msg(fscanf(p, "%ld %ld %ld", &v[0], &v[1], &v[2]) == 3,
@@ -501,21 +503,50 @@ static void child_holds(int daemon, long *v)
     pclose(p);
 }
 
+/* v[run - 1] is what the probe's process held after each of 5 runs, counted as soon as the
+ * run's report was out: it holds no more after runs 4-5 than after runs 1-2. The least of two
+ * runs' counts is compared, so that a count taken after the next run began (a loaded machine)
+ * does not pass for a leak, while a leak of one per run still shows. */
+static void assert_holds_no_more(const char *method, long v[5][3])
+{
+    static const char *const what[] = {"fds", "threads", "sockets"};
+
+    for (int k = 0; k < 3; k++) {
+        long first = v[0][k] < v[1][k] ? v[0][k] : v[1][k];
+        long last = v[3][k] < v[4][k] ? v[3][k] : v[4][k];
+
+        fprintf(stderr, "netpart_test: %s: %s after each run: %ld %ld %ld %ld %ld\n", method,
+                what[k], v[0][k], v[1][k], v[2][k], v[3][k], v[4][k]);
+        ck_assert_msg(last <= first, "%s: %s: %ld after runs 1-2, %ld after runs 4-5", method,
+                      what[k], first, last);
+    }
+}
+
+/* Whether the probe report `doc` (a daemon's line) holds an ok detect check. */
+static int detected(json_t *doc)
+{
+    json_t *c;
+    size_t i;
+
+    json_array_foreach(json_object_get(doc, "checks"), i, c)
+    {
+        if (!strcmp(testlib_status(c), "ok") &&
+            !strcmp(json_string_value(json_object_get(c, "name")), "detect"))
+            return 1;
+    }
+    return 0;
+}
+
 /*
  * The daemon, between runs: its probe's process (which stays up from run to run) holds no more
  * fds, threads or sockets after the fifth run than after the first (no connection to Toxiproxy
- * or to a target is kept, no thread outlives its round). Each count is taken as soon as the
- * run's report is out, and the least of two runs' is compared, so that a count taken after
- * the next run began (a loaded machine) does not pass for a leak, while a leak of one per run
- * still shows.
+ * or to a target is kept, no thread outlives its round).
  */
 START_TEST(daemon_keeps_no_fd_or_thread_between_runs)
 {
-    static const char *const what[] = {"fds", "threads", "sockets"};
     struct testlib_daemon d;
     char conf[600];
-    long first[3] = {0}, last[3] = {0};
-    int detected = 0;
+    long v[5][3];
 
     snprintf(conf, sizeof(conf), "%s/daemon.conf", workdir);
     testlib_write(conf,
@@ -525,36 +556,84 @@ START_TEST(daemon_keeps_no_fd_or_thread_between_runs)
                   "  targets = [\"redis://%s\"]; } );\n",
                   toxiproxy, redis);
     testlib_daemon_start(&d, conf);
-    for (int run = 1; run <= 5; run++) {
-        json_t *doc = testlib_daemon_next(&d, 10.0), *c;
-        long v[3];
-        size_t i;
+    for (int run = 0; run < 5; run++) {
+        json_t *doc = testlib_daemon_next(&d, 10.0);
 
-        ck_assert_msg(doc != NULL, "run %d: no report from the daemon", run);
-        child_holds(d.pid, v);
-        fprintf(stderr, "netpart_test: after run %d: %ld fds, %ld threads, %ld sockets\n", run,
-                v[0], v[1], v[2]);
-        /* A line is one probe's report: each run made and detected its partition. */
-        json_array_foreach(json_object_get(doc, "checks"), i, c)
-        {
-            if (!strcmp(testlib_status(c), "ok") &&
-                !strcmp(json_string_value(json_object_get(c, "name")), "detect"))
-                detected++;
-        }
-        ck_assert_msg(detected == run, "run %d: no partition detected", run);
+        ck_assert_msg(doc != NULL, "run %d: no report from the daemon", run + 1);
+        child_holds(d.pid, v[run]);
+        /* Each run made its partition and saw it. */
+        ck_assert_msg(detected(doc), "run %d: no partition detected", run + 1);
         json_decref(doc);
-        for (int k = 0; k < 3 && run != 3; k++) {
-            long *m = run <= 2 ? first : last;
-
-            if (run == 1 || run == 4 || v[k] < m[k])
-                m[k] = v[k];
-        }
     }
     testlib_daemon_stop(&d);
-    for (int k = 0; k < 3; k++)
-        ck_assert_msg(last[k] <= first[k], "%s: %ld after runs 1-2, %ld after runs 4-5", what[k],
-                      first[k], last[k]);
+    assert_holds_no_more("toxiproxy", v);
     ck_assert_msg(!proxies_left(), "a proxy of ours is left in toxiproxy");
+}
+END_TEST
+
+/*
+ * The same with method nftables, in a network namespace of the test's own with a TCP listener
+ * there: no netlink socket of libnftables is kept between runs.
+ */
+START_TEST(nftables_daemon_keeps_no_fd_or_thread_between_runs)
+{
+    char script[600], conf[600], w[500], path[600], line[65536];
+    long v[5][3];
+    FILE *f;
+    int run = 0;
+
+    snprintf(w, sizeof(w), "%s/nftdaemon", workdir);
+    snprintf(script, sizeof(script), "%s.sh", w);
+    snprintf(conf, sizeof(conf), "%s.conf", w);
+    testlib_write(conf, "infraprobe = { interval = 1.0; };\n"
+                        "probes = ( { name = \"nd\"; plugin = \"netpart\"; timeout = 0.9;\n"
+                        "  method = \"nftables\"; op_timeout = 0.5; recover_timeout = 0.5;\n"
+                        "  modes = [\"reject\"]; targets = [\"tcp://127.0.0.1:7779\"]; } );\n");
+    /* After each report line: what the probe's process holds, a line of W.holds. */
+    testlib_write(script,
+                  "set -e\n"
+                  "ip link set lo up\n"
+                  "/usr/bin/python3 -c '\n"
+                  "import socket\n"
+                  "s = socket.socket()\n"
+                  "s.bind((\"127.0.0.1\", 7779))\n"
+                  "s.listen(64)\n"
+                  "while True:\n"
+                  "    s.accept()[0].close()' &\n"
+                  "for i in $(seq 100); do ss -ltn | grep -q ':7779' && break; sleep 0.05; done\n"
+                  "'%s' --plugin-dir '%s' -f json -c '%s' > '%s.lines' &\n"
+                  "d=$!\n"
+                  "for run in 1 2 3 4 5; do\n"
+                  "  for i in $(seq 500); do\n"
+                  "    [ \"$(wc -l < '%s.lines')\" -ge $run ] && break; sleep 0.02\n"
+                  "  done\n"
+                  "  c=$(pgrep -P $d)\n"
+                  "  " HOLDS " >> '%s.holds'\n"
+                  "done\n"
+                  "kill $d %%1\n"
+                  "wait $d || true\n",
+                  getenv("INFRAPROBE"), getenv("INFRAPROBE_PLUGIN_PATH"), conf, w, w, w);
+    ck_assert_int_eq(
+        testlib_sh("%s bash '%s'", getuid() == 0 ? "unshare -n" : "unshare -rn", script), 0);
+    snprintf(path, sizeof(path), "%s.lines", w);
+    f = fopen(path, "r");
+    ck_assert_msg(f != NULL, "%s: missing", path);
+    for (; run < 5 && fgets(line, sizeof(line), f); run++) {
+        json_t *doc = json_loads(line, 0, NULL);
+
+        ck_assert_msg(doc && detected(doc), "run %d: no partition detected: %s", run + 1, line);
+        json_decref(doc);
+    }
+    fclose(f);
+    ck_assert_msg(run == 5, "%d reports of the daemon, expected 5", run);
+    snprintf(path, sizeof(path), "%s.holds", w);
+    f = fopen(path, "r");
+    ck_assert_msg(f != NULL, "%s: missing", path);
+    for (run = 0; run < 5; run++)
+        ck_assert_msg(fscanf(f, "%ld %ld %ld", &v[run][0], &v[run][1], &v[run][2]) == 3,
+                      "%s: line %d", path, run + 1);
+    fclose(f);
+    assert_holds_no_more("nftables", v);
 }
 END_TEST
 
@@ -857,6 +936,7 @@ static void add_tests(TCase *tc)
     tcase_add_test(tc, nftables_nothing_left_after_sigint_or_a_crash);
     tcase_add_test(tc, actions_healed_after_sigint_or_a_crash);
     tcase_add_test(tc, daemon_keeps_no_fd_or_thread_between_runs);
+    tcase_add_test(tc, nftables_daemon_keeps_no_fd_or_thread_between_runs);
 }
 
 int main(void)
