@@ -3,8 +3,9 @@
  * etcd and Kafka (netpart_kafka_test), and with nftables in a network namespace of the test's own,
  * through the infraprobe program: blackhole, reject, latency and half-open partitions detected,
  * classified and recovered from, the other targets unaffected; the run ending when every target is
- * blackholed; the partition / heal fault actions; and nothing left in Toxiproxy after a run, after
- * a run that was killed, or from an earlier run.
+ * blackholed; the partition / heal fault actions; nothing left (no proxy of ours, no nft table,
+ * nothing cut) after a run, after a run interrupted or whose probe's process was killed, or from
+ * an earlier run; and no fd, thread or socket that a daemon's probe process keeps from run to run.
  */
 #include "config.h"
 
