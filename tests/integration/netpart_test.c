@@ -806,22 +806,29 @@ START_TEST(nftables_over_ipv6)
 END_TEST
 
 /*
- * method nftables, interrupted (SIGINT to infraprobe) or its probe's process killed (SIGKILL,
- * as a crash) while a blackhole rule is in place, in a network namespace of the test's own
- * with a TCP listener there: the run says so, and no table of ours is left in the kernel (the
+ * method nftables, in a network namespace of the test's own with a TCP listener there: a run
+ * whose deadline comes while a blackhole rule is in place (a failure), a run interrupted
+ * (SIGINT to infraprobe), and one whose probe's process is killed (SIGKILL, as a crash) then:
+ * each says so, and no table of ours is left in the kernel (the run's end removes it, or the
  * parent reclaims the one its dead child made).
  */
-START_TEST(nftables_nothing_left_after_sigint_or_a_crash)
+START_TEST(nftables_nothing_left_after_a_failure_sigint_or_a_crash)
 {
     static const char *const cases[][2] = {{"INT", "interrupted"}, {"KILL", "crashed (SIGKILL)"}};
-    char script[600], conf[600], w[600];
+    char script[600], conf[600], shortconf[600], w[500], path[700], *text;
+    json_t *doc;
 
     snprintf(w, sizeof(w), "%s/nftsig", workdir);
-    snprintf(script, sizeof(script), "%s/nftsig.sh", workdir);
-    snprintf(conf, sizeof(conf), "%s/nftsig.conf", workdir);
+    snprintf(script, sizeof(script), "%s.sh", w);
+    snprintf(conf, sizeof(conf), "%s.conf", w);
+    snprintf(shortconf, sizeof(shortconf), "%s-short.conf", w);
     testlib_write(conf, "probes = ( { name = \"sig\"; plugin = \"netpart\"; timeout = 60.0;\n"
                         "  method = \"nftables\"; op_timeout = 20.0; modes = [\"blackhole\"];\n"
                         "  targets = [\"tcp://127.0.0.1:7779\"]; } );\n");
+    testlib_write(shortconf,
+                  "probes = ( { name = \"sig\"; plugin = \"netpart\"; timeout = 1.0;\n"
+                  "  method = \"nftables\"; op_timeout = 20.0; modes = [\"blackhole\"];\n"
+                  "  targets = [\"tcp://127.0.0.1:7779\"]; } );\n");
     /* For each case: the run in the background; once the chain holds our drop rule, the
      * signal; then what the kernel has left, into W-SIG.tables. */
     testlib_write(script,
@@ -836,6 +843,8 @@ START_TEST(nftables_nothing_left_after_sigint_or_a_crash)
                   "    s.accept()[0].close()' &\n"
                   "for i in $(seq 100); do ss -ltn | grep -q ':7779' && break; sleep 0.05; done\n"
                   "set +e\n"
+                  "'%s' --plugin-dir '%s' --once --format json -c '%s' > '%s-short.json'\n"
+                  "nft list tables > '%s-short.tables'\n"
                   "for c in INT:self KILL:child; do\n"
                   "  sig=${c%%:*} whom=${c#*:}\n"
                   "  '%s' --plugin-dir '%s' --once --format json -c '%s' > \"%s-$sig.json\" &\n"
@@ -852,13 +861,23 @@ START_TEST(nftables_nothing_left_after_sigint_or_a_crash)
                   "  nft list tables > \"%s-$sig.tables\"\n"
                   "done\n"
                   "kill %%1\n",
+                  getenv("INFRAPROBE"), getenv("INFRAPROBE_PLUGIN_PATH"), shortconf, w, w,
                   getenv("INFRAPROBE"), getenv("INFRAPROBE_PLUGIN_PATH"), conf, w, w, w);
     ck_assert_int_eq(
         testlib_sh("%s bash '%s'", getuid() == 0 ? "unshare -n" : "unshare -rn", script), 0);
+    /* The short run: its deadline came during the blackhole, before op_timeout. */
+    snprintf(path, sizeof(path), "%s-short.json", w);
+    text = slurp(path);
+    doc = json_loads(text, 0, NULL);
+    ck_assert_msg(doc != NULL, "%s: not JSON: %s", path, text);
+    assert_check(doc, "detect", "tcp://127.0.0.1:7779 [blackhole]", "unknown", "not measured");
+    json_decref(doc);
+    free(text);
+    snprintf(path, sizeof(path), "%s-short.tables", w);
+    text = slurp(path);
+    ck_assert_msg(!strstr(text, "infraprobe_netpart"), "a failed run left: %s", text);
+    free(text);
     for (size_t i = 0; i < 2; i++) {
-        char path[700], *text;
-        json_t *doc;
-
         /* The signal came while our rule was in place. */
         ck_assert_msg(testlib_sh("grep -q 'tcp dport 7779.* drop' '%s-%s.cut'", w, cases[i][0]) ==
                           0,
@@ -934,7 +953,7 @@ static void add_tests(TCase *tc)
     tcase_add_test(tc, nftables_in_a_namespace);
     tcase_add_test(tc, nftables_over_ipv6);
     tcase_add_test(tc, nothing_left_after_sigint_or_a_crash);
-    tcase_add_test(tc, nftables_nothing_left_after_sigint_or_a_crash);
+    tcase_add_test(tc, nftables_nothing_left_after_a_failure_sigint_or_a_crash);
     tcase_add_test(tc, actions_healed_after_sigint_or_a_crash);
     tcase_add_test(tc, daemon_keeps_no_fd_or_thread_between_runs);
     tcase_add_test(tc, nftables_daemon_keeps_no_fd_or_thread_between_runs);
