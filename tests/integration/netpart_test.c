@@ -485,6 +485,20 @@ START_TEST(actions_healed_after_sigint_or_a_crash)
 }
 END_TEST
 
+/* Shell text that begins a script run in a network namespace of the test's own: lo up, and a
+ * TCP listener on 127.0.0.1:7779 (job %1) that accepts and closes. */
+#define NS_LISTENER                                                                                \
+    "set -e\n"                                                                                     \
+    "ip link set lo up\n"                                                                          \
+    "/usr/bin/python3 -c '\n"                                                                      \
+    "import socket\n"                                                                              \
+    "s = socket.socket()\n"                                                                        \
+    "s.bind((\"127.0.0.1\", 7779))\n"                                                              \
+    "s.listen(64)\n"                                                                               \
+    "while True:\n"                                                                                \
+    "    s.accept()[0].close()' &\n"                                                               \
+    "for i in $(seq 100); do ss -ltn | grep -q ':7779' && break; sleep 0.05; done\n"
+
 /* Shell text: what process $c holds, "FDS THREADS SOCKETS". */
 #define HOLDS                                                                                      \
     "echo $(ls /proc/$c/fd | wc -l) $(ls /proc/$c/task | wc -l) "                                  \
@@ -592,16 +606,8 @@ START_TEST(nftables_daemon_keeps_no_fd_or_thread_between_runs)
                         "  modes = [\"reject\"]; targets = [\"tcp://127.0.0.1:7779\"]; } );\n");
     /* After each report line: what the probe's process holds, a line of W.holds. */
     testlib_write(script,
-                  "set -e\n"
-                  "ip link set lo up\n"
-                  "/usr/bin/python3 -c '\n"
-                  "import socket\n"
-                  "s = socket.socket()\n"
-                  "s.bind((\"127.0.0.1\", 7779))\n"
-                  "s.listen(64)\n"
-                  "while True:\n"
-                  "    s.accept()[0].close()' &\n"
-                  "for i in $(seq 100); do ss -ltn | grep -q ':7779' && break; sleep 0.05; done\n"
+                  "%s"
+                  "set +e\n"
                   "'%s' --plugin-dir '%s' -f json -c '%s' > '%s.lines' &\n"
                   "d=$!\n"
                   "for run in 1 2 3 4 5; do\n"
@@ -612,8 +618,10 @@ START_TEST(nftables_daemon_keeps_no_fd_or_thread_between_runs)
                   "  " HOLDS " >> '%s.holds'\n"
                   "done\n"
                   "kill $d %%1\n"
-                  "wait $d || true\n",
-                  getenv("INFRAPROBE"), getenv("INFRAPROBE_PLUGIN_PATH"), conf, w, w, w);
+                  "wait $d\n"
+                  "exit 0\n",
+                  NS_LISTENER, getenv("INFRAPROBE"), getenv("INFRAPROBE_PLUGIN_PATH"), conf, w, w,
+                  w);
     ck_assert_int_eq(
         testlib_sh("%s bash '%s'", getuid() == 0 ? "unshare -n" : "unshare -rn", script), 0);
     snprintf(path, sizeof(path), "%s.lines", w);
@@ -832,16 +840,7 @@ START_TEST(nftables_nothing_left_after_a_failure_sigint_or_a_crash)
     /* For each case: the run in the background; once the chain holds our drop rule, the
      * signal; then what the kernel has left, into W-SIG.tables. */
     testlib_write(script,
-                  "set -e\n"
-                  "ip link set lo up\n"
-                  "/usr/bin/python3 -c '\n"
-                  "import socket\n"
-                  "s = socket.socket()\n"
-                  "s.bind((\"127.0.0.1\", 7779))\n"
-                  "s.listen(64)\n"
-                  "while True:\n"
-                  "    s.accept()[0].close()' &\n"
-                  "for i in $(seq 100); do ss -ltn | grep -q ':7779' && break; sleep 0.05; done\n"
+                  "%s"
                   "set +e\n"
                   "'%s' --plugin-dir '%s' --once --format json -c '%s' > '%s-short.json'\n"
                   "nft list tables > '%s-short.tables'\n"
@@ -861,8 +860,8 @@ START_TEST(nftables_nothing_left_after_a_failure_sigint_or_a_crash)
                   "  nft list tables > \"%s-$sig.tables\"\n"
                   "done\n"
                   "kill %%1\n",
-                  getenv("INFRAPROBE"), getenv("INFRAPROBE_PLUGIN_PATH"), shortconf, w, w,
-                  getenv("INFRAPROBE"), getenv("INFRAPROBE_PLUGIN_PATH"), conf, w, w, w);
+                  NS_LISTENER, getenv("INFRAPROBE"), getenv("INFRAPROBE_PLUGIN_PATH"), shortconf, w,
+                  w, getenv("INFRAPROBE"), getenv("INFRAPROBE_PLUGIN_PATH"), conf, w, w, w);
     ck_assert_int_eq(
         testlib_sh("%s bash '%s'", getuid() == 0 ? "unshare -n" : "unshare -rn", script), 0);
     /* The short run: its deadline came during the blackhole, before op_timeout. */
