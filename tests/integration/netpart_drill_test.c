@@ -5,10 +5,11 @@
  * touches the host's network. A follower, then the leader, is cut from its peers: the majority
  * keeps (or elects) a leader and acknowledges writes, the cut member refuses a linearizable read
  * and a write, and after the heal it rejoins with the others' revision; no acknowledged write is
- * lost; the cluster is healthy after; nothing is left once the sandbox is down (no link, no
- * process, no directory). And the Redis master cut from its replica and Sentinels: a new
- * master elected, the writes the old one acknowledged alone reported at risk, the old one a
- * replica after the heal.
+ * lost; the cluster is healthy after; a drill interrupted (SIGINT) or whose probe's process is
+ * killed (SIGKILL) while a member is cut still heals it (the core's restore guarantee); nothing
+ * is left once the sandbox is down (no link, no process, no directory). And the Redis master cut
+ * from its replica and Sentinels: a new master elected, the writes the old one acknowledged alone
+ * reported at risk, the old one a replica after the heal.
  */
 #include "config.h"
 
@@ -82,22 +83,24 @@ static void assert_scenario(json_t *doc, json_t *c, const char *detected)
 /*
  * In a network namespace of its own: `sandbox up --netns PARTS`, `setvars` (shell) to export
  * what the configs name, infraprobe --drill on WORK/NAME.conf into NAME.json (exit status in
- * NAME.code); with `interrupt`, the drill again, interrupted (SIGINT) once a member is cut:
- * the cut files seen before (NAME-int.cut) and left after (NAME-int.left); then --once on
- * NAME-after.conf into NAME-after.json (retried for a few seconds until it exits 0: an
- * interrupted drill leaves a cluster that is still electing), `sandbox down`; the members'
- * PIDs in NAME.pids and the links left in NAME.links. Fails when the script does.
+ * NAME.code); then for each SIG:WHOM of `signals` ("INT:self KILL:child", or ""), the drill
+ * again, with SIGSIG sent once a member is cut to infraprobe (self) or to its probe's process
+ * (child): its report in NAME-SIG.json, the cut files seen before (NAME-SIG.cut) and left
+ * after (NAME-SIG.left), and --once on NAME-after.conf into NAME-after.json (retried for a few
+ * seconds until it exits 0: an interrupted drill leaves a cluster that is still electing);
+ * `sandbox down`; the members' PIDs in NAME.pids and the links left in NAME.links. Fails when
+ * the script does.
  */
 static void run_in_namespace(const char *name, const char *parts, const char *setvars,
-                             int interrupt)
+                             const char *signals)
 {
-    char script[600], w[600];
+    char script[700], w[600];
 
     snprintf(w, sizeof(w), "%s/%s", workdir, name);
     snprintf(script, sizeof(script), "%s.sh", w);
     testlib_write(
         script,
-        "W='%s' TOOL='%s' EXE='%s' P='%s' INTERRUPT=%d\n"
+        "W='%s' TOOL='%s' EXE='%s' P='%s' SIGNALS='%s'\n"
         "set -e\n"
         "ip link set lo up\n"
         "env=$(\"$TOOL\" up --netns --dir \"$W.box\" --owner $$ %s)\n"
@@ -107,24 +110,30 @@ static void run_in_namespace(const char *name, const char *parts, const char *se
         "set +e\n"
         "\"$EXE\" --plugin-dir \"$P\" --drill --format json -c \"$W.conf\" > \"$W.json\"\n"
         "echo $? > \"$W.code\"\n"
-        "if [ $INTERRUPT = 1 ]; then\n"
+        "healthy() {\n"
+        "    for i in $(seq 40); do\n"
+        "        \"$EXE\" --plugin-dir \"$P\" --once --format json -c \"$W-after.conf\" "
+        "> \"$W-after.json\" && break\n"
+        "        sleep 0.25\n"
+        "    done\n"
+        "}\n"
+        "for c in $SIGNALS; do\n"
+        "    sig=${c%%:*} whom=${c#*:}\n"
+        "    healthy\n"
         "    \"$EXE\" --plugin-dir \"$P\" --drill --format json -c \"$W.conf\" "
-        "> \"$W-int.json\" 2>&1 &\n"
+        "> \"$W-$sig.json\" &\n"
         "    pid=$!\n"
         "    for i in $(seq 600); do ls \"$W.box\"/*/cut 2>/dev/null && break; "
-        "sleep 0.05; done > \"$W-int.cut\"\n"
-        "    kill -INT $pid; wait $pid\n"
-        "    ls \"$W.box\"/*/cut > \"$W-int.left\" 2>/dev/null\n"
-        "fi\n"
-        "for i in $(seq 40); do\n"
-        "    \"$EXE\" --plugin-dir \"$P\" --once --format json -c \"$W-after.conf\" "
-        "> \"$W-after.json\" && break\n"
-        "    sleep 0.25\n"
+        "sleep 0.05; done > \"$W-$sig.cut\"\n"
+        "    if [ $whom = self ]; then kill -$sig $pid; else kill -$sig $(pgrep -P $pid); fi\n"
+        "    wait $pid\n"
+        "    ls \"$W.box\"/*/cut > \"$W-$sig.left\" 2>/dev/null\n"
         "done\n"
+        "healthy\n"
         "\"$TOOL\" --dir \"$W.box\" down\n"
         "ip -o link show > \"$W.links\"\n",
-        w, testlib_sandbox_tool(), getenv("INFRAPROBE"), getenv("INFRAPROBE_PLUGIN_PATH"),
-        interrupt, parts, setvars);
+        w, testlib_sandbox_tool(), getenv("INFRAPROBE"), getenv("INFRAPROBE_PLUGIN_PATH"), signals,
+        parts, setvars);
     ck_assert_int_eq(
         testlib_sh("%s bash '%s'", getuid() == 0 ? "unshare -n" : "unshare -rn", script), 0);
 }
@@ -145,6 +154,27 @@ static void assert_after(const char *name, int code)
                   "a member still runs");
     snprintf(box, sizeof(box), "%s/%s.box", workdir, name);
     ck_assert_msg(access(box, F_OK) != 0, "%s is left", box);
+}
+
+/* The drill of NAME, sent SIG while a member was cut (see run_in_namespace()), ended saying
+ * `why`, and the core healed the member (its restore guarantee): no member is left cut. */
+static void assert_healed_after(const char *name, const char *sig, const char *why)
+{
+    char path[700];
+    json_t *doc, *c;
+
+    ck_assert_msg(testlib_sh("grep -q /cut '%s/%s-%s.cut'", workdir, name, sig) == 0,
+                  "%s: the drill cut no member before the signal", sig);
+    ck_assert_msg(testlib_sh("[ -s '%s/%s-%s.left' ]", workdir, name, sig) != 0,
+                  "%s: a member is still cut: see %s/%s-%s.left", sig, workdir, name, sig);
+    snprintf(path, sizeof(path), "%s-%s.json", name, sig);
+    doc = load(path);
+    assert_has(testlib_message(testlib_find_check(doc, "run", NULL)), why);
+    c = testlib_find_check(doc, "restore", NULL);
+    ck_assert_msg(strcmp(testlib_status(c), "ok") == 0, "%s: restore: %s: %s", sig,
+                  testlib_status(c), testlib_message(c));
+    assert_has(testlib_message(c), "heal ran");
+    json_decref(doc);
 }
 
 /* A probe of `plugin` netpart with the sandbox as its fault actions, for WORK/NAME.conf. */
@@ -180,7 +210,7 @@ START_TEST(partition_drill_between_etcd_members)
                   "                 members = { warn_ms = 10000.0; crit_ms = 20000.0; }; };\n"
                   "} );\n");
     run_in_namespace("etcd", "etcd", "IFS=, read -r E1 E2 E3 <<<\"$ETCD_ADDR\"; export E1 E2 E3",
-                     1);
+                     "INT:self KILL:child");
 
     doc = load("etcd.json");
     partition_checks(doc, c);
@@ -188,15 +218,13 @@ START_TEST(partition_drill_between_etcd_members)
     assert_scenario(doc, c[1], "the majority elected ");
     ck_assert_msg(strcmp(testlib_target(c[0]), testlib_target(c[1])) != 0,
                   "the same member was cut twice: %s", testlib_target(c[0]));
-    /* Healthy after: one leader that every member follows, every member started. */
+    /* Healthy after (the signalled drills too): one leader that every member follows, every
+     * member started. */
     doc2 = load("etcd-after.json");
     assert_ok(doc2, "leader");
     assert_ok(doc2, "members");
-    /* Interrupted while a member was cut, the drill healed it (the core's promise). */
-    ck_assert_msg(testlib_sh("grep -q /cut '%s/etcd-int.cut'", workdir) == 0,
-                  "the interrupted drill cut no member");
-    ck_assert_msg(testlib_sh("[ -s '%s/etcd-int.left' ]", workdir) != 0,
-                  "a member is still cut after SIGINT: see %s/etcd-int.left", workdir);
+    assert_healed_after("etcd", "INT", "interrupted by SIGINT");
+    assert_healed_after("etcd", "KILL", "plugin netpart crashed (SIGKILL)");
     assert_after("etcd", 0);
     json_decref(doc);
     json_decref(doc2);
@@ -225,7 +253,7 @@ START_TEST(partition_drill_of_the_redis_master)
     run_in_namespace("redis", "redis",
                      "export REPLICA=$(awk '$1 == \"redis-replica\" { print $2 }' "
                      "\"$INFRAPROBE_SANDBOX/members\")",
-                     0);
+                     "INT:self");
 
     doc = load("redis.json");
     c = testlib_find_check(doc, "partition", NULL);
@@ -246,6 +274,7 @@ START_TEST(partition_drill_of_the_redis_master)
                              testlib_target(c)) > 0);
     doc2 = load("redis-after.json");
     assert_ok(doc2, "replication");
+    assert_healed_after("redis", "INT", "interrupted by SIGINT");
     assert_after("redis", 1);
     json_decref(doc);
     json_decref(doc2);

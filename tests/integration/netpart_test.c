@@ -3,8 +3,9 @@
  * etcd and Kafka (netpart_kafka_test), and with nftables in a network namespace of the test's own,
  * through the infraprobe program: blackhole, reject, latency and half-open partitions detected,
  * classified and recovered from, the other targets unaffected; the run ending when every target is
- * blackholed; the partition / heal fault actions; and nothing left in Toxiproxy after a run, after
- * a run that was killed, or from an earlier run.
+ * blackholed; the partition / heal fault actions; nothing left (no proxy of ours, no nft table,
+ * nothing cut) after a run, after a run interrupted or whose probe's process was killed, or from
+ * an earlier run; and no fd, thread or socket that a daemon's probe process keeps from run to run.
  */
 #include "config.h"
 
@@ -418,6 +419,233 @@ START_TEST(nothing_left_after_sigint_or_a_crash)
 }
 END_TEST
 
+/*
+ * method actions, interrupted (SIGINT) or its probe's process killed (SIGKILL) while the
+ * partition action holds (the sandbox's Redis paused): the core runs the heal all the same,
+ * says so, and Redis runs again. The actions mark the partition in W.cut for the script.
+ */
+START_TEST(actions_healed_after_sigint_or_a_crash)
+{
+    static const char *const cases[][3] = {
+        {"INT", "self", "interrupted"},
+        {"KILL", "child", "crashed (SIGKILL)"},
+    };
+    const char *tool = testlib_sandbox_tool();
+    char conf[600], script[600], w[500], out[700], *text;
+    json_t *doc, *c;
+    int rc;
+
+    snprintf(w, sizeof(w), "%s/actsig", workdir);
+    snprintf(conf, sizeof(conf), "%s.conf", w);
+    snprintf(script, sizeof(script), "%s.sh", w);
+    testlib_write(
+        conf,
+        "probes = ( { name = \"np\"; plugin = \"netpart\"; timeout = 60.0;\n"
+        "  method = \"actions\"; op_timeout = 20.0; modes = [\"blackhole\"];\n"
+        "  targets = [\"redis://%s\"];\n"
+        "  failover = { partition = \"'%s' --dir '%s' pause %%{target} && touch '%s.cut'\";\n"
+        "               heal = \"'%s' --dir '%s' resume %%{target} && rm '%s.cut'\"; };\n"
+        "} );\n",
+        redis, tool, sb.dir, w, tool, sb.dir, w);
+    for (size_t i = 0; i < 2; i++) {
+        /* The run in the background; once the partition holds, the signal; then whether it
+         * is still marked, and the sandbox's view of Redis. */
+        testlib_write(script,
+                      "'%s' --plugin-dir '%s' --once --format json -c '%s' > '%s-%s.json' &\n"
+                      "pid=$!\n"
+                      "for i in $(seq 400); do [ -e '%s.cut' ] && break; sleep 0.05; done\n"
+                      "[ -e '%s.cut' ] || exit 1\n"
+                      "if [ %s = self ]; then kill -%s $pid; else kill -%s $(pgrep -P $pid); fi\n"
+                      "wait $pid\n"
+                      "[ ! -e '%s.cut' ] || exit 2\n"
+                      "'%s' --dir '%s' status | grep -F '%s' | grep -qw running || exit 3\n",
+                      getenv("INFRAPROBE"), getenv("INFRAPROBE_PLUGIN_PATH"), conf, w, cases[i][0],
+                      w, w, cases[i][1], cases[i][0], cases[i][0], w, tool, sb.dir, redis);
+        rc = testlib_sh("bash '%s'", script);
+        if (rc != 0)
+            testlib_sandbox(&sb, "resume %s", redis); /* for the cases after this one */
+        ck_assert_msg(rc == 0,
+                      "%s: the partition was not made (1), is still marked (2), or Redis is not "
+                      "running (3): exit %d",
+                      cases[i][0], rc);
+        snprintf(out, sizeof(out), "%s-%s.json", w, cases[i][0]);
+        text = slurp(out);
+        doc = json_loads(text, 0, NULL);
+        ck_assert_msg(doc != NULL, "%s: not JSON: %s", out, text);
+        c = testlib_find_check(doc, "run", NULL);
+        ck_assert_msg(strstr(testlib_message(c), cases[i][2]), "%s: run: %s", cases[i][0],
+                      testlib_message(c));
+        c = testlib_find_check(doc, "restore", NULL);
+        ck_assert_msg(!strcmp(testlib_status(c), "ok") && strstr(testlib_message(c), "heal ran") &&
+                          strstr(testlib_message(c), "infraprobe: "),
+                      "%s: restore: %s: %s", cases[i][0], testlib_status(c), testlib_message(c));
+        json_decref(doc);
+        free(text);
+    }
+}
+END_TEST
+
+/* Shell text that begins a script run in a network namespace of the test's own: lo up, and a
+ * TCP listener on 127.0.0.1:7779 (job %1) that accepts and closes. */
+#define NS_LISTENER                                                                                \
+    "set -e\n"                                                                                     \
+    "ip link set lo up\n"                                                                          \
+    "/usr/bin/python3 -c '\n"                                                                      \
+    "import socket\n"                                                                              \
+    "s = socket.socket()\n"                                                                        \
+    "s.bind((\"127.0.0.1\", 7779))\n"                                                              \
+    "s.listen(64)\n"                                                                               \
+    "while True:\n"                                                                                \
+    "    s.accept()[0].close()' &\n"                                                               \
+    "for i in $(seq 100); do ss -ltn | grep -q ':7779' && break; sleep 0.05; done\n"
+
+/* Shell text: what process $c holds, "FDS THREADS SOCKETS". */
+#define HOLDS                                                                                      \
+    "echo $(ls /proc/$c/fd | wc -l) $(ls /proc/$c/task | wc -l) "                                  \
+    "$(find /proc/$c/fd -lname 'socket:*' | wc -l)"
+
+/* What the daemon's netpart process holds now: its fds, threads and sockets into v[0..3). */
+static void child_holds(int daemon, long *v)
+{
+    char cmd[300];
+    FILE *p;
+
+    snprintf(cmd, sizeof(cmd), "c=$(pgrep -P %d); [ -n \"$c\" ] && " HOLDS, daemon);
+    p = popen(cmd, "r");
+    ck_assert_ptr_nonnull(p);
+    ck_assert_msg(fscanf(p, "%ld %ld %ld", &v[0], &v[1], &v[2]) == 3,
+                  "the daemon %d has no netpart process", daemon);
+    pclose(p);
+}
+
+/* v[run - 1] is what the probe's process held after each of 5 runs, counted as soon as the
+ * run's report was out: it holds no more after runs 4-5 than after runs 1-2. The least of two
+ * runs' counts is compared, so that a count taken after the next run began (a loaded machine)
+ * does not pass for a leak, while a leak of one per run still shows. */
+static void assert_holds_no_more(const char *method, long v[5][3])
+{
+    static const char *const what[] = {"fds", "threads", "sockets"};
+
+    for (int k = 0; k < 3; k++) {
+        long first = v[0][k] < v[1][k] ? v[0][k] : v[1][k];
+        long last = v[3][k] < v[4][k] ? v[3][k] : v[4][k];
+
+        fprintf(stderr, "netpart_test: %s: %s after each run: %ld %ld %ld %ld %ld\n", method,
+                what[k], v[0][k], v[1][k], v[2][k], v[3][k], v[4][k]);
+        ck_assert_msg(last <= first, "%s: %s: %ld after runs 1-2, %ld after runs 4-5", method,
+                      what[k], first, last);
+    }
+}
+
+/* Whether the probe report `doc` (a daemon's line) holds an ok detect check. */
+static int detected(json_t *doc)
+{
+    json_t *c;
+    size_t i;
+
+    json_array_foreach(json_object_get(doc, "checks"), i, c)
+    {
+        if (!strcmp(testlib_status(c), "ok") &&
+            !strcmp(json_string_value(json_object_get(c, "name")), "detect"))
+            return 1;
+    }
+    return 0;
+}
+
+/*
+ * The daemon, between runs: its probe's process (which stays up from run to run) holds no more
+ * fds, threads or sockets after the fifth run than after the first (no connection to Toxiproxy
+ * or to a target is kept, no thread outlives its round).
+ */
+START_TEST(daemon_keeps_no_fd_or_thread_between_runs)
+{
+    struct testlib_daemon d;
+    char conf[600];
+    long v[5][3];
+
+    snprintf(conf, sizeof(conf), "%s/daemon.conf", workdir);
+    testlib_write(conf,
+                  "infraprobe = { interval = 1.0; };\n"
+                  "probes = ( { name = \"np\"; plugin = \"netpart\"; timeout = 0.9;\n"
+                  "  api = \"%s\"; op_timeout = 0.5; recover_timeout = 0.5; modes = [\"reject\"];\n"
+                  "  targets = [\"redis://%s\"]; } );\n",
+                  toxiproxy, redis);
+    testlib_daemon_start(&d, conf);
+    for (int run = 0; run < 5; run++) {
+        json_t *doc = testlib_daemon_next(&d, 10.0);
+
+        ck_assert_msg(doc != NULL, "run %d: no report from the daemon", run + 1);
+        child_holds(d.pid, v[run]);
+        /* Each run made its partition and saw it. */
+        ck_assert_msg(detected(doc), "run %d: no partition detected", run + 1);
+        json_decref(doc);
+    }
+    testlib_daemon_stop(&d);
+    assert_holds_no_more("toxiproxy", v);
+    ck_assert_msg(!proxies_left(), "a proxy of ours is left in toxiproxy");
+}
+END_TEST
+
+/*
+ * The same with method nftables, in a network namespace of the test's own with a TCP listener
+ * there: no netlink socket of libnftables is kept between runs.
+ */
+START_TEST(nftables_daemon_keeps_no_fd_or_thread_between_runs)
+{
+    char script[600], conf[600], w[500], path[600], line[65536];
+    long v[5][3];
+    FILE *f;
+    int run = 0;
+
+    snprintf(w, sizeof(w), "%s/nftdaemon", workdir);
+    snprintf(script, sizeof(script), "%s.sh", w);
+    snprintf(conf, sizeof(conf), "%s.conf", w);
+    testlib_write(conf, "infraprobe = { interval = 1.0; };\n"
+                        "probes = ( { name = \"nd\"; plugin = \"netpart\"; timeout = 0.9;\n"
+                        "  method = \"nftables\"; op_timeout = 0.5; recover_timeout = 0.5;\n"
+                        "  modes = [\"reject\"]; targets = [\"tcp://127.0.0.1:7779\"]; } );\n");
+    /* After each report line: what the probe's process holds, a line of W.holds. */
+    testlib_write(script,
+                  "%s"
+                  "set +e\n"
+                  "'%s' --plugin-dir '%s' -f json -c '%s' > '%s.lines' &\n"
+                  "d=$!\n"
+                  "for run in 1 2 3 4 5; do\n"
+                  "  for i in $(seq 500); do\n"
+                  "    [ \"$(wc -l < '%s.lines')\" -ge $run ] && break; sleep 0.02\n"
+                  "  done\n"
+                  "  c=$(pgrep -P $d)\n"
+                  "  " HOLDS " >> '%s.holds'\n"
+                  "done\n"
+                  "kill $d %%1\n"
+                  "wait $d\n"
+                  "exit 0\n",
+                  NS_LISTENER, getenv("INFRAPROBE"), getenv("INFRAPROBE_PLUGIN_PATH"), conf, w, w,
+                  w);
+    ck_assert_int_eq(
+        testlib_sh("%s bash '%s'", getuid() == 0 ? "unshare -n" : "unshare -rn", script), 0);
+    snprintf(path, sizeof(path), "%s.lines", w);
+    f = fopen(path, "r");
+    ck_assert_msg(f != NULL, "%s: missing", path);
+    for (; run < 5 && fgets(line, sizeof(line), f); run++) {
+        json_t *doc = json_loads(line, 0, NULL);
+
+        ck_assert_msg(doc && detected(doc), "run %d: no partition detected: %s", run + 1, line);
+        json_decref(doc);
+    }
+    fclose(f);
+    ck_assert_msg(run == 5, "%d reports of the daemon, expected 5", run);
+    snprintf(path, sizeof(path), "%s.holds", w);
+    f = fopen(path, "r");
+    ck_assert_msg(f != NULL, "%s: missing", path);
+    for (run = 0; run < 5; run++)
+        ck_assert_msg(fscanf(f, "%ld %ld %ld", &v[run][0], &v[run][1], &v[run][2]) == 3,
+                      "%s: line %d", path, run + 1);
+    fclose(f);
+    assert_holds_no_more("nftables", v);
+}
+END_TEST
+
 /* Read a whole file (malloc'd) or fail. */
 static char *slurp(const char *path)
 {
@@ -585,6 +813,93 @@ START_TEST(nftables_over_ipv6)
 }
 END_TEST
 
+/*
+ * method nftables, in a network namespace of the test's own with a TCP listener there: a run
+ * whose deadline comes while a blackhole rule is in place (a failure), a run interrupted
+ * (SIGINT to infraprobe), and one whose probe's process is killed (SIGKILL, as a crash) then:
+ * each says so, and no table of ours is left in the kernel (the run's end removes it, or the
+ * parent reclaims the one its dead child made).
+ */
+START_TEST(nftables_nothing_left_after_a_failure_sigint_or_a_crash)
+{
+    static const char *const cases[][2] = {{"INT", "interrupted"}, {"KILL", "crashed (SIGKILL)"}};
+    char script[600], conf[600], shortconf[600], w[500], path[700], *text;
+    json_t *doc;
+
+    snprintf(w, sizeof(w), "%s/nftsig", workdir);
+    snprintf(script, sizeof(script), "%s.sh", w);
+    snprintf(conf, sizeof(conf), "%s.conf", w);
+    snprintf(shortconf, sizeof(shortconf), "%s-short.conf", w);
+    testlib_write(conf, "probes = ( { name = \"sig\"; plugin = \"netpart\"; timeout = 60.0;\n"
+                        "  method = \"nftables\"; op_timeout = 20.0; modes = [\"blackhole\"];\n"
+                        "  targets = [\"tcp://127.0.0.1:7779\"]; } );\n");
+    testlib_write(shortconf,
+                  "probes = ( { name = \"sig\"; plugin = \"netpart\"; timeout = 1.0;\n"
+                  "  method = \"nftables\"; op_timeout = 20.0; modes = [\"blackhole\"];\n"
+                  "  targets = [\"tcp://127.0.0.1:7779\"]; } );\n");
+    /* For each case: the run in the background; once the chain holds our drop rule, the
+     * signal; then what the kernel has left, into W-SIG.tables. */
+    testlib_write(script,
+                  "%s"
+                  "set +e\n"
+                  "'%s' --plugin-dir '%s' --once --format json -c '%s' > '%s-short.json'\n"
+                  "nft list tables > '%s-short.tables'\n"
+                  "for c in INT:self KILL:child; do\n"
+                  "  sig=${c%%:*} whom=${c#*:}\n"
+                  "  '%s' --plugin-dir '%s' --once --format json -c '%s' > \"%s-$sig.json\" &\n"
+                  "  pid=$!\n"
+                  "  for i in $(seq 400); do\n"
+                  "    nft list chain inet infraprobe_netpart_sig out 2>/dev/null | grep -q drop "
+                  "&& break\n"
+                  "    sleep 0.05\n"
+                  "  done\n"
+                  "  nft list chain inet infraprobe_netpart_sig out > \"%s-$sig.cut\" 2>&1\n"
+                  "  if [ $whom = self ]; then kill -$sig $pid; "
+                  "else kill -$sig $(pgrep -P $pid); fi\n"
+                  "  wait $pid\n"
+                  "  nft list tables > \"%s-$sig.tables\"\n"
+                  "done\n"
+                  "kill %%1\n",
+                  NS_LISTENER, getenv("INFRAPROBE"), getenv("INFRAPROBE_PLUGIN_PATH"), shortconf, w,
+                  w, getenv("INFRAPROBE"), getenv("INFRAPROBE_PLUGIN_PATH"), conf, w, w, w);
+    ck_assert_int_eq(
+        testlib_sh("%s bash '%s'", getuid() == 0 ? "unshare -n" : "unshare -rn", script), 0);
+    /* The short run: its deadline came during the blackhole, before op_timeout. */
+    snprintf(path, sizeof(path), "%s-short.json", w);
+    text = slurp(path);
+    doc = json_loads(text, 0, NULL);
+    ck_assert_msg(doc != NULL, "%s: not JSON: %s", path, text);
+    assert_check(doc, "detect", "tcp://127.0.0.1:7779 [blackhole]", "unknown", "not measured");
+    json_decref(doc);
+    free(text);
+    snprintf(path, sizeof(path), "%s-short.tables", w);
+    text = slurp(path);
+    ck_assert_msg(!strstr(text, "infraprobe_netpart"), "a failed run left: %s", text);
+    free(text);
+    for (size_t i = 0; i < 2; i++) {
+        /* The signal came while our rule was in place. */
+        ck_assert_msg(testlib_sh("grep -q 'tcp dport 7779.* drop' '%s-%s.cut'", w, cases[i][0]) ==
+                          0,
+                      "%s: no drop rule of ours when the signal came: see %s-%s.cut", cases[i][0],
+                      w, cases[i][0]);
+        snprintf(path, sizeof(path), "%s-%s.json", w, cases[i][0]);
+        text = slurp(path);
+        doc = json_loads(text, 0, NULL);
+        ck_assert_msg(doc != NULL, "%s: not JSON: %s", path, text);
+        ck_assert_msg(strstr(testlib_message(testlib_find_check(doc, "run", NULL)), cases[i][1]),
+                      "%s: run: %s", cases[i][0],
+                      testlib_message(testlib_find_check(doc, "run", NULL)));
+        free(text);
+        snprintf(path, sizeof(path), "%s-%s.tables", w, cases[i][0]);
+        text = slurp(path);
+        ck_assert_msg(!strstr(text, "infraprobe_netpart"), "%s: left behind: %s", cases[i][0],
+                      text);
+        free(text);
+        json_decref(doc);
+    }
+}
+END_TEST
+
 /* netpart_kafka_test is this file built with NETPART_KAFKA_ONLY=1: the Kafka target alone,
  * in a program of its own, since three brokers are slow to start on a loaded machine and the
  * other cases need none (make check runs it after kafka_test, not beside it). */
@@ -637,6 +952,10 @@ static void add_tests(TCase *tc)
     tcase_add_test(tc, nftables_in_a_namespace);
     tcase_add_test(tc, nftables_over_ipv6);
     tcase_add_test(tc, nothing_left_after_sigint_or_a_crash);
+    tcase_add_test(tc, nftables_nothing_left_after_a_failure_sigint_or_a_crash);
+    tcase_add_test(tc, actions_healed_after_sigint_or_a_crash);
+    tcase_add_test(tc, daemon_keeps_no_fd_or_thread_between_runs);
+    tcase_add_test(tc, nftables_daemon_keeps_no_fd_or_thread_between_runs);
 }
 
 int main(void)
