@@ -264,6 +264,8 @@ START_TEST(run_ends_when_every_target_is_blackholed)
     ck_assert_msg(detected <= 1, "%d blackholes of 2 s detected in a 3 s run: %s", detected, out);
     json_decref(doc);
     free(out);
+    /* A run cut short by its deadline removed its proxies itself (a failure leaves nothing). */
+    ck_assert_msg(!proxies_left(), "a proxy of ours is left in toxiproxy after a cut-short run");
     /* Whatever a cut-short run left, the next run of the probe removes. */
     snprintf(settings, sizeof(settings), "modes = [\"latency\"]; targets = [\"redis://%s\"];",
              redis);
@@ -420,15 +422,19 @@ START_TEST(nothing_left_after_sigint_or_a_crash)
 END_TEST
 
 /*
- * method actions, interrupted (SIGINT) or its probe's process killed (SIGKILL) while the
- * partition action holds (the sandbox's Redis paused): the core runs the heal all the same,
- * says so, and Redis runs again. The actions mark the partition in W.cut for the script.
+ * method actions, interrupted (SIGINT), its probe's process killed (SIGKILL), or its deadline
+ * come (a failure) while the partition action holds (the sandbox's Redis paused): the heal
+ * runs all the same (the core's, said so after a signal), and Redis runs again. The actions
+ * mark the partition in W.cut for the script.
  */
-START_TEST(actions_healed_after_sigint_or_a_crash)
+START_TEST(actions_healed_after_a_failure_sigint_or_a_crash)
 {
+    /* The signal, whom it is sent to, what the run check says; the last case sends none: the
+     * run's deadline (2 s) comes while the partition holds (a failure). */
     static const char *const cases[][3] = {
         {"INT", "self", "interrupted"},
         {"KILL", "child", "crashed (SIGKILL)"},
+        {"none", "deadline", NULL},
     };
     const char *tool = testlib_sandbox_tool();
     char conf[600], script[600], w[500], out[700], *text;
@@ -438,16 +444,18 @@ START_TEST(actions_healed_after_sigint_or_a_crash)
     snprintf(w, sizeof(w), "%s/actsig", workdir);
     snprintf(conf, sizeof(conf), "%s.conf", w);
     snprintf(script, sizeof(script), "%s.sh", w);
-    testlib_write(
-        conf,
-        "probes = ( { name = \"np\"; plugin = \"netpart\"; timeout = 60.0;\n"
-        "  method = \"actions\"; op_timeout = 20.0; modes = [\"blackhole\"];\n"
-        "  targets = [\"redis://%s\"];\n"
-        "  failover = { partition = \"'%s' --dir '%s' pause %%{target} && touch '%s.cut'\";\n"
-        "               heal = \"'%s' --dir '%s' resume %%{target} && rm '%s.cut'\"; };\n"
-        "} );\n",
-        redis, tool, sb.dir, w, tool, sb.dir, w);
-    for (size_t i = 0; i < 2; i++) {
+    for (size_t i = 0; i < 3; i++) {
+        int deadline = !strcmp(cases[i][1], "deadline");
+
+        testlib_write(
+            conf,
+            "probes = ( { name = \"np\"; plugin = \"netpart\"; timeout = %s;\n"
+            "  method = \"actions\"; op_timeout = 20.0; modes = [\"blackhole\"];\n"
+            "  targets = [\"redis://%s\"];\n"
+            "  failover = { partition = \"'%s' --dir '%s' pause %%{target} && touch '%s.cut'\";\n"
+            "               heal = \"'%s' --dir '%s' resume %%{target} && rm '%s.cut'\"; };\n"
+            "} );\n",
+            deadline ? "2.0" : "60.0", redis, tool, sb.dir, w, tool, sb.dir, w);
         /* The run in the background; once the partition holds, the signal; then whether it
          * is still marked, and the sandbox's view of Redis. */
         testlib_write(script,
@@ -455,7 +463,7 @@ START_TEST(actions_healed_after_sigint_or_a_crash)
                       "pid=$!\n"
                       "for i in $(seq 400); do [ -e '%s.cut' ] && break; sleep 0.05; done\n"
                       "[ -e '%s.cut' ] || exit 1\n"
-                      "if [ %s = self ]; then kill -%s $pid; else kill -%s $(pgrep -P $pid); fi\n"
+                      "case %s in self) kill -%s $pid ;; child) kill -%s $(pgrep -P $pid) ;; esac\n"
                       "wait $pid\n"
                       "[ ! -e '%s.cut' ] || exit 2\n"
                       "'%s' --dir '%s' status | grep -F '%s' | grep -qw running || exit 3\n",
@@ -472,6 +480,15 @@ START_TEST(actions_healed_after_sigint_or_a_crash)
         text = slurp(out);
         doc = json_loads(text, 0, NULL);
         ck_assert_msg(doc != NULL, "%s: not JSON: %s", out, text);
+        if (deadline) {
+            c = testlib_find_check(doc, "detect", NULL);
+            ck_assert_msg(c && strcmp(testlib_status(c), "ok") != 0,
+                          "deadline: detect of a 20 s blackhole in a 2 s run: %s",
+                          c ? testlib_status(c) : "(none)");
+            json_decref(doc);
+            free(text);
+            continue;
+        }
         c = testlib_find_check(doc, "run", NULL);
         ck_assert_msg(strstr(testlib_message(c), cases[i][2]), "%s: run: %s", cases[i][0],
                       testlib_message(c));
@@ -953,7 +970,7 @@ static void add_tests(TCase *tc)
     tcase_add_test(tc, nftables_over_ipv6);
     tcase_add_test(tc, nothing_left_after_sigint_or_a_crash);
     tcase_add_test(tc, nftables_nothing_left_after_a_failure_sigint_or_a_crash);
-    tcase_add_test(tc, actions_healed_after_sigint_or_a_crash);
+    tcase_add_test(tc, actions_healed_after_a_failure_sigint_or_a_crash);
     tcase_add_test(tc, daemon_keeps_no_fd_or_thread_between_runs);
     tcase_add_test(tc, nftables_daemon_keeps_no_fd_or_thread_between_runs);
 }
