@@ -4,7 +4,7 @@ if BUILD_NETPART
 pkglib_LTLIBRARIES += plugins/netpart/netpart.la
 plugins_netpart_netpart_la_SOURCES = plugins/netpart/netpart.c plugins/netpart/netpart_plugin.h \
 	plugins/netpart/toxiproxy.c plugins/netpart/nft.c plugins/netpart/timing.c \
-	plugins/netpart/drill.c plugins/netpart/drill_redis.c
+	plugins/netpart/timeline.c plugins/netpart/drill.c plugins/netpart/drill_redis.c
 plugins_netpart_netpart_la_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(JANSSON_CFLAGS) $(NFTABLES_CFLAGS)
 plugins_netpart_netpart_la_LDFLAGS = -module -avoid-version -shared -export-symbols-regex '^infraprobe_plugin$$'
 plugins_netpart_netpart_la_LIBADD = lib/libinfraprobe.la $(CURL_LIBS) $(JANSSON_LIBS) \

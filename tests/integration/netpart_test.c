@@ -9,7 +9,9 @@
 #include "config.h"
 
 #include <check.h>
+#include <ctype.h>
 #include <jansson.h>
+#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,6 +70,57 @@ static void assert_partition(json_t *doc, const char *spec, const char *mode, co
     assert_check(doc, "recover", x, "ok", "after the heal");
 }
 
+/* The partition of `spec` in `mode` in the run's timeline, once, as one episode: its fault,
+ * failed operations ("ECLASS: ..."), the moment it was detected, its restore, then operations
+ * until one works and the recovery; the fault, the restore and the moments name it. */
+static void assert_episode(json_t *doc, const char *spec, const char *mode, const char *class)
+{
+    json_t *tl = json_object_get(testlib_probe0(doc), "timeline"), *e;
+    char name[200], seq[512] = "";
+    size_t i, n = 0, faults = 0, from = 0;
+    regex_t re;
+
+    snprintf(name, sizeof(name), "%s %s", mode, spec);
+    json_array_foreach(tl, i, e)
+    {
+        const char *a = json_string_value(json_object_get(e, "action"));
+
+        if (!strcmp(json_string_value(json_object_get(e, "event")), "fault") && a &&
+            !strcmp(a, name) && faults++ == 0)
+            from = i;
+    }
+    ck_assert_msg(faults == 1, "%zu faults \"%s\" in a timeline of %zu events", faults, name,
+                  json_array_size(tl));
+    for (i = from; i < json_array_size(tl) && n + 1 < sizeof(seq); i++) {
+        const char *ev, *msg;
+        int ok;
+
+        e = json_array_get(tl, i);
+        ev = json_string_value(json_object_get(e, "event"));
+        ok = json_is_true(json_object_get(e, "ok"));
+        if (!strcmp(ev, "operation")) {
+            msg = json_string_value(json_object_get(e, "error"));
+            /* Before the heal, every failure is the partition's class. */
+            ck_assert_msg(ok || strchr(seq, 'R') || (msg && strstr(msg, class)),
+                          "%s: operation failed with %s", name, msg);
+            seq[n++] = ok ? 'O' : 'o';
+            continue;
+        }
+        msg = json_string_value(json_object_get(
+            e, !strcmp(ev, "fault") || !strcmp(ev, "restore") ? "action" : "message"));
+        ck_assert_msg(ok && msg && !strncmp(msg, name, strlen(name)),
+                      "%s: event %zu: %s \"%s\", ok %d", name, i, ev, msg, ok);
+        seq[n++] = !strcmp(ev, "recovered") ? 'V' : (char)toupper((unsigned char)ev[0]);
+        if (!strcmp(ev, "recovered"))
+            break;
+    }
+    seq[n] = '\0';
+    /* Fault, failed operations, Detected, Restore, failed ones, an Ok one, recoVered. */
+    ck_assert_int_eq(regcomp(&re, "^Fo+DRo*OV$", REG_EXTENDED | REG_NOSUB), 0);
+    ck_assert_msg(regexec(&re, seq, 0, NULL, 0) == 0, "%s: timeline episode %s", name, seq);
+    regfree(&re);
+}
+
 START_TEST(toxiproxy_partitions_are_detected_classified_and_healed)
 {
     char settings[600], r[100], m[100], deg[300];
@@ -90,6 +143,11 @@ START_TEST(toxiproxy_partitions_are_detected_classified_and_healed)
     assert_partition(doc, r, "halfopen", "ECONNRESET");
     snprintf(deg, sizeof(deg), "%s [blackhole of %s]", m, r);
     assert_check(doc, "degradation", deg, "ok", "unaffected");
+    assert_episode(doc, r, "blackhole", "ETIMEDOUT");
+    assert_episode(doc, m, "blackhole", "ETIMEDOUT");
+    assert_episode(doc, r, "reject", "ECONNRESET");
+    assert_episode(doc, m, "reject", "ECONNRESET");
+    assert_episode(doc, r, "halfopen", "ECONNRESET");
     ck_assert(testlib_metric(doc, "infraprobe_netpart_detect_seconds", "mode", "blackhole") > 0);
     ck_assert(testlib_metric(doc, "infraprobe_netpart_recover_seconds", "mode", "reject") >= 0);
     ck_assert_msg(code == 0, "exit %d", code);
