@@ -350,11 +350,34 @@ START_TEST(stale_proxies_of_ours_are_removed)
 }
 END_TEST
 
+/* The events of the first probe's timeline, in one string: "fault/partition operation/ETIMEDOUT
+ * detected/blackhole ..." (each with its action, the class of its error, or its message, up to
+ * the first space or colon). */
+static void timeline_words(json_t *doc, char *out, size_t outlen)
+{
+    json_t *tl = json_object_get(testlib_probe0(doc), "timeline"), *e;
+    size_t i, n = 0;
+
+    out[0] = '\0';
+    json_array_foreach(tl, i, e)
+    {
+        const char *what = json_string_value(json_object_get(e, "action"));
+
+        if (!what)
+            what = json_string_value(json_object_get(e, "error"));
+        if (!what)
+            what = json_string_value(json_object_get(e, "message"));
+        n += (size_t)snprintf(out + n, n < outlen ? outlen - n : 0, "%s%s/%.*s", n ? " " : "",
+                              json_string_value(json_object_get(e, "event")),
+                              what ? (int)strcspn(what, " :") : 0, what ? what : "");
+    }
+}
+
 /* The partition / heal fault actions (method actions): the sandbox pauses the Redis master,
  * whose kernel still accepts connections that nobody answers. */
 START_TEST(fault_actions_partition_and_heal)
 {
-    char settings[2400], r[100];
+    char settings[2400], r[100], words[400];
     json_t *doc;
     int code;
 
@@ -367,7 +390,38 @@ START_TEST(fault_actions_partition_and_heal)
     doc = run_probe(settings, NULL, &code);
     snprintf(r, sizeof(r), "redis://%s", redis);
     assert_partition(doc, r, "blackhole", "ETIMEDOUT");
+    /* The actions are the fault and the restore; the plugin's moments name the partition. */
+    timeline_words(doc, words, sizeof(words));
+    ck_assert_msg(!strcmp(words, "fault/partition operation/ETIMEDOUT detected/blackhole "
+                                 "restore/heal operation/ recovered/blackhole"),
+                  "timeline: %s", words);
     ck_assert_msg(code == 0, "exit %d", code);
+    json_decref(doc);
+}
+END_TEST
+
+/* The probe's process killed by its heal action, once Redis is resumed: the parent's report
+ * still has the timeline the child had recorded (the action's fault, the plugin's own failed
+ * operation and detection), and nothing after it. */
+START_TEST(a_killed_child_leaves_its_timeline)
+{
+    char settings[2400], words[400];
+    json_t *doc;
+    int code;
+
+    snprintf(settings, sizeof(settings),
+             "method = \"actions\"; op_timeout = 2.0; modes = [\"blackhole\"];"
+             " targets = [\"redis://%s\"];"
+             " failover = { partition = \"'%s' --dir '%s' pause %%{target}\";"
+             " heal = \"'%s' --dir '%s' resume %%{target}; kill -KILL $PPID\"; };",
+             redis, testlib_sandbox_tool(), sb.dir, testlib_sandbox_tool(), sb.dir);
+    doc = run_probe(settings, NULL, &code);
+    timeline_words(doc, words, sizeof(words));
+    ck_assert_msg(strstr(testlib_message(testlib_find_check(doc, "run", NULL)), "SIGKILL"),
+                  "run: %s", testlib_message(testlib_find_check(doc, "run", NULL)));
+    ck_assert_msg(!strcmp(words, "fault/partition operation/ETIMEDOUT detected/blackhole"),
+                  "timeline: %s", words);
+    ck_assert_msg(code == 3, "exit %d", code);
     json_decref(doc);
 }
 END_TEST
@@ -690,6 +744,7 @@ static void add_tests(TCase *tc)
     tcase_add_test(tc, run_ends_when_every_target_is_blackholed);
     tcase_add_test(tc, stale_proxies_of_ours_are_removed);
     tcase_add_test(tc, fault_actions_partition_and_heal);
+    tcase_add_test(tc, a_killed_child_leaves_its_timeline);
     tcase_add_test(tc, unreachable_api_is_named);
     tcase_add_test(tc, bad_settings);
     tcase_add_test(tc, nftables_in_a_namespace);
