@@ -27,6 +27,11 @@ tests_integration_netpart_test_SOURCES = tests/integration/netpart_test.c \
 tests_integration_netpart_test_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(JANSSON_CFLAGS)
 tests_integration_netpart_test_LDADD = $(CHECK_LIBS) $(JANSSON_LIBS)
 
+# Its timeline drawn: --format html and the status page in headless Chromium (with the helpers
+# html.test uses), partitions of a TCP listener of the test's own.
+TESTS += tests/integration/netpart_html.test
+EXTRA_DIST += tests/integration/netpart_html.test tests/integration/listener.py
+
 # The partition drill between etcd members, with the sandbox's netns mode in a network
 # namespace of the test's own.
 if HAVE_CHECK
