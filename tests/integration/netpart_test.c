@@ -363,30 +363,39 @@ static void timeline_words(json_t *doc, char *out, size_t outlen)
     {
         const char *what = json_string_value(json_object_get(e, "action"));
 
+        if (n >= outlen)
+            break;
         if (!what)
             what = json_string_value(json_object_get(e, "error"));
         if (!what)
             what = json_string_value(json_object_get(e, "message"));
-        n += (size_t)snprintf(out + n, n < outlen ? outlen - n : 0, "%s%s/%.*s", n ? " " : "",
+        n += (size_t)snprintf(out + n, outlen - n, "%s%s/%.*s", n ? " " : "",
                               json_string_value(json_object_get(e, "event")),
                               what ? (int)strcspn(what, " :") : 0, what ? what : "");
     }
 }
 
-/* The partition / heal fault actions (method actions): the sandbox pauses the Redis master,
- * whose kernel still accepts connections that nobody answers. */
+/* Settings of method actions on the Redis master: the sandbox pauses it (its kernel still accepts
+ * connections that nobody answers) and resumes it, then runs `after_heal` ("": nothing). */
+static void pause_actions(char *settings, size_t len, double op_timeout, const char *after_heal)
+{
+    snprintf(settings, len,
+             "method = \"actions\"; op_timeout = %.1f; modes = [\"blackhole\"];"
+             " targets = [\"redis://%s\"];"
+             " failover = { partition = \"'%s' --dir '%s' pause %%{target}\";"
+             " heal = \"'%s' --dir '%s' resume %%{target}%s\"; };",
+             op_timeout, redis, testlib_sandbox_tool(), sb.dir, testlib_sandbox_tool(), sb.dir,
+             after_heal);
+}
+
+/* The partition / heal fault actions (method actions). */
 START_TEST(fault_actions_partition_and_heal)
 {
     char settings[2400], r[100], words[400];
     json_t *doc;
     int code;
 
-    snprintf(settings, sizeof(settings),
-             "method = \"actions\"; op_timeout = 3.0; modes = [\"blackhole\"];"
-             " targets = [\"redis://%s\"];"
-             " failover = { partition = \"'%s' --dir '%s' pause %%{target}\";"
-             " heal = \"'%s' --dir '%s' resume %%{target}\"; };",
-             redis, testlib_sandbox_tool(), sb.dir, testlib_sandbox_tool(), sb.dir);
+    pause_actions(settings, sizeof(settings), 3.0, "");
     doc = run_probe(settings, NULL, &code);
     snprintf(r, sizeof(r), "redis://%s", redis);
     assert_partition(doc, r, "blackhole", "ETIMEDOUT");
@@ -409,12 +418,7 @@ START_TEST(a_killed_child_leaves_its_timeline)
     json_t *doc;
     int code;
 
-    snprintf(settings, sizeof(settings),
-             "method = \"actions\"; op_timeout = 2.0; modes = [\"blackhole\"];"
-             " targets = [\"redis://%s\"];"
-             " failover = { partition = \"'%s' --dir '%s' pause %%{target}\";"
-             " heal = \"'%s' --dir '%s' resume %%{target}; kill -KILL $PPID\"; };",
-             redis, testlib_sandbox_tool(), sb.dir, testlib_sandbox_tool(), sb.dir);
+    pause_actions(settings, sizeof(settings), 2.0, "; kill -KILL $PPID");
     doc = run_probe(settings, NULL, &code);
     timeline_words(doc, words, sizeof(words));
     ck_assert_msg(strstr(testlib_message(testlib_find_check(doc, "run", NULL)), "SIGKILL"),
