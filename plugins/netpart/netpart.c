@@ -488,9 +488,7 @@ static void netpart_recover(struct netpart_state *st, struct ip_report *rep,
     if (end > rdl)
         end = rdl;
     while (ip_clock() < end) {
-        double d = ip_clock() + st->op_timeout;
-
-        double t0 = ip_clock(), t1;
+        double t0 = ip_clock(), d = t0 + st->op_timeout, t1;
 
         tries++;
         rc = ip_operate(rep, t->kind, t->path, t->options, d < end ? d : end, err, sizeof(err));
