@@ -1,8 +1,9 @@
 /*
  * bench/etcd_raw: the etcd plugin's two timed requests, done raw with libcurl on one kept-alive
- * connection, as the peer bench/etcd-latency compares the plugin with: a lease, then N puts of
- * a new key each on it, each followed by a linearizable range of it, against one member; prints the
- * median of each in milliseconds ("put MS range MS"), then revokes the lease.
+ * connection, as the peer bench/etcd-latency compares the plugin with: N times what a run of
+ * the plugin does around them, against one member: a lease grant, the put of a new key on it,
+ * a linearizable range of the key, the lease's revoke; prints the median put and range in
+ * milliseconds ("put MS range MS").
  *
  *   etcd_raw HOST:PORT N [PACE_MS]
  *
@@ -86,13 +87,7 @@ int main(int argc, char **argv)
     curl_easy_setopt(e, CURLOPT_WRITEDATA, &b);
     curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);
     curl_easy_setopt(e, CURLOPT_TIMEOUT, 5L);
-    if (post(e, base, "/v3/lease/grant", "{\"TTL\":60}", &b) < 0 ||
-        !(id = strstr(b.data, "\"ID\":\""))) {
-        fprintf(stderr, "etcd_raw: %s: lease grant failed: %s\n", argv[1], b.data);
-        return 1;
-    }
-    snprintf(lease, sizeof(lease), "%.*s", (int)strcspn(id + 6, "\""), id + 6);
-    /* A new key each time, on the lease, then a range of it: as the plugin's write and read. */
+    /* As a run: a lease, a new key on it, a range of it, the lease revoked (with the key). */
     for (int i = 0; i < n; i++) {
         char key[64], k64[128];
 
@@ -101,6 +96,12 @@ int main(int argc, char **argv)
 
             nanosleep(&ts, NULL);
         }
+        if (post(e, base, "/v3/lease/grant", "{\"TTL\":60}", &b) < 0 ||
+            !(id = strstr(b.data, "\"ID\":\""))) {
+            fprintf(stderr, "etcd_raw: %s: lease grant failed: %s\n", argv[1], b.data);
+            return 1;
+        }
+        snprintf(lease, sizeof(lease), "%.*s", (int)strcspn(id + 6, "\""), id + 6);
         snprintf(key, sizeof(key), "/infraprobe/bench-raw/%08d/write", i);
         etcd_b64_encode(key, strlen(key), k64, sizeof(k64));
         snprintf(body, sizeof(body),
@@ -113,9 +114,9 @@ int main(int argc, char **argv)
             fprintf(stderr, "etcd_raw: %s: request %d failed: %s\n", argv[1], i, b.data);
             return 1;
         }
+        snprintf(body, sizeof(body), "{\"ID\":\"%s\"}", lease);
+        post(e, base, "/v3/lease/revoke", body, &b);
     }
-    snprintf(body, sizeof(body), "{\"ID\":\"%s\"}", lease);
-    post(e, base, "/v3/lease/revoke", body, &b);
     qsort(put, (size_t)n, sizeof(*put), cmp);
     qsort(range, (size_t)n, sizeof(*range), cmp);
     printf("put %.3f range %.3f\n", put[n / 2], range[n / 2]);

@@ -8,7 +8,8 @@
  * cluster with TLS and client certificates (a CA the sandbox made, and one it did not sign), one
  * with auth (a probe user whose 1 s token must be fetched again between runs, a wrong password),
  * one with both, and a member with a tiny backend quota filled up (NOSPACE). Then one sandbox
- * per release of scripts/etcd.sh (3.5, 3.6): every check ok, and the failover drill.
+ * per release of scripts/etcd.sh (3.5, 3.6): every check ok, the failover drill, and TLS with
+ * auth.
  */
 #include "config.h"
 
@@ -27,10 +28,11 @@
 #include "testlib.h"
 
 static const char *workdir;
-static struct testlib_sandbox sbx;  /* left as found */
-static struct testlib_sandbox sbx2; /* members stopped, paused, killed */
-static struct testlib_sandbox sbx3; /* etcd-tls, etcd-auth, etcd-tls-auth, etcd-quota */
-static struct testlib_sandbox sbxv; /* etcd 3.5, then 3.6 */
+static struct testlib_sandbox sbx;           /* left as found */
+static struct testlib_sandbox sbx2;          /* members stopped, paused, killed */
+static struct testlib_sandbox sbx3;          /* etcd-tls, etcd-auth, etcd-tls-auth, etcd-quota */
+static struct testlib_sandbox sbxv;          /* etcd 3.5, then 3.6: etcd and etcd-tls-auth */
+static struct testlib_sandbox *tls_auth_sbx; /* the one whose etcd-tls-auth the tests use */
 static char addrs[512], addrs2[512], tls_addrs[512], certs[512], auth_addrs[512], quota_addr[64];
 static char tls_auth_addrs[512], addrsv[512];
 static char version[32]; /* the etcd release sbxv runs */
@@ -209,6 +211,7 @@ static void sandbox_up3(void)
                         "etcd-tls-auth, etcd-quota\n");
         exit(EXIT_FAILURE);
     }
+    tls_auth_sbx = &sbx3;
 }
 
 /* ---- on the shared cluster ------------------------------------------------------------------ */
@@ -720,7 +723,7 @@ static void tls_auth_settings(char *s, size_t len, const char *client, const cha
 {
     char user[64];
 
-    ck_assert_int_eq(testlib_sandbox_var(&sbx3, "ETCD_AUTH_USER", user, sizeof(user)), 0);
+    ck_assert_int_eq(testlib_sandbox_var(tls_auth_sbx, "ETCD_AUTH_USER", user, sizeof(user)), 0);
     snprintf(s, len,
              "endpoints = \"%s\"; cacert = \"%s/ca.pem\"; cert = \"%s/%s.pem\"; "
              "key = \"%s/%s-key.pem\"; username = \"%s\"; password = \"%s\";",
@@ -733,7 +736,8 @@ START_TEST(tls_and_auth)
     json_t *doc;
     int code;
 
-    ck_assert_int_eq(testlib_sandbox_var(&sbx3, "ETCD_AUTH_PASSWORD", pass, sizeof(pass)), 0);
+    ck_assert_int_eq(testlib_sandbox_var(tls_auth_sbx, "ETCD_AUTH_PASSWORD", pass, sizeof(pass)),
+                     0);
     first_addr(tls_auth_addrs, first, sizeof(first));
     tls_auth_settings(s, sizeof(s), "gateway-client", pass);
     doc = run_json(s, 5.0, NULL, &code);
@@ -883,15 +887,8 @@ static void etcd_versions(char *out, size_t len)
  * more than one sandbox's members load the machine at once. Returns the failures. */
 static int phase(TCase *tc, struct testlib_sandbox *sb)
 {
-    Suite *s = suite_create("etcd");
-    SRunner *sr;
-    int failed;
+    int failed = testlib_run_tcases(CK_NORMAL, tc, NULL);
 
-    suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
     if (testlib_sandbox(sb, "down >/dev/null") != 0)
         failed++;
     return failed;
@@ -911,17 +908,21 @@ static int versions_phases(void)
         snprintf(version, sizeof(version), "%s", v);
         snprintf(dir, sizeof(dir), "%s/sandbox-%s", workdir, v);
         setenv("SANDBOX_ETCD", v, 1);
-        if (testlib_sandbox_up(&sbxv, dir, "etcd") != 0 ||
-            testlib_sandbox_var(&sbxv, "ETCD_ADDR", addrsv, sizeof(addrsv)) != 0) {
-            fprintf(stderr, "etcd_test: the sandbox did not start etcd %s\n", v);
+        if (testlib_sandbox_up(&sbxv, dir, "etcd etcd-tls-auth") != 0 ||
+            testlib_sandbox_var(&sbxv, "ETCD_ADDR", addrsv, sizeof(addrsv)) != 0 ||
+            testlib_sandbox_var(&sbxv, "ETCD_TLS_AUTH_ADDR", tls_auth_addrs,
+                                sizeof(tls_auth_addrs)) != 0 ||
+            testlib_sandbox_var(&sbxv, "ETCD_TLS_CERTS", certs, sizeof(certs)) != 0) {
+            fprintf(stderr, "etcd_test: the sandbox did not start etcd and etcd-tls-auth %s\n", v);
             failed++;
             continue;
         }
         unsetenv("SANDBOX_ETCD");
+        tls_auth_sbx = &sbxv;
         tcase_set_timeout(tv, 180);
-        testlib_trace(tv);
         tcase_add_test(tv, version_all_checks_ok);
         tcase_add_test(tv, version_failover_drill);
+        tcase_add_test(tv, tls_and_auth);
         failed += phase(tv, &sbxv);
     }
     unsetenv("SANDBOX_ETCD");
@@ -940,7 +941,6 @@ int main(void)
     /* Each cluster is started here, in the parent, once: Check forks each test. */
     sandbox_up(&sbx, "sandbox", addrs, sizeof(addrs));
     tcase_set_timeout(tc, 60);
-    testlib_trace(tc);
     tcase_add_test(tc, all_checks_ok);
     tcase_add_test(tc, members_expected);
     tcase_add_test(tc, read_only_writes_nothing);
@@ -952,7 +952,6 @@ int main(void)
     sandbox_up(&sbx2, "sandbox2", addrs2, sizeof(addrs2));
     sbx2_up = 1;
     tcase_set_timeout(tk, 180);
-    testlib_trace(tk);
     tcase_add_test(tk, failover_drill_twice);
     tcase_add_test(tk, quorum_lost);
     tcase_add_test(tk, paused_member);
@@ -960,7 +959,6 @@ int main(void)
     failed += phase(tk, &sbx2);
     sandbox_up3();
     tcase_set_timeout(tt, 120);
-    testlib_trace(tt);
     tcase_add_test(tt, tls_with_client_certificate);
     tcase_add_test(tt, tls_server_certificate_not_trusted);
     tcase_add_test(tt, tls_client_certificate_refused);

@@ -743,20 +743,6 @@ START_TEST(failover_drill_twice)
 END_TEST
 
 /* Run the tests of `tc` (one suite of their own): how many failed. */
-static int run_case(TCase *tc)
-{
-    Suite *s = suite_create("kafka");
-    SRunner *sr;
-    int failed;
-
-    suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed;
-}
-
 int main(void)
 {
     TCase *tc = tcase_create("kafka"), *drill = tcase_create("drill");
@@ -772,7 +758,6 @@ int main(void)
         return EXIT_FAILURE;
     }
     tcase_set_timeout(tc, 120);
-    testlib_trace(tc);
     tcase_add_test(tc, first_run_produce_ok); /* first: the cluster's first run */
     tcase_add_test(tc, every_check_ok);
     tcase_add_test(tc, groups_lag);
@@ -784,13 +769,12 @@ int main(void)
     tcase_add_test(tc, no_broker_reachable);
     tcase_add_test(tc, listener_that_never_answers);
     tcase_set_timeout(drill, 900);
-    testlib_trace(drill);
     tcase_add_test(drill, failover_drill_twice);
     tcase_add_test(drill, broken_cluster);
-    failed = run_case(tc);
+    failed = testlib_run_tcases(CK_NORMAL, tc, NULL);
     /* One cluster of three JVMs at a time: the shared one goes before those that break. */
     sandbox_down(&shared);
-    failed += run_case(drill);
+    failed += testlib_run_tcases(CK_NORMAL, drill, NULL);
     if (testlib_cleanup() != 0)
         failed++;
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;

@@ -623,9 +623,7 @@ END_TEST
 
 int main(void)
 {
-    Suite *s = suite_create("mysql");
     TCase *tc = tcase_create("mysql");
-    SRunner *sr;
     int failed;
 
     workdir = testlib_init("mysql", 1);
@@ -633,7 +631,6 @@ int main(void)
         return EXIT_FAILURE;
     sandbox_up();
     tcase_set_timeout(tc, 120);
-    testlib_trace(tc);
     tcase_add_test(tc, all_checks_ok);
     tcase_add_test(tc, pool_limits_hold);
     tcase_add_test(tc, short_lifetime_replaces_connections);
@@ -648,11 +645,7 @@ int main(void)
     tcase_add_test(tc, unreachable_server);
     tcase_add_test(tc, paused_server);
     tcase_add_test(tc, server_restarted_between_runs);
-    suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    failed = testlib_run_tcases(CK_NORMAL, tc, NULL);
     if (testlib_sandbox(&sbx, "down >/dev/null") != 0)
         failed++;
     if (testlib_cleanup() != 0)

@@ -1392,10 +1392,8 @@ END_TEST
 
 int main(void)
 {
-    Suite *s = suite_create("redis");
     TCase *tc = tcase_create("redis"), *many = tcase_create("many"), *drill = tcase_create("drill");
     char dir[600];
-    SRunner *sr;
     int failed;
 
     workdir = testlib_init("redis", 1);
@@ -1407,7 +1405,6 @@ int main(void)
         return EXIT_FAILURE;
     }
     tcase_set_timeout(tc, 60);
-    testlib_trace(tc);
     tcase_add_test(tc, every_check_ok);
     tcase_add_test(tc, keys_carry_their_ttl);
     tcase_add_test(tc, read_only_writes_no_key);
@@ -1435,19 +1432,11 @@ int main(void)
     /* 300 whole runs of infraprobe, each with its own child: minutes under ASan on a loaded
      * machine, so a case of its own with room for that. */
     tcase_set_timeout(many, 900);
-    testlib_trace(many);
     tcase_add_test(many, pool_reports_no_false_leak);
     tcase_set_timeout(drill, 180);
-    testlib_trace(drill);
     tcase_add_test(drill, failover_drill);
     tcase_add_test(drill, failover_drill_interrupted);
-    suite_add_tcase(s, tc);
-    suite_add_tcase(s, many);
-    suite_add_tcase(s, drill);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    failed = testlib_run_tcases(CK_NORMAL, tc, many, drill, NULL);
     sandbox_down(&shared);
     if (testlib_cleanup() != 0)
         failed++;

@@ -271,27 +271,20 @@ END_TEST
 
 int main(void)
 {
-    Suite *s = suite_create("tcp");
     TCase *tc = tcase_create("tcp");
-    SRunner *sr;
     int failed;
 
     workdir = testlib_init("tcp", 0);
     if (!workdir)
         return EXIT_FAILURE;
     tcase_set_timeout(tc, 30);
-    testlib_trace(tc);
     tcase_add_test(tc, open_and_closed_ports);
     tcase_add_test(tc, all_open_is_ok);
     tcase_add_test(tc, silent_listener_is_critical_at_the_deadline);
     tcase_add_test(tc, expect_right_and_wrong);
     tcase_add_test(tc, expect_skipped_when_not_connected);
     tcase_add_test(tc, refused_and_silent_have_their_hints);
-    suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    failed = testlib_run_tcases(CK_NORMAL, tc, NULL);
     if (testlib_cleanup() != 0)
         failed++;
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;

@@ -49,6 +49,26 @@ void testlib_trace(TCase *tc)
     tcase_add_checked_fixture(tc, trace_start, trace_end);
 }
 
+int testlib_run_tcases(enum print_output mode, TCase *tc, ...)
+{
+    Suite *s = suite_create(test_name);
+    SRunner *sr;
+    va_list ap;
+    int failed;
+
+    va_start(ap, tc);
+    for (TCase *t = tc; t; t = va_arg(ap, TCase *)) {
+        testlib_trace(t);
+        suite_add_tcase(s, t);
+    }
+    va_end(ap);
+    sr = srunner_create(s);
+    srunner_run_all(sr, mode);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed;
+}
+
 const char *testlib_init(const char *name, int sandbox)
 {
     if (!getenv("INFRAPROBE") || !getenv("INFRAPROBE_PLUGIN_PATH") ||

@@ -22,6 +22,10 @@ int testlib_cleanup(void);
  * testlib_init(): where a slow or stuck case spent its time shows in the log CI keeps. */
 void testlib_trace(TCase *tc);
 
+/* Run the cases of tc and of the NULL-terminated TCases after it, in one suite named after the
+ * test, each traced (testlib_trace()), with Check's output `mode`: the number that failed. */
+int testlib_run_tcases(enum print_output mode, TCase *tc, ...);
+
 /* Run the shell command printf(fmt, ...): its exit status, -1 when it did not exit. */
 int testlib_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
