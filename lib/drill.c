@@ -113,23 +113,10 @@ void ip_drill_fail(struct ip_drill *d, enum ip_status status, const char *fmt, .
     va_end(ap);
 }
 
-/* Seconds since the run started: the timeline's clock. */
-static double since(const struct ip_drill *d, double t)
-{
-    return t - d->report->started;
-}
-
 static void event(struct ip_drill *d, enum timeline_kind kind, long long id, double t0, double t1,
                   int ok, const char *message)
 {
-    struct timeline_event e = {.kind = kind,
-                               .id = id,
-                               .start = since(d, t0),
-                               .end = since(d, t1),
-                               .ok = ok,
-                               .message = (char *)message};
-
-    report_add_event(d->report, &e);
+    report_event(d->report, kind, id, t0, t1, ok, message);
 }
 
 /* A deadline for one step: op_timeout from now, within the drill's. */

@@ -351,18 +351,11 @@ void fault_owe(struct ip_report *r, const struct pending_restore *p)
     owe(r, &copy);
 }
 
-/* An action in the drill's timeline: the fault, or the restore. */
+/* An action in the run's timeline: the fault, or the restore. */
 static void record_event(struct ip_report *r, enum timeline_kind kind, const char *action,
                          double t0, int rc)
 {
-    struct timeline_event e = {.kind = kind,
-                               .id = -1,
-                               .start = t0 - r->started,
-                               .end = ip_clock() - r->started,
-                               .ok = rc == 0,
-                               .message = (char *)action};
-
-    report_add_event(r, &e);
+    report_event(r, kind, -1, t0, ip_clock(), rc == 0, action);
 }
 
 /* Record the restore, run by the drill itself (why NULL) or by the core because of `why`;

@@ -8,6 +8,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -423,6 +424,30 @@ int report_add_event(struct ip_report *r, const struct timeline_event *e)
 out:
     pthread_mutex_unlock(&r->lock);
     return err;
+}
+
+int report_event(struct ip_report *r, enum timeline_kind kind, long long id, double t0, double t1,
+                 int ok, const char *message)
+{
+    struct timeline_event e = {.kind = kind,
+                               .id = id,
+                               .start = t0 - r->started,
+                               .end = t1 - r->started,
+                               .ok = ok != 0,
+                               .message = (char *)message};
+
+    if ((unsigned)kind > TL_KIND_MAX || !isfinite(t0) || !isfinite(t1))
+        return IP_EINVAL;
+    return report_add_event(r, &e);
+}
+
+int ip_event(struct ip_report *report, enum ip_event_kind kind, long long id, double start,
+             double end, int ok, const char *message)
+{
+    if (!report)
+        return IP_EINVAL;
+    return report_event(report, (enum timeline_kind)kind, id < 0 ? -1 : id, start, end, ok,
+                        message);
 }
 
 const char *report_event_name(enum timeline_kind kind)

@@ -39,17 +39,17 @@ struct metric_result {
     double value;
 };
 
-/* One entry of a drill's timeline (drill.c): an operation, the fault, the restore, or the
- * moment a phase ended. Times are seconds since the run's start, so that they mean the same
- * in an isolated child and in its parent. */
+/* One entry of a run's timeline (drill.c, fault.c, a plugin's ip_event()): an operation, the
+ * fault, the restore, or the moment a phase ended. Times are seconds since the run's start, so
+ * that they mean the same in an isolated child and in its parent. The values are plugin.h's. */
 enum timeline_kind {
-    TL_OPERATION = 0,
-    TL_FAULT = 1,
-    TL_RESTORE = 2,
-    TL_DETECTED = 3,
-    TL_RECOVERED = 4,
-    TL_REJOINED = 5,
-    TL_LOST = 6, /* an acknowledged operation (id) that the read-back did not find */
+    TL_OPERATION = IP_EVENT_OPERATION,
+    TL_FAULT = IP_EVENT_FAULT,
+    TL_RESTORE = IP_EVENT_RESTORE,
+    TL_DETECTED = IP_EVENT_DETECTED,
+    TL_RECOVERED = IP_EVENT_RECOVERED,
+    TL_REJOINED = IP_EVENT_REJOINED,
+    TL_LOST = IP_EVENT_LOST, /* an acknowledged operation (id) that the read-back did not find */
 };
 #define TL_KIND_MAX TL_LOST
 
@@ -171,6 +171,11 @@ IP_PRIVATE int report_add_metric(struct ip_report *r, const struct metric_result
 /* Append a timeline event (copied); IP_ENOMEM, or 0 also when it was dropped past
  * TIMELINE_MAX. Thread-safe. */
 IP_PRIVATE int report_add_event(struct ip_report *r, const struct timeline_event *e);
+/* Append an event whose times t0, t1 are ip_clock() seconds: what ip_event(), the drill
+ * framework and the fault actions record through. 0, IP_EINVAL (a kind or time out of range),
+ * IP_ENOMEM. Thread-safe. */
+IP_PRIVATE int report_event(struct ip_report *r, enum timeline_kind kind, long long id, double t0,
+                            double t1, int ok, const char *message);
 /* "operation", "fault", "restore", "detected", "recovered", "rejoined". */
 IP_PRIVATE const char *report_event_name(enum timeline_kind kind);
 /* Record the core's own check "run" (a timeout, a failed plugin), which no plugin declares. */

@@ -113,7 +113,9 @@ static int dr_timeline(struct ip_report *r, json_t *timeline)
                 ev.kind = (enum timeline_kind)k;
         if (ev.kind > TL_KIND_MAX)
             continue; /* a kind of a later version */
-        ev.message = (char *)(msg ? msg : json_string_value(json_object_get(e, "error")));
+        if (!msg)
+            msg = json_string_value(json_object_get(e, "error"));
+        ev.message = (char *)(msg ? msg : json_string_value(json_object_get(e, "message")));
         if (report_add_event(r, &ev) != 0)
             return -1;
     }

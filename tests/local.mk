@@ -62,7 +62,7 @@ tests_unit_published_test_LDADD = $(UNIT_PROGRAM_LDADD)
 # headless Chromium and an HTML5 parser.
 TESTS += tests/integration/listen.test tests/integration/html.test
 EXTRA_DIST += tests/integration/listen.test tests/integration/html.test \
-	tests/integration/html_valid.py tests/integration/png_colours.py
+	tests/integration/html_valid.py tests/integration/png_colours.py tests/integration/browser.sh
 
 # The Prometheus examples of etc/prometheus/, read by promtool.
 TESTS += tests/prometheus.test

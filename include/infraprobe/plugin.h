@@ -186,10 +186,10 @@ struct ip_check_decl {
  * work, and the core records `skipped` (saying why) for a disabled check the plugin did not record
  * itself.
  * - Threads: run() may start helper threads; they may call ip_check(), ip_check_value(),
- *   ip_check_hint(), ip_metric(), ip_report_log(), ip_report_*() getters, ip_check_enabled(),
- *   ip_fault(), ip_resolve(), ip_operate(), ip_deadline_ms(), ip_clock() and the ip_pool_*
- *   functions, and must all have ended (joined) before run() returns: the report is freed
- *   after it. The ip_probe_* getters are for setup() only.
+ *   ip_check_hint(), ip_metric(), ip_event(), ip_report_log(), ip_report_*() getters,
+ *   ip_check_enabled(), ip_fault(), ip_resolve(), ip_operate(), ip_deadline_ms(), ip_clock()
+ *   and the ip_pool_* functions, and must all have ended (joined) before run() returns: the
+ *   report is freed after it. The ip_probe_* getters are for setup() only.
  */
 struct ip_plugin {
     unsigned abi;  /* IP_PLUGIN_ABI, always first */
@@ -364,6 +364,35 @@ enum ip_metric_type { IP_GAUGE = 0, IP_COUNTER = 1 };
 IP_EXPORT int ip_metric(struct ip_report *report, enum ip_metric_type type, const char *name,
                         const char *unit, const char *help, const char *target,
                         const char *const *labels, double value);
+
+/* What an entry of the run's timeline is. Append-only; the values never change. */
+enum ip_event_kind {
+    IP_EVENT_OPERATION = 0, /* one operation against the service, ok or failed */
+    IP_EVENT_FAULT = 1,     /* the fault was made (a partition, a stop) */
+    IP_EVENT_RESTORE = 2,   /* the fault was put back (a heal, a start) */
+    IP_EVENT_DETECTED = 3,  /* the fault was noticed */
+    IP_EVENT_RECOVERED = 4, /* an operation succeeded again */
+    IP_EVENT_REJOINED = 5,  /* the system is whole again */
+    IP_EVENT_LOST = 6,      /* an acknowledged operation (id) that a read-back did not find */
+};
+
+/*
+ * Record an entry of the run's timeline, the one ip_drill_execute() and ip_fault() fill, for a
+ * plugin that makes faults outside a drill (netpart's partitions in a regular run): `start` and
+ * `end` are ip_clock() seconds (a moment: both the same), `id` an operation's (-1: none), `ok`
+ * its outcome, `message` one line (NULL: none): a failed operation's error, the fault's or the
+ * restore's name ("blackhole redis://127.0.0.1:6379"). Entries keep the order they are
+ * recorded in; several faults, each with its restore, make several episodes of one timeline,
+ * which the outputs draw apart. JSON carries the timeline whole, the text report summarises
+ * it, --format html and the status page draw it. An isolated probe's child forwards each entry
+ * as it is recorded, so a child that dies leaves what it recorded. ip_fault() records its
+ * action's fault and restore itself: do not record them again. Past 20000 entries a run's are
+ * counted, not kept (0 all the same). Returns 0, IP_EINVAL for an unknown kind or a time that
+ * is not finite, or IP_ENOMEM. Thread-safe. Added in libtool interface 4 (no ABI change: a
+ * plugin that calls it needs libinfraprobe.so.1.4 or later).
+ */
+IP_EXPORT int ip_event(struct ip_report *report, enum ip_event_kind kind, long long id,
+                       double start, double end, int ok, const char *message);
 
 /* ---- drills (run time) ---------------------------------------------------------------- */
 

@@ -4,7 +4,7 @@ if BUILD_NETPART
 pkglib_LTLIBRARIES += plugins/netpart/netpart.la
 plugins_netpart_netpart_la_SOURCES = plugins/netpart/netpart.c plugins/netpart/netpart_plugin.h \
 	plugins/netpart/toxiproxy.c plugins/netpart/nft.c plugins/netpart/timing.c \
-	plugins/netpart/drill.c plugins/netpart/drill_redis.c
+	plugins/netpart/timeline.c plugins/netpart/drill.c plugins/netpart/drill_redis.c
 plugins_netpart_netpart_la_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(JANSSON_CFLAGS) $(NFTABLES_CFLAGS)
 plugins_netpart_netpart_la_LDFLAGS = -module -avoid-version -shared -export-symbols-regex '^infraprobe_plugin$$'
 plugins_netpart_netpart_la_LIBADD = lib/libinfraprobe.la $(CURL_LIBS) $(JANSSON_LIBS) \
@@ -26,6 +26,11 @@ tests_integration_netpart_test_SOURCES = tests/integration/netpart_test.c \
 	tests/integration/testlib.c tests/integration/testlib.h
 tests_integration_netpart_test_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(JANSSON_CFLAGS)
 tests_integration_netpart_test_LDADD = $(CHECK_LIBS) $(JANSSON_LIBS)
+
+# Its timeline drawn: --format html and the status page in headless Chromium (with the helpers
+# html.test uses), partitions of a TCP listener of the test's own.
+TESTS += tests/integration/netpart_html.test
+EXTRA_DIST += tests/integration/netpart_html.test tests/integration/listener.py
 
 # The partition drill between etcd members, with the sandbox's netns mode in a network
 # namespace of the test's own.

@@ -258,6 +258,7 @@ static int netpart_setup(struct ip_probe *probe, void **statep)
 
 struct netpart_op {
     int rc;        /* 0 or the IP_E* class */
+    double start;  /* ip_clock() */
     double took;   /* seconds */
     double waited; /* of took, seconds its thread waited for a CPU: the host's, not the client's */
     int cut;       /* its deadline was the run's, which came before op_timeout */
@@ -288,6 +289,7 @@ static int netpart_op_worker(void *arg, int worker, int call, char *err, size_t 
 
     (void)call;
     op->cut = deadline < t0 + r->op_timeout;
+    op->start = t0;
     op->rc =
         ip_operate(r->report, t->kind, t->path, t->options, deadline, op->err, sizeof(op->err));
     op->took = ip_clock() - t0;
@@ -304,7 +306,8 @@ static void netpart_round(struct netpart_state *st, struct ip_report *rep, struc
     char err[512];
 
     for (size_t i = 0; i < st->ntargets; i++)
-        ops[i] = (struct netpart_op){.rc = IP_ETIMEDOUT, .err = "not run: no time left"};
+        ops[i] = (struct netpart_op){
+            .rc = IP_ETIMEDOUT, .start = ip_clock(), .err = "not run: no time left"};
     ip_workers_run((int)st->ntargets, 1, ip_report_deadline(rep), netpart_op_worker, &r, NULL, err,
                    sizeof(err));
 }
@@ -485,12 +488,16 @@ static void netpart_recover(struct netpart_state *st, struct ip_report *rep,
     if (end > rdl)
         end = rdl;
     while (ip_clock() < end) {
-        double d = ip_clock() + st->op_timeout;
+        double t0 = ip_clock(), d = t0 + st->op_timeout, t1;
 
         tries++;
         rc = ip_operate(rep, t->kind, t->path, t->options, d < end ? d : end, err, sizeof(err));
-        if (rc == 0)
+        t1 = ip_clock();
+        netpart_tl_op(st, rep, t0, t1, rc, err);
+        if (rc == 0) {
+            netpart_tl_moment(rep, IP_EVENT_RECOVERED, t, mode, t1, NULL);
             break;
+        }
         ip_sleep_until(fmin(ip_clock() + 0.05, end));
     }
     if (rc == 0) {
@@ -512,6 +519,33 @@ static void netpart_recover(struct netpart_state *st, struct ip_report *rep,
                         "look at the service's own checks");
 }
 
+/* netpart_cut(), in the timeline. */
+static int netpart_cut_timed(struct netpart_state *st, struct ip_report *rep,
+                             struct netpart_target *t, enum netpart_mode mode, int heal, char *err,
+                             size_t errlen)
+{
+    double t0 = ip_clock();
+    int rc = netpart_cut(st, rep, t, mode, heal, err, errlen);
+
+    netpart_tl_cut(st, rep, t, mode, heal, t0, rc);
+    return rc;
+}
+
+/* The partitioned target's operation in the timeline, and the moment its failure was seen: a
+ * failure (not the run's deadline cutting it short), or a reply as late as the latency added. */
+static void netpart_tl_partitioned(struct netpart_state *st, struct ip_report *rep,
+                                   const struct netpart_target *t, enum netpart_mode mode,
+                                   const struct netpart_op *op)
+{
+    double end = op->start + op->took;
+
+    netpart_tl_op(st, rep, op->start, end, op->rc, op->err);
+    if (op->rc != 0 && !(op->rc == IP_ETIMEDOUT && op->cut))
+        netpart_tl_moment(rep, IP_EVENT_DETECTED, t, mode, end, ip_errname(op->rc));
+    else if (op->rc == 0 && mode == NETPART_LATENCY && op->took >= st->latency)
+        netpart_tl_moment(rep, IP_EVENT_DETECTED, t, mode, end, "late");
+}
+
 /* One partition of target i in `mode`: make it, probe every target at once, heal, recover. */
 static void netpart_one(struct netpart_state *st, struct ip_report *rep, size_t i,
                         enum netpart_mode mode, const double *baseline, struct netpart_op *ops)
@@ -530,14 +564,15 @@ static void netpart_one(struct netpart_state *st, struct ip_report *rep, size_t 
                        "partition tcp targets with method = \"actions\"");
         return;
     }
-    if (netpart_cut(st, rep, t, mode, 0, err, sizeof(err)) != 0) {
+    if (netpart_cut_timed(st, rep, t, mode, 0, err, sizeof(err)) != 0) {
         ip_check(rep, "detect", target, IP_UNKNOWN, 0, "could not partition: %s", err);
-        netpart_cut(st, rep, t, mode, 1, err, sizeof(err)); /* a half-made one too */
+        netpart_cut_timed(st, rep, t, mode, 1, err, sizeof(err)); /* a half-made one too */
         return;
     }
     st->partitions++;
     netpart_round(st, rep, ops);
-    if (netpart_cut(st, rep, t, mode, 1, err, sizeof(err)) != 0) {
+    netpart_tl_partitioned(st, rep, t, mode, &ops[i]);
+    if (netpart_cut_timed(st, rep, t, mode, 1, err, sizeof(err)) != 0) {
         ip_check(rep, "recover", target, IP_CRITICAL, 0, "could not heal: %s", err);
         healed = -1;
     } else {
@@ -707,6 +742,7 @@ static int netpart_run(void *state, struct ip_report *rep)
         free(baseline);
         return IP_ENOMEM;
     }
+    st->next_op = 0;
     if (netpart_prepare(st, rep, err, sizeof(err)) != 0) {
         netpart_skip_all(st, rep, err);
         goto out;

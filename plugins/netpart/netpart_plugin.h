@@ -60,6 +60,7 @@ struct netpart_state {
     const char *master_name;
     /* Cumulative, for metrics(). */
     long long partitions;
+    long long next_op; /* the id of the run's next operation in the timeline */
 };
 
 const char *netpart_mode_name(enum netpart_mode m);
@@ -82,6 +83,21 @@ double netpart_cpu_wait(void);
  * waited `waited` for a CPU: judged on the client's own time, took - waited. */
 enum netpart_timing netpart_timing(enum netpart_mode mode, double op_timeout, double took,
                                    double waited);
+
+/* ---- timeline.c ---- */
+
+/* The fault (heal = 0) or the restore (heal = 1) of target t in `mode`, begun at t0 (ip_clock()),
+ * that returned rc (0: made), unless ip_fault() recorded it (method actions). */
+void netpart_tl_cut(struct netpart_state *st, struct ip_report *rep, const struct netpart_target *t,
+                    enum netpart_mode mode, int heal, double t0, int rc);
+/* An operation on the partitioned target from start to end (ip_clock()) that returned rc (0, or
+ * the IP_E* class, with err). */
+void netpart_tl_op(struct netpart_state *st, struct ip_report *rep, double start, double end,
+                   int rc, const char *err);
+/* A moment of the partition of t in `mode` (detected, recovered), with `what` (may be NULL). */
+void netpart_tl_moment(struct ip_report *rep, enum ip_event_kind kind,
+                       const struct netpart_target *t, enum netpart_mode mode, double when,
+                       const char *what);
 
 /* ---- toxiproxy.c ---- */
 

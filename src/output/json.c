@@ -153,10 +153,13 @@ static void put_metric(struct jw *w, const struct metric_result *m)
 }
 
 /* A timeline event: times in ms from the probe's start, like its duration_ms. The fault's
- * and the restore's message is the action's name; a failed operation's, its error. */
+ * and the restore's message is the action's name (or the fault's: "blackhole redis://..."); a
+ * failed operation's and a lost one's, its error; a moment's, what it was. */
 static void put_event(struct jw *w, const struct timeline_event *e)
 {
-    int action = e->kind == TL_FAULT || e->kind == TL_RESTORE;
+    const char *key = e->kind == TL_FAULT || e->kind == TL_RESTORE    ? "action"
+                      : e->kind == TL_OPERATION || e->kind == TL_LOST ? "error"
+                                                                      : "message";
 
     jw_open(w, '{');
     put_str(w, "event", report_event_name(e->kind));
@@ -169,7 +172,7 @@ static void put_event(struct jw *w, const struct timeline_event *e)
     jw_key(w, "ok");
     jw_bool(w, e->ok);
     if (e->message)
-        put_str(w, action ? "action" : "error", e->message);
+        put_str(w, key, e->message);
     jw_close(w, '}');
 }
 

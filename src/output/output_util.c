@@ -215,14 +215,28 @@ static void append_event(char *buf, size_t size, size_t *len, const struct timel
         append(buf, size, len, "%s at %.3f s; ", report_event_name(e->kind), e->start);
 }
 
-int format_timeline(const struct ip_report *p, char *buf, size_t size)
+size_t format_episode_end(const struct ip_report *p, size_t from)
+{
+    int fault = 0;
+
+    for (size_t i = from; i < p->nevents; i++) {
+        if (p->events[i].kind != TL_FAULT)
+            continue;
+        if (fault)
+            return i;
+        fault = 1;
+    }
+    return p->nevents;
+}
+
+int format_timeline(const struct ip_report *p, size_t from, size_t to, char *buf, size_t size)
 {
     size_t len = 0, ops = 0, ok = 0, lost = 0;
 
-    if (!p->nevents || !size)
+    if (from >= to || to > p->nevents || !size)
         return 0;
     buf[0] = '\0';
-    for (size_t i = 0; i < p->nevents; i++) {
+    for (size_t i = from; i < to; i++) {
         const struct timeline_event *e = &p->events[i];
 
         /* Counted, not listed: the JSON and HTML reports name each. */
@@ -245,7 +259,7 @@ int format_timeline(const struct ip_report *p, char *buf, size_t size)
         append_ops(buf, size, &len, ops, ok);
     if (lost)
         append(buf, size, &len, "%zu acknowledged operation%s lost; ", lost, lost == 1 ? "" : "s");
-    if (p->events_dropped)
+    if (to == p->nevents && p->events_dropped)
         append(buf, size, &len, "%lld more not kept; ", p->events_dropped);
     /* Without the last "; ". */
     if (len >= 2 && len < size)

@@ -31,10 +31,14 @@ enum ip_status format_probe_extra(const struct ip_report *probe);
 /* "probe is unknown, and no check says why" for `status`; static storage. */
 const char *format_extra_message(enum ip_status status);
 
-/* A one-line summary of a drill's timeline into buf ("fault stop at 1.20 s for 0.05 s; 57
- * operations, 41 ok, 16 failed; detected at 2.90 s; ..."), times from the probe's start;
- * 0 when the probe has no timeline. */
-int format_timeline(const struct ip_report *probe, char *buf, size_t size);
+/* A timeline is one episode per fault (a drill has one; netpart one per partition): the events
+ * from `from` up to the fault after the first one at or after `from` (the events before the
+ * first fault belong to the first episode). The index past the episode that `from` begins. */
+size_t format_episode_end(const struct ip_report *probe, size_t from);
+/* A one-line summary of the timeline's events from .. to - 1 into buf ("fault stop at 1.20 s
+ * for 0.05 s; 57 operations, 41 ok, 16 failed; detected at 2.90 s; ..."), times from the
+ * probe's start; 0 when there are none. */
+int format_timeline(const struct ip_report *probe, size_t from, size_t to, char *buf, size_t size);
 
 /* The string, or "" for NULL: messages and names are never printed as "(null)". */
 const char *format_str(const char *s);

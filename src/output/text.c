@@ -155,13 +155,17 @@ static void text_note(FILE *out, const struct ip_report *p, const struct text_wi
     fputc('\n', out);
 }
 
-/* A drill's timeline, summarised on a line of its own under the checks, in their columns. */
+/* A timeline, summarised on a line of its own under the checks, in their columns: a line per
+ * fault (a drill has one; netpart one per partition). */
 static void text_timeline(FILE *out, const struct ip_report *p, const struct text_widths *w)
 {
     char line[2048];
 
-    if (format_timeline(p, line, sizeof(line)))
-        text_note(out, p, w, "timeline", line);
+    for (size_t i = 0, end; i < p->nevents; i = end) {
+        end = format_episode_end(p, i);
+        if (format_timeline(p, i, end, line, sizeof(line)))
+            text_note(out, p, w, "timeline", line);
+    }
 }
 
 /* The probe's header and check lines; adds its checks to *sum when not NULL. */

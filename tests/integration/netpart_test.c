@@ -10,7 +10,9 @@
 #include "config.h"
 
 #include <check.h>
+#include <ctype.h>
 #include <jansson.h>
+#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,6 +71,57 @@ static void assert_partition(json_t *doc, const char *spec, const char *mode, co
     assert_check(doc, "recover", x, "ok", "after the heal");
 }
 
+/* The partition of `spec` in `mode` in the run's timeline, once, as one episode: its fault,
+ * failed operations ("ECLASS: ..."), the moment it was detected, its restore, then operations
+ * until one works and the recovery; the fault, the restore and the moments name it. */
+static void assert_episode(json_t *doc, const char *spec, const char *mode, const char *class)
+{
+    json_t *tl = json_object_get(testlib_probe0(doc), "timeline"), *e;
+    char name[200], seq[512] = "";
+    size_t i, n = 0, faults = 0, from = 0;
+    regex_t re;
+
+    snprintf(name, sizeof(name), "%s %s", mode, spec);
+    json_array_foreach(tl, i, e)
+    {
+        const char *a = json_string_value(json_object_get(e, "action"));
+
+        if (!strcmp(json_string_value(json_object_get(e, "event")), "fault") && a &&
+            !strcmp(a, name) && faults++ == 0)
+            from = i;
+    }
+    ck_assert_msg(faults == 1, "%zu faults \"%s\" in a timeline of %zu events", faults, name,
+                  json_array_size(tl));
+    for (i = from; i < json_array_size(tl) && n + 1 < sizeof(seq); i++) {
+        const char *ev, *msg;
+        int ok;
+
+        e = json_array_get(tl, i);
+        ev = json_string_value(json_object_get(e, "event"));
+        ok = json_is_true(json_object_get(e, "ok"));
+        if (!strcmp(ev, "operation")) {
+            msg = json_string_value(json_object_get(e, "error"));
+            /* Before the heal, every failure is the partition's class. */
+            ck_assert_msg(ok || strchr(seq, 'R') || (msg && strstr(msg, class)),
+                          "%s: operation failed with %s", name, msg);
+            seq[n++] = ok ? 'O' : 'o';
+            continue;
+        }
+        msg = json_string_value(json_object_get(
+            e, !strcmp(ev, "fault") || !strcmp(ev, "restore") ? "action" : "message"));
+        ck_assert_msg(ok && msg && !strncmp(msg, name, strlen(name)),
+                      "%s: event %zu: %s \"%s\", ok %d", name, i, ev, msg, ok);
+        seq[n++] = !strcmp(ev, "recovered") ? 'V' : (char)toupper((unsigned char)ev[0]);
+        if (!strcmp(ev, "recovered"))
+            break;
+    }
+    seq[n] = '\0';
+    /* Fault, failed operations, Detected, Restore, failed ones, an Ok one, recoVered. */
+    ck_assert_int_eq(regcomp(&re, "^Fo+DRo*OV$", REG_EXTENDED | REG_NOSUB), 0);
+    ck_assert_msg(regexec(&re, seq, 0, NULL, 0) == 0, "%s: timeline episode %s", name, seq);
+    regfree(&re);
+}
+
 START_TEST(toxiproxy_partitions_are_detected_classified_and_healed)
 {
     char settings[600], r[100], m[100], deg[300];
@@ -91,6 +144,11 @@ START_TEST(toxiproxy_partitions_are_detected_classified_and_healed)
     assert_partition(doc, r, "halfopen", "ECONNRESET");
     snprintf(deg, sizeof(deg), "%s [blackhole of %s]", m, r);
     assert_check(doc, "degradation", deg, "ok", "unaffected");
+    assert_episode(doc, r, "blackhole", "ETIMEDOUT");
+    assert_episode(doc, m, "blackhole", "ETIMEDOUT");
+    assert_episode(doc, r, "reject", "ECONNRESET");
+    assert_episode(doc, m, "reject", "ECONNRESET");
+    assert_episode(doc, r, "halfopen", "ECONNRESET");
     ck_assert(testlib_metric(doc, "infraprobe_netpart_detect_seconds", "mode", "blackhole") > 0);
     ck_assert(testlib_metric(doc, "infraprobe_netpart_recover_seconds", "mode", "reject") >= 0);
     ck_assert_msg(code == 0, "exit %d", code);
@@ -295,24 +353,82 @@ START_TEST(stale_proxies_of_ours_are_removed)
 }
 END_TEST
 
-/* The partition / heal fault actions (method actions): the sandbox pauses the Redis master,
- * whose kernel still accepts connections that nobody answers. */
+/* The events of the first probe's timeline, in one string: "fault/partition operation/ETIMEDOUT
+ * detected/blackhole ..." (each with its action, the class of its error, or its message, up to
+ * the first space or colon). */
+static void timeline_words(json_t *doc, char *out, size_t outlen)
+{
+    json_t *tl = json_object_get(testlib_probe0(doc), "timeline"), *e;
+    size_t i, n = 0;
+
+    out[0] = '\0';
+    json_array_foreach(tl, i, e)
+    {
+        const char *what = json_string_value(json_object_get(e, "action"));
+
+        if (n >= outlen)
+            break;
+        if (!what)
+            what = json_string_value(json_object_get(e, "error"));
+        if (!what)
+            what = json_string_value(json_object_get(e, "message"));
+        n += (size_t)snprintf(out + n, outlen - n, "%s%s/%.*s", n ? " " : "",
+                              json_string_value(json_object_get(e, "event")),
+                              what ? (int)strcspn(what, " :") : 0, what ? what : "");
+    }
+}
+
+/* Settings of method actions on the Redis master: the sandbox pauses it (its kernel still accepts
+ * connections that nobody answers) and resumes it, then runs `after_heal` ("": nothing). */
+static void pause_actions(char *settings, size_t len, double op_timeout, const char *after_heal)
+{
+    snprintf(settings, len,
+             "method = \"actions\"; op_timeout = %.1f; modes = [\"blackhole\"];"
+             " targets = [\"redis://%s\"];"
+             " failover = { partition = \"'%s' --dir '%s' pause %%{target}\";"
+             " heal = \"'%s' --dir '%s' resume %%{target}%s\"; };",
+             op_timeout, redis, testlib_sandbox_tool(), sb.dir, testlib_sandbox_tool(), sb.dir,
+             after_heal);
+}
+
+/* The partition / heal fault actions (method actions). */
 START_TEST(fault_actions_partition_and_heal)
 {
-    char settings[2400], r[100];
+    char settings[2400], r[100], words[400];
     json_t *doc;
     int code;
 
-    snprintf(settings, sizeof(settings),
-             "method = \"actions\"; op_timeout = 3.0; modes = [\"blackhole\"];"
-             " targets = [\"redis://%s\"];"
-             " failover = { partition = \"'%s' --dir '%s' pause %%{target}\";"
-             " heal = \"'%s' --dir '%s' resume %%{target}\"; };",
-             redis, testlib_sandbox_tool(), sb.dir, testlib_sandbox_tool(), sb.dir);
+    pause_actions(settings, sizeof(settings), 3.0, "");
     doc = run_probe(settings, NULL, &code);
     snprintf(r, sizeof(r), "redis://%s", redis);
     assert_partition(doc, r, "blackhole", "ETIMEDOUT");
+    /* The actions are the fault and the restore; the plugin's moments name the partition. */
+    timeline_words(doc, words, sizeof(words));
+    ck_assert_msg(!strcmp(words, "fault/partition operation/ETIMEDOUT detected/blackhole "
+                                 "restore/heal operation/ recovered/blackhole"),
+                  "timeline: %s", words);
     ck_assert_msg(code == 0, "exit %d", code);
+    json_decref(doc);
+}
+END_TEST
+
+/* The probe's process killed by its heal action, once Redis is resumed: the parent's report
+ * still has the timeline the child had recorded (the action's fault, the plugin's own failed
+ * operation and detection), and nothing after it. */
+START_TEST(a_killed_child_leaves_its_timeline)
+{
+    char settings[2400], words[400];
+    json_t *doc;
+    int code;
+
+    pause_actions(settings, sizeof(settings), 2.0, "; kill -KILL $PPID");
+    doc = run_probe(settings, NULL, &code);
+    timeline_words(doc, words, sizeof(words));
+    ck_assert_msg(strstr(testlib_message(testlib_find_check(doc, "run", NULL)), "SIGKILL"),
+                  "run: %s", testlib_message(testlib_find_check(doc, "run", NULL)));
+    ck_assert_msg(!strcmp(words, "fault/partition operation/ETIMEDOUT detected/blackhole"),
+                  "timeline: %s", words);
+    ck_assert_msg(code == 3, "exit %d", code);
     json_decref(doc);
 }
 END_TEST
@@ -964,6 +1080,7 @@ static void add_tests(TCase *tc)
     tcase_add_test(tc, run_ends_when_every_target_is_blackholed);
     tcase_add_test(tc, stale_proxies_of_ours_are_removed);
     tcase_add_test(tc, fault_actions_partition_and_heal);
+    tcase_add_test(tc, a_killed_child_leaves_its_timeline);
     tcase_add_test(tc, unreachable_api_is_named);
     tcase_add_test(tc, bad_settings);
     tcase_add_test(tc, nftables_in_a_namespace);

@@ -865,6 +865,59 @@ START_TEST(test_html_timeline)
 }
 END_TEST
 
+/* A timeline of several faults (netpart's partitions in turn): a text line and a plot per
+ * fault, each labelled with it, its spans from its own fault to its own detection and recovery,
+ * and its ticks telling apart the milliseconds of a short partition late in the run. */
+START_TEST(test_timeline_episodes)
+{
+    struct timeline_event ev[] = {
+        {TL_FAULT, -1, 0.10, 0.11, 1, "blackhole redis://h:1"},
+        {TL_OPERATION, 0, 0.12, 1.12, 0, "ETIMEDOUT: PING"},
+        {TL_DETECTED, -1, 1.12, 1.12, 1, "blackhole redis://h:1: ETIMEDOUT"},
+        {TL_RESTORE, -1, 1.13, 1.14, 1, "blackhole redis://h:1"},
+        {TL_OPERATION, 1, 1.15, 1.16, 1, NULL},
+        {TL_RECOVERED, -1, 1.16, 1.16, 1, "blackhole redis://h:1"},
+        {TL_FAULT, -1, 2.0000, 2.0004, 1, "reject redis://h:1"},
+        {TL_OPERATION, 2, 2.0005, 2.0006, 0, "ECONNRESET: PING"},
+        {TL_DETECTED, -1, 2.0006, 2.0006, 1, "reject redis://h:1: ECONNRESET"},
+        {TL_RESTORE, -1, 2.0007, 2.0009, 1, "reject redis://h:1"},
+        {TL_OPERATION, 3, 2.0010, 2.0012, 1, NULL},
+        {TL_RECOVERED, -1, 2.0012, 2.0012, 1, "reject redis://h:1"},
+    };
+    struct run_result *run = fixture_ok();
+    struct ip_report *p = run->probes[0];
+    char *s;
+
+    p->events = ev;
+    p->nevents = sizeof(ev) / sizeof(ev[0]);
+    s = render(FORMAT_TEXT, run, 0);
+    ck_assert_uint_eq(count(s, " timeline "), 2);
+    ck_assert_ptr_nonnull(strstr(s, "  fault blackhole redis://h:1 at 0.100 s for 0.010 s; "
+                                    "1 operation, 0 ok, 1 failed; detected at 1.120 s; restore "
+                                    "blackhole redis://h:1 at 1.130 s for 0.010 s; 1 operation, 1 "
+                                    "ok, 0 failed; recovered at 1.160 s\n"));
+    ck_assert_ptr_nonnull(strstr(s, "  fault reject redis://h:1 at 2.000 s"));
+    free(s);
+    s = render(FORMAT_HTML, run, 0);
+    ck_assert_uint_eq(count(s, "<svg class=\"timeline\""), 2);
+    ck_assert_ptr_nonnull(strstr(s, "aria-label=\"fault 1 of 2: blackhole redis://h:1\""));
+    ck_assert_ptr_nonnull(strstr(s, "<figcaption>Fault 2 of 2, reject redis://h:1:"));
+    ck_assert_uint_eq(count(s, "<line class=\"fault\""), 2);
+    ck_assert_uint_eq(count(s, "<line class=\"restore\""), 2);
+    ck_assert_uint_eq(count(s, "<circle class=\"op failed\""), 2);
+    ck_assert_uint_eq(count(s, "<circle class=\"op acked\""), 2);
+    /* Each span runs from its own fault: 1.02 s to the first detection, 0.6 ms to the second. */
+    ck_assert_ptr_nonnull(strstr(s, "<title>until the fault was detected: 1.020 s</title>"));
+    ck_assert_ptr_nonnull(strstr(s, "<title>until the fault was detected: 0.001 s</title>"));
+    ck_assert_ptr_nonnull(strstr(s, "<title>until the service recovered: 0.040 s</title>"));
+    ck_assert_ptr_nonnull(strstr(s, ">2.0002 s</text>"));
+    free(s);
+    p->events = NULL;
+    p->nevents = 0;
+    fixture_free(run);
+}
+END_TEST
+
 /* ---- prometheus --------------------------------------------------------------------------- */
 
 /*
@@ -1250,6 +1303,7 @@ static Suite *format_suite(void)
     tcase_add_test(tc, test_prometheus_units);
     tcase_add_test(tc, test_html);
     tcase_add_test(tc, test_html_timeline);
+    tcase_add_test(tc, test_timeline_episodes);
     tcase_add_test(tc, test_nagios);
     tcase_add_test(tc, test_nagios_not_one_probe);
     tcase_add_test(tc, test_nagios_probes);

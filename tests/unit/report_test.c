@@ -1,5 +1,6 @@
 /*
- * Recording checks and metrics, and the thresholds the core applies when a run ends.
+ * Recording checks, metrics and timeline events, and the thresholds the core applies when a run
+ * ends.
  */
 #include "config.h"
 
@@ -382,6 +383,60 @@ START_TEST(no_getrandom_no_run_id)
 }
 END_TEST
 
+/* What an isolated child would forward to its parent: every event as it is recorded. */
+static size_t forwarded;
+static void forward_event(void *ctx, const struct timeline_event *e)
+{
+    (void)ctx;
+    (void)e;
+    forwarded++;
+}
+
+/* ip_event(): a plugin's own timeline, in the run's clock, through the report's hooks. */
+START_TEST(events_are_recorded_in_the_runs_clock)
+{
+    struct report_hooks hooks = {.event = forward_event};
+    double t = r->started + 2.5;
+
+    forwarded = 0;
+    r->hooks = &hooks;
+    ck_assert_int_eq(ip_event(r, IP_EVENT_FAULT, 7, t, t + 0.25, 1, "blackhole redis://x:1"), 0);
+    ck_assert_int_eq(ip_event(r, IP_EVENT_OPERATION, 0, t + 0.5, t + 1.5, 0, "ETIMEDOUT: PING"), 0);
+    ck_assert_int_eq(ip_event(r, IP_EVENT_DETECTED, -5, t + 1.5, t + 1.5, 3, NULL), 0);
+    ck_assert_int_eq(ip_event(r, (enum ip_event_kind)(TL_KIND_MAX + 1), -1, t, t, 1, NULL),
+                     IP_EINVAL);
+    ck_assert_int_eq(ip_event(r, IP_EVENT_RESTORE, -1, NAN, t, 1, NULL), IP_EINVAL);
+    ck_assert_int_eq(ip_event(r, IP_EVENT_RESTORE, -1, t, INFINITY, 1, NULL), IP_EINVAL);
+    ck_assert_int_eq(ip_event(NULL, IP_EVENT_RESTORE, -1, t, t, 1, NULL), IP_EINVAL);
+    r->hooks = NULL;
+    ck_assert_uint_eq(r->nevents, 3);
+    ck_assert_uint_eq(forwarded, 3);
+    ck_assert_int_eq(r->events[0].kind, TL_FAULT);
+    ck_assert_int_eq(r->events[0].id, 7);
+    ck_assert_double_eq_tol(r->events[0].start, 2.5, 1e-9);
+    ck_assert_double_eq_tol(r->events[0].end, 2.75, 1e-9);
+    ck_assert_str_eq(r->events[0].message, "blackhole redis://x:1");
+    ck_assert_int_eq(r->events[1].ok, 0);
+    ck_assert_str_eq(r->events[1].message, "ETIMEDOUT: PING");
+    /* No id is -1, and ok is a truth value, whatever the plugin passed. */
+    ck_assert_int_eq(r->events[2].id, -1);
+    ck_assert_int_eq(r->events[2].ok, 1);
+    ck_assert_ptr_null(r->events[2].message);
+}
+END_TEST
+
+/* A plugin looping over faults cannot grow a report without end: past the bound, counted. */
+START_TEST(events_past_the_bound_are_counted)
+{
+    double t = ip_clock();
+
+    for (int i = 0; i < TIMELINE_MAX + 3; i++)
+        ck_assert_int_eq(ip_event(r, IP_EVENT_OPERATION, i, t, t, 1, NULL), 0);
+    ck_assert_uint_eq(r->nevents, TIMELINE_MAX);
+    ck_assert_int_eq(r->events_dropped, 3);
+}
+END_TEST
+
 START_TEST(deadline_and_remaining)
 {
     double left = ip_report_remaining(r);
@@ -420,6 +475,8 @@ int main(void)
     tcase_add_test(tc, run_ids_are_unique_uuids);
     tcase_add_test(tc, no_getrandom_no_run_id);
     tcase_add_test(tc, deadline_and_remaining);
+    tcase_add_test(tc, events_are_recorded_in_the_runs_clock);
+    tcase_add_test(tc, events_past_the_bound_are_counted);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
