@@ -346,22 +346,6 @@ START_TEST(short_query_timeout)
 }
 END_TEST
 
-/* The events of the first probe's drill timeline, by name, in one string: "fault restore". */
-static void timeline_phases(json_t *doc, char *out, size_t outlen)
-{
-    json_t *t = json_object_get(testlib_probe0(doc), "timeline"), *e;
-    size_t i, n = 0;
-
-    out[0] = '\0';
-    json_array_foreach(t, i, e)
-    {
-        const char *ev = json_string_value(json_object_get(e, "event"));
-
-        if (ev && strcmp(ev, "operation") != 0 && n < outlen)
-            n += (size_t)snprintf(out + n, outlen - n, "%s%s", n ? " " : "", ev);
-    }
-}
-
 START_TEST(exhaustion_drill)
 {
     char phases[256];
@@ -390,7 +374,7 @@ START_TEST(exhaustion_drill)
     chk = testlib_find_check(doc, "exhaustion", NULL);
     ck_assert_double_eq(json_number_value(json_object_get(chk, "value")),
                         testlib_metric(doc, "infraprobe_mysql_drill_recover_seconds", NULL, NULL));
-    timeline_phases(doc, phases, sizeof(phases));
+    testlib_timeline(doc, 0, phases, sizeof(phases));
     ck_assert_msg(strcmp(phases, "fault detected recovered restore rejoined") == 0,
                   "timeline phases: %s", phases);
     testlib_assert_code(doc, code, 0);

@@ -330,25 +330,18 @@ END_TEST
 
 int main(void)
 {
-    Suite *s = suite_create("netpart_drill");
     TCase *tc = tcase_create("netpart_drill");
-    SRunner *sr;
     int failed;
 
     workdir = testlib_init("netpart_drill", 1);
     if (!workdir)
         return EXIT_FAILURE;
     tcase_set_timeout(tc, 240);
-    testlib_trace(tc);
     tcase_add_test(tc, drill_settings_are_checked);
     tcase_add_test(tc, netns_mode_refuses_the_host_namespace);
     tcase_add_test(tc, partition_drill_between_etcd_members);
     tcase_add_test(tc, partition_drill_of_the_redis_master);
-    suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    failed = testlib_run_tcases(CK_NORMAL, tc, NULL);
     if (testlib_cleanup() != 0)
         failed++;
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;

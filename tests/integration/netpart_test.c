@@ -353,31 +353,6 @@ START_TEST(stale_proxies_of_ours_are_removed)
 }
 END_TEST
 
-/* The events of the first probe's timeline, in one string: "fault/partition operation/ETIMEDOUT
- * detected/blackhole ..." (each with its action, the class of its error, or its message, up to
- * the first space or colon). */
-static void timeline_words(json_t *doc, char *out, size_t outlen)
-{
-    json_t *tl = json_object_get(testlib_probe0(doc), "timeline"), *e;
-    size_t i, n = 0;
-
-    out[0] = '\0';
-    json_array_foreach(tl, i, e)
-    {
-        const char *what = json_string_value(json_object_get(e, "action"));
-
-        if (n >= outlen)
-            break;
-        if (!what)
-            what = json_string_value(json_object_get(e, "error"));
-        if (!what)
-            what = json_string_value(json_object_get(e, "message"));
-        n += (size_t)snprintf(out + n, outlen - n, "%s%s/%.*s", n ? " " : "",
-                              json_string_value(json_object_get(e, "event")),
-                              what ? (int)strcspn(what, " :") : 0, what ? what : "");
-    }
-}
-
 /* Settings of method actions on the Redis master: the sandbox pauses it (its kernel still accepts
  * connections that nobody answers) and resumes it, then runs `after_heal` ("": nothing). */
 static void pause_actions(char *settings, size_t len, double op_timeout, const char *after_heal)
@@ -403,7 +378,7 @@ START_TEST(fault_actions_partition_and_heal)
     snprintf(r, sizeof(r), "redis://%s", redis);
     assert_partition(doc, r, "blackhole", "ETIMEDOUT");
     /* The actions are the fault and the restore; the plugin's moments name the partition. */
-    timeline_words(doc, words, sizeof(words));
+    testlib_timeline(doc, 1, words, sizeof(words));
     ck_assert_msg(!strcmp(words, "fault/partition operation/ETIMEDOUT detected/blackhole "
                                  "restore/heal operation/ recovered/blackhole"),
                   "timeline: %s", words);
@@ -423,7 +398,7 @@ START_TEST(a_killed_child_leaves_its_timeline)
 
     pause_actions(settings, sizeof(settings), 2.0, "; kill -KILL $PPID");
     doc = run_probe(settings, NULL, &code);
-    timeline_words(doc, words, sizeof(words));
+    testlib_timeline(doc, 1, words, sizeof(words));
     ck_assert_msg(strstr(testlib_message(testlib_find_check(doc, "run", NULL)), "SIGKILL"),
                   "run: %s", testlib_message(testlib_find_check(doc, "run", NULL)));
     ck_assert_msg(!strcmp(words, "fault/partition operation/ETIMEDOUT detected/blackhole"),
@@ -1095,10 +1070,8 @@ static void add_tests(TCase *tc)
 int main(void)
 {
     const char *name = kafka_only ? "netpart_kafka" : "netpart";
-    Suite *s = suite_create(name);
     TCase *tc = tcase_create(name);
     char dir[600];
-    SRunner *sr;
     int failed;
 
     workdir = testlib_init(name, 1);
@@ -1110,13 +1083,8 @@ int main(void)
         return EXIT_FAILURE;
     }
     tcase_set_timeout(tc, 120);
-    testlib_trace(tc);
     add_tests(tc);
-    suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_VERBOSE);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    failed = testlib_run_tcases(CK_VERBOSE, tc, NULL);
     if (testlib_sandbox(&sb, "down") != 0)
         fprintf(stderr, "%s_test: %s: sandbox down failed\n", name, sb.dir);
     if (testlib_cleanup() != 0)

@@ -181,6 +181,31 @@ json_t *testlib_probe0(json_t *doc)
     return json_array_get(json_object_get(doc, "probes"), 0);
 }
 
+void testlib_timeline(json_t *doc, int words, char *out, size_t outlen)
+{
+    json_t *tl = json_object_get(testlib_probe0(doc), "timeline"), *e;
+    size_t i, n = 0;
+
+    out[0] = '\0';
+    json_array_foreach(tl, i, e)
+    {
+        const char *ev = json_string_value(json_object_get(e, "event")), *what = NULL;
+        static const char *const fields[] = {"action", "error", "message"};
+
+        if (n >= outlen || !ev)
+            break;
+        if (!words) {
+            if (strcmp(ev, "operation") != 0)
+                n += (size_t)snprintf(out + n, outlen - n, "%s%s", n ? " " : "", ev);
+            continue;
+        }
+        for (size_t f = 0; f < 3 && !what; f++)
+            what = json_string_value(json_object_get(e, fields[f]));
+        n += (size_t)snprintf(out + n, outlen - n, "%s%s/%.*s", n ? " " : "", ev,
+                              what ? (int)strcspn(what, " :") : 0, what ? what : "");
+    }
+}
+
 static json_t *check_named(json_t *doc, const char *name, const char *target)
 {
     size_t i;

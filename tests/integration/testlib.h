@@ -43,6 +43,11 @@ json_t *testlib_run_json(const char *conf, const char *args, int *code, char **o
 /* Over a `--format json` report: the first probe. */
 json_t *testlib_probe0(json_t *doc);
 
+/* The first probe's timeline in one line into out: its events' names, operations left out;
+ * with `words`, every event as EVENT/WORD, WORD the first word of its action, error or
+ * message ("fault/partition operation/ETIMEDOUT detected/blackhole"). */
+void testlib_timeline(json_t *doc, int words, char *out, size_t outlen);
+
 /* The first probe's check `name` (on `target`, unless NULL), or fail. */
 json_t *testlib_find_check(json_t *doc, const char *name, const char *target);
 
