@@ -71,17 +71,12 @@ static void assert_partition(json_t *doc, const char *spec, const char *mode, co
     assert_check(doc, "recover", x, "ok", "after the heal");
 }
 
-/* The partition of `spec` in `mode` in the run's timeline, once, as one episode: its fault,
- * failed operations ("ECLASS: ..."), the moment it was detected, its restore, then operations
- * until one works and the recovery; the fault, the restore and the moments name it. */
-static void assert_episode(json_t *doc, const char *spec, const char *mode, const char *class)
+/* The index of the one fault named `name` in the timeline tl, or fail. */
+static size_t episode_start(json_t *tl, const char *name)
 {
-    json_t *tl = json_object_get(testlib_probe0(doc), "timeline"), *e;
-    char name[200], seq[512] = "";
-    size_t i, n = 0, faults = 0, from = 0;
-    regex_t re;
+    size_t i, faults = 0, from = 0;
+    json_t *e;
 
-    snprintf(name, sizeof(name), "%s %s", mode, spec);
     json_array_foreach(tl, i, e)
     {
         const char *a = json_string_value(json_object_get(e, "action"));
@@ -92,30 +87,47 @@ static void assert_episode(json_t *doc, const char *spec, const char *mode, cons
     }
     ck_assert_msg(faults == 1, "%zu faults \"%s\" in a timeline of %zu events", faults, name,
                   json_array_size(tl));
-    for (i = from; i < json_array_size(tl) && n + 1 < sizeof(seq); i++) {
-        const char *ev, *msg;
-        int ok;
+    return from;
+}
 
-        e = json_array_get(tl, i);
-        ev = json_string_value(json_object_get(e, "event"));
-        ok = json_is_true(json_object_get(e, "ok"));
-        if (!strcmp(ev, "operation")) {
-            msg = json_string_value(json_object_get(e, "error"));
-            /* Before the heal, every failure is the partition's class. */
-            ck_assert_msg(ok || strchr(seq, 'R') || (msg && strstr(msg, class)),
-                          "%s: operation failed with %s", name, msg);
-            seq[n++] = ok ? 'O' : 'o';
-            continue;
-        }
-        msg = json_string_value(json_object_get(
-            e, !strcmp(ev, "fault") || !strcmp(ev, "restore") ? "action" : "message"));
-        ck_assert_msg(ok && msg && !strncmp(msg, name, strlen(name)),
-                      "%s: event %zu: %s \"%s\", ok %d", name, i, ev, msg, ok);
-        seq[n++] = !strcmp(ev, "recovered") ? 'V' : (char)toupper((unsigned char)ev[0]);
-        if (!strcmp(ev, "recovered"))
+/* One event of the episode `name` as a letter: o/O an operation failed/ok (a failure before the
+ * heal, seen in `seq` so far, of the partition's `class`), else the event's initial (V for
+ * recovered), the event naming the partition. */
+static char episode_letter(json_t *e, const char *name, const char *class, const char *seq)
+{
+    const char *ev = json_string_value(json_object_get(e, "event")), *msg;
+    int ok = json_is_true(json_object_get(e, "ok"));
+
+    if (!strcmp(ev, "operation")) {
+        msg = json_string_value(json_object_get(e, "error"));
+        ck_assert_msg(ok || strchr(seq, 'R') || (msg && strstr(msg, class)),
+                      "%s: operation failed with %s", name, msg);
+        return ok ? 'O' : 'o';
+    }
+    msg = json_string_value(
+        json_object_get(e, !strcmp(ev, "fault") || !strcmp(ev, "restore") ? "action" : "message"));
+    ck_assert_msg(ok && msg && !strncmp(msg, name, strlen(name)), "%s: event %s \"%s\", ok %d",
+                  name, ev, msg, ok);
+    return !strcmp(ev, "recovered") ? 'V' : (char)toupper((unsigned char)ev[0]);
+}
+
+/* The partition of `spec` in `mode` in the run's timeline, once, as one episode: its fault,
+ * failed operations ("ECLASS: ..."), the moment it was detected, its restore, then operations
+ * until one works and the recovery; the fault, the restore and the moments name it. */
+static void assert_episode(json_t *doc, const char *spec, const char *mode, const char *class)
+{
+    json_t *tl = json_object_get(testlib_probe0(doc), "timeline");
+    char name[200], seq[512] = "";
+    size_t n = 0;
+    regex_t re;
+
+    snprintf(name, sizeof(name), "%s %s", mode, spec);
+    for (size_t i = episode_start(tl, name); i < json_array_size(tl) && n + 1 < sizeof(seq); i++) {
+        seq[n] = episode_letter(json_array_get(tl, i), name, class, seq);
+        seq[++n] = '\0';
+        if (seq[n - 1] == 'V')
             break;
     }
-    seq[n] = '\0';
     /* Fault, failed operations, Detected, Restore, failed ones, an Ok one, recoVered. */
     ck_assert_int_eq(regcomp(&re, "^Fo+DRo*OV$", REG_EXTENDED | REG_NOSUB), 0);
     ck_assert_msg(regexec(&re, seq, 0, NULL, 0) == 0, "%s: timeline episode %s", name, seq);
