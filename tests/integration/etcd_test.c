@@ -50,10 +50,14 @@ static void sandbox_up(struct testlib_sandbox *sb, const char *name, char *a, si
     }
 }
 
-/* The first member's host:port of an ETCD_ADDR list. */
-static void first_addr(const char *list, char *out, size_t len)
+/* The member of `list` at position n (0-based) into out. */
+static void nth_addr(const char *list, int n, char *out, size_t len)
 {
-    snprintf(out, len, "%.*s", (int)strcspn(list, ","), list);
+    const char *p = list;
+
+    for (int i = 0; i < n && *p; i++)
+        p += strcspn(p, ","), p += *p == ',';
+    snprintf(out, len, "%.*s", (int)strcspn(p, ","), p);
 }
 
 /* Loose thresholds and limits: the tests run under sanitizers and on busy machines too. */
@@ -228,7 +232,7 @@ START_TEST(all_checks_ok)
     testlib_assert_code(doc, code, 0);
     assert_status(doc, "connect", NULL, "ok");
     assert_has(message_of(doc, "connect", NULL), "3 of 3 members answered, 3 name a leader");
-    first_addr(addrs, first, sizeof(first));
+    nth_addr(addrs, 0, first, sizeof(first));
     assert_status(doc, "connect", first, "ok");
     assert_has(message_of(doc, "connect", first), "etcd 3.");
     assert_status(doc, "leader", NULL, "ok");
@@ -520,16 +524,6 @@ START_TEST(paused_member)
 }
 END_TEST
 
-/* The member of `list` at position n (0-based) into out. */
-static void nth_addr(const char *list, int n, char *out, size_t len)
-{
-    const char *p = list;
-
-    for (int i = 0; i < n && *p; i++)
-        p += strcspn(p, ","), p += *p == ',';
-    snprintf(out, len, "%.*s", (int)strcspn(p, ","), p);
-}
-
 /* Endpoints that name only some of the members: the quorum is counted over the member list,
  * whose other members are asked at their own client URLs. Two of three named, the named follower
  * down: the third member holds the quorum with the other (counted over the endpoints, 1 of 2,
@@ -612,7 +606,7 @@ static void tls_refused(const char *ca, const char *client, const char *why)
     json_t *doc;
     int code;
 
-    first_addr(tls_addrs, first, sizeof(first));
+    nth_addr(tls_addrs, 0, first, sizeof(first));
     tls_settings(s, sizeof(s), ca, client, NULL);
     doc = run_json(s, 5.0, NULL, &code);
     testlib_assert_code(doc, code, 2);
@@ -738,7 +732,7 @@ START_TEST(tls_and_auth)
 
     ck_assert_int_eq(testlib_sandbox_var(tls_auth_sbx, "ETCD_AUTH_PASSWORD", pass, sizeof(pass)),
                      0);
-    first_addr(tls_auth_addrs, first, sizeof(first));
+    nth_addr(tls_auth_addrs, 0, first, sizeof(first));
     tls_auth_settings(s, sizeof(s), "gateway-client", pass);
     doc = run_json(s, 5.0, NULL, &code);
     testlib_assert_code(doc, code, 0);
@@ -829,7 +823,7 @@ START_TEST(version_all_checks_ok)
                       testlib_target(c) ? testlib_target(c) : "", testlib_status(c),
                       testlib_message(c));
     }
-    first_addr(addrsv, first, sizeof(first));
+    nth_addr(addrsv, 0, first, sizeof(first));
     snprintf(v, sizeof(v), "etcd %s", version);
     assert_has(message_of(doc, "connect", first), v);
     assert_has(message_of(doc, "connect", NULL), "3 of 3 members answered, 3 name a leader");

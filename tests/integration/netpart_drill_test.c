@@ -24,16 +24,13 @@
 
 static const char *workdir;
 
+/* The JSON report WORK/NAME. */
 static json_t *load(const char *name)
 {
-    char path[700];
-    json_error_t e;
-    json_t *doc;
+    char path[1024];
 
     snprintf(path, sizeof(path), "%s/%s", workdir, name);
-    doc = json_load_file(path, 0, &e);
-    ck_assert_msg(doc != NULL, "%s: not JSON: %s (line %d)", path, e.text, e.line);
-    return doc;
+    return testlib_load_json(path);
 }
 
 /* The check `name` of the report is ok, or fail showing it. */

@@ -224,7 +224,7 @@ END_TEST
  * leaves the host. */
 START_TEST(dns_failure_is_classified)
 {
-    char conf[600], rc[600], out[600], *text;
+    char conf[600], rc[600], out[600];
     json_t *doc;
 
     snprintf(conf, sizeof(conf), "%s/dns.conf", workdir);
@@ -241,12 +241,9 @@ START_TEST(dns_failure_is_classified)
                    getuid() == 0 ? "unshare -nm" : "unshare -rnm", rc, getenv("INFRAPROBE"),
                    getenv("INFRAPROBE_PLUGIN_PATH"), conf, out),
         2);
-    text = slurp(out);
-    doc = json_loads(text, 0, NULL);
-    ck_assert_msg(doc != NULL, "not JSON: %s", text);
+    doc = testlib_load_json(out);
     assert_check(doc, "baseline", "redis://nosuch.invalid:6379", "critical", "ERESOLVE");
     json_decref(doc);
-    free(text);
 }
 END_TEST
 
@@ -540,7 +537,7 @@ START_TEST(actions_healed_after_a_failure_sigint_or_a_crash)
         {"none", "deadline", NULL},
     };
     const char *tool = testlib_sandbox_tool();
-    char conf[600], script[600], w[500], out[700], *text;
+    char conf[600], script[600], w[500], out[700];
     json_t *doc, *c;
     int rc;
 
@@ -580,16 +577,13 @@ START_TEST(actions_healed_after_a_failure_sigint_or_a_crash)
                       "running (3): exit %d",
                       cases[i][0], rc);
         snprintf(out, sizeof(out), "%s-%s.json", w, cases[i][0]);
-        text = slurp(out);
-        doc = json_loads(text, 0, NULL);
-        ck_assert_msg(doc != NULL, "%s: not JSON: %s", out, text);
+        doc = testlib_load_json(out);
         if (deadline) {
             c = testlib_find_check(doc, "detect", NULL);
             ck_assert_msg(c && strcmp(testlib_status(c), "ok") != 0,
                           "deadline: detect of a 20 s blackhole in a 2 s run: %s",
                           c ? testlib_status(c) : "(none)");
             json_decref(doc);
-            free(text);
             continue;
         }
         c = testlib_find_check(doc, "run", NULL);
@@ -600,7 +594,6 @@ START_TEST(actions_healed_after_a_failure_sigint_or_a_crash)
                           strstr(testlib_message(c), "infraprobe: "),
                       "%s: restore: %s: %s", cases[i][0], testlib_status(c), testlib_message(c));
         json_decref(doc);
-        free(text);
     }
 }
 END_TEST
@@ -793,7 +786,7 @@ START_TEST(nftables_in_a_namespace)
     char script[600], conf[600], nocap[600], out[600], out2[600], tables[600], addrs[600];
     char sbdir[600], ra[64] = "", ma[64] = "", r[100], m[100], tc[100], y[300];
     const char *path = getenv("INFRAPROBE_PLUGIN_PATH"), *exe = getenv("INFRAPROBE");
-    char *text, *tabs, *as;
+    char *tabs, *as;
     json_t *doc, *doc2;
 
     snprintf(script, sizeof(script), "%s/nft.sh", workdir);
@@ -838,9 +831,7 @@ START_TEST(nftables_in_a_namespace)
     snprintf(r, sizeof(r), "redis://%s", ra);
     snprintf(m, sizeof(m), "mysql://%s", ma);
     snprintf(tc, sizeof(tc), "tcp://%s", ra);
-    text = slurp(out);
-    doc = json_loads(text, 0, NULL);
-    ck_assert_msg(doc != NULL, "not JSON: %s", text);
+    doc = testlib_load_json(out);
     assert_check(doc, "baseline", r, "ok", NULL);
     assert_check(doc, "baseline", m, "ok", NULL);
     assert_partition(doc, r, "blackhole", "ETIMEDOUT");
@@ -851,12 +842,8 @@ START_TEST(nftables_in_a_namespace)
     assert_check(doc, "degradation", y, "ok", "unaffected");
     tabs = slurp(tables);
     ck_assert_msg(!strstr(tabs, "infraprobe_netpart"), "left behind: %s", tabs);
-    free(text);
-    text = slurp(out2);
-    doc2 = json_loads(text, 0, NULL);
-    ck_assert_msg(doc2 != NULL, "not JSON: %s", text);
+    doc2 = testlib_load_json(out2);
     assert_check(doc2, "baseline", r, "critical", "CAP_NET_ADMIN");
-    free(text);
     free(tabs);
     free(as);
     json_decref(doc);
@@ -872,7 +859,7 @@ END_TEST
  */
 START_TEST(nftables_over_ipv6)
 {
-    char script[600], conf[600], out[600], tables[600], *text, *tabs;
+    char script[600], conf[600], out[600], tables[600], *tabs;
     json_t *doc;
     const char *v6 = "tcp://[::1]:7777", *v4 = "tcp://127.0.0.1:7778";
 
@@ -911,9 +898,7 @@ START_TEST(nftables_over_ipv6)
                   getenv("INFRAPROBE"), getenv("INFRAPROBE_PLUGIN_PATH"), conf, out, tables);
     ck_assert_int_eq(
         testlib_sh("%s bash '%s'", getuid() == 0 ? "unshare -n" : "unshare -rn", script), 0);
-    text = slurp(out);
-    doc = json_loads(text, 0, NULL);
-    ck_assert_msg(doc != NULL, "not JSON: %s", text);
+    doc = testlib_load_json(out);
     assert_check(doc, "baseline", v6, "ok", NULL);
     assert_check(doc, "baseline", v4, "ok", NULL);
     assert_partition(doc, v6, "blackhole", "ETIMEDOUT");
@@ -928,7 +913,6 @@ START_TEST(nftables_over_ipv6)
     tabs = slurp(tables);
     ck_assert_msg(!strstr(tabs, "infraprobe_netpart"), "left behind: %s", tabs);
     json_decref(doc);
-    free(text);
     free(tabs);
 }
 END_TEST
@@ -986,12 +970,9 @@ START_TEST(nftables_nothing_left_after_a_failure_sigint_or_a_crash)
         testlib_sh("%s bash '%s'", getuid() == 0 ? "unshare -n" : "unshare -rn", script), 0);
     /* The short run: its deadline came during the blackhole, before op_timeout. */
     snprintf(path, sizeof(path), "%s-short.json", w);
-    text = slurp(path);
-    doc = json_loads(text, 0, NULL);
-    ck_assert_msg(doc != NULL, "%s: not JSON: %s", path, text);
+    doc = testlib_load_json(path);
     assert_check(doc, "detect", "tcp://127.0.0.1:7779 [blackhole]", "unknown", "not measured");
     json_decref(doc);
-    free(text);
     snprintf(path, sizeof(path), "%s-short.tables", w);
     text = slurp(path);
     ck_assert_msg(!strstr(text, "infraprobe_netpart"), "a failed run left: %s", text);
@@ -1003,13 +984,10 @@ START_TEST(nftables_nothing_left_after_a_failure_sigint_or_a_crash)
                       "%s: no drop rule of ours when the signal came: see %s-%s.cut", cases[i][0],
                       w, cases[i][0]);
         snprintf(path, sizeof(path), "%s-%s.json", w, cases[i][0]);
-        text = slurp(path);
-        doc = json_loads(text, 0, NULL);
-        ck_assert_msg(doc != NULL, "%s: not JSON: %s", path, text);
+        doc = testlib_load_json(path);
         ck_assert_msg(strstr(testlib_message(testlib_find_check(doc, "run", NULL)), cases[i][1]),
                       "%s: run: %s", cases[i][0],
                       testlib_message(testlib_find_check(doc, "run", NULL)));
-        free(text);
         snprintf(path, sizeof(path), "%s-%s.tables", w, cases[i][0]);
         text = slurp(path);
         ck_assert_msg(!strstr(text, "infraprobe_netpart"), "%s: left behind: %s", cases[i][0],

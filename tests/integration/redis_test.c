@@ -1053,9 +1053,7 @@ END_TEST
  * FAKE_REDISH server listens on 127.0.0.1 there. No packet leaves the namespace. */
 static json_t *run_in_netns(const char *hosts, const char *host, int *code)
 {
-    char path[600], resolv[600], hostsf[600], out[600];
-    json_error_t jerr;
-    json_t *doc;
+    char resolv[600], hostsf[600], out[600];
     pid_t pid;
     int status;
 
@@ -1108,10 +1106,7 @@ static json_t *run_in_netns(const char *hosts, const char *host, int *code)
     ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) < 100,
                   "the namespace could not be set up (status %d)", status);
     *code = WEXITSTATUS(status);
-    snprintf(path, sizeof(path), "%s", out);
-    doc = json_load_file(path, 0, &jerr);
-    ck_assert_msg(doc != NULL, "no JSON report: %s", jerr.text);
-    return doc;
+    return testlib_load_json(out);
 }
 
 /* A DNS server that never answers: the lookup ends at the run's deadline, and the plugin

@@ -176,6 +176,15 @@ json_t *testlib_run_json(const char *conf, const char *args, int *code, char **o
     return doc;
 }
 
+json_t *testlib_load_json(const char *path)
+{
+    json_error_t e;
+    json_t *doc = json_load_file(path, 0, &e);
+
+    ck_assert_msg(doc != NULL, "%s: not JSON: %s (line %d)", path, e.text, e.line);
+    return doc;
+}
+
 json_t *testlib_probe0(json_t *doc)
 {
     return json_array_get(json_object_get(doc, "probes"), 0);

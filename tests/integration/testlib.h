@@ -40,6 +40,9 @@ int testlib_run(const char *conf, const char *args, char **out, char **err);
 /* testlib_run, its stdout parsed as one JSON document (the caller decrefs), or fail. */
 json_t *testlib_run_json(const char *conf, const char *args, int *code, char **out, char **err);
 
+/* The JSON document in the file `path` (the caller decrefs), or fail naming the file and why. */
+json_t *testlib_load_json(const char *path);
+
 /* Over a `--format json` report: the first probe. */
 json_t *testlib_probe0(json_t *doc);
 
